@@ -1,0 +1,59 @@
+//! The router: every API route registered through `routes!` (so none can be
+//! undocumented), the OpenAPI document and Swagger UI, the portal, and the
+//! layers every response passes through.
+
+use std::sync::Arc;
+
+use axum::{
+    Router, extract::DefaultBodyLimit, http::HeaderValue, middleware, response::IntoResponse,
+};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    error::AppError,
+    portal,
+    routes::{ApiDoc, catalog, health, me, session, tokens},
+    security_headers::security_headers,
+    state::AppState,
+};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::get_health))
+        .routes(routes!(session::create_session, session::delete_session))
+        .routes(routes!(me::get_me))
+        .routes(routes!(tokens::create_token, tokens::list_tokens))
+        .routes(routes!(tokens::delete_token))
+        .routes(routes!(catalog::list_resources))
+        .routes(routes!(catalog::list_resource_ids))
+        .routes(routes!(catalog::list_resource_types))
+        .routes(routes!(catalog::list_integrations))
+}
+
+/// The OpenAPI document, exactly as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().into_openapi()
+}
+
+/// The whole application, ready to serve or to drive with `oneshot` in tests.
+pub fn app(state: AppState) -> Router {
+    let (api, document) = api_router().split_for_parts();
+    let csp = HeaderValue::from_str(&state.portal.csp)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
+        .fallback(portal::serve_portal)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(csp),
+            security_headers,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

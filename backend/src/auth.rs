@@ -1,0 +1,193 @@
+//! Who is calling: password hashing, opaque session and API tokens (stored
+//! only as hashes), and the [`CurrentUser`] extractor every protected route takes.
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, Method, header, request::Parts},
+};
+use axum_extra::extract::CookieJar;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::{error::AppError, state::AppState, store};
+
+/// Name of the portal's session cookie.
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+/// Prefix of personal API tokens, so a leaked one is easy to recognise.
+pub const API_TOKEN_PREFIX: &str = "gh_";
+
+/// Hash a password with argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AppError::internal(format!("argon2: {error}")))
+}
+
+/// Check a password against a stored hash. A malformed hash never matches.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the user does not exist, so that a wrong
+/// user name takes as long as a wrong password.
+pub fn dummy_password_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+}
+
+/// 32 random bytes, URL-safe base64: the secret half of a session or token.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the database keeps of a secret. SHA-256 suffices: the secret is 256
+/// random bits, not a guessable password.
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    SessionCookie,
+    BearerToken,
+}
+
+/// The signed-in user of this request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub method: AuthMethod,
+}
+
+impl CurrentUser {
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            tracing::info!(user = %self.username, "refused: admin only");
+            Err(AppError::Forbidden("Only admins can do this.".into()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let now = state.now().unix_timestamp();
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+                tracing::info!("refused: Authorization header is not a bearer token");
+                return Err(AppError::Unauthenticated);
+            };
+            let hash = secret_hash(token.trim());
+            let found = state
+                .db
+                .call(move |conn| store::users::by_api_token(conn, &hash))
+                .await?;
+            return match found {
+                Some(user) => Ok(user.signed_in(AuthMethod::BearerToken)),
+                None => {
+                    tracing::info!("refused: unknown API token");
+                    Err(AppError::Unauthenticated)
+                }
+            };
+        }
+
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+            tracing::debug!("refused: no session cookie or token");
+            return Err(AppError::Unauthenticated);
+        };
+        let hash = secret_hash(cookie.value());
+        let found = state
+            .db
+            .call(move |conn| store::sessions::user_for(conn, &hash, now))
+            .await?;
+        let Some(user) = found else {
+            tracing::info!("refused: unknown or expired session");
+            return Err(AppError::Unauthenticated);
+        };
+        if !is_same_origin_write(&parts.method, &parts.headers) {
+            tracing::warn!(user = %user.username, "refused: cross-origin write with a session cookie");
+            return Err(AppError::Forbidden(
+                "Cross-origin requests cannot use the portal session.".into(),
+            ));
+        }
+        Ok(user.signed_in(AuthMethod::SessionCookie))
+    }
+}
+
+/// Cookie-authenticated writes must come from our own origin. Browsers send
+/// `Origin` on every cross-origin request and on same-origin writes; when it is
+/// present its host must be ours. (SameSite=Strict already keeps the cookie off
+/// cross-site requests; this also covers same-site, cross-origin ones.)
+fn is_same_origin_write(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_only_against_its_own_hash() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashes_are_stable() {
+        let a = new_secret();
+        assert_ne!(a, new_secret());
+        assert_eq!(secret_hash(&a), secret_hash(&a));
+        assert_eq!(secret_hash(&a).len(), 32);
+    }
+
+    #[test]
+    fn cross_origin_cookie_writes_are_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        headers.insert(header::ORIGIN, "http://127.0.0.1:8080".parse().unwrap());
+        assert!(is_same_origin_write(&Method::POST, &headers));
+        headers.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
+        assert!(!is_same_origin_write(&Method::POST, &headers));
+        assert!(is_same_origin_write(&Method::GET, &headers));
+    }
+}

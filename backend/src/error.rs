@@ -1,0 +1,167 @@
+//! The server's one error type. Its single `IntoResponse` owns the mapping from
+//! error to HTTP status; the body is always the shared [`ApiError`] shape.
+//! Internal faults are logged in full and answered with an opaque 500.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use gatehouse_shared::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No valid session cookie or bearer token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Wrong user name or password.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Signed in, but not allowed to do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Input that parses but breaks a rule; names the field.
+    #[error("invalid {field}: {message}")]
+    Invalid { field: String, message: String },
+    /// Input that does not parse (bad JSON, wrong types, bad query string).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The request conflicts with the current state (e.g. already approved).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Anything the caller cannot fix; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        AppError::Internal(detail.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The wire body for this error.
+    pub fn body(&self) -> ApiError {
+        match self {
+            AppError::Unauthenticated => ApiError::new(
+                "unauthenticated",
+                "Sign in, or send a personal API token as `Authorization: Bearer <token>`.",
+            ),
+            AppError::InvalidCredentials => {
+                ApiError::new("invalid_credentials", "Wrong username or password.")
+            }
+            AppError::Forbidden(message) => ApiError::new("forbidden", message.clone()),
+            AppError::NotFound(what) => ApiError::new("not_found", format!("{what} not found.")),
+            AppError::Invalid { field, message } => {
+                ApiError::new("validation_failed", message.clone()).with_field(field.clone())
+            }
+            AppError::BadRequest(message) => ApiError::new("bad_request", message.clone()),
+            AppError::Conflict(message) => ApiError::new("conflict", message.clone()),
+            AppError::PayloadTooLarge => ApiError::new(
+                "payload_too_large",
+                "The request body is larger than the server accepts.",
+            ),
+            AppError::MethodNotAllowed => ApiError::new(
+                "method_not_allowed",
+                "This route does not accept that HTTP method.",
+            ),
+            AppError::Internal(_) => ApiError::new(
+                "internal_error",
+                "Something went wrong on the server. The details are in its log.",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(error: rusqlite::Error) -> Self {
+        AppError::Internal(format!("sqlite: {error}"))
+    }
+}
+
+impl From<serde_json::Error> for AppError {
+    fn from(error: serde_json::Error) -> Self {
+        AppError::Internal(format!("json: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_maps_to_its_status_and_code() {
+        let cases = [
+            (AppError::Unauthenticated, 401, "unauthenticated"),
+            (AppError::InvalidCredentials, 401, "invalid_credentials"),
+            (AppError::Forbidden("no".into()), 403, "forbidden"),
+            (AppError::NotFound("Request 7".into()), 404, "not_found"),
+            (
+                AppError::invalid("duration", "too long"),
+                422,
+                "validation_failed",
+            ),
+            (AppError::BadRequest("bad json".into()), 400, "bad_request"),
+            (
+                AppError::Conflict("already approved".into()),
+                409,
+                "conflict",
+            ),
+            (AppError::PayloadTooLarge, 413, "payload_too_large"),
+            (AppError::MethodNotAllowed, 405, "method_not_allowed"),
+            (AppError::internal("disk on fire"), 500, "internal_error"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!(error.status().as_u16(), status, "{error:?}");
+            assert_eq!(error.body().code, code);
+        }
+    }
+
+    #[test]
+    fn internal_detail_never_reaches_the_body() {
+        let body = AppError::internal("secret path /var/lib/x").body();
+        assert!(!body.message.contains("secret"));
+        assert_eq!(
+            AppError::invalid("duration", "too long")
+                .body()
+                .field
+                .as_deref(),
+            Some("duration")
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! The Gatehouse server: REST API, background work and the embedded portal.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod portal;
+pub mod routes;
+pub mod security_headers;
+pub mod state;
+pub mod store;
+
+pub use app::{app, openapi};
+pub use state::AppState;

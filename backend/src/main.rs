@@ -1,0 +1,123 @@
+//! The `gatehouse` command: `serve` runs the server, `openapi` prints the API document.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+
+use clap::{Parser, Subcommand};
+use gatehouse::{AppState, app, clock::SystemClock, db::Db, demo};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "gatehouse", version, about = "Just-in-time access portal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: REST API, portal and background work.
+    Serve {
+        /// SQLite database file (created when missing).
+        #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, env = "GATEHOUSE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Add the demo catalog and users (alice, bob, carol) when missing.
+        #[arg(long, env = "GATEHOUSE_DEMO")]
+        demo: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Openapi => match gatehouse::openapi().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("cannot render the OpenAPI document: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve { db, listen, demo } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_env("GATEHOUSE_LOG")
+                        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
+                )
+                .init();
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("cannot start the async runtime: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(db, listen, demo)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("gatehouse: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn serve(db_path: PathBuf, listen: SocketAddr, with_demo: bool) -> Result<(), String> {
+    let db = Db::open(&db_path).map_err(|error| error.to_string())?;
+    let clock = Arc::new(SystemClock);
+    let state = AppState::new(db.clone(), clock);
+    if with_demo {
+        demo::seed(&db, state.now().unix_timestamp())
+            .await
+            .map_err(|error| format!("cannot add the demo data: {error}"))?;
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    println!("Gatehouse is running at http://{address}/");
+    println!("  database: {}", db_path.display());
+    println!("  API docs: http://{address}/api/docs");
+    if with_demo {
+        println!("  demo users (password \"{}\"):", demo::DEMO_PASSWORD);
+        for (username, _, role, _) in demo::DEMO_USERS {
+            println!("    {username:<6} {role}");
+        }
+    }
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|error| format!("server error: {error}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

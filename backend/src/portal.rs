@@ -1,0 +1,141 @@
+//! The portal: Trunk's build output, embedded in the binary and served at `/`.
+//! Any path that is not an API path and not a file gets `index.html`, so deep
+//! links into the single-page app work.
+
+use std::borrow::Cow;
+
+use axum::{
+    body::Body,
+    http::{HeaderValue, StatusCode, Uri, header},
+    response::{IntoResponse, Response},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+#[derive(rust_embed::Embed)]
+#[folder = "$GATEHOUSE_EMBEDDED_PORTAL"]
+struct Assets;
+
+/// Shown when the binary was built before the portal was.
+const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Gatehouse</title>\
+<h1>Gatehouse</h1><p>The portal was not built into this binary. \
+Run <code>scripts/run-demo</code> (or <code>trunk build --release</code> and rebuild) to include it. \
+The API is at <a href=\"/api/docs\">/api/docs</a>.</p>";
+
+pub struct Portal {
+    /// The Content-Security-Policy for portal pages, allowing exactly the
+    /// inline start-up script Trunk wrote (by hash) and nothing else inline.
+    pub csp: String,
+}
+
+impl Portal {
+    pub fn load() -> Self {
+        let index = Assets::get("index.html").map(|file| file.data.into_owned());
+        let hashes = index
+            .as_deref()
+            .map(|html| inline_script_hashes(&String::from_utf8_lossy(html)))
+            .unwrap_or_default();
+        Portal {
+            csp: content_security_policy(&hashes),
+        }
+    }
+}
+
+fn content_security_policy(script_hashes: &[String]) -> String {
+    let hashes: String = script_hashes
+        .iter()
+        .map(|hash| format!(" 'sha256-{hash}'"))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// SHA-256 (base64) of the body of every `<script>` without a `src`.
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_and_rest = &after[tag_end + 1..];
+        let Some(close) = body_and_rest.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            let body = &body_and_rest[..close];
+            hashes.push(STANDARD.encode(Sha256::digest(body.as_bytes())));
+        }
+        rest = &body_and_rest[close..];
+    }
+    hashes
+}
+
+/// Fallback handler: a portal file, `index.html` for app routes, or a JSON 404 under `/api`.
+pub async fn serve_portal(uri: Uri) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return AppError::NotFound(format!("API route {path}")).into_response();
+    }
+    let file = path.trim_start_matches('/');
+    if !file.is_empty() && file != "index.html" {
+        if let Some(asset) = Assets::get(file) {
+            let mime = mime_guess::from_path(file).first_or_octet_stream();
+            return file_response(
+                asset.data,
+                mime.as_ref(),
+                "public, max-age=31536000, immutable",
+            );
+        }
+        // A missing file with an extension is a missing file, not an app route.
+        if file
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.contains('.'))
+        {
+            return (StatusCode::NOT_FOUND, "not found").into_response();
+        }
+    }
+    match Assets::get("index.html") {
+        Some(index) => file_response(index.data, "text/html; charset=utf-8", "no-cache"),
+        None => file_response(
+            Cow::Borrowed(NOT_BUILT.as_bytes()),
+            "text/html; charset=utf-8",
+            "no-cache",
+        ),
+    }
+}
+
+fn file_response(data: Cow<'static, [u8]>, mime: &str, cache: &'static str) -> Response {
+    let mut response = Response::new(Body::from(data.into_owned()));
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(mime) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_inline_scripts_are_hashed() {
+        let html = r#"<script src="/a.js"></script><script type="module">boot()</script>"#;
+        let hashes = inline_script_hashes(html);
+        assert_eq!(hashes, vec![STANDARD.encode(Sha256::digest(b"boot()"))]);
+        let csp = content_security_policy(&hashes);
+        assert!(csp.contains(&format!("'sha256-{}'", hashes[0])));
+        assert!(csp.contains("'wasm-unsafe-eval'"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(!csp.contains("'unsafe-eval'"));
+    }
+}

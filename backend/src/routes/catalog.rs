@@ -1,0 +1,186 @@
+//! The catalog as requesters browse it: resources (searched, filtered, paged),
+//! resource types with their permissions, and integrations.
+
+use axum::{Json, extract::State};
+use gatehouse_shared::{
+    ApiError,
+    catalog::{Integration, ResourceIds, ResourcePage, ResourceQuery, ResourceType},
+    limits,
+};
+
+use crate::{
+    auth::CurrentUser, error::AppError, extract::AppQuery, state::AppState, store,
+    store::catalog::ResourceFilter,
+};
+
+/// Check the query's sizes and turn it into a store filter.
+fn filter_from(query: &ResourceQuery) -> Result<ResourceFilter, AppError> {
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    if search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > limits::MAX_SEARCH_LENGTH)
+    {
+        return Err(AppError::invalid(
+            "search",
+            format!(
+                "Search text is at most {} characters.",
+                limits::MAX_SEARCH_LENGTH
+            ),
+        ));
+    }
+    if query.resource_type_id.len() > limits::MAX_FILTER_VALUES {
+        return Err(AppError::invalid(
+            "resource_type_id",
+            format!(
+                "Filter on at most {} resource types.",
+                limits::MAX_FILTER_VALUES
+            ),
+        ));
+    }
+    if query.permission.len() > limits::MAX_FILTER_VALUES {
+        return Err(AppError::invalid(
+            "permission",
+            format!(
+                "Filter on at most {} permissions.",
+                limits::MAX_FILTER_VALUES
+            ),
+        ));
+    }
+    Ok(ResourceFilter {
+        search,
+        resource_type_ids: query.resource_type_id.clone(),
+        permissions: query.permission.clone(),
+    })
+}
+
+/// Resources matching a search and filters, one page at a time, ordered by
+/// name then id (so pages never overlap or skip), with the total count.
+#[utoipa::path(
+    get,
+    path = "/api/v1/resources",
+    tag = "catalog",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(ResourceQuery),
+    responses(
+        (status = 200, description = "One page of matching resources", body = ResourcePage),
+        (status = 400, description = "Malformed query string", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "A value outside its limits", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "Page size is 1 to 1000.", "field": "limit"})),
+    )
+)]
+pub async fn list_resources(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    AppQuery(query): AppQuery<ResourceQuery>,
+) -> Result<Json<ResourcePage>, AppError> {
+    let filter = filter_from(&query)?;
+    let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
+    if !(1..=limits::MAX_PAGE_SIZE).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset > i64::MAX as u64 {
+        return Err(AppError::invalid("offset", "Offset is too large."));
+    }
+    let page = state
+        .db
+        .call(move |conn| {
+            let total = store::catalog::count_resources(conn, &filter)?;
+            let items = store::catalog::list_resources(conn, &filter, offset, limit)?;
+            Ok(ResourcePage {
+                items,
+                total,
+                offset,
+                limit,
+            })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// The ids of all resources the search and filters match (at most 1,000, the
+/// most one request may hold), for "Select all".
+#[utoipa::path(
+    get,
+    path = "/api/v1/resources/ids",
+    tag = "catalog",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(ResourceQuery),
+    responses(
+        (status = 200, description = "Matching ids, capped at 1,000, and the full count", body = ResourceIds),
+        (status = 400, description = "Malformed query string", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "A value outside its limits", body = ApiError),
+    )
+)]
+pub async fn list_resource_ids(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    AppQuery(query): AppQuery<ResourceQuery>,
+) -> Result<Json<ResourceIds>, AppError> {
+    let filter = filter_from(&query)?;
+    let ids = state
+        .db
+        .call(move |conn| {
+            let total = store::catalog::count_resources(conn, &filter)?;
+            let ids = store::catalog::resource_ids(conn, &filter, limits::MAX_RESOURCES_PER_FORM)?;
+            Ok(ResourceIds { ids, total })
+        })
+        .await?;
+    Ok(Json(ids))
+}
+
+/// Every resource type with its integration and permissions (the filter choices).
+#[utoipa::path(
+    get,
+    path = "/api/v1/resource-types",
+    tag = "catalog",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 200, description = "All resource types", body = [ResourceType]),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn list_resource_types(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+) -> Result<Json<Vec<ResourceType>>, AppError> {
+    Ok(Json(
+        state
+            .db
+            .call(|conn| store::catalog::list_resource_types(conn))
+            .await?,
+    ))
+}
+
+/// Every integration (connected system).
+#[utoipa::path(
+    get,
+    path = "/api/v1/integrations",
+    tag = "catalog",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 200, description = "All integrations", body = [Integration]),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn list_integrations(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+) -> Result<Json<Vec<Integration>>, AppError> {
+    Ok(Json(
+        state
+            .db
+            .call(|conn| store::catalog::list_integrations(conn))
+            .await?,
+    ))
+}

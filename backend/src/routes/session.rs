@@ -1,0 +1,146 @@
+//! `POST /api/v1/session` logs in (sets the portal cookie), `DELETE` logs out.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
+use gatehouse_shared::{ApiError, auth::LoginRequest, auth::Me, limits};
+
+use crate::{
+    auth::{self, CurrentUser, SESSION_COOKIE},
+    error::AppError,
+    extract::AppJson,
+    state::AppState,
+    store,
+};
+
+/// How long a portal session lasts.
+pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(12);
+
+/// Log in with user name and password; sets the session cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the `gatehouse_session` cookie is set", body = Me,
+            headers(("set-cookie" = String, description = "gatehouse_session=…; HttpOnly; SameSite=Strict; Path=/"))),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Wrong username or password", body = ApiError,
+            example = json!({"code": "invalid_credentials", "message": "Wrong username or password."})),
+        (status = 422, description = "Empty or over-long field", body = ApiError),
+    )
+)]
+pub async fn create_session(
+    State(state): State<AppState>,
+    AppJson(login): AppJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    let username = login.username.trim().to_owned();
+    if username.is_empty() {
+        return Err(AppError::invalid("username", "Enter your username."));
+    }
+    if username.chars().count() > limits::MAX_USERNAME_LENGTH {
+        return Err(AppError::invalid(
+            "username",
+            format!(
+                "Usernames are at most {} characters.",
+                limits::MAX_USERNAME_LENGTH
+            ),
+        ));
+    }
+    if login.password.is_empty() {
+        return Err(AppError::invalid("password", "Enter your password."));
+    }
+    if login.password.chars().count() > limits::MAX_PASSWORD_LENGTH {
+        return Err(AppError::invalid(
+            "password",
+            format!(
+                "Passwords are at most {} characters.",
+                limits::MAX_PASSWORD_LENGTH
+            ),
+        ));
+    }
+
+    let lookup = username.clone();
+    let found = state
+        .db
+        .call(move |conn| store::users::for_login(conn, &lookup))
+        .await?;
+    let password = login.password;
+    let user = tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) if auth::verify_password(&password, &hash) => Some(user),
+        Some(_) => None,
+        None => {
+            auth::verify_password(&password, auth::dummy_password_hash());
+            None
+        }
+    })
+    .await
+    .map_err(|error| AppError::internal(format!("password check failed: {error}")))?;
+    let Some(user) = user else {
+        tracing::info!(%username, "log-in refused: wrong username or password");
+        return Err(AppError::InvalidCredentials);
+    };
+
+    let secret = auth::new_secret();
+    let hash = auth::secret_hash(&secret);
+    let now = state.now();
+    let expires = now + SESSION_LIFETIME;
+    let user_id = user.id;
+    state
+        .db
+        .write(move |tx| {
+            store::sessions::create(
+                tx,
+                user_id,
+                &hash,
+                now.unix_timestamp(),
+                expires.unix_timestamp(),
+            )
+        })
+        .await?;
+    tracing::info!(user = %user.username, "signed in");
+    let cookie = format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        SESSION_LIFETIME.whole_seconds()
+    );
+    let me = Me {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        is_admin: user.is_admin,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+/// Log out: ends this session and clears the cookie.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(cookie) = CookieJar::from_headers(&headers).get(SESSION_COOKIE) {
+        let hash = auth::secret_hash(cookie.value());
+        state
+            .db
+            .write(move |tx| store::sessions::delete(tx, &hash))
+            .await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}

@@ -1,0 +1,12 @@
+//! All SQL lives here, one module per table group. Functions take a connection
+//! (or a transaction) and return domain values; handlers never write SQL.
+
+pub mod catalog;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+/// `?, ?, ?` for an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}

@@ -1,0 +1,286 @@
+//! The catalog: integrations, resource types with permissions, resources and their search.
+
+use std::collections::HashMap;
+
+use gatehouse_shared::catalog::{Integration, Permission, Resource, ResourceType};
+use rusqlite::{Connection, params, params_from_iter, types::Value};
+
+use crate::{error::AppError, store::placeholders};
+
+/// A validated resource search: what the By Resource list filters on.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceFilter {
+    /// Lower-cased search text; matched anywhere in name, path and tags.
+    pub search: Option<String>,
+    pub resource_type_ids: Vec<i64>,
+    pub permissions: Vec<String>,
+}
+
+impl ResourceFilter {
+    /// `WHERE` clause over `resources r` and its values.
+    fn clause(&self) -> (String, Vec<Value>) {
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        if let Some(search) = &self.search {
+            conditions.push("r.search_text LIKE ? ESCAPE '\\'".to_owned());
+            values.push(Value::Text(format!("%{}%", escape_like(search))));
+        }
+        if !self.resource_type_ids.is_empty() {
+            conditions.push(format!(
+                "r.resource_type_id IN ({})",
+                placeholders(self.resource_type_ids.len())
+            ));
+            values.extend(self.resource_type_ids.iter().map(|id| Value::Integer(*id)));
+        }
+        if !self.permissions.is_empty() {
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM permissions p WHERE p.resource_type_id = r.resource_type_id AND p.name IN ({}))",
+                placeholders(self.permissions.len())
+            ));
+            values.extend(self.permissions.iter().cloned().map(Value::Text));
+        }
+        let clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        (clause, values)
+    }
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64, AppError> {
+    let (clause, values) = filter.clause();
+    Ok(conn.query_row(
+        &format!("SELECT COUNT(*) FROM resources r {clause}"),
+        params_from_iter(values),
+        |row| row.get::<_, i64>(0),
+    )? as u64)
+}
+
+/// One page of resources in a stable order (name, then id).
+pub fn list_resources(
+    conn: &Connection,
+    filter: &ResourceFilter,
+    offset: u64,
+    limit: u32,
+) -> Result<Vec<Resource>, AppError> {
+    let (clause, mut values) = filter.clause();
+    values.push(Value::Integer(i64::from(limit)));
+    values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT r.id, r.name, r.path, r.tags, r.integration_id, i.name, r.resource_type_id, t.name
+         FROM resources r
+         JOIN integrations i ON i.id = r.integration_id
+         JOIN resource_types t ON t.id = r.resource_type_id
+         {clause}
+         ORDER BY r.name, r.id
+         LIMIT ? OFFSET ?"
+    ))?;
+    let rows = statement.query_map(params_from_iter(values), |row| {
+        Ok((
+            Resource {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                path: row.get(2)?,
+                tags: Vec::new(),
+                integration_id: row.get(4)?,
+                integration_name: row.get(5)?,
+                resource_type_id: row.get(6)?,
+                resource_type_name: row.get(7)?,
+                permissions: Vec::new(),
+            },
+            row.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut resources = Vec::new();
+    for row in rows {
+        let (mut resource, tags) = row?;
+        resource.tags = serde_json::from_str(&tags)?;
+        resources.push(resource);
+    }
+    let type_ids: Vec<i64> = resources.iter().map(|r| r.resource_type_id).collect();
+    let permissions = permissions_by_type(conn, &type_ids)?;
+    for resource in &mut resources {
+        resource.permissions = permissions
+            .get(&resource.resource_type_id)
+            .map(|all| {
+                all.iter()
+                    .filter(|p| {
+                        filter.permissions.is_empty() || filter.permissions.contains(&p.name)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    Ok(resources)
+}
+
+/// The ids of every resource the filter matches, in list order, at most `cap`.
+pub fn resource_ids(
+    conn: &Connection,
+    filter: &ResourceFilter,
+    cap: usize,
+) -> Result<Vec<i64>, AppError> {
+    let (clause, mut values) = filter.clause();
+    values.push(Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX)));
+    let mut statement = conn.prepare(&format!(
+        "SELECT r.id FROM resources r {clause} ORDER BY r.name, r.id LIMIT ?"
+    ))?;
+    let ids = statement
+        .query_map(params_from_iter(values), |row| row.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
+
+fn permissions_by_type(
+    conn: &Connection,
+    type_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Permission>>, AppError> {
+    let mut unique: Vec<i64> = type_ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut by_type: HashMap<i64, Vec<Permission>> = HashMap::new();
+    if unique.is_empty() {
+        return Ok(by_type);
+    }
+    let mut statement = conn.prepare(&format!(
+        "SELECT resource_type_id, id, name FROM permissions WHERE resource_type_id IN ({}) ORDER BY id",
+        placeholders(unique.len())
+    ))?;
+    let rows = statement.query_map(params_from_iter(unique), |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            Permission {
+                id: row.get(1)?,
+                name: row.get(2)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (type_id, permission) = row?;
+        by_type.entry(type_id).or_default().push(permission);
+    }
+    Ok(by_type)
+}
+
+pub fn list_resource_types(conn: &Connection) -> Result<Vec<ResourceType>, AppError> {
+    let mut statement = conn.prepare(
+        "SELECT t.id, t.integration_id, i.name, t.name FROM resource_types t
+         JOIN integrations i ON i.id = t.integration_id ORDER BY i.name, t.name",
+    )?;
+    let mut types = statement
+        .query_map([], |row| {
+            Ok(ResourceType {
+                id: row.get(0)?,
+                integration_id: row.get(1)?,
+                integration_name: row.get(2)?,
+                name: row.get(3)?,
+                permissions: Vec::new(),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<i64> = types.iter().map(|t| t.id).collect();
+    let mut permissions = permissions_by_type(conn, &ids)?;
+    for resource_type in &mut types {
+        resource_type.permissions = permissions.remove(&resource_type.id).unwrap_or_default();
+    }
+    Ok(types)
+}
+
+pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError> {
+    let mut statement =
+        conn.prepare("SELECT id, name, kind, admin_message FROM integrations ORDER BY name")?;
+    let integrations = statement
+        .query_map([], |row| {
+            Ok(Integration {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                kind: row.get(2)?,
+                admin_message: row.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(integrations)
+}
+
+/// Insert an integration unless one of that name exists; returns its id.
+pub fn ensure_integration(
+    conn: &Connection,
+    name: &str,
+    kind: &str,
+    admin_message: Option<&str>,
+) -> Result<i64, AppError> {
+    conn.execute(
+        "INSERT INTO integrations (name, kind, admin_message) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO NOTHING",
+        params![name, kind, admin_message],
+    )?;
+    Ok(conn.query_row(
+        "SELECT id FROM integrations WHERE name = ?1",
+        [name],
+        |row| row.get(0),
+    )?)
+}
+
+/// Insert a resource type and its permissions unless present; returns its id.
+pub fn ensure_resource_type(
+    conn: &Connection,
+    integration_id: i64,
+    name: &str,
+    permissions: &[&str],
+) -> Result<i64, AppError> {
+    conn.execute(
+        "INSERT INTO resource_types (integration_id, name) VALUES (?1, ?2)
+         ON CONFLICT (integration_id, name) DO NOTHING",
+        params![integration_id, name],
+    )?;
+    let id: i64 = conn.query_row(
+        "SELECT id FROM resource_types WHERE integration_id = ?1 AND name = ?2",
+        params![integration_id, name],
+        |row| row.get(0),
+    )?;
+    for permission in permissions {
+        conn.execute(
+            "INSERT INTO permissions (resource_type_id, name) VALUES (?1, ?2)
+             ON CONFLICT (resource_type_id, name) DO NOTHING",
+            params![id, permission],
+        )?;
+    }
+    Ok(id)
+}
+
+/// Insert a resource unless its path exists in the integration; returns its id.
+pub fn ensure_resource(
+    conn: &Connection,
+    integration_id: i64,
+    resource_type_id: i64,
+    name: &str,
+    path: &str,
+    tags: &[&str],
+) -> Result<i64, AppError> {
+    let search_text = format!("{name} {path} {}", tags.join(" ")).to_lowercase();
+    conn.execute(
+        "INSERT INTO resources (integration_id, resource_type_id, name, path, tags, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (integration_id, path) DO NOTHING",
+        params![
+            integration_id,
+            resource_type_id,
+            name,
+            path,
+            serde_json::to_string(tags)?,
+            search_text
+        ],
+    )?;
+    Ok(conn.query_row(
+        "SELECT id FROM resources WHERE integration_id = ?1 AND path = ?2",
+        params![integration_id, path],
+        |row| row.get(0),
+    )?)
+}

@@ -1,0 +1,110 @@
+//! Users: lookup for log-in and for the auth extractor, creation for demo and admin.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{
+    auth::{AuthMethod, CurrentUser},
+    error::AppError,
+};
+
+/// A user row without its password hash.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+impl UserRecord {
+    pub fn signed_in(self, method: AuthMethod) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            email: self.email,
+            is_admin: self.is_admin,
+            method,
+        }
+    }
+}
+
+const COLUMNS: &str = "users.id, users.username, users.display_name, users.email, users.is_admin";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        email: row.get(3)?,
+        is_admin: row.get(4)?,
+    })
+}
+
+/// The user and stored password hash for a log-in attempt.
+pub fn for_login(
+    conn: &Connection,
+    username: &str,
+) -> Result<Option<(UserRecord, String)>, AppError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS}, users.password_hash FROM users WHERE username = ?1"),
+            [username],
+            |row| Ok((from_row(row)?, row.get::<_, String>(5)?)),
+        )
+        .optional()?)
+}
+
+pub fn by_api_token(conn: &Connection, token_hash: &[u8]) -> Result<Option<UserRecord>, AppError> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+                 WHERE api_tokens.token_hash = ?1"
+            ),
+            [token_hash],
+            from_row,
+        )
+        .optional()?)
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+}
+
+/// Insert a user unless one with that name exists; returns its id either way.
+pub fn ensure(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
+    conn.execute(
+        "INSERT INTO users (username, display_name, email, password_hash, is_admin, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
+        params![
+            user.username,
+            user.display_name,
+            user.email,
+            user.password_hash,
+            user.is_admin,
+            now
+        ],
+    )?;
+    Ok(conn.query_row(
+        "SELECT id FROM users WHERE username = ?1",
+        [user.username],
+        |row| row.get(0),
+    )?)
+}
+
+pub fn exists(conn: &Connection, username: &str) -> Result<bool, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM users WHERE username = ?1",
+            [username],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}

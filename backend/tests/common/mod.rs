@@ -1,0 +1,108 @@
+//! Test harness: a real SQLite file in a temp dir, the demo data, the real
+//! router driven with `oneshot`, and a clock the test controls.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use gatehouse::{AppState, app, clock::ManualClock, db::Db, demo};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub clock: ManualClock,
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn with_demo() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
+        let clock = ManualClock::new(time::macros::datetime!(2026-11-02 09:00 UTC));
+        demo::seed(&db, clock_now(&clock)).await.unwrap();
+        let state = AppState::new(db.clone(), Arc::new(clock.clone()));
+        Self {
+            router: app(state),
+            clock,
+            db,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with an optional session cookie and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        let request = match body {
+            Some(json) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string()))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        self.send(request).await
+    }
+
+    /// Log in and return the `name=value` cookie to send back.
+    pub async fn login(&self, username: &str) -> String {
+        let answer = self
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        let set_cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, uri: &str, cookie: &str) -> Answer {
+        self.call(Method::GET, uri, Some(cookie), None).await
+    }
+}
+
+fn clock_now(clock: &ManualClock) -> i64 {
+    use gatehouse::clock::Clock;
+    clock.now().unix_timestamp()
+}

@@ -1,0 +1,215 @@
+//! Log-in, log-out, `GET /api/v1/me` and personal API tokens.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn logging_in_sets_an_http_only_strict_session_cookie() {
+    let app = TestApp::with_demo().await;
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": "gatehouse-demo"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["username"], "alice");
+    assert_eq!(answer.body["is_admin"], false);
+    let cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("gatehouse_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Strict"));
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_a_json_error_and_no_cookie() {
+    let app = TestApp::with_demo().await;
+    for (username, password) in [("alice", "nope"), ("nobody", "gatehouse-demo")] {
+        let answer = app
+            .call(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.body["code"], "invalid_credentials");
+        assert_eq!(answer.body["message"], "Wrong username or password.");
+        assert!(answer.headers.get(header::SET_COOKIE).is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_empty_username_names_the_field() {
+    let app = TestApp::with_demo().await;
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "  ", "password": "x"})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.body["field"], "username");
+}
+
+#[tokio::test]
+async fn malformed_json_gets_a_json_error() {
+    let app = TestApp::with_demo().await;
+    let request = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"username\": 3"))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.body["code"], "bad_request");
+}
+
+#[tokio::test]
+async fn without_a_cookie_or_token_every_api_route_answers_401() {
+    let app = TestApp::with_demo().await;
+    for (method, uri) in [
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/resources"),
+        (Method::GET, "/api/v1/resources/ids"),
+        (Method::GET, "/api/v1/resource-types"),
+        (Method::GET, "/api/v1/integrations"),
+        (Method::GET, "/api/v1/tokens"),
+        (Method::POST, "/api/v1/tokens"),
+        (Method::DELETE, "/api/v1/tokens/1"),
+        (Method::DELETE, "/api/v1/session"),
+    ] {
+        let body = (method == Method::POST).then(|| json!({"name": "x"}));
+        let answer = app.call(method.clone(), uri, None, body).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        assert_eq!(answer.body["code"], "unauthenticated", "{method} {uri}");
+    }
+}
+
+#[tokio::test]
+async fn me_answers_who_is_signed_in_until_log_out() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("carol").await;
+    let me = app.get("/api/v1/me", &cookie).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["username"], "carol");
+    assert_eq!(me.body["is_admin"], true);
+
+    let out = app
+        .call(Method::DELETE, "/api/v1/session", Some(&cookie), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert!(
+        out.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &cookie).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_session_ends_after_twelve_hours() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("alice").await;
+    app.clock.advance(time::Duration::hours(11));
+    assert_eq!(app.get("/api/v1/me", &cookie).await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::hours(1));
+    assert_eq!(
+        app.get("/api/v1/me", &cookie).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_cross_origin_write_with_the_session_cookie_is_refused() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("alice").await;
+    let request = Request::post("/api/v1/tokens")
+        .header(header::COOKIE, &cookie)
+        .header(header::HOST, "gatehouse.internal")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"name":"stolen"}"#))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let tokens = app.get("/api/v1/tokens", &cookie).await;
+    assert_eq!(tokens.body.as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_api_token_works_as_bearer_until_revoked_and_is_shown_once() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("bob").await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&cookie),
+            Some(json!({"name": "deploy script"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("gh_"));
+    let id = created.body["id"].as_i64().unwrap();
+
+    let bearer = |token: &str| {
+        Request::get("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let me = app.send(bearer(&secret)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["username"], "bob");
+
+    let listed = app.get("/api/v1/tokens", &cookie).await;
+    assert_eq!(listed.body[0]["name"], "deploy script");
+    assert!(listed.body[0].get("secret").is_none());
+
+    // Another user cannot revoke bob's token.
+    let alice = app.login("alice").await;
+    let foreign = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+
+    let revoked = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&cookie),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.send(bearer(&secret)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.send(bearer("gh_made_up")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -1,0 +1,97 @@
+//! What can be requested: integrations, resource types with their permissions, resources.
+
+use serde::{Deserialize, Serialize};
+
+/// A connected system, e.g. "Prod PostgreSQL".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Integration {
+    pub id: i64,
+    pub name: String,
+    /// The connector that grants access in this system, e.g. `postgresql`.
+    pub kind: String,
+    /// Shown to the requester on Access Granted, when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_message: Option<String>,
+}
+
+/// A level of access a resource type offers, e.g. "read-only".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Permission {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A kind of resource in one integration (database, S3 bucket, repository…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceType {
+    pub id: i64,
+    pub integration_id: i64,
+    pub integration_name: String,
+    pub name: String,
+    pub permissions: Vec<Permission>,
+}
+
+/// One requestable resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Resource {
+    pub id: i64,
+    pub name: String,
+    /// Where the resource lives inside its integration, e.g. `billing/public/invoices`.
+    pub path: String,
+    pub tags: Vec<String>,
+    pub integration_id: i64,
+    pub integration_name: String,
+    pub resource_type_id: i64,
+    pub resource_type_name: String,
+    /// The permissions this resource offers (narrowed to the permission filter, when one is set).
+    pub permissions: Vec<Permission>,
+}
+
+/// One page of resources and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourcePage {
+    pub items: Vec<Resource>,
+    /// Resources matching the search and filters, across all pages.
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// The filters of the By Resource list, as query parameters.
+///
+/// Multi-valued filters repeat the key: `?resource_type_id=1&resource_type_id=2`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ResourceQuery {
+    /// Case-insensitive text matched against the name, path and tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Keep only resources of these resource types (any of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_type_id: Vec<i64>,
+    /// Keep only resources offering one of these permissions, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permission: Vec<String>,
+    /// How many matching resources to skip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Page size, 1 to 1000 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// All ids of the resources a search and filters match, for "Select all".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceIds {
+    /// At most 1,000 ids, in list order.
+    pub ids: Vec<i64>,
+    /// How many resources match in all; more than `ids.len()` when the cap cut the list.
+    pub total: u64,
+}

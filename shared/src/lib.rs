@@ -1,0 +1,13 @@
+//! Types of the Gatehouse REST API and the pure rules both the server and the portal use.
+//!
+//! Everything here is plain data and plain functions: no I/O, no clock, no randomness.
+
+pub mod auth;
+pub mod catalog;
+pub mod error;
+pub mod justification;
+pub mod limits;
+pub mod status;
+
+pub use error::ApiError;
+pub use status::RequestStatus;
