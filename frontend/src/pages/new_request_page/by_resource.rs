@@ -1,0 +1,314 @@
+//! Request by Resource: search, Resource Type and Permission filters, a paged
+//! list of resources to select (at most 1,000), and Select all. The search,
+//! filters and page live in the URL; the selection lives in this tab's
+//! session storage, so a reload loses neither.
+
+use std::collections::BTreeSet;
+
+use gatehouse_shared::catalog::{ResourceIds, ResourceType};
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+
+use crate::{
+    api,
+    components::{
+        error_alert::ErrorAlert,
+        multi_select::{Choice, MultiSelect},
+        pager::Pager,
+        resource_row::ResourceRow,
+        search_field::SearchField,
+    },
+    resource_filters::{PAGE_SIZE, ResourceFilters, ResourceListUrl},
+    selection::{count_of, select_all, select_one, thousands},
+};
+
+const SELECTION_KEY: &str = "gatehouse.new-request.selection";
+
+fn stored_selection() -> BTreeSet<i64> {
+    window()
+        .session_storage()
+        .ok()
+        .flatten()
+        .and_then(|storage| storage.get_item(SELECTION_KEY).ok().flatten())
+        .and_then(|json| serde_json::from_str::<Vec<i64>>(&json).ok())
+        .map(|ids| ids.into_iter().collect())
+        .unwrap_or_default()
+}
+
+fn store_selection(selected: &BTreeSet<i64>) {
+    let Some(storage) = window().session_storage().ok().flatten() else {
+        return;
+    };
+    let result = if selected.is_empty() {
+        storage.remove_item(SELECTION_KEY)
+    } else {
+        let ids: Vec<i64> = selected.iter().copied().collect();
+        match serde_json::to_string(&ids) {
+            Ok(json) => storage.set_item(SELECTION_KEY, &json),
+            Err(_) => Ok(()),
+        }
+    };
+    // Storage may be full or disabled; the selection still works in memory.
+    let _ = result;
+}
+
+fn resource_type_choices(types: &[ResourceType]) -> Vec<Choice> {
+    types
+        .iter()
+        .map(|t| Choice {
+            value: t.id.to_string(),
+            label: format!("{} · {}", t.integration_name, t.name),
+        })
+        .collect()
+}
+
+/// Every permission name across resource types, each once, in catalog order.
+fn permission_choices(types: &[ResourceType]) -> Vec<Choice> {
+    let mut names: Vec<String> = Vec::new();
+    for permission in types.iter().flat_map(|t| &t.permissions) {
+        if !names.contains(&permission.name) {
+            names.push(permission.name.clone());
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| Choice {
+            value: name.clone(),
+            label: name,
+        })
+        .collect()
+}
+
+#[component]
+pub fn ByResource() -> impl IntoView {
+    let location = use_location();
+    let navigate = StoredValue::new_local(use_navigate());
+    let url = Memo::new(move |_| ResourceListUrl::parse(&location.search.get()));
+
+    // Change the URL (and so the list). Typing replaces the history entry;
+    // filters and pages add one, so Back undoes them.
+    let go = move |next: ResourceListUrl, replace: bool| {
+        let target = format!(
+            "{}{}",
+            location.pathname.get_untracked(),
+            next.to_query_string()
+        );
+        navigate.with_value(|navigate| {
+            navigate(
+                &target,
+                NavigateOptions {
+                    replace,
+                    scroll: false,
+                    ..Default::default()
+                },
+            )
+        });
+    };
+    let change_filters = move |change: &dyn Fn(&mut ResourceFilters), replace: bool| {
+        let mut next = url.get_untracked();
+        change(&mut next.filters);
+        next.page = 1;
+        go(next, replace);
+    };
+
+    let types = LocalResource::new(api::list_resource_types);
+    let type_list = Memo::new(move |_| types.get().and_then(Result::ok).unwrap_or_default());
+    let type_choices = Signal::derive(move || type_list.with(|t| resource_type_choices(t)));
+    let permission_choices = Signal::derive(move || type_list.with(|t| permission_choices(t)));
+    let types_failure =
+        Signal::derive(move || types.get().and_then(Result::err).map(|e| e.message));
+
+    let page = LocalResource::new(move || {
+        let url = url.get();
+        async move { api::list_resources(&url.filters, url.offset(), PAGE_SIZE).await }
+    });
+    let latest = Memo::new(
+        move |previous: Option<&Option<gatehouse_shared::catalog::ResourcePage>>| match page.get() {
+            Some(Ok(page)) => Some(page),
+            _ => previous.cloned().flatten(),
+        },
+    );
+    let page_failure = Signal::derive(move || page.get().and_then(Result::err).map(|e| e.message));
+    let total = Signal::derive(move || latest.with(|p| p.as_ref().map(|p| p.total)));
+    let pages = Signal::derive(move || {
+        total
+            .get()
+            .map(|total| total.div_ceil(u64::from(PAGE_SIZE)).max(1))
+            .unwrap_or(1)
+    });
+    let loading = Signal::derive(move || page.get().is_none());
+
+    let selected = RwSignal::new(stored_selection());
+    Effect::new(move |_| selected.with(store_selection));
+    let notice = RwSignal::new(None::<String>);
+
+    let toggle = Callback::new(move |(id, checked): (i64, bool)| {
+        let mut refused = None;
+        selected.update(|s| {
+            if checked {
+                refused = select_one(s, id).err();
+            } else {
+                s.remove(&id);
+            }
+        });
+        notice.set(refused);
+    });
+
+    let select_all_action = Action::new_local(|filters: &ResourceFilters| {
+        let filters = filters.clone();
+        async move { api::list_resource_ids(&filters).await }
+    });
+    Effect::new(move |_| match select_all_action.value().get() {
+        Some(Ok(matching)) => {
+            let matching: ResourceIds = matching;
+            let mut refused = None;
+            selected.update(|s| refused = select_all(s, &matching).err());
+            notice.set(refused);
+        }
+        Some(Err(error)) => notice.set(Some(error.message)),
+        None => {}
+    });
+
+    let on_search = Callback::new(move |text: String| {
+        change_filters(&|filters| filters.search = text.clone(), true);
+    });
+    let on_types = Callback::new(move |values: Vec<String>| {
+        let ids: Vec<i64> = values.iter().filter_map(|v| v.parse().ok()).collect();
+        change_filters(&|filters| filters.resource_type_ids = ids.clone(), false);
+    });
+    let on_permissions = Callback::new(move |values: Vec<String>| {
+        change_filters(&|filters| filters.permissions = values.clone(), false);
+    });
+    let on_page = Callback::new(move |number: u64| {
+        let mut next = url.get_untracked();
+        next.page = number;
+        go(next, false);
+    });
+
+    let chosen_types = Signal::derive(move || {
+        url.with(|u| {
+            u.filters
+                .resource_type_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+        })
+    });
+    let chosen_permissions = Signal::derive(move || url.with(|u| u.filters.permissions.clone()));
+    let committed_search = Signal::derive(move || url.with(|u| u.filters.search.clone()));
+    let filtered = move || url.with(|u| !u.filters.is_empty());
+
+    let result_count = move || {
+        total
+            .get()
+            .map(|total| count_of(total, "resource", "resources"))
+            .unwrap_or_else(|| "Loading resources…".to_owned())
+    };
+    let shown_range = move || {
+        latest.with(|p| {
+            p.as_ref().and_then(|p| {
+                let first = p.offset + 1;
+                let last = p.offset + p.items.len() as u64;
+                (p.total > u64::from(PAGE_SIZE) && !p.items.is_empty())
+                    .then(|| format!("Showing {first}–{last} of {}", thousands(p.total)))
+            })
+        })
+    };
+    let items = move || latest.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default());
+    let page_number = Signal::derive(move || url.with(|u| u.page));
+    let selected_count = move || {
+        format!(
+            "{} selected",
+            thousands(selected.with(BTreeSet::len) as u64)
+        )
+    };
+
+    view! {
+        <div class="by-resource">
+            <div class="filters">
+                <SearchField committed=committed_search on_search=on_search />
+                <div class="filter-buttons">
+                    <MultiSelect
+                        label="Resource Type"
+                        id="resource-type"
+                        choices=type_choices
+                        chosen=chosen_types
+                        on_change=on_types
+                    />
+                    <MultiSelect
+                        label="Permission"
+                        id="permission"
+                        choices=permission_choices
+                        chosen=chosen_permissions
+                        on_change=on_permissions
+                    />
+                    <Show when=filtered>
+                        <button
+                            type="button"
+                            class="button button-link"
+                            on:click=move |_| go(ResourceListUrl::default(), false)
+                        >
+                            "Clear filters"
+                        </button>
+                    </Show>
+                </div>
+            </div>
+            <ErrorAlert message=types_failure />
+
+            <div class="list-bar">
+                <p class="result-count" role="status" aria-busy=move || loading.get().to_string()>
+                    {result_count}
+                </p>
+                <div class="selection-bar">
+                    <p class="selection-count" role="status">
+                        {selected_count}
+                    </p>
+                    <button
+                        type="button"
+                        class="button"
+                        disabled=move || select_all_action.pending().get() || total.get() == Some(0)
+                        on:click=move |_| {
+                            notice.set(None);
+                            select_all_action.dispatch_local(url.get_untracked().filters);
+                        }
+                    >
+                        "Select all"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-quiet"
+                        disabled=move || selected.with(BTreeSet::is_empty)
+                        on:click=move |_| {
+                            notice.set(None);
+                            selected.set(BTreeSet::new());
+                        }
+                    >
+                        "Clear selection"
+                    </button>
+                </div>
+            </div>
+            <ErrorAlert message=notice />
+            <ErrorAlert message=page_failure />
+
+            <ul class="resource-list" aria-label="Resources" aria-busy=move || loading.get().to_string()>
+                <For
+                    each=items
+                    key=|resource| resource.id
+                    children=move |resource| {
+                        view! { <ResourceRow resource selected=selected on_toggle=toggle /> }
+                    }
+                />
+            </ul>
+            <Show when=move || total.get() == Some(0)>
+                <p class="empty">"No resources match. Try another search or fewer filters."</p>
+            </Show>
+            <div class="list-footer">
+                <p class="shown-range">{shown_range}</p>
+                <Pager page=page_number pages=pages on_page=on_page />
+            </div>
+        </div>
+    }
+}
