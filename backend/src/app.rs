@@ -15,7 +15,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     error::AppError,
     portal,
-    routes::{ApiDoc, catalog, health, me, session, tokens},
+    routes::{
+        ApiDoc, approvals, bundles, catalog, health, me, my_access, requests, session, tokens,
+    },
     security_headers::security_headers,
     state::AppState,
 };
@@ -34,6 +36,30 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_resource_ids))
         .routes(routes!(catalog::list_resource_types))
         .routes(routes!(catalog::list_integrations))
+        .routes(routes!(bundles::list_bundles))
+        .routes(routes!(bundles::get_bundle))
+        .routes(routes!(
+            requests::submit_request,
+            requests::list_my_requests
+        ))
+        .routes(routes!(requests::preview_request))
+        .routes(routes!(requests::count_my_requests))
+        .routes(routes!(requests::get_request))
+        .routes(routes!(requests::approve_request))
+        .routes(routes!(requests::reject_request))
+        .routes(routes!(requests::cancel_request))
+        .routes(routes!(requests::revoke_request))
+        .routes(routes!(requests::extend_request))
+        .routes(routes!(requests::request_again))
+        .routes(routes!(
+            requests::favorite_request,
+            requests::unfavorite_request
+        ))
+        .routes(routes!(requests::list_delegated_requests))
+        .routes(routes!(requests::list_favorites))
+        .routes(routes!(requests::evaluate_justification))
+        .routes(routes!(approvals::list_approvals))
+        .routes(routes!(my_access::get_my_access))
 }
 
 /// The OpenAPI document, exactly as served at `/api/openapi.json`.

@@ -16,7 +16,10 @@ use crate::error::AppError;
 
 /// Versioned migrations, embedded in the binary and applied at start.
 /// Never edit one that has shipped; add the next.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_foundation.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_foundation.sql"),
+    include_str!("migrations/0002_engine.sql"),
+];
 
 const POOL_SIZE: usize = 8;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

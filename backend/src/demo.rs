@@ -104,9 +104,168 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), AppError> {
                 now,
             )?;
         }
-        seed_catalog(tx)
+        seed_catalog(tx)?;
+        seed_flows(tx)
     })
     .await
+}
+
+const HOUR: i64 = 3_600;
+
+fn id_of(tx: &rusqlite::Transaction<'_>, sql: &str, key: &str) -> Result<i64, AppError> {
+    Ok(tx.query_row(sql, [key], |row| row.get(0))?)
+}
+
+/// (resource path, permission) → (resource id, permission id)
+fn item(
+    tx: &rusqlite::Transaction<'_>,
+    path: &str,
+    permission: &str,
+) -> Result<(i64, i64), AppError> {
+    Ok(tx.query_row(
+        "SELECT r.id, p.id FROM resources r JOIN permissions p ON p.resource_type_id = r.resource_type_id
+         WHERE r.path = ?1 AND p.name = ?2",
+        rusqlite::params![path, permission],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+/// Groups, ticket types, bundles and access flows: one auto-approving, one
+/// needing bob, one with two ordered steps (bob, then carol).
+fn seed_flows(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
+    use store::admin_seed::{
+        Approver, Grantee, NewFlow, ensure_flow, ensure_group, ensure_ticket_type,
+    };
+    use store::flows::Scope;
+
+    let user = |name: &str| id_of(tx, "SELECT id FROM users WHERE username = ?1", name);
+    let integration = |name: &str| id_of(tx, "SELECT id FROM integrations WHERE name = ?1", name);
+    let (alice, bob, carol) = (user("alice")?, user("bob")?, user("carol")?);
+    let engineering = ensure_group(tx, "engineering", &[alice, bob])?;
+    ensure_group(tx, "approvers", &[bob, carol])?;
+    ensure_ticket_type(tx, "Jira")?;
+    ensure_ticket_type(tx, "ServiceNow")?;
+
+    let on_call = store::bundles::ensure(
+        tx,
+        "On-call responder",
+        "What the on-call engineer needs during an incident.",
+        &[
+            item(tx, "orders", "read-only")?,
+            item(
+                tx,
+                "arn:aws:iam::123456789012:role/IncidentResponder",
+                "assume",
+            )?,
+            item(tx, "s3://acme-logs", "read-only")?,
+        ],
+    )?;
+    store::bundles::ensure(
+        tx,
+        "Billing analyst",
+        "Read access to billing data for month-end close.",
+        &[
+            item(tx, "billing", "read-only")?,
+            item(tx, "billing/public/invoices", "read-only")?,
+            item(tx, "s3://acme-invoices", "read-only")?,
+        ],
+    )?;
+    let onboarding = store::bundles::ensure(
+        tx,
+        "New engineer onboarding",
+        "Code and team membership for a new engineer's first weeks.",
+        &[
+            item(tx, "acme/api-gateway", "read")?,
+            item(tx, "acme/docs", "read")?,
+            item(tx, "acme/design-system", "read")?,
+            item(tx, "acme/teams/platform", "member")?,
+        ],
+    )?;
+
+    ensure_flow(
+        tx,
+        &NewFlow {
+            name: "GitHub self-service",
+            auto_approve: true,
+            durations: &[HOUR, 8 * HOUR, 24 * HOUR],
+            max_duration: 24 * HOUR,
+            justification_required: false,
+            ticket_required: false,
+            on_behalf_allowed: true,
+            extend_enabled: true,
+            extend_by: HOUR,
+            extend_max_count: 2,
+            extend_window: 15 * 60,
+            grantees: &[Grantee::Everyone],
+            scope: &[
+                Scope::Integration(integration("GitHub")?),
+                Scope::Bundle(onboarding),
+            ],
+            permissions: &["read", "member"],
+            steps: &[],
+        },
+    )?;
+    ensure_flow(
+        tx,
+        &NewFlow {
+            name: "On-call break-glass",
+            auto_approve: true,
+            durations: &[HOUR, 4 * HOUR],
+            max_duration: 4 * HOUR,
+            justification_required: true,
+            ticket_required: false,
+            on_behalf_allowed: false,
+            extend_enabled: true,
+            extend_by: HOUR,
+            extend_max_count: 1,
+            extend_window: 30 * 60,
+            grantees: &[Grantee::Group(engineering)],
+            scope: &[Scope::Bundle(on_call)],
+            permissions: &[],
+            steps: &[],
+        },
+    )?;
+    ensure_flow(
+        tx,
+        &NewFlow {
+            name: "Production databases",
+            auto_approve: false,
+            durations: &[HOUR, 4 * HOUR, 8 * HOUR],
+            max_duration: 8 * HOUR,
+            justification_required: true,
+            ticket_required: false,
+            on_behalf_allowed: true,
+            extend_enabled: true,
+            extend_by: HOUR,
+            extend_max_count: 2,
+            extend_window: 30 * 60,
+            grantees: &[Grantee::Group(engineering)],
+            scope: &[Scope::Integration(integration("Prod PostgreSQL")?)],
+            permissions: &["read-only", "read-write"],
+            steps: &[&[Approver::User(bob)]],
+        },
+    )?;
+    ensure_flow(
+        tx,
+        &NewFlow {
+            name: "AWS production",
+            auto_approve: false,
+            durations: &[HOUR, 4 * HOUR],
+            max_duration: 4 * HOUR,
+            justification_required: true,
+            ticket_required: true,
+            on_behalf_allowed: false,
+            extend_enabled: false,
+            extend_by: 0,
+            extend_max_count: 0,
+            extend_window: 0,
+            grantees: &[Grantee::Everyone],
+            scope: &[Scope::Integration(integration("AWS Production")?)],
+            permissions: &[],
+            steps: &[&[Approver::User(bob)], &[Approver::User(carol)]],
+        },
+    )?;
+    Ok(())
 }
 
 fn seed_catalog(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {

@@ -3,8 +3,10 @@
 pub mod app;
 pub mod auth;
 pub mod clock;
+pub mod connector;
 pub mod db;
 pub mod demo;
+pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod portal;
@@ -12,6 +14,7 @@ pub mod routes;
 pub mod security_headers;
 pub mod state;
 pub mod store;
+pub mod worker;
 
 pub use app::{app, openapi};
 pub use state::AppState;

@@ -78,6 +78,11 @@ async fn serve(db_path: PathBuf, listen: SocketAddr, with_demo: bool) -> Result<
             .await
             .map_err(|error| format!("cannot add the demo data: {error}"))?;
     }
+    // Catch up on everything that fell due while the server was down, then keep going.
+    if let Err(error) = gatehouse::worker::tick(&state).await {
+        tracing::error!(%error, "first background pass failed; retrying in the loop");
+    }
+    tokio::spawn(gatehouse::worker::run(state.clone()));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| format!("cannot listen on {listen}: {error}"))?;

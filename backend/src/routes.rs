@@ -1,9 +1,13 @@
 //! HTTP handlers, one module per endpoint group. Handlers extract, call the
 //! store or a rule, and return; they hold no SQL and no business rules.
 
+pub mod approvals;
+pub mod bundles;
 pub mod catalog;
 pub mod health;
 pub mod me;
+pub mod my_access;
+pub mod requests;
 pub mod session;
 pub mod tokens;
 
@@ -25,6 +29,8 @@ use utoipa::{
         (name = "session", description = "Log in and out, the signed-in user"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "catalog", description = "What can be requested"),
+        (name = "requests", description = "Access requests: submit, follow, revoke, extend, request again, favorites"),
+        (name = "approvals", description = "Deciding requests that wait on me"),
         (name = "health", description = "Liveness"),
     )
 )]

@@ -2,13 +2,21 @@
 
 use std::sync::Arc;
 
-use crate::{clock::Clock, db::Db, portal::Portal};
+use crate::{
+    clock::Clock,
+    connector::{Connector, DemoConnector},
+    db::Db,
+    portal::Portal,
+};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub portal: Arc<Portal>,
+    pub connector: Arc<dyn Connector>,
+    /// Held while calling connectors, so a request is never provisioned twice at once.
+    pub provisioning: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -17,7 +25,15 @@ impl AppState {
             db,
             clock,
             portal: Arc::new(Portal::load()),
+            connector: Arc::new(DemoConnector),
+            provisioning: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// The same state with another connector (tests use failing ones).
+    pub fn with_connector(mut self, connector: Arc<dyn Connector>) -> Self {
+        self.connector = connector;
+        self
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -1,7 +1,12 @@
 //! All SQL lives here, one module per table group. Functions take a connection
 //! (or a transaction) and return domain values; handlers never write SQL.
 
+pub mod admin_seed;
+pub mod audit;
+pub mod bundles;
 pub mod catalog;
+pub mod flows;
+pub mod requests;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

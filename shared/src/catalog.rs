@@ -95,3 +95,49 @@ pub struct ResourceIds {
     /// How many resources match in all; more than `ids.len()` when the cap cut the list.
     pub total: u64,
 }
+
+/// One (resource, permission) of a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleItem {
+    pub resource_id: i64,
+    pub resource_name: String,
+    pub integration_name: String,
+    pub resource_type_name: String,
+    pub permission: String,
+}
+
+/// A named set of resources with permissions, requested together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Bundle {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// Distinct resources in the bundle.
+    pub resource_count: i64,
+    pub items: Vec<BundleItem>,
+}
+
+/// Bundles matching a search, one page, with the total count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundlePage {
+    pub items: Vec<Bundle>,
+    pub total: u64,
+}
+
+/// Query of `GET /api/v1/bundles`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct BundleQuery {
+    /// Full or partial bundle name, case-insensitive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Page size, 1 to 1000 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}

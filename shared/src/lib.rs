@@ -4,9 +4,12 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod duration;
 pub mod error;
 pub mod justification;
 pub mod limits;
+pub mod requests;
+pub mod rules;
 pub mod status;
 
 pub use error::ApiError;

@@ -278,9 +278,16 @@ pub fn ensure_resource(
             search_text
         ],
     )?;
-    Ok(conn.query_row(
+    let id: i64 = conn.query_row(
         "SELECT id FROM resources WHERE integration_id = ?1 AND path = ?2",
         params![integration_id, path],
         |row| row.get(0),
-    )?)
+    )?;
+    for tag in tags {
+        conn.execute(
+            "INSERT INTO resource_tags (resource_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![id, tag],
+        )?;
+    }
+    Ok(id)
 }

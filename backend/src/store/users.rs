@@ -108,3 +108,10 @@ pub fn exists(conn: &Connection, username: &str) -> Result<bool, AppError> {
         .optional()?
         .is_some())
 }
+
+pub fn exists_id(conn: &Connection, id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .query_row("SELECT 1 FROM users WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

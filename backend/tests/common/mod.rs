@@ -18,6 +18,7 @@ pub struct TestApp {
     pub router: Router,
     pub clock: ManualClock,
     pub db: Db,
+    pub connector: Arc<dyn gatehouse::connector::Connector>,
     _dir: tempfile::TempDir,
 }
 
@@ -38,6 +39,7 @@ impl TestApp {
             router: app(state),
             clock,
             db,
+            connector: Arc::new(gatehouse::connector::DemoConnector),
             _dir: dir,
         }
     }
@@ -105,4 +107,80 @@ impl TestApp {
 fn clock_now(clock: &ManualClock) -> i64 {
     use gatehouse::clock::Clock;
     clock.now().unix_timestamp()
+}
+
+impl TestApp {
+    /// Like `with_demo`, with another connector.
+    pub async fn with_connector(connector: Arc<dyn gatehouse::connector::Connector>) -> Self {
+        let mut app = Self::with_demo().await;
+        app.connector = connector;
+        app.router = gatehouse::app(app.state());
+        app
+    }
+
+    /// A state over the same database and clock (what the worker runs with).
+    pub fn state(&self) -> AppState {
+        AppState::new(self.db.clone(), Arc::new(self.clock.clone()))
+            .with_connector(self.connector.clone())
+    }
+
+    pub async fn post(&self, uri: &str, cookie: &str, body: Value) -> Answer {
+        self.call(Method::POST, uri, Some(cookie), Some(body)).await
+    }
+
+    /// Id of the demo resource at `path`.
+    pub async fn resource(&self, path: &str) -> i64 {
+        let path = path.to_owned();
+        self.db
+            .call(move |conn| {
+                Ok(
+                    conn.query_row("SELECT id FROM resources WHERE path = ?1", [path], |r| {
+                        r.get(0)
+                    })?,
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        let username = username.to_owned();
+        self.db
+            .call(move |conn| {
+                Ok(conn.query_row(
+                    "SELECT id FROM users WHERE username = ?1",
+                    [username],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Add a plain user with the demo password.
+    pub async fn add_user(&self, username: &str) -> i64 {
+        let hash = gatehouse::auth::hash_password(demo::DEMO_PASSWORD).unwrap();
+        let username = username.to_owned();
+        self.db
+            .write(move |tx| {
+                gatehouse::store::users::ensure(
+                    tx,
+                    &gatehouse::store::users::NewUser {
+                        username: &username,
+                        display_name: &username,
+                        email: "x@example.com",
+                        password_hash: &hash,
+                        is_admin: false,
+                    },
+                    0,
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Run one background pass, as the worker does every second.
+    pub async fn tick(&self) {
+        gatehouse::worker::tick(&self.state()).await.unwrap();
+    }
 }

@@ -1,0 +1,111 @@
+//! The access-request engine: submission, approvals, the lifecycle and
+//! provisioning. Rules come from the shared crate; SQL from the store; this
+//! layer puts them together inside transactions and writes the audit trail.
+
+pub mod lifecycle;
+pub mod provision;
+pub mod submit;
+
+pub use lifecycle::*;
+pub use provision::*;
+pub use submit::*;
+
+use gatehouse_shared::{
+    requests::{AccessRequest, RequestActions},
+    rules::{self, Actor},
+};
+use rusqlite::Connection;
+
+use crate::{
+    auth::CurrentUser,
+    error::AppError,
+    store::{self, requests::RequestRow, tokens::timestamp},
+};
+
+/// Items shown per request in lists; the detail view shows all.
+pub const ITEMS_IN_LISTS: i64 = 5;
+
+pub fn actor(user: &CurrentUser) -> Actor {
+    Actor {
+        id: user.id,
+        is_admin: user.is_admin,
+    }
+}
+
+/// Turn rows into the wire shape, with what `actor` may do with each.
+pub fn views(
+    conn: &Connection,
+    rows: Vec<RequestRow>,
+    actor: Actor,
+    items_per_request: Option<i64>,
+    now: i64,
+) -> Result<Vec<AccessRequest>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut items = store::requests::items_of(conn, &ids, items_per_request)?;
+    let favorites = store::requests::favorites_among(conn, actor.id, &ids)?;
+    let waiting = store::requests::waiting_on(conn, actor.id, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let facts = row.facts();
+            let decides = waiting.contains(&row.id);
+            let actions = RequestActions {
+                approve: decides,
+                reject: decides,
+                cancel: rules::may_cancel(actor, &facts),
+                revoke: rules::may_revoke(actor, &facts),
+                extend: rules::check_extend(actor, &facts, now).is_ok(),
+                request_again: rules::may_request_again(actor, &facts),
+                favorite: rules::may_favorite(actor, &facts),
+            };
+            Ok(AccessRequest {
+                id: row.id,
+                status: row.status,
+                flow_id: row.flow_id,
+                flow_name: row.flow_name,
+                requester: row.requester,
+                grantee: row.grantee,
+                duration_seconds: row.duration,
+                ticket_type: row.ticket_type,
+                ticket_id: row.ticket_id,
+                justification: row.justification,
+                justification_feedback: row.feedback,
+                items: items.remove(&row.id).unwrap_or_default(),
+                item_count: row.item_count,
+                bundle_id: row.bundle_id,
+                created_at: timestamp(row.created_at)?,
+                granted_at: row.granted_at.map(timestamp).transpose()?,
+                expires_at: row.expires_at.map(timestamp).transpose()?,
+                ended_at: row.ended_at.map(timestamp).transpose()?,
+                extensions_used: row.extensions,
+                rejection_reason: row.rejection_reason,
+                failure_reason: row.failure_reason,
+                revoked_by: row.revoked_by,
+                revoke_reason: row.revoke_reason,
+                is_favorite: favorites.contains(&row.id),
+                actions,
+            })
+        })
+        .collect()
+}
+
+/// A user sees a request when they asked for it, receive it, decide (or
+/// decided) it, or are an admin. Anyone else is told it does not exist.
+pub fn load_visible(conn: &Connection, actor: Actor, id: i64) -> Result<RequestRow, AppError> {
+    let not_found = || AppError::NotFound(format!("Request {id}"));
+    let row = store::requests::get(conn, id)?.ok_or_else(not_found)?;
+    let visible = actor.is_admin
+        || row.requester.id == actor.id
+        || row.grantee.id == actor.id
+        || store::requests::waiting_on(conn, actor.id, &[id])?.contains(&id)
+        || store::requests::has_decided(conn, actor.id, id)?;
+    if visible {
+        Ok(row)
+    } else {
+        tracing::info!(
+            user = actor.id,
+            request = id,
+            "refused: request not visible to user"
+        );
+        Err(not_found())
+    }
+}

@@ -1,0 +1,361 @@
+//! What people do with a request after submitting it: approve, reject,
+//! cancel, revoke, extend, request again, star. Each runs in one transaction
+//! that re-reads the request, checks the rule, moves the status and audits.
+
+use gatehouse_shared::{
+    RequestStatus,
+    requests::{ItemSelection, SubmitRequest},
+    rules::{self, Actor},
+};
+use rusqlite::{Connection, types::Value};
+use serde_json::json;
+
+use crate::{
+    error::AppError,
+    store::{self, flows::Flow, requests::RequestRow},
+};
+
+use super::{load_visible, submit_in};
+
+pub const MAX_REASON_LENGTH: usize = 1_000;
+
+/// What an approval did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalOutcome {
+    /// The next ordered step now waits.
+    NextStep,
+    /// All steps approved: the request is Granting.
+    Approved,
+}
+
+fn flow_of(conn: &Connection, row: &RequestRow) -> Result<Flow, AppError> {
+    store::flows::flow_by_id(conn, row.flow_id)?.ok_or_else(|| {
+        AppError::internal(format!("request {} has no flow {}", row.id, row.flow_id))
+    })
+}
+
+/// Refuse with the reason a user cannot decide this request.
+fn check_decider(conn: &Connection, actor: Actor, row: &RequestRow) -> Result<(), AppError> {
+    if row.status != RequestStatus::PendingApproval {
+        return Err(AppError::Conflict(format!(
+            "Request {} is {}, not Pending Approval.",
+            row.id, row.status
+        )));
+    }
+    if actor.id == row.requester.id {
+        return Err(AppError::Forbidden(
+            "You cannot approve or reject your own request.".into(),
+        ));
+    }
+    if actor.id == row.grantee.id {
+        return Err(AppError::Forbidden(
+            "You cannot approve or reject a request that grants you access.".into(),
+        ));
+    }
+    if !store::requests::waiting_on(conn, actor.id, &[row.id])?.contains(&row.id) {
+        return Err(AppError::Forbidden(
+            "You are not an approver of this request's current step.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn approve_in(
+    tx: &Connection,
+    actor: Actor,
+    id: i64,
+    now: i64,
+) -> Result<ApprovalOutcome, AppError> {
+    let row = load_visible(tx, actor, id)?;
+    check_decider(tx, actor, &row)?;
+    let flow = flow_of(tx, &row)?;
+    tx.execute(
+        "INSERT INTO approvals (request_id, step, approver_id, decision, decided_at) VALUES (?1, ?2, ?3, 'approved', ?4)",
+        rusqlite::params![id, row.current_step, actor.id, now],
+    )?;
+    let next_step = row.current_step + 1;
+    if next_step < flow.step_count() {
+        let changed = tx.execute(
+            "UPDATE requests SET current_step = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'Pending Approval' AND current_step = ?4",
+            rusqlite::params![next_step, now, id, row.current_step],
+        )?;
+        if changed != 1 {
+            return Err(AppError::Conflict(format!(
+                "Request {id} changed meanwhile; reload it."
+            )));
+        }
+        store::audit::record(
+            tx,
+            now,
+            Some(actor.id),
+            Some(id),
+            "step_approved",
+            json!({"step": row.current_step}),
+        )?;
+        Ok(ApprovalOutcome::NextStep)
+    } else {
+        store::requests::transition(
+            tx,
+            id,
+            RequestStatus::PendingApproval,
+            RequestStatus::Granting,
+            now,
+            &[],
+        )?;
+        store::audit::record(
+            tx,
+            now,
+            Some(actor.id),
+            Some(id),
+            "approved",
+            json!({"step": row.current_step}),
+        )?;
+        Ok(ApprovalOutcome::Approved)
+    }
+}
+
+pub fn reject_in(
+    tx: &Connection,
+    actor: Actor,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let reason = checked_reason(reason, true)?;
+    let row = load_visible(tx, actor, id)?;
+    check_decider(tx, actor, &row)?;
+    tx.execute(
+        "INSERT INTO approvals (request_id, step, approver_id, decision, reason, decided_at) VALUES (?1, ?2, ?3, 'rejected', ?4, ?5)",
+        rusqlite::params![id, row.current_step, actor.id, reason, now],
+    )?;
+    store::requests::transition(
+        tx,
+        id,
+        RequestStatus::PendingApproval,
+        RequestStatus::Rejected,
+        now,
+        &[
+            ("rejection_reason", Value::Text(reason.clone())),
+            ("ended_at", Value::Integer(now)),
+        ],
+    )?;
+    store::audit::record(
+        tx,
+        now,
+        Some(actor.id),
+        Some(id),
+        "rejected",
+        json!({"reason": reason}),
+    )
+}
+
+fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if required && reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give a reason; the requester will see it.",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LENGTH {
+        return Err(AppError::invalid(
+            "reason",
+            format!("The reason is at most {MAX_REASON_LENGTH} characters."),
+        ));
+    }
+    Ok(reason.to_owned())
+}
+
+pub fn cancel_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<(), AppError> {
+    let row = load_visible(tx, actor, id)?;
+    if !rules::may_cancel(actor, &row.facts()) {
+        return Err(if actor.id != row.requester.id {
+            AppError::Forbidden("Only the requester can cancel a request.".into())
+        } else {
+            AppError::Conflict(format!(
+                "Request {id} is {}; only waiting requests can be cancelled.",
+                row.status
+            ))
+        });
+    }
+    store::requests::transition(
+        tx,
+        id,
+        row.status,
+        RequestStatus::Revoked,
+        now,
+        &[
+            ("revoked_by", Value::Integer(actor.id)),
+            (
+                "revoke_reason",
+                Value::Text("cancelled by requester".into()),
+            ),
+            ("ended_at", Value::Integer(now)),
+        ],
+    )?;
+    store::audit::record(
+        tx,
+        now,
+        Some(actor.id),
+        Some(id),
+        "cancelled",
+        json!({"reason": "cancelled by requester"}),
+    )
+}
+
+/// Start removing access: Active → Revoking; provisioning finishes it.
+pub fn revoke_in(
+    tx: &Connection,
+    actor: Actor,
+    id: i64,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    let reason = checked_reason(reason.unwrap_or_default(), false)?;
+    let row = load_visible(tx, actor, id)?;
+    if !rules::may_revoke(actor, &row.facts()) {
+        return Err(if row.status != RequestStatus::Active {
+            AppError::Conflict(format!(
+                "Request {id} is {}; only active access can be revoked.",
+                row.status
+            ))
+        } else if row.facts().is_delegated() {
+            AppError::Forbidden("Someone else requested this access on your behalf: only the requester can revoke it.".into())
+        } else {
+            AppError::Forbidden("Only the grantee or an admin can revoke this access.".into())
+        });
+    }
+    let reason = if reason.is_empty() {
+        None
+    } else {
+        Some(reason)
+    };
+    store::requests::transition(
+        tx,
+        id,
+        RequestStatus::Active,
+        RequestStatus::Revoking,
+        now,
+        &[
+            (
+                "ending_as",
+                Value::Text(RequestStatus::Revoked.label().into()),
+            ),
+            ("revoked_by", Value::Integer(actor.id)),
+            (
+                "revoke_reason",
+                reason.clone().map_or(Value::Null, Value::Text),
+            ),
+        ],
+    )?;
+    store::audit::record(
+        tx,
+        now,
+        Some(actor.id),
+        Some(id),
+        "revoke_started",
+        json!({"reason": reason}),
+    )
+}
+
+pub fn extend_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<i64, AppError> {
+    let row = load_visible(tx, actor, id)?;
+    if let Err(refusal) = rules::check_extend(actor, &row.facts(), now) {
+        return Err(match refusal {
+            rules::ExtendRefusal::NotYours => AppError::Forbidden(refusal.message().into()),
+            _ => AppError::Conflict(refusal.message().into()),
+        });
+    }
+    let expires_at = row.expires_at.unwrap_or(now) + row.extend.by;
+    let changed = tx.execute(
+        "UPDATE requests SET expires_at = ?1, extensions = extensions + 1, updated_at = ?2
+         WHERE id = ?3 AND status = 'Active' AND extensions = ?4",
+        rusqlite::params![expires_at, now, id, row.extensions],
+    )?;
+    if changed != 1 {
+        return Err(AppError::Conflict(format!(
+            "Request {id} changed meanwhile; reload it."
+        )));
+    }
+    store::audit::record(
+        tx,
+        now,
+        Some(actor.id),
+        Some(id),
+        "extended",
+        json!({"by_seconds": row.extend.by, "expires_at": expires_at, "extension": row.extensions + 1}),
+    )?;
+    Ok(expires_at)
+}
+
+/// Submit the same access again with a new justification.
+pub fn request_again_in(
+    tx: &Connection,
+    actor: Actor,
+    id: i64,
+    justification: &str,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let row = load_visible(tx, actor, id)?;
+    if !rules::may_request_again(actor, &row.facts()) {
+        return Err(
+            if matches!(
+                row.status,
+                RequestStatus::Expired | RequestStatus::Revoked | RequestStatus::Rejected
+            ) {
+                AppError::Forbidden(
+                    "Only the requester or the grantee can request this access again.".into(),
+                )
+            } else {
+                AppError::Conflict(format!(
+                    "Request {id} is {}; only expired, revoked or rejected requests can be requested again.",
+                    row.status
+                ))
+            },
+        );
+    }
+    let items = store::requests::selections_of(tx, id)?
+        .into_iter()
+        .map(|(resource_id, permission)| ItemSelection {
+            resource_id,
+            permission,
+        })
+        .collect();
+    let form = SubmitRequest {
+        grantee_id: Some(row.grantee.id),
+        items,
+        bundle: None,
+        duration_seconds: row.duration,
+        ticket_type: row.ticket_type.clone(),
+        ticket_id: row.ticket_id.clone(),
+        justification: justification.to_owned(),
+    };
+    submit_in(tx, actor.id, &form, Some(id), now)
+}
+
+pub fn set_favorite_in(
+    tx: &Connection,
+    actor: Actor,
+    id: i64,
+    starred: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let row = load_visible(tx, actor, id)?;
+    if !starred {
+        return store::requests::unset_favorite(tx, actor.id, id);
+    }
+    if !rules::may_favorite(actor, &row.facts()) {
+        return Err(
+            if row.requester.id != actor.id || row.grantee.id != actor.id {
+                AppError::Forbidden(
+                    "You can only favorite requests you submitted for yourself.".into(),
+                )
+            } else {
+                AppError::Conflict(
+                    "A request can be a favorite once it has expired or been revoked.".into(),
+                )
+            },
+        );
+    }
+    store::requests::set_favorite(tx, actor.id, id, now)
+}

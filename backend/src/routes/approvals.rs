@@ -1,0 +1,34 @@
+//! Approvals: the requests waiting on my decision.
+
+use axum::{Json, extract::State};
+use gatehouse_shared::{
+    ApiError,
+    requests::{RequestPage, RequestQuery},
+};
+
+use crate::{
+    auth::CurrentUser, error::AppError, extract::AppQuery, routes::requests::list_page,
+    state::AppState, store::requests::WAITING_ON_USER,
+};
+
+/// Requests whose current step I can decide (never my own), newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/approvals",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "Requests waiting on me", body = RequestPage),
+        (status = 400, description = "Malformed query", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Page size out of range", body = ApiError),
+    )
+)]
+pub async fn list_approvals(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(query): AppQuery<RequestQuery>,
+) -> Result<Json<RequestPage>, AppError> {
+    list_page(&state, &user, WAITING_ON_USER, query).await
+}

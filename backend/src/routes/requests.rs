@@ -1,0 +1,600 @@
+//! Access requests: submit (split per access flow), preview, read, and act on
+//! them (approve, reject, cancel, revoke, extend, request again, favorite).
+
+use axum::{Json, extract::State, http::StatusCode};
+use gatehouse_shared::{
+    ApiError, RequestStatus,
+    justification::{self, JustificationFeedback},
+    limits,
+    requests::{
+        AccessRequest, JustificationDraft, PreviewResponse, RejectRequest, RequestAgain,
+        RequestDetail, RequestPage, RequestQuery, RevokeRequest, StatusCounts, SubmitRequest,
+        SubmitResponse,
+    },
+    rules::Actor,
+};
+use rusqlite::types::Value;
+
+use crate::{
+    auth::CurrentUser,
+    engine::{self, actor},
+    error::AppError,
+    extract::{AppJson, AppPath, AppQuery},
+    state::AppState,
+    store,
+};
+
+/// Read requests back in the wire shape, in the given order.
+pub(crate) async fn load_views(
+    state: &AppState,
+    actor: Actor,
+    ids: Vec<i64>,
+) -> Result<Vec<AccessRequest>, AppError> {
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .call(move |conn| {
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                rows.push(engine::load_visible(conn, actor, id)?);
+            }
+            engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)
+        })
+        .await
+}
+
+async fn load_one(
+    state: &AppState,
+    actor: Actor,
+    id: i64,
+) -> Result<Json<AccessRequest>, AppError> {
+    load_views(state, actor, vec![id])
+        .await?
+        .pop()
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("Request {id}")))
+}
+
+/// Submit the New Request form. It is split into one request per access flow
+/// covering its items, and written all or nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Every request created, one per access flow", body = SubmitResponse),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Refused: no flow covers an item, duration not offered, more than 1,000 resources, missing justification or ticket…", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "A request can hold at most 1000 resources.", "field": "items"})),
+    )
+)]
+pub async fn submit_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppJson(form): AppJson<SubmitRequest>,
+) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    let now = state.now().unix_timestamp();
+    let requester = user.id;
+    let ids = state
+        .db
+        .write(move |tx| engine::submit_in(tx, requester, &form, None, now))
+        .await?;
+    engine::provision_all(&state).await?;
+    let requests = load_views(&state, actor(&user), ids).await?;
+    Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
+}
+
+/// What a draft would get — flows, approvers, auto-approval, durations — and
+/// what submitting it now would be refused for. Writes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/preview",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    request_body = SubmitRequest,
+    responses(
+        (status = 200, description = "How the draft would be handled", body = PreviewResponse),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn preview_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppJson(form): AppJson<SubmitRequest>,
+) -> Result<Json<PreviewResponse>, AppError> {
+    let requester = user.id;
+    Ok(Json(
+        state
+            .db
+            .call(move |conn| engine::preview(conn, requester, &form))
+            .await?,
+    ))
+}
+
+/// Judge a justification text as the portal does while the requester types.
+#[utoipa::path(
+    post,
+    path = "/api/v1/justification-feedback",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    request_body = JustificationDraft,
+    responses(
+        (status = 200, description = "The three checks and whether all hold", body = JustificationFeedback),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Text too long", body = ApiError),
+    )
+)]
+pub async fn evaluate_justification(
+    _user: CurrentUser,
+    AppJson(draft): AppJson<JustificationDraft>,
+) -> Result<Json<JustificationFeedback>, AppError> {
+    if draft.text.chars().count() > engine::MAX_JUSTIFICATION_LENGTH {
+        return Err(AppError::invalid(
+            "text",
+            format!(
+                "The justification is at most {} characters.",
+                engine::MAX_JUSTIFICATION_LENGTH
+            ),
+        ));
+    }
+    Ok(Json(justification::evaluate(&draft.text)))
+}
+
+fn page_limit(query: &RequestQuery) -> Result<u32, AppError> {
+    let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
+    if (1..=limits::MAX_PAGE_SIZE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::invalid(
+            "limit",
+            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
+        ))
+    }
+}
+
+/// A newest-first page of requests matching `condition` (over `r`, with `?1` = the user).
+pub(crate) async fn list_page(
+    state: &AppState,
+    user: &CurrentUser,
+    condition: &'static str,
+    query: RequestQuery,
+) -> Result<Json<RequestPage>, AppError> {
+    let limit = page_limit(&query)?;
+    if query.status.len() > RequestStatus::ALL.len() {
+        return Err(AppError::invalid("status", "Too many status filters."));
+    }
+    let actor = actor(user);
+    let now = state.now().unix_timestamp();
+    let page = state
+        .db
+        .call(move |conn| {
+            let rows = store::requests::page(
+                conn,
+                condition,
+                vec![Value::Integer(actor.id)],
+                &query.status,
+                query.cursor,
+                limit + 1,
+            )?;
+            let more = rows.len() > limit as usize;
+            let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+            let next_cursor = if more {
+                rows.last().map(|r| r.id)
+            } else {
+                None
+            };
+            let items = engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)?;
+            Ok(RequestPage { items, next_cursor })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// My Requests: requests that give me access (mine, or made on my behalf), newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "One page, newest first", body = RequestPage),
+        (status = 400, description = "Malformed query (e.g. an unknown status)", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Page size out of range", body = ApiError),
+    )
+)]
+pub async fn list_my_requests(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(query): AppQuery<RequestQuery>,
+) -> Result<Json<RequestPage>, AppError> {
+    list_page(&state, &user, "r.grantee_id = ?1", query).await
+}
+
+/// Delegated Requests: requests I made on behalf of others.
+#[utoipa::path(
+    get,
+    path = "/api/v1/delegated-requests",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "One page, newest first", body = RequestPage),
+        (status = 400, description = "Malformed query", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Page size out of range", body = ApiError),
+    )
+)]
+pub async fn list_delegated_requests(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(query): AppQuery<RequestQuery>,
+) -> Result<Json<RequestPage>, AppError> {
+    list_page(
+        &state,
+        &user,
+        "r.requester_id = ?1 AND r.grantee_id != ?1",
+        query,
+    )
+    .await
+}
+
+/// Favorites: my starred requests, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/favorites",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(RequestQuery),
+    responses(
+        (status = 200, description = "One page, newest first", body = RequestPage),
+        (status = 400, description = "Malformed query", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "Page size out of range", body = ApiError),
+    )
+)]
+pub async fn list_favorites(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(query): AppQuery<RequestQuery>,
+) -> Result<Json<RequestPage>, AppError> {
+    list_page(
+        &state,
+        &user,
+        "r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)",
+        query,
+    )
+    .await
+}
+
+/// Counts for the Active, Pending Approval and Pending MFA widgets of My Requests.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/counts",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 200, description = "Counts of my requests", body = StatusCounts),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn count_my_requests(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<StatusCounts>, AppError> {
+    let counts = state
+        .db
+        .call(move |conn| store::requests::count_by_status(conn, user.id))
+        .await?;
+    let get = |status: RequestStatus| counts.get(status.label()).copied().unwrap_or(0);
+    Ok(Json(StatusCounts {
+        active: get(RequestStatus::Active),
+        pending_approval: get(RequestStatus::PendingApproval),
+        pending_mfa: get(RequestStatus::PendingMfa),
+    }))
+}
+
+/// One request with all its items, approvals, who it waits on, and its audit trail.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{request_id}",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "The request", body = RequestDetail),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+    )
+)]
+pub async fn get_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<RequestDetail>, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    let detail = state
+        .db
+        .call(move |conn| {
+            let row = engine::load_visible(conn, actor, id)?;
+            let waiting_on = if row.status == RequestStatus::PendingApproval {
+                let flow = store::flows::flow_by_id(conn, row.flow_id)?
+                    .ok_or_else(|| AppError::internal(format!("request {id} lost its flow")))?;
+                store::flows::approvers_of_step(
+                    conn,
+                    &flow,
+                    row.current_step,
+                    &[row.requester.id, row.grantee.id],
+                )?
+            } else {
+                Vec::new()
+            };
+            let request = engine::views(conn, vec![row], actor, None, now)?
+                .pop()
+                .ok_or_else(|| AppError::internal("view lost its request"))?;
+            Ok(RequestDetail {
+                request,
+                approvals: store::requests::approvals_of(conn, id)?,
+                waiting_on,
+                audit: store::audit::for_request(conn, id)?,
+            })
+        })
+        .await?;
+    Ok(Json(detail))
+}
+
+/// Approve the current step. The last step's approval grants the access.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/approve",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "Approved; the request as it now is", body = AccessRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an approver of its current step, or your own request", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "No longer Pending Approval", body = ApiError),
+    )
+)]
+pub async fn approve_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<AccessRequest>, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::approve_in(tx, actor, id, now))
+        .await?;
+    engine::provision_all(&state).await?;
+    load_one(&state, actor, id).await
+}
+
+/// Reject with a reason, which the requester sees as the rejection reason.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/reject",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "Rejected", body = AccessRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an approver of its current step, or your own request", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "No longer Pending Approval", body = ApiError),
+        (status = 422, description = "Missing reason", body = ApiError),
+    )
+)]
+pub async fn reject_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<RejectRequest>,
+) -> Result<Json<AccessRequest>, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::reject_in(tx, actor, id, &body.reason, now))
+        .await?;
+    load_one(&state, actor, id).await
+}
+
+/// Withdraw my own request while it waits (it ends Revoked, "cancelled by requester").
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/cancel",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "Cancelled", body = AccessRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not your request", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "No longer waiting", body = ApiError),
+    )
+)]
+pub async fn cancel_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<AccessRequest>, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::cancel_in(tx, actor, id, now))
+        .await?;
+    load_one(&state, actor, id).await
+}
+
+/// Revoke active access now: by its grantee, by the requester of a delegated
+/// request (only them), or by an admin.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/revoke",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    request_body(content = RevokeRequest, description = "An optional reason"),
+    responses(
+        (status = 200, description = "Revoked (or Revoking while the connector removes it)", body = AccessRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "You may not revoke it", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "Not active", body = ApiError),
+    )
+)]
+pub async fn revoke_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<AccessRequest>, AppError> {
+    // The body is optional: an empty one means "no reason given".
+    let body: RevokeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RevokeRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|error| AppError::BadRequest(format!("Invalid JSON body: {error}")))?
+    };
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::revoke_in(tx, actor, id, body.reason.as_deref(), now))
+        .await?;
+    engine::provision_all(&state).await?;
+    load_one(&state, actor, id).await
+}
+
+/// Extend active access by the flow's extension length, when it nears expiry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/extend",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 200, description = "Extended; same credentials and session", body = AccessRequest),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not the grantee or requester", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "Not active, not near expiry, not enabled, or the maximum is reached", body = ApiError),
+    )
+)]
+pub async fn extend_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<AccessRequest>, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::extend_in(tx, actor, id, now))
+        .await?;
+    load_one(&state, actor, id).await
+}
+
+/// Request an expired, revoked or rejected request's access again, with a new justification.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/request-again",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    request_body = RequestAgain,
+    responses(
+        (status = 201, description = "The new requests", body = SubmitResponse),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not the requester or grantee", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "Not expired, revoked or rejected", body = ApiError),
+        (status = 422, description = "Refused as a new submission would be (e.g. no flow of yours covers it)", body = ApiError),
+    )
+)]
+pub async fn request_again(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<RequestAgain>,
+) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    let ids = state
+        .db
+        .write(move |tx| engine::request_again_in(tx, actor, id, &body.justification, now))
+        .await?;
+    engine::provision_all(&state).await?;
+    let requests = load_views(&state, actor, ids).await?;
+    Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
+}
+
+/// Star a request: one I submitted for myself, once expired or revoked. Idempotent.
+#[utoipa::path(
+    put,
+    path = "/api/v1/requests/{request_id}/favorite",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 204, description = "It is a favorite"),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not submitted by you for yourself", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "Not expired or revoked", body = ApiError),
+    )
+)]
+pub async fn favorite_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::set_favorite_in(tx, actor, id, true, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unstar a request. Idempotent.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/requests/{request_id}/favorite",
+    tag = "requests",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    responses(
+        (status = 204, description = "Not a favorite (any more)"),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+    )
+)]
+pub async fn unfavorite_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    let actor = actor(&user);
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| engine::set_favorite_in(tx, actor, id, false, now))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

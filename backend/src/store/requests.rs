@@ -1,0 +1,461 @@
+//! Requests, their items, approvals and favorites: rows in, domain values out.
+
+use std::collections::{HashMap, HashSet};
+
+use gatehouse_shared::{
+    RequestStatus,
+    justification::JustificationFeedback,
+    requests::{Approval, RequestItem, UserRef},
+    rules::{ExtendPolicy, RequestFacts},
+};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
+
+use crate::{error::AppError, store::placeholders, store::tokens::timestamp};
+
+/// A request row with what the views need from its flow and users.
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    pub id: i64,
+    pub flow_id: i64,
+    pub flow_name: String,
+    pub status: RequestStatus,
+    pub requester: UserRef,
+    pub grantee: UserRef,
+    pub duration: i64,
+    pub ticket_type: Option<String>,
+    pub ticket_id: Option<String>,
+    pub justification: String,
+    pub feedback: JustificationFeedback,
+    pub item_count: i64,
+    pub bundle_id: Option<i64>,
+    pub current_step: i64,
+    pub created_at: i64,
+    pub granted_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub extensions: i64,
+    pub ending_as: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub failure_reason: Option<String>,
+    pub revoked_by: Option<UserRef>,
+    pub revoke_reason: Option<String>,
+    pub extend: ExtendPolicy,
+}
+
+impl RequestRow {
+    pub fn facts(&self) -> RequestFacts {
+        RequestFacts {
+            status: self.status,
+            requester_id: self.requester.id,
+            grantee_id: self.grantee.id,
+            expires_at: self.expires_at,
+            extensions_used: self.extensions,
+            extend: self.extend,
+        }
+    }
+}
+
+pub const SELECT_REQUESTS: &str = "SELECT r.id, r.flow_id, f.name, r.status,
+        rq.id, rq.username, rq.display_name, gr.id, gr.username, gr.display_name,
+        r.duration, r.ticket_type, r.ticket_id, r.justification,
+        r.describes_task, r.explains_access, r.includes_ticket, r.item_count, r.bundle_id,
+        r.current_step, r.created_at, r.granted_at, r.expires_at, r.ended_at, r.extensions,
+        r.ending_as, r.rejection_reason, r.failure_reason,
+        rv.id, rv.username, rv.display_name, r.revoke_reason,
+        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window
+    FROM requests r
+    JOIN access_flows f ON f.id = r.flow_id
+    JOIN users rq ON rq.id = r.requester_id
+    JOIN users gr ON gr.id = r.grantee_id
+    LEFT JOIN users rv ON rv.id = r.revoked_by";
+
+pub fn row_to_request(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
+    let status: String = row.get(3)?;
+    let status = RequestStatus::from_label(&status).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            3,
+            rusqlite::types::Type::Text,
+            format!("unknown status {status}").into(),
+        )
+    })?;
+    let describes_task: bool = row.get(14)?;
+    let explains_access_level: bool = row.get(15)?;
+    let includes_ticket: bool = row.get(16)?;
+    let revoked_by = match row.get::<_, Option<i64>>(28)? {
+        Some(id) => Some(UserRef {
+            id,
+            username: row.get(29)?,
+            display_name: row.get(30)?,
+        }),
+        None => None,
+    };
+    Ok(RequestRow {
+        id: row.get(0)?,
+        flow_id: row.get(1)?,
+        flow_name: row.get(2)?,
+        status,
+        requester: UserRef {
+            id: row.get(4)?,
+            username: row.get(5)?,
+            display_name: row.get(6)?,
+        },
+        grantee: UserRef {
+            id: row.get(7)?,
+            username: row.get(8)?,
+            display_name: row.get(9)?,
+        },
+        duration: row.get(10)?,
+        ticket_type: row.get(11)?,
+        ticket_id: row.get(12)?,
+        justification: row.get(13)?,
+        feedback: JustificationFeedback {
+            describes_task,
+            explains_access_level,
+            includes_ticket,
+            complete: describes_task && explains_access_level && includes_ticket,
+        },
+        item_count: row.get(17)?,
+        bundle_id: row.get(18)?,
+        current_step: row.get(19)?,
+        created_at: row.get(20)?,
+        granted_at: row.get(21)?,
+        expires_at: row.get(22)?,
+        ended_at: row.get(23)?,
+        extensions: row.get(24)?,
+        ending_as: row.get(25)?,
+        rejection_reason: row.get(26)?,
+        failure_reason: row.get(27)?,
+        revoked_by,
+        revoke_reason: row.get(31)?,
+        extend: ExtendPolicy {
+            enabled: row.get(32)?,
+            by: row.get(33)?,
+            max_count: row.get(34)?,
+            window: row.get(35)?,
+        },
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT_REQUESTS} WHERE r.id = ?1"))?
+        .query_row([id], row_to_request)
+        .optional()?)
+}
+
+/// A filtered, newest-first page of requests. `condition` is a trusted SQL
+/// fragment over `r`; its values come first, then the status list.
+pub fn page(
+    conn: &Connection,
+    condition: &str,
+    mut values: Vec<Value>,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<Vec<RequestRow>, AppError> {
+    let mut sql = format!("{SELECT_REQUESTS} WHERE {condition}");
+    if !statuses.is_empty() {
+        sql.push_str(&format!(
+            " AND r.status IN ({})",
+            placeholders(statuses.len())
+        ));
+        values.extend(statuses.iter().map(|s| Value::Text(s.label().to_owned())));
+    }
+    if let Some(cursor) = cursor {
+        sql.push_str(" AND r.id < ?");
+        values.push(Value::Integer(cursor));
+    }
+    sql.push_str(" ORDER BY r.id DESC LIMIT ?");
+    values.push(Value::Integer(i64::from(limit)));
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), row_to_request)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Items of the given requests, at most `per_request` each, in a stable order.
+pub fn items_of(
+    conn: &Connection,
+    request_ids: &[i64],
+    per_request: Option<i64>,
+) -> Result<HashMap<i64, Vec<RequestItem>>, AppError> {
+    let mut items: HashMap<i64, Vec<RequestItem>> = HashMap::new();
+    if request_ids.is_empty() {
+        return Ok(items);
+    }
+    let cap = per_request.unwrap_or(i64::MAX);
+    let sql = format!(
+        "SELECT request_id, resource_id, resource_name, resource_path, integration_name, type_name, permission FROM (
+            SELECT ri.request_id, res.id AS resource_id, res.name AS resource_name, res.path AS resource_path,
+                   i.name AS integration_name, t.name AS type_name, p.name AS permission,
+                   ROW_NUMBER() OVER (PARTITION BY ri.request_id ORDER BY res.name, res.id, p.id) AS n
+            FROM request_items ri
+            JOIN resources res ON res.id = ri.resource_id
+            JOIN integrations i ON i.id = res.integration_id
+            JOIN resource_types t ON t.id = res.resource_type_id
+            JOIN permissions p ON p.id = ri.permission_id
+            WHERE ri.request_id IN ({})
+         ) WHERE n <= ? ORDER BY request_id, n",
+        placeholders(request_ids.len())
+    );
+    let mut values: Vec<Value> = request_ids.iter().map(|id| Value::Integer(*id)).collect();
+    values.push(Value::Integer(cap));
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params_from_iter(values), |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            RequestItem {
+                resource_id: row.get(1)?,
+                resource_name: row.get(2)?,
+                resource_path: row.get(3)?,
+                integration_name: row.get(4)?,
+                resource_type_name: row.get(5)?,
+                permission: row.get(6)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (request_id, item) = row?;
+        items.entry(request_id).or_default().push(item);
+    }
+    Ok(items)
+}
+
+/// (resource id, permission name) pairs of a request, for request again.
+pub fn selections_of(conn: &Connection, request_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT ri.resource_id, p.name FROM request_items ri JOIN permissions p ON p.id = ri.permission_id
+         WHERE ri.request_id = ?1 ORDER BY ri.resource_id, p.id",
+    )?;
+    let rows = statement
+        .query_map([request_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Which of these requests the user has starred.
+pub fn favorites_among(
+    conn: &Connection,
+    user_id: i64,
+    request_ids: &[i64],
+) -> Result<HashSet<i64>, AppError> {
+    if request_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut values = vec![Value::Integer(user_id)];
+    values.extend(request_ids.iter().map(|id| Value::Integer(*id)));
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT request_id FROM favorites WHERE user_id = ? AND request_id IN ({})",
+        placeholders(request_ids.len())
+    ))?;
+    let ids = statement
+        .query_map(params_from_iter(values), |row| row.get(0))?
+        .collect::<Result<HashSet<i64>, _>>()?;
+    Ok(ids)
+}
+
+/// SQL condition: the user can decide the current step of request `r`.
+pub const WAITING_ON_USER: &str = "r.status = 'Pending Approval'
+    AND r.requester_id != ?1 AND r.grantee_id != ?1
+    AND EXISTS (SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id AND fa.step = r.current_step
+        AND ((fa.kind = 'user' AND fa.subject_id = ?1)
+          OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))";
+
+/// Which of these requests wait on the user's decision.
+pub fn waiting_on(
+    conn: &Connection,
+    user_id: i64,
+    request_ids: &[i64],
+) -> Result<HashSet<i64>, AppError> {
+    if request_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut values = vec![Value::Integer(user_id)];
+    values.extend(request_ids.iter().map(|id| Value::Integer(*id)));
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT r.id FROM requests r WHERE {WAITING_ON_USER} AND r.id IN ({})",
+        placeholders(request_ids.len())
+    ))?;
+    let ids = statement
+        .query_map(params_from_iter(values), |row| row.get(0))?
+        .collect::<Result<HashSet<i64>, _>>()?;
+    Ok(ids)
+}
+
+/// Whether the user decided any step of the request.
+pub fn has_decided(conn: &Connection, user_id: i64, request_id: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM approvals WHERE request_id = ?1 AND approver_id = ?2 LIMIT 1",
+        )?
+        .query_row(params![request_id, user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn approvals_of(conn: &Connection, request_id: i64) -> Result<Vec<Approval>, AppError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT a.step, u.id, u.username, u.display_name, a.decision, a.reason, a.decided_at
+         FROM approvals a JOIN users u ON u.id = a.approver_id WHERE a.request_id = ?1 ORDER BY a.id",
+    )?;
+    let rows = statement.query_map([request_id], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            UserRef {
+                id: row.get(1)?,
+                username: row.get(2)?,
+                display_name: row.get(3)?,
+            },
+            row.get::<_, String>(4)?,
+            row.get::<_, Option<String>>(5)?,
+            row.get::<_, i64>(6)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (step, approver, decision, reason, decided_at) = row?;
+        Ok(Approval {
+            step,
+            approver,
+            decision,
+            reason,
+            decided_at: timestamp(decided_at)?,
+        })
+    })
+    .collect()
+}
+
+/// A new request, before it has an id.
+pub struct NewRequest<'a> {
+    pub flow_id: i64,
+    pub requester_id: i64,
+    pub grantee_id: i64,
+    pub status: RequestStatus,
+    pub duration: i64,
+    pub ticket_type: Option<&'a str>,
+    pub ticket_id: Option<&'a str>,
+    pub justification: &'a str,
+    pub feedback: JustificationFeedback,
+    pub bundle_id: Option<i64>,
+    pub requested_again_from: Option<i64>,
+    /// (resource id, permission id)
+    pub items: &'a [(i64, i64)],
+}
+
+pub fn insert(conn: &Connection, request: &NewRequest<'_>, now: i64) -> Result<i64, AppError> {
+    conn.prepare_cached(
+        "INSERT INTO requests (flow_id, requester_id, grantee_id, status, duration, ticket_type, ticket_id,
+            justification, describes_task, explains_access, includes_ticket, item_count, bundle_id,
+            requested_again_from, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+    )?
+    .execute(params![
+        request.flow_id,
+        request.requester_id,
+        request.grantee_id,
+        request.status.label(),
+        request.duration,
+        request.ticket_type,
+        request.ticket_id,
+        request.justification,
+        request.feedback.describes_task,
+        request.feedback.explains_access_level,
+        request.feedback.includes_ticket,
+        request.items.len() as i64,
+        request.bundle_id,
+        request.requested_again_from,
+        now,
+    ])?;
+    let id = conn.last_insert_rowid();
+    let mut item = conn.prepare_cached(
+        "INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)",
+    )?;
+    for (resource_id, permission_id) in request.items {
+        item.execute(params![id, resource_id, permission_id])?;
+    }
+    Ok(id)
+}
+
+/// Move a request from `from` to `to`, setting extra columns; fails with a
+/// conflict when the request is no longer in `from` (someone acted first).
+pub fn transition(
+    conn: &Connection,
+    id: i64,
+    from: RequestStatus,
+    to: RequestStatus,
+    now: i64,
+    set: &[(&str, Value)],
+) -> Result<(), AppError> {
+    if !from.can_become(to) {
+        return Err(AppError::internal(format!(
+            "illegal transition {from} -> {to}"
+        )));
+    }
+    let mut sql = String::from("UPDATE requests SET status = ?, updated_at = ?");
+    let mut values = vec![Value::Text(to.label().to_owned()), Value::Integer(now)];
+    for (column, value) in set {
+        sql.push_str(&format!(", {column} = ?"));
+        values.push(value.clone());
+    }
+    sql.push_str(" WHERE id = ? AND status = ?");
+    values.push(Value::Integer(id));
+    values.push(Value::Text(from.label().to_owned()));
+    let changed = conn
+        .prepare_cached(&sql)?
+        .execute(params_from_iter(values))?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "Request {id} is no longer {from}; reload to see its status."
+        )))
+    }
+}
+
+/// Ids of requests in a status, oldest first.
+pub fn ids_in_status(
+    conn: &Connection,
+    status: RequestStatus,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let ids = conn
+        .prepare_cached("SELECT id FROM requests WHERE status = ?1 ORDER BY id LIMIT ?2")?
+        .query_map(params![status.label(), limit], |row| row.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
+
+pub fn set_favorite(
+    conn: &Connection,
+    user_id: i64,
+    request_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    conn.execute(
+        "INSERT INTO favorites (user_id, request_id, created_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        params![user_id, request_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn unset_favorite(conn: &Connection, user_id: i64, request_id: i64) -> Result<(), AppError> {
+    conn.execute(
+        "DELETE FROM favorites WHERE user_id = ?1 AND request_id = ?2",
+        params![user_id, request_id],
+    )?;
+    Ok(())
+}
+
+pub fn count_by_status(
+    conn: &Connection,
+    grantee_id: i64,
+) -> Result<HashMap<String, i64>, AppError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT status, COUNT(*) FROM requests WHERE grantee_id = ?1
+         AND status IN ('Active', 'Pending Approval', 'Pending MFA') GROUP BY status",
+    )?;
+    let counts = statement
+        .query_map([grantee_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<HashMap<String, i64>, _>>()?;
+    Ok(counts)
+}

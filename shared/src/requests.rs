@@ -1,0 +1,294 @@
+//! Access requests on the wire: the submission form, the request as read
+//! back, approvals, and the lists behind My Requests, Delegated Requests,
+//! Favorites, My Access and Approvals.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::{justification::JustificationFeedback, status::RequestStatus};
+
+/// One (resource, permission) pair asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemSelection {
+    pub resource_id: i64,
+    /// A permission the resource's type offers, by name (e.g. `read-only`).
+    pub permission: String,
+}
+
+/// A bundle taken whole, or a subset of its resources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleSelection {
+    pub bundle_id: i64,
+    /// Only these resources of the bundle; absent means all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_ids: Option<Vec<i64>>,
+}
+
+/// The New Request form: `POST /api/v1/requests` (and `/preview`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [{"resource_id": 12, "permission": "read-only"}],
+    "duration_seconds": 3600,
+    "justification": "Investigating failed invoice exports for OPS-1423; I need read access because the job logs point at this table"
+})))]
+pub struct SubmitRequest {
+    /// Who gets the access; absent means the requester. Someone else only
+    /// where an access flow allows requesting on behalf of others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantee_id: Option<i64>,
+    /// Resources with permissions (By Resource and By App).
+    #[serde(default)]
+    pub items: Vec<ItemSelection>,
+    /// A bundle, whole or in part (Bundles tab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleSelection>,
+    /// One of the durations the covering access flows offer.
+    pub duration_seconds: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<String>,
+    #[serde(default)]
+    pub justification: String,
+}
+
+/// A user as other users see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserRef {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// One resource and permission of a request, named for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestItem {
+    pub resource_id: i64,
+    pub resource_name: String,
+    pub resource_path: String,
+    pub integration_name: String,
+    pub resource_type_name: String,
+    pub permission: String,
+}
+
+/// What the caller may do with a request right now (the UI shows only these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestActions {
+    pub approve: bool,
+    pub reject: bool,
+    pub cancel: bool,
+    pub revoke: bool,
+    pub extend: bool,
+    pub request_again: bool,
+    pub favorite: bool,
+}
+
+/// An access request as its requester, grantee, approvers and admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessRequest {
+    pub id: i64,
+    pub status: RequestStatus,
+    pub flow_id: i64,
+    pub flow_name: String,
+    pub requester: UserRef,
+    pub grantee: UserRef,
+    pub duration_seconds: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<String>,
+    pub justification: String,
+    pub justification_feedback: JustificationFeedback,
+    /// The first items (all of them on `GET /api/v1/requests/{id}`).
+    pub items: Vec<RequestItem>,
+    pub item_count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_id: Option<i64>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub created_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub granted_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended_at: Option<OffsetDateTime>,
+    pub extensions_used: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<UserRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_reason: Option<String>,
+    pub is_favorite: bool,
+    pub actions: RequestActions,
+}
+
+/// One approver's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Approval {
+    pub step: i64,
+    pub approver: UserRef,
+    /// `approved` or `rejected`.
+    pub decision: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub decided_at: OffsetDateTime,
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub at: OffsetDateTime,
+    /// Absent when Gatehouse itself acted (expiry, the 7-day limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<UserRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<i64>,
+    pub action: String,
+    pub detail: serde_json::Value,
+}
+
+/// A request with everything about it: `GET /api/v1/requests/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub request: AccessRequest,
+    pub approvals: Vec<Approval>,
+    /// Who can decide the current step, while it waits.
+    pub waiting_on: Vec<UserRef>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// One page of requests, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestPage {
+    pub items: Vec<AccessRequest>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<i64>,
+}
+
+/// Query of the request lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct RequestQuery {
+    /// Keep only these statuses (repeat the key); none means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(value_type = Vec<RequestStatus>))]
+    pub status: Vec<RequestStatus>,
+    /// `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<i64>,
+    /// Page size, 1 to 1000 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Counts for the status widgets of My Requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    pub active: i64,
+    pub pending_approval: i64,
+    pub pending_mfa: i64,
+}
+
+/// What `POST /api/v1/requests` created: one request per access flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubmitResponse {
+    pub requests: Vec<AccessRequest>,
+}
+
+/// How one access flow would handle part of a draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewGroup {
+    pub flow_id: i64,
+    pub flow_name: String,
+    pub item_count: usize,
+    pub auto_approve: bool,
+    /// Approvers per ordered step; any one of a step decides it.
+    pub approver_steps: Vec<Vec<UserRef>>,
+    pub durations_seconds: Vec<i64>,
+    pub max_duration_seconds: i64,
+    pub justification_required: bool,
+    pub ticket_required: bool,
+    pub mfa_required: bool,
+}
+
+/// `POST /api/v1/requests/preview`: what a draft would get, written nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewResponse {
+    pub groups: Vec<PreviewGroup>,
+    /// Durations every group offers (what the Duration menu shows).
+    pub durations_seconds: Vec<i64>,
+    pub ticket_types: Vec<String>,
+    pub justification_feedback: JustificationFeedback,
+    /// What submitting this draft now would be refused for, if anything.
+    pub problems: Vec<crate::ApiError>,
+}
+
+/// `POST /api/v1/requests/{id}/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+/// `POST /api/v1/requests/{id}/revoke` (the reason is optional).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/requests/{id}/request-again`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestAgain {
+    pub justification: String,
+}
+
+/// `POST /api/v1/justification-feedback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JustificationDraft {
+    pub text: String,
+}
+
+/// My Access: active sessions, recent closed requests and favorites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyAccess {
+    pub sessions: Vec<AccessRequest>,
+    /// The three most recent closed requests.
+    pub closed: Vec<AccessRequest>,
+    /// The three most recent favorites.
+    pub favorites: Vec<AccessRequest>,
+}
