@@ -16,7 +16,8 @@ use crate::{
     error::AppError,
     portal,
     routes::{
-        ApiDoc, approvals, bundles, catalog, health, me, my_access, requests, session, tokens,
+        ApiDoc, admin, approvals, bundles, catalog, health, me, my_access, requests, session,
+        tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -60,6 +61,51 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::evaluate_justification))
         .routes(routes!(approvals::list_approvals))
         .routes(routes!(my_access::get_my_access))
+        .routes(routes!(admin::people::search_users))
+        .routes(routes!(admin::catalog::create_integration))
+        .routes(routes!(
+            admin::catalog::update_integration,
+            admin::catalog::delete_integration
+        ))
+        .routes(routes!(admin::catalog::create_resource_type))
+        .routes(routes!(
+            admin::catalog::update_resource_type,
+            admin::catalog::delete_resource_type
+        ))
+        .routes(routes!(admin::catalog::create_resource))
+        .routes(routes!(
+            admin::catalog::update_resource,
+            admin::catalog::delete_resource
+        ))
+        .routes(routes!(admin::catalog::create_bundle))
+        .routes(routes!(
+            admin::catalog::update_bundle,
+            admin::catalog::delete_bundle
+        ))
+        .routes(routes!(
+            admin::flows::list_access_flows,
+            admin::flows::create_access_flow
+        ))
+        .routes(routes!(
+            admin::flows::update_access_flow,
+            admin::flows::delete_access_flow
+        ))
+        .routes(routes!(
+            admin::people::list_users,
+            admin::people::create_user
+        ))
+        .routes(routes!(
+            admin::people::update_user,
+            admin::people::delete_user
+        ))
+        .routes(routes!(
+            admin::people::list_groups,
+            admin::people::create_group
+        ))
+        .routes(routes!(
+            admin::people::update_group,
+            admin::people::delete_group
+        ))
 }
 
 /// The OpenAPI document, exactly as served at `/api/openapi.json`.

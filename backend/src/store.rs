@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per table group. Functions take a connection
 //! (or a transaction) and return domain values; handlers never write SQL.
 
+pub mod admin;
 pub mod admin_seed;
 pub mod audit;
 pub mod bundles;

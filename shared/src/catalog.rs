@@ -13,6 +13,9 @@ pub struct Integration {
     /// Shown to the requester on Access Granted, when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_message: Option<String>,
+    /// How grantees connect: `terminal`, `browser`, `app`.
+    #[serde(default)]
+    pub connection_options: Vec<String>,
 }
 
 /// A level of access a resource type offers, e.g. "read-only".

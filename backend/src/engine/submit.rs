@@ -305,16 +305,16 @@ pub fn check_details(
             format!("The ticket ID is at most {MAX_TICKET_LENGTH} characters."),
         ));
     }
-    if let Some(ticket_type) = form.ticket_type.as_deref().filter(|t| !t.is_empty()) {
-        if !ticket_types.iter().any(|known| known == ticket_type) {
-            return Err(AppError::invalid(
-                "ticket_type",
-                format!(
-                    "Unknown ticket type \"{ticket_type}\". Known: {}.",
-                    ticket_types.join(", ")
-                ),
-            ));
-        }
+    if let Some(ticket_type) = form.ticket_type.as_deref().filter(|t| !t.is_empty())
+        && !ticket_types.iter().any(|known| known == ticket_type)
+    {
+        return Err(AppError::invalid(
+            "ticket_type",
+            format!(
+                "Unknown ticket type \"{ticket_type}\". Known: {}.",
+                ticket_types.join(", ")
+            ),
+        ));
     }
     for group in groups {
         if group.flow.justification_required && justification.is_empty() {

@@ -34,7 +34,9 @@ CREATE TABLE integrations (
     id             INTEGER PRIMARY KEY,
     name           TEXT NOT NULL UNIQUE,
     kind           TEXT NOT NULL,
-    admin_message  TEXT
+    admin_message  TEXT,
+    -- JSON array of how grantees connect: "terminal", "browser", "app".
+    connection_options TEXT NOT NULL DEFAULT '[]'
 ) STRICT;
 
 CREATE TABLE resource_types (

@@ -195,19 +195,30 @@ pub fn list_resource_types(conn: &Connection) -> Result<Vec<ResourceType>, AppEr
 }
 
 pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError> {
-    let mut statement =
-        conn.prepare("SELECT id, name, kind, admin_message FROM integrations ORDER BY name")?;
+    let mut statement = conn.prepare(
+        "SELECT id, name, kind, admin_message, connection_options FROM integrations ORDER BY name",
+    )?;
     let integrations = statement
         .query_map([], |row| {
-            Ok(Integration {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                kind: row.get(2)?,
-                admin_message: row.get(3)?,
-            })
+            Ok((
+                Integration {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    kind: row.get(2)?,
+                    admin_message: row.get(3)?,
+                    connection_options: Vec::new(),
+                },
+                row.get::<_, String>(4)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(integrations)
+    integrations
+        .into_iter()
+        .map(|(mut integration, options)| {
+            integration.connection_options = serde_json::from_str(&options)?;
+            Ok(integration)
+        })
+        .collect()
 }
 
 /// Insert an integration unless one of that name exists; returns its id.
@@ -290,4 +301,38 @@ pub fn ensure_resource(
         )?;
     }
     Ok(id)
+}
+
+/// One resource with its permissions.
+pub fn get_resource(conn: &Connection, id: i64) -> Result<Option<Resource>, AppError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT r.id, r.name, r.path, r.tags, r.integration_id, i.name, r.resource_type_id, t.name
+         FROM resources r JOIN integrations i ON i.id = r.integration_id JOIN resource_types t ON t.id = r.resource_type_id
+         WHERE r.id = ?1",
+    )?;
+    let mut rows = statement.query_map([id], |row| {
+        Ok((
+            Resource {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                path: row.get(2)?,
+                tags: Vec::new(),
+                integration_id: row.get(4)?,
+                integration_name: row.get(5)?,
+                resource_type_id: row.get(6)?,
+                resource_type_name: row.get(7)?,
+                permissions: Vec::new(),
+            },
+            row.get::<_, String>(3)?,
+        ))
+    })?;
+    let Some(row) = rows.next() else {
+        return Ok(None);
+    };
+    let (mut resource, tags) = row?;
+    resource.tags = serde_json::from_str(&tags)?;
+    resource.permissions = permissions_by_type(conn, &[resource.resource_type_id])?
+        .remove(&resource.resource_type_id)
+        .unwrap_or_default();
+    Ok(Some(resource))
 }

@@ -1,0 +1,432 @@
+//! Admin: integrations, resource types, resources and bundles.
+
+use axum::{Json, extract::State, http::StatusCode};
+use gatehouse_shared::{
+    ApiError,
+    admin::{BundleInput, IntegrationInput, ResourceInput, ResourceTypeInput},
+    catalog::{Bundle, Integration, Resource, ResourceType},
+    limits::MAX_RESOURCES_PER_FORM,
+};
+use rusqlite::Connection;
+
+use super::{audit, name, names};
+use crate::{
+    auth::CurrentUser,
+    error::AppError,
+    extract::{AppJson, AppPath},
+    state::AppState,
+    store,
+};
+
+const CONNECTION_OPTIONS: [&str; 3] = ["terminal", "browser", "app"];
+
+fn integration_by_id(conn: &Connection, id: i64) -> Result<Integration, AppError> {
+    store::catalog::list_integrations(conn)?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
+}
+
+fn resource_type_by_id(conn: &Connection, id: i64) -> Result<ResourceType, AppError> {
+    store::catalog::list_resource_types(conn)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("Resource type {id}")))
+}
+
+fn checked_integration(
+    input: &IntegrationInput,
+) -> Result<(String, String, Option<String>, Vec<String>), AppError> {
+    let integration_name = name("name", &input.name, 100)?;
+    let kind = name("kind", &input.kind, 32)?;
+    if !kind
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(AppError::invalid(
+            "kind",
+            "The connector kind is lower-case letters, digits, - and _.",
+        ));
+    }
+    let message = input
+        .admin_message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_owned);
+    if message.as_ref().is_some_and(|m| m.chars().count() > 2_000) {
+        return Err(AppError::invalid(
+            "admin_message",
+            "The admin message is at most 2000 characters.",
+        ));
+    }
+    let options = names("connection_options", &input.connection_options, 3)?;
+    if let Some(unknown) = options
+        .iter()
+        .find(|o| !CONNECTION_OPTIONS.contains(&o.as_str()))
+    {
+        return Err(AppError::invalid(
+            "connection_options",
+            format!("Unknown connection option \"{unknown}\"; use terminal, browser or app."),
+        ));
+    }
+    Ok((integration_name, kind, message, options))
+}
+
+async fn save_integration(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    input: IntegrationInput,
+) -> Result<Integration, AppError> {
+    admin.require_admin()?;
+    let (integration_name, kind, message, options) = checked_integration(&input)?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let id = store::admin::save_integration(
+                tx,
+                id,
+                &integration_name,
+                &kind,
+                message.as_deref(),
+                &options,
+            )?;
+            audit(
+                tx,
+                &admin,
+                now,
+                "admin.integration.saved",
+                id,
+                &integration_name,
+            )?;
+            integration_by_id(tx, id)
+        })
+        .await
+}
+
+/// Create an integration.
+#[utoipa::path(post, path = "/api/v1/admin/integrations", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = IntegrationInput,
+    responses((status = 201, description = "Created", body = Integration), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Name taken", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn create_integration(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<IntegrationInput>,
+) -> Result<(StatusCode, Json<Integration>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_integration(&state, admin, None, input).await?),
+    ))
+}
+
+/// Update an integration.
+#[utoipa::path(put, path = "/api/v1/admin/integrations/{integration_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = IntegrationInput,
+    params(("integration_id" = i64, Path, description = "The integration's id")),
+    responses((status = 200, description = "Updated", body = Integration), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such integration", body = ApiError),
+        (status = 409, description = "Name taken", body = ApiError), (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn update_integration(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<IntegrationInput>,
+) -> Result<Json<Integration>, AppError> {
+    Ok(Json(
+        save_integration(&state, admin, Some(id), input).await?,
+    ))
+}
+
+/// Delete an integration; refused while it has resource types or flows scope it.
+#[utoipa::path(delete, path = "/api/v1/admin/integrations/{integration_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("integration_id" = i64, Path, description = "The integration's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such integration", body = ApiError),
+        (status = 409, description = "In use; the message says by what", body = ApiError)))]
+pub async fn delete_integration(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            store::admin::delete_integration(tx, id)?;
+            audit(tx, &admin, now, "admin.integration.deleted", id, "")
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn save_resource_type(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    input: ResourceTypeInput,
+) -> Result<ResourceType, AppError> {
+    admin.require_admin()?;
+    let type_name = name("name", &input.name, 100)?;
+    let permissions = names("permissions", &input.permissions, 50)?;
+    if permissions.is_empty() {
+        return Err(AppError::invalid(
+            "permissions",
+            "A resource type offers at least one permission.",
+        ));
+    }
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let id = store::admin::save_resource_type(
+                tx,
+                id,
+                input.integration_id,
+                &type_name,
+                &permissions,
+            )?;
+            audit(tx, &admin, now, "admin.resource_type.saved", id, &type_name)?;
+            resource_type_by_id(tx, id)
+        })
+        .await
+}
+
+/// Create a resource type with its permissions.
+#[utoipa::path(post, path = "/api/v1/admin/resource-types", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = ResourceTypeInput,
+    responses((status = 201, description = "Created", body = ResourceType), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Name taken", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn create_resource_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<ResourceTypeInput>,
+) -> Result<(StatusCode, Json<ResourceType>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_resource_type(&state, admin, None, input).await?),
+    ))
+}
+
+/// Rename a resource type and set its permissions (a permission in use cannot be removed).
+#[utoipa::path(put, path = "/api/v1/admin/resource-types/{resource_type_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = ResourceTypeInput,
+    params(("resource_type_id" = i64, Path, description = "The resource type's id")),
+    responses((status = 200, description = "Updated", body = ResourceType), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such resource type", body = ApiError),
+        (status = 409, description = "Name taken, or a removed permission is in use", body = ApiError), (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn update_resource_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<ResourceTypeInput>,
+) -> Result<Json<ResourceType>, AppError> {
+    Ok(Json(
+        save_resource_type(&state, admin, Some(id), input).await?,
+    ))
+}
+
+/// Delete a resource type; refused while it has resources or flows scope it.
+#[utoipa::path(delete, path = "/api/v1/admin/resource-types/{resource_type_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("resource_type_id" = i64, Path, description = "The resource type's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such resource type", body = ApiError),
+        (status = 409, description = "In use", body = ApiError)))]
+pub async fn delete_resource_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            store::admin::delete_resource_type(tx, id)?;
+            audit(tx, &admin, now, "admin.resource_type.deleted", id, "")
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn save_resource(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    input: ResourceInput,
+) -> Result<Resource, AppError> {
+    admin.require_admin()?;
+    let resource_name = name("name", &input.name, 200)?;
+    let path = name("path", &input.path, 500)?;
+    let tags = names("tags", &input.tags, 20)?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let id = store::admin::save_resource(
+                tx,
+                id,
+                input.resource_type_id,
+                &resource_name,
+                &path,
+                &tags,
+            )?;
+            audit(tx, &admin, now, "admin.resource.saved", id, &resource_name)?;
+            store::catalog::get_resource(tx, id)?
+                .ok_or_else(|| AppError::NotFound(format!("Resource {id}")))
+        })
+        .await
+}
+
+/// Create a resource.
+#[utoipa::path(post, path = "/api/v1/admin/resources", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = ResourceInput,
+    responses((status = 201, description = "Created", body = Resource), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Path taken in this integration", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn create_resource(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<ResourceInput>,
+) -> Result<(StatusCode, Json<Resource>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_resource(&state, admin, None, input).await?),
+    ))
+}
+
+/// Update a resource.
+#[utoipa::path(put, path = "/api/v1/admin/resources/{resource_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = ResourceInput,
+    params(("resource_id" = i64, Path, description = "The resource's id")),
+    responses((status = 200, description = "Updated", body = Resource), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such resource", body = ApiError),
+        (status = 409, description = "Path taken, or its type cannot change", body = ApiError), (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn update_resource(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<ResourceInput>,
+) -> Result<Json<Resource>, AppError> {
+    Ok(Json(save_resource(&state, admin, Some(id), input).await?))
+}
+
+/// Delete a resource; refused while requests, bundles or flows use it.
+#[utoipa::path(delete, path = "/api/v1/admin/resources/{resource_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("resource_id" = i64, Path, description = "The resource's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such resource", body = ApiError),
+        (status = 409, description = "In use", body = ApiError)))]
+pub async fn delete_resource(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            store::admin::delete_resource(tx, id)?;
+            audit(tx, &admin, now, "admin.resource.deleted", id, "")
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn save_bundle(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    input: BundleInput,
+) -> Result<Bundle, AppError> {
+    admin.require_admin()?;
+    let bundle_name = name("name", &input.name, 100)?;
+    let description = input.description.trim().to_owned();
+    if description.chars().count() > 1_000 {
+        return Err(AppError::invalid(
+            "description",
+            "The description is at most 1000 characters.",
+        ));
+    }
+    if input.items.is_empty() || input.items.len() > MAX_RESOURCES_PER_FORM {
+        return Err(AppError::invalid(
+            "items",
+            format!("A bundle holds 1 to {MAX_RESOURCES_PER_FORM} items."),
+        ));
+    }
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let id = store::admin::save_bundle(tx, id, &bundle_name, &description, &input.items)?;
+            audit(tx, &admin, now, "admin.bundle.saved", id, &bundle_name)?;
+            store::bundles::get(tx, id)?.ok_or_else(|| AppError::NotFound(format!("Bundle {id}")))
+        })
+        .await
+}
+
+/// Create a bundle of resources with permissions.
+#[utoipa::path(post, path = "/api/v1/admin/bundles", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = BundleInput,
+    responses((status = 201, description = "Created", body = Bundle), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Name taken", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn create_bundle(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<BundleInput>,
+) -> Result<(StatusCode, Json<Bundle>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_bundle(&state, admin, None, input).await?),
+    ))
+}
+
+/// Update a bundle (its items are replaced).
+#[utoipa::path(put, path = "/api/v1/admin/bundles/{bundle_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = BundleInput,
+    params(("bundle_id" = i64, Path, description = "The bundle's id")),
+    responses((status = 200, description = "Updated", body = Bundle), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such bundle", body = ApiError),
+        (status = 409, description = "Name taken", body = ApiError), (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn update_bundle(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<BundleInput>,
+) -> Result<Json<Bundle>, AppError> {
+    Ok(Json(save_bundle(&state, admin, Some(id), input).await?))
+}
+
+/// Delete a bundle; refused while flows scope it (requests keep their items).
+#[utoipa::path(delete, path = "/api/v1/admin/bundles/{bundle_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("bundle_id" = i64, Path, description = "The bundle's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such bundle", body = ApiError),
+        (status = 409, description = "In use", body = ApiError)))]
+pub async fn delete_bundle(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            store::admin::delete_bundle(tx, id)?;
+            audit(tx, &admin, now, "admin.bundle.deleted", id, "")
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

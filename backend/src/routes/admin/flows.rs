@@ -1,0 +1,166 @@
+//! Admin: access flows.
+
+use axum::{Json, extract::State, http::StatusCode};
+use gatehouse_shared::{
+    ApiError,
+    admin::{AccessFlow, AccessFlowInput, ScopeEntry, Subject, validate_flow},
+};
+use rusqlite::Connection;
+
+use super::{audit, names};
+use crate::{
+    auth::CurrentUser,
+    error::AppError,
+    extract::{AppJson, AppPath},
+    state::AppState,
+    store::{self, admin::exists},
+};
+
+/// Every referenced user, group, integration, type, resource and bundle exists.
+fn check_references(conn: &Connection, flow: &AccessFlowInput) -> Result<(), AppError> {
+    let subject = |field: &str, s: &Subject| -> Result<(), AppError> {
+        let (table, id) = match s {
+            Subject::Everyone => return Ok(()),
+            Subject::User { id } => ("users", *id),
+            Subject::Group { id } => ("groups", *id),
+        };
+        if exists(conn, table, id)? {
+            Ok(())
+        } else {
+            Err(AppError::invalid(
+                field,
+                format!(
+                    "{} {id} does not exist.",
+                    if table == "users" { "User" } else { "Group" }
+                ),
+            ))
+        }
+    };
+    for grantee in &flow.grantees {
+        subject("grantees", grantee)?;
+    }
+    for approver in flow.approver_steps.iter().flatten() {
+        subject("approver_steps", approver)?;
+    }
+    for scope in &flow.scope {
+        let (table, label, id) = match scope {
+            ScopeEntry::Integration { id } => ("integrations", "Integration", *id),
+            ScopeEntry::ResourceType { id } => ("resource_types", "Resource type", *id),
+            ScopeEntry::Resource { id } => ("resources", "Resource", *id),
+            ScopeEntry::Bundle { id } => ("bundles", "Bundle", *id),
+            ScopeEntry::Tag { .. } => continue,
+        };
+        if !exists(conn, table, id)? {
+            return Err(AppError::invalid(
+                "scope",
+                format!("{label} {id} does not exist."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn save_flow(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    mut input: AccessFlowInput,
+) -> Result<AccessFlow, AppError> {
+    admin.require_admin()?;
+    validate_flow(&input).map_err(|(field, message)| AppError::invalid(field, message))?;
+    if input.mfa_required {
+        return Err(AppError::invalid(
+            "mfa_required",
+            "MFA confirmation is not available yet in this version of Gatehouse; requests of such a flow could never be confirmed.",
+        ));
+    }
+    input.name = input.name.trim().to_owned();
+    input.permissions = names("permissions", &input.permissions, 50)?;
+    input.durations_seconds.sort_unstable();
+    input.durations_seconds.dedup();
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            check_references(tx, &input)?;
+            let id = store::admin::save_flow(tx, id, &input)?;
+            audit(tx, &admin, now, "admin.access_flow.saved", id, &input.name)?;
+            store::admin::list_flows(tx)?
+                .into_iter()
+                .find(|f| f.id == id)
+                .ok_or_else(|| AppError::NotFound(format!("Access flow {id}")))
+        })
+        .await
+}
+
+/// Every access flow.
+#[utoipa::path(get, path = "/api/v1/admin/access-flows", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses((status = 200, description = "All access flows", body = [AccessFlow]), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError)))]
+pub async fn list_access_flows(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+) -> Result<Json<Vec<AccessFlow>>, AppError> {
+    admin.require_admin()?;
+    Ok(Json(
+        state.db.call(|conn| store::admin::list_flows(conn)).await?,
+    ))
+}
+
+/// Create an access flow.
+#[utoipa::path(post, path = "/api/v1/admin/access-flows", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = AccessFlowInput,
+    responses((status = 201, description = "Created", body = AccessFlow), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Name taken", body = ApiError),
+        (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn create_access_flow(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<AccessFlowInput>,
+) -> Result<(StatusCode, Json<AccessFlow>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_flow(&state, admin, None, input).await?),
+    ))
+}
+
+/// Replace an access flow. Requests already made keep their state.
+#[utoipa::path(put, path = "/api/v1/admin/access-flows/{flow_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = AccessFlowInput,
+    params(("flow_id" = i64, Path, description = "The access flow's id")),
+    responses((status = 200, description = "Updated", body = AccessFlow), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such flow", body = ApiError),
+        (status = 409, description = "Name taken", body = ApiError), (status = 422, description = "Invalid field", body = ApiError)))]
+pub async fn update_access_flow(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<AccessFlowInput>,
+) -> Result<Json<AccessFlow>, AppError> {
+    Ok(Json(save_flow(&state, admin, Some(id), input).await?))
+}
+
+/// Delete an access flow; refused once requests were made through it.
+#[utoipa::path(delete, path = "/api/v1/admin/access-flows/{flow_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("flow_id" = i64, Path, description = "The access flow's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such flow", body = ApiError),
+        (status = 409, description = "Requests were made through it", body = ApiError)))]
+pub async fn delete_access_flow(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            store::admin::delete_flow(tx, id)?;
+            audit(tx, &admin, now, "admin.access_flow.deleted", id, "")
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

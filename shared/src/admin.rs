@@ -1,0 +1,369 @@
+//! What admins write: integrations, resource types, resources, bundles,
+//! access flows, users and groups.
+
+use serde::{Deserialize, Serialize};
+
+/// Body of creating or updating an integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Staging PostgreSQL", "kind": "postgresql", "admin_message": "Use the VPN.", "connection_options": ["terminal"]})))]
+pub struct IntegrationInput {
+    pub name: String,
+    /// Connector kind, e.g. `postgresql`, `aws`, `github`, `demo`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_message: Option<String>,
+    /// Any of `terminal`, `browser`, `app`.
+    #[serde(default)]
+    pub connection_options: Vec<String>,
+}
+
+/// Body of creating or updating a resource type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceTypeInput {
+    /// Fixed once created; ignored on update.
+    pub integration_id: i64,
+    pub name: String,
+    /// Permission names this type offers, e.g. `["read-only", "read-write"]`.
+    pub permissions: Vec<String>,
+}
+
+/// Body of creating or updating a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceInput {
+    pub resource_type_id: i64,
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Body of creating or updating a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BundleInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub items: Vec<crate::requests::ItemSelection>,
+}
+
+/// Who an access flow is for, or who approves at a step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// Every user (grantees only).
+    Everyone,
+    User {
+        id: i64,
+    },
+    Group {
+        id: i64,
+    },
+}
+
+/// What an access flow lets people request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScopeEntry {
+    Integration {
+        id: i64,
+    },
+    ResourceType {
+        id: i64,
+    },
+    Resource {
+        id: i64,
+    },
+    Tag {
+        tag: String,
+    },
+    /// The bundle, when requested as a bundle.
+    Bundle {
+        id: i64,
+    },
+}
+
+/// Extension settings of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExtendSettings {
+    pub enabled: bool,
+    /// Seconds one extension adds.
+    #[serde(default)]
+    pub by_seconds: i64,
+    /// How many times a request may be extended.
+    #[serde(default)]
+    pub max_count: i64,
+    /// Extend is offered once expiry is at most this many seconds away.
+    #[serde(default)]
+    pub window_seconds: i64,
+}
+
+/// An access flow as admins write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "name": "Production databases",
+    "grantees": [{"kind": "group", "id": 1}],
+    "scope": [{"kind": "integration", "id": 1}],
+    "permissions": ["read-only"],
+    "auto_approve": false,
+    "approver_steps": [[{"kind": "user", "id": 2}]],
+    "durations_seconds": [3600, 14400],
+    "max_duration_seconds": 14400,
+    "justification_required": true,
+    "ticket_required": false,
+    "mfa_required": false,
+    "on_behalf_allowed": true,
+    "extend": {"enabled": true, "by_seconds": 3600, "max_count": 2, "window_seconds": 1800}
+})))]
+pub struct AccessFlowInput {
+    pub name: String,
+    pub grantees: Vec<Subject>,
+    pub scope: Vec<ScopeEntry>,
+    /// Permission names allowed; empty means all.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    pub auto_approve: bool,
+    /// Ordered steps; any one approver of a step decides it. Empty when auto-approving.
+    #[serde(default)]
+    pub approver_steps: Vec<Vec<Subject>>,
+    pub durations_seconds: Vec<i64>,
+    pub max_duration_seconds: i64,
+    #[serde(default)]
+    pub justification_required: bool,
+    #[serde(default)]
+    pub ticket_required: bool,
+    #[serde(default)]
+    pub mfa_required: bool,
+    #[serde(default)]
+    pub on_behalf_allowed: bool,
+    #[serde(default)]
+    pub extend: ExtendSettings,
+}
+
+/// An access flow as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessFlow {
+    pub id: i64,
+    #[serde(flatten)]
+    pub flow: AccessFlowInput,
+}
+
+/// A user as admins see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub is_admin: bool,
+    pub group_ids: Vec<i64>,
+}
+
+/// Body of creating or updating a user.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    #[serde(default)]
+    pub is_admin: bool,
+    /// Required when creating; on update, absent keeps the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for UserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInput")
+            .field("username", &self.username)
+            .field("display_name", &self.display_name)
+            .field("email", &self.email)
+            .field("is_admin", &self.is_admin)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A group of users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub member_ids: Vec<i64>,
+}
+
+/// Body of creating or updating a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupInput {
+    pub name: String,
+    #[serde(default)]
+    pub member_ids: Vec<i64>,
+}
+
+/// The longest duration a flow may offer: 90 days.
+pub const MAX_FLOW_DURATION: i64 = 90 * 24 * 3600;
+
+/// Check an access flow on its own terms (references are checked by the
+/// server). Returns the offending field and why.
+pub fn validate_flow(flow: &AccessFlowInput) -> Result<(), (String, String)> {
+    let fail = |field: &str, message: &str| Err((field.to_owned(), message.to_owned()));
+    let name = flow.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return fail("name", "Name the access flow (1 to 100 characters).");
+    }
+    if flow.grantees.is_empty() {
+        return fail(
+            "grantees",
+            "Say who may request: everyone, users or groups.",
+        );
+    }
+    if flow.scope.is_empty() {
+        return fail(
+            "scope",
+            "Say what may be requested: integrations, resource types, resources, tags or bundles.",
+        );
+    }
+    if flow
+        .scope
+        .iter()
+        .any(|s| matches!(s, ScopeEntry::Tag { tag } if tag.trim().is_empty()))
+    {
+        return fail("scope", "A tag in the scope is empty.");
+    }
+    if flow.durations_seconds.is_empty() {
+        return fail("durations_seconds", "Offer at least one duration.");
+    }
+    if flow.max_duration_seconds <= 0 || flow.max_duration_seconds > MAX_FLOW_DURATION {
+        return fail(
+            "max_duration_seconds",
+            "The maximum duration is between 1 second and 90 days.",
+        );
+    }
+    if flow
+        .durations_seconds
+        .iter()
+        .any(|d| *d <= 0 || *d > flow.max_duration_seconds)
+    {
+        return fail(
+            "durations_seconds",
+            "Every offered duration is positive and at most the maximum duration.",
+        );
+    }
+    if flow.auto_approve && !flow.approver_steps.is_empty() {
+        return fail("approver_steps", "An auto-approving flow has no approvers.");
+    }
+    if !flow.auto_approve
+        && (flow.approver_steps.is_empty() || flow.approver_steps.iter().any(Vec::is_empty))
+    {
+        return fail(
+            "approver_steps",
+            "Name at least one approver for every step, or make the flow auto-approve.",
+        );
+    }
+    if flow
+        .approver_steps
+        .iter()
+        .flatten()
+        .any(|s| *s == Subject::Everyone)
+    {
+        return fail(
+            "approver_steps",
+            "Approvers are users or groups, not everyone.",
+        );
+    }
+    if flow.extend.enabled
+        && (flow.extend.by_seconds <= 0
+            || flow.extend.by_seconds > MAX_FLOW_DURATION
+            || flow.extend.max_count < 1
+            || flow.extend.window_seconds < 0)
+    {
+        return fail(
+            "extend",
+            "Extending needs a positive length, at least one extension, and a window of zero or more seconds.",
+        );
+    }
+    if flow.permissions.iter().any(|p| p.trim().is_empty()) {
+        return fail("permissions", "A permission name is empty.");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow() -> AccessFlowInput {
+        AccessFlowInput {
+            name: "Databases".into(),
+            grantees: vec![Subject::Everyone],
+            scope: vec![ScopeEntry::Integration { id: 1 }],
+            permissions: vec![],
+            auto_approve: false,
+            approver_steps: vec![vec![Subject::User { id: 2 }]],
+            durations_seconds: vec![3600],
+            max_duration_seconds: 3600,
+            justification_required: true,
+            ticket_required: false,
+            mfa_required: false,
+            on_behalf_allowed: false,
+            extend: ExtendSettings::default(),
+        }
+    }
+
+    #[test]
+    fn a_sound_flow_passes() {
+        assert_eq!(validate_flow(&flow()), Ok(()));
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        type Break = fn(&mut AccessFlowInput);
+        let cases: Vec<(Break, &str)> = vec![
+            (|f| f.name = " ".into(), "name"),
+            (|f| f.grantees.clear(), "grantees"),
+            (|f| f.scope.clear(), "scope"),
+            (|f| f.durations_seconds = vec![7200], "durations_seconds"),
+            (
+                |f| f.max_duration_seconds = MAX_FLOW_DURATION + 1,
+                "max_duration_seconds",
+            ),
+            (|f| f.approver_steps.clear(), "approver_steps"),
+            (|f| f.auto_approve = true, "approver_steps"),
+            (
+                |f| f.approver_steps = vec![vec![Subject::Everyone]],
+                "approver_steps",
+            ),
+            (
+                |f| {
+                    f.extend = ExtendSettings {
+                        enabled: true,
+                        by_seconds: 0,
+                        max_count: 1,
+                        window_seconds: 0,
+                    }
+                },
+                "extend",
+            ),
+        ];
+        for (breaks, field) in cases {
+            let mut broken = flow();
+            breaks(&mut broken);
+            assert_eq!(
+                validate_flow(&broken).map_err(|(f, _)| f),
+                Err(field.to_owned())
+            );
+        }
+    }
+}
