@@ -103,8 +103,12 @@ async fn permission_filter_keeps_resources_offering_it_and_narrows_their_permiss
         .get("/api/v1/resources?permission=assume&limit=100", &cookie)
         .await;
     assert_eq!(page.body["total"], 6);
+    let carol = app.login("carol").await;
     let admin = app
-        .get("/api/v1/resources?permission=admin&limit=100", &cookie)
+        .get(
+            "/api/v1/resources?permission=admin&limit=100&all=true",
+            &carol,
+        )
         .await;
     // 5 databases, 12 buckets, 15 repositories offer admin.
     assert_eq!(admin.body["total"], 32);
@@ -221,4 +225,77 @@ async fn out_of_range_paging_and_bad_filters_are_refused_by_name() {
     assert_eq!(not_a_number.body["code"], "bad_request");
     let negative = app.get("/api/v1/resources?offset=-1", &cookie).await;
     assert_eq!(negative.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn requesters_see_only_what_their_access_flows_let_them_request() {
+    let app = TestApp::with_demo().await;
+    let alice = app.login("alice").await;
+    // alice may ask for admin only on S3 buckets (AWS production allows every permission).
+    let admin = app
+        .get("/api/v1/resources?permission=admin&limit=100", &alice)
+        .await;
+    assert_eq!(admin.body["total"], 12);
+    // Repositories offer read, write, admin; GitHub self-service allows read only.
+    let docs = app
+        .get("/api/v1/resources?search=acme%2Fdocs", &alice)
+        .await;
+    let permissions: Vec<&str> = docs.body["items"][0]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(permissions, vec!["read"]);
+    let database = app
+        .get("/api/v1/resources?search=inventory&limit=1", &alice)
+        .await;
+    let permissions: Vec<&str> = database.body["items"][0]["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(permissions, vec!["read-only", "read-write"]);
+
+    // dave is in no group: production databases are not his to ask for.
+    app.add_user("dave").await;
+    let dave = app.login("dave").await;
+    let everything = app.get("/api/v1/resources?limit=1000", &dave).await;
+    assert!(
+        everything.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["integration_name"] != "Prod PostgreSQL")
+    );
+    assert_eq!(
+        app.get("/api/v1/resources/ids?search=billing%2Fpublic", &dave)
+            .await
+            .body["total"],
+        0
+    );
+    assert_eq!(everything.body["total"], 38, "GitHub (20) and AWS (18)");
+
+    // On behalf of someone else, only flows allowing it count: no AWS.
+    let dave_id = app.user_id("dave").await;
+    let for_dave = app
+        .get(
+            &format!("/api/v1/resources?limit=1000&grantee_id={dave_id}"),
+            &alice,
+        )
+        .await;
+    assert!(
+        for_dave.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["integration_name"] != "AWS Production")
+    );
+
+    // Only admins may see the whole catalog.
+    assert_eq!(
+        app.get("/api/v1/resources?all=true", &alice).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -81,6 +81,12 @@ pub struct ResourceQuery {
     /// Keep only resources offering one of these permissions, by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permission: Vec<String>,
+    /// List what may be requested on behalf of this user (default: for me).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantee_id: Option<i64>,
+    /// Admins only: the whole catalog, not just what access flows let me request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<bool>,
     /// How many matching resources to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,

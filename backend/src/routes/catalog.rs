@@ -14,7 +14,10 @@ use crate::{
 };
 
 /// Check the query's sizes and turn it into a store filter.
-fn filter_from(query: &ResourceQuery) -> Result<ResourceFilter, AppError> {
+fn filter_from(query: &ResourceQuery, user: &CurrentUser) -> Result<ResourceFilter, AppError> {
+    if query.all == Some(true) {
+        user.require_admin()?;
+    }
     let search = query
         .search
         .as_deref()
@@ -55,11 +58,33 @@ fn filter_from(query: &ResourceQuery) -> Result<ResourceFilter, AppError> {
         search,
         resource_type_ids: query.resource_type_id.clone(),
         permissions: query.permission.clone(),
+        requestable: None,
     })
 }
 
-/// Resources matching a search and filters, one page at a time, ordered by
-/// name then id (so pages never overlap or skip), with the total count.
+/// Narrow the filter to what the caller's access flows let them request (for
+/// themselves, or on behalf of `grantee_id`), unless an admin asked for all.
+fn restrict_to_requestable(
+    conn: &rusqlite::Connection,
+    filter: &mut ResourceFilter,
+    query: &ResourceQuery,
+    user_id: i64,
+) -> Result<(), AppError> {
+    if query.all == Some(true) {
+        return Ok(());
+    }
+    let mut flows = store::flows::flows_for_grantee(conn, user_id)?;
+    if query.grantee_id.is_some_and(|grantee| grantee != user_id) {
+        flows.retain(|flow| flow.on_behalf_allowed);
+    }
+    filter.requestable = Some(flows);
+    Ok(())
+}
+
+/// Resources the caller may request (what some access flow of theirs covers,
+/// with only the permissions it allows) matching a search and filters, one
+/// page at a time, ordered by name then id (so pages never overlap or skip),
+/// with the total count. Admins may pass `all=true` for the whole catalog.
 #[utoipa::path(
     get,
     path = "/api/v1/resources",
@@ -76,10 +101,10 @@ fn filter_from(query: &ResourceQuery) -> Result<ResourceFilter, AppError> {
 )]
 pub async fn list_resources(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     AppQuery(query): AppQuery<ResourceQuery>,
 ) -> Result<Json<ResourcePage>, AppError> {
-    let filter = filter_from(&query)?;
+    let mut filter = filter_from(&query, &user)?;
     let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
     if !(1..=limits::MAX_PAGE_SIZE).contains(&limit) {
         return Err(AppError::invalid(
@@ -94,6 +119,7 @@ pub async fn list_resources(
     let page = state
         .db
         .call(move |conn| {
+            restrict_to_requestable(conn, &mut filter, &query, user.id)?;
             let total = store::catalog::count_resources(conn, &filter)?;
             let items = store::catalog::list_resources(conn, &filter, offset, limit)?;
             Ok(ResourcePage {
@@ -124,13 +150,14 @@ pub async fn list_resources(
 )]
 pub async fn list_resource_ids(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     AppQuery(query): AppQuery<ResourceQuery>,
 ) -> Result<Json<ResourceIds>, AppError> {
-    let filter = filter_from(&query)?;
+    let mut filter = filter_from(&query, &user)?;
     let ids = state
         .db
         .call(move |conn| {
+            restrict_to_requestable(conn, &mut filter, &query, user.id)?;
             let total = store::catalog::count_resources(conn, &filter)?;
             let ids = store::catalog::resource_ids(conn, &filter, limits::MAX_RESOURCES_PER_FORM)?;
             Ok(ResourceIds { ids, total })

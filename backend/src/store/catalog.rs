@@ -5,7 +5,13 @@ use std::collections::HashMap;
 use gatehouse_shared::catalog::{Integration, Permission, Resource, ResourceType};
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 
-use crate::{error::AppError, store::placeholders};
+use crate::{
+    error::AppError,
+    store::{
+        flows::{CandidateItem, Flow, Scope},
+        placeholders,
+    },
+};
 
 /// A validated resource search: what the By Resource list filters on.
 #[derive(Debug, Clone, Default)]
@@ -14,6 +20,126 @@ pub struct ResourceFilter {
     pub search: Option<String>,
     pub resource_type_ids: Vec<i64>,
     pub permissions: Vec<String>,
+    /// Only what these flows let the caller request; None is the whole catalog.
+    pub requestable: Option<Vec<Flow>>,
+}
+
+/// `EXISTS` a permission of the resource's type named in `names` (any, when None)
+/// and in the permission filter (any, when empty).
+fn permission_exists(
+    names: Option<&[String]>,
+    filter: &[String],
+    values: &mut Vec<Value>,
+) -> String {
+    let mut sql = String::from(
+        "EXISTS (SELECT 1 FROM permissions p WHERE p.resource_type_id = r.resource_type_id",
+    );
+    for list in [names.unwrap_or_default(), filter] {
+        if !list.is_empty() {
+            sql.push_str(&format!(" AND p.name IN ({})", placeholders(list.len())));
+            values.extend(list.iter().cloned().map(Value::Text));
+        }
+    }
+    sql.push(')');
+    sql
+}
+
+/// The condition under which one flow lets a resource be requested.
+fn flow_condition(flow: &Flow, filter: &[String], values: &mut Vec<Value>) -> Option<String> {
+    let mut scopes = Vec::new();
+    let ids = |kind: fn(&Scope) -> Option<i64>| -> Vec<i64> {
+        flow.scope.iter().filter_map(kind).collect()
+    };
+    let integrations = ids(|s| {
+        if let Scope::Integration(id) = s {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let types = ids(|s| {
+        if let Scope::ResourceType(id) = s {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let resources = ids(|s| {
+        if let Scope::Resource(id) = s {
+            Some(*id)
+        } else {
+            None
+        }
+    });
+    let tags: Vec<String> = flow
+        .scope
+        .iter()
+        .filter_map(|s| {
+            if let Scope::Tag(tag) = s {
+                Some(tag.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    for (column, list) in [
+        ("r.integration_id", integrations),
+        ("r.resource_type_id", types),
+        ("r.id", resources),
+    ] {
+        if !list.is_empty() {
+            scopes.push(format!("{column} IN ({})", placeholders(list.len())));
+            values.extend(list.into_iter().map(Value::Integer));
+        }
+    }
+    if !tags.is_empty() {
+        scopes.push(format!(
+            "EXISTS (SELECT 1 FROM resource_tags rt WHERE rt.resource_id = r.id AND rt.tag IN ({}))",
+            placeholders(tags.len())
+        ));
+        values.extend(tags.into_iter().map(Value::Text));
+    }
+    if scopes.is_empty() {
+        // Bundle-only flows make nothing requestable one by one.
+        return None;
+    }
+    let mut names: Vec<String> = flow.permissions.iter().cloned().collect();
+    names.sort();
+    let permission = permission_exists(
+        (!names.is_empty()).then_some(names.as_slice()),
+        filter,
+        values,
+    );
+    Some(format!("(({}) AND {permission})", scopes.join(" OR ")))
+}
+
+impl ResourceFilter {
+    /// The permissions a listed resource offers the caller: its type's,
+    /// narrowed to the filter and to what the flows allow.
+    fn narrow(&self, resource: &Resource, all: Vec<Permission>) -> Vec<Permission> {
+        let tags = HashMap::from([(resource.id, resource.tags.clone())]);
+        let no_bundles = std::collections::HashSet::new();
+        all.into_iter()
+            .filter(|p| self.permissions.is_empty() || self.permissions.contains(&p.name))
+            .filter(|p| match &self.requestable {
+                None => true,
+                Some(flows) => {
+                    let item = CandidateItem {
+                        resource_id: resource.id,
+                        resource_name: String::new(),
+                        integration_id: resource.integration_id,
+                        resource_type_id: resource.resource_type_id,
+                        permission_id: p.id,
+                        permission: p.name.clone(),
+                        via_bundle: None,
+                    };
+                    flows
+                        .iter()
+                        .any(|flow| flow.covers(&item, &tags, &no_bundles))
+                }
+            })
+            .collect()
+    }
 }
 
 impl ResourceFilter {
@@ -32,12 +158,23 @@ impl ResourceFilter {
             ));
             values.extend(self.resource_type_ids.iter().map(|id| Value::Integer(*id)));
         }
-        if !self.permissions.is_empty() {
-            conditions.push(format!(
-                "EXISTS (SELECT 1 FROM permissions p WHERE p.resource_type_id = r.resource_type_id AND p.name IN ({}))",
-                placeholders(self.permissions.len())
-            ));
-            values.extend(self.permissions.iter().cloned().map(Value::Text));
+        match &self.requestable {
+            None => {
+                if !self.permissions.is_empty() {
+                    conditions.push(permission_exists(None, &self.permissions, &mut values));
+                }
+            }
+            Some(flows) => {
+                let per_flow: Vec<String> = flows
+                    .iter()
+                    .filter_map(|flow| flow_condition(flow, &self.permissions, &mut values))
+                    .collect();
+                if per_flow.is_empty() {
+                    conditions.push("0".to_owned());
+                } else {
+                    conditions.push(format!("({})", per_flow.join(" OR ")));
+                }
+            }
         }
         let clause = if conditions.is_empty() {
             String::new()
@@ -107,17 +244,11 @@ pub fn list_resources(
     let type_ids: Vec<i64> = resources.iter().map(|r| r.resource_type_id).collect();
     let permissions = permissions_by_type(conn, &type_ids)?;
     for resource in &mut resources {
-        resource.permissions = permissions
+        let all = permissions
             .get(&resource.resource_type_id)
-            .map(|all| {
-                all.iter()
-                    .filter(|p| {
-                        filter.permissions.is_empty() || filter.permissions.contains(&p.name)
-                    })
-                    .cloned()
-                    .collect()
-            })
+            .cloned()
             .unwrap_or_default();
+        resource.permissions = filter.narrow(resource, all);
     }
     Ok(resources)
 }
