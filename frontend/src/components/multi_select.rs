@@ -83,7 +83,10 @@ pub fn MultiSelect(
                 </svg>
             </button>
             <span id=count_id class="visually-hidden">
-                {move || format!("{} selected", count())}
+                {move || match count() {
+                    0 => "none chosen".to_owned(),
+                    n => format!("{n} chosen"),
+                }}
             </span>
             <div
                 id=group_id

@@ -11,7 +11,10 @@ use crate::{api, components::app_shell::AppShell, session::use_session};
 
 /// `/login?next=<where the user was>`.
 pub fn login_url(path: &str, search: &str) -> String {
-    let here = format!("{path}{search}");
+    let here = match search.trim_start_matches('?') {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    };
     if here.is_empty() || here == "/" {
         "/login".to_owned()
     } else {

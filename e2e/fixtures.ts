@@ -1,0 +1,78 @@
+// Test fixtures: every test gets its own Gatehouse (the release binary with
+// the demo catalog on a fresh SQLite file, on a free port), and fails if the
+// page logs an error (a CSP violation, a panic, a failed asset).
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BINARY = path.resolve(__dirname, '..', 'target', 'release', 'gatehouse');
+const STARTED = /Gatehouse is running at (http:\/\/\S+?)\/?$/m;
+
+export const DEMO_PASSWORD = 'gatehouse-demo';
+
+/** Browsers log every 401 answer; signed-out checks and refused log-ins expect them. */
+const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of 401/];
+
+type Fixtures = { server: { baseURL: string } };
+
+export const test = base.extend<Fixtures>({
+  server: async ({}, use) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
+    const child = spawn(
+      BINARY,
+      ['serve', '--demo', '--db', path.join(dir, 'gatehouse.db'), '--listen', '127.0.0.1:0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GATEHOUSE_LOG: 'warn' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const baseURL = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gatehouse did not start in 30 s:\n${stdout}\n${stderr}`)), 30_000);
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        const started = STARTED.exec(stdout);
+        if (started) {
+          clearTimeout(timer);
+          resolve(started[1]);
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`gatehouse exited (${code}) before starting:\n${stdout}\n${stderr}`));
+      });
+    });
+    await use({ baseURL });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  baseURL: async ({ server }, use) => {
+    await use(server.baseURL);
+  },
+  page: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      const text = message.text();
+      if (message.type() === 'error' && !EXPECTED_CONSOLE.some((expected) => expected.test(text))) {
+        problems.push(text);
+      }
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await use(page);
+    expect(problems, 'the page logged errors').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Log in through the form, as a person would. */
+export async function logIn(page: Page, username: string, password = DEMO_PASSWORD) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}

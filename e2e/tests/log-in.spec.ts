@@ -1,0 +1,48 @@
+// Journeys about getting in and out of the portal.
+import { test, expect, logIn } from '../fixtures';
+
+test('a mistyped password is refused with a clear message and the username stays typed', async ({ page }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+
+  await logIn(page, 'alice', 'not-the-password');
+
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
+  await expect(page.getByLabel('Username')).toHaveValue('alice');
+  await expect(page).toHaveURL(/\/login/);
+
+  // Fixing the password is all it takes.
+  await page.getByLabel('Password').fill('gatehouse-demo');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { name: 'New Request' })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('a signed-out visitor following a link lands on that page after logging in', async ({ page }) => {
+  await page.goto('/new-request?search=billing');
+  await expect(page).toHaveURL(/\/login\?next=/);
+
+  await logIn(page, 'bob');
+
+  await expect(page).toHaveURL(/\/new-request\?search=billing$/);
+  await expect(page.getByLabel('Search')).toHaveValue('billing');
+  await expect(page.getByRole('banner')).toContainText('Bob Approver');
+});
+
+test('logging out ends the session', async ({ page }) => {
+  await page.goto('/login');
+  await logIn(page, 'carol');
+  await expect(page.getByRole('banner')).toContainText('Carol Admin');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New Request' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // The old page is no longer reachable without logging in again.
+  await page.goto('/new-request');
+  await expect(page).toHaveURL(/\/login\?next=/);
+});
