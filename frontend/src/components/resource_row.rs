@@ -30,10 +30,10 @@ pub fn ResourceRow(
                 <label class="resource-name" for=label_for>
                     {resource.name}
                 </label>
-                <p class="resource-kind">
+                <span class="resource-kind">
                     {format!("{} · {}", resource.integration_name, resource.resource_type_name)}
-                </p>
-                <p class="resource-path">{resource.path}</p>
+                </span>
+                <span class="resource-path">{resource.path}</span>
                 <ul class="tags" aria-label="Tags">
                     {resource
                         .tags
