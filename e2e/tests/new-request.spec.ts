@@ -28,9 +28,15 @@ test('alice narrows the catalog, picks resources, selects all she sees, and keep
   await expect(page.getByText('68 resources', { exact: true })).toBeVisible();
   await expect(page.getByText('0 selected', { exact: true })).toBeVisible();
 
-  // Search: the list follows once typing pauses.
+  // Search: the list follows once typing pauses, not at every key.
+  const listRequests: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/v1/resources') listRequests.push(request.url());
+  });
   await page.getByLabel('Search').pressSequentially('invoices', { delay: 40 });
   await expect(page.getByText('6 resources', { exact: true })).toBeVisible();
+  expect(listRequests.length).toBeLessThanOrEqual(2);
+  expect(listRequests.at(-1)).toContain('search=invoices');
   await expect(page.getByRole('checkbox', { name: 'billing.invoices' })).toBeVisible();
   await expect(page).toHaveURL(/search=invoices/);
 
@@ -90,6 +96,15 @@ test('alice pages through the whole catalog and Back returns to the previous pag
 
   await page.goBack();
   await expect(pages.getByText('Page 1 of 4')).toBeVisible();
+});
+
+test('a link to a page past the end of the list offers the way back', async ({ page }) => {
+  await openNewRequestAs(page, 'alice');
+  await page.goto('/new-request?page=9');
+  await expect(page.getByText('This page is past the end of the list.')).toBeVisible();
+  await page.getByRole('button', { name: 'Go to the first page' }).click();
+  await expect(page.getByText('Showing 1–20 of 68')).toBeVisible();
+  await expect(page).not.toHaveURL(/page=/);
 });
 
 test('the filters are usable with the keyboard alone', async ({ page }) => {

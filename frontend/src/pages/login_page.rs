@@ -80,6 +80,7 @@ pub fn LoginPage() -> impl IntoView {
                             name="username"
                             type="text"
                             autocomplete="username"
+                            autofocus
                             autocapitalize="none"
                             spellcheck="false"
                             required

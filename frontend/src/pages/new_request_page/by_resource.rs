@@ -219,6 +219,13 @@ pub fn ByResource() -> impl IntoView {
     };
     let items = move || latest.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default());
     let page_number = Signal::derive(move || url.with(|u| u.page));
+    // A stale link may name a page the list no longer reaches.
+    let past_the_end = move || {
+        latest.with(|p| {
+            p.as_ref()
+                .is_some_and(|p| p.items.is_empty() && p.total > 0)
+        })
+    };
     let selected_count = move || {
         format!(
             "{} selected",
@@ -304,6 +311,14 @@ pub fn ByResource() -> impl IntoView {
             </ul>
             <Show when=move || total.get() == Some(0)>
                 <p class="empty">"No resources match. Try another search or fewer filters."</p>
+            </Show>
+            <Show when=past_the_end>
+                <p class="empty">
+                    "This page is past the end of the list. "
+                    <button type="button" class="button button-link" on:click=move |_| on_page.run(1)>
+                        "Go to the first page"
+                    </button>
+                </p>
             </Show>
             <div class="list-footer">
                 <p class="shown-range">{shown_range}</p>
