@@ -30,7 +30,7 @@ test('a signed-out visitor following a link lands on that page after logging in'
   await expect(page.getByRole('banner')).toContainText('Bob Approver');
 });
 
-test('logging out ends the session', async ({ page }) => {
+test('logging out ends the session and leaves nothing behind for the next person', async ({ page }) => {
   await page.goto('/login');
   await logIn(page, 'carol');
   await expect(page.getByRole('banner')).toContainText('Carol Admin');
@@ -38,6 +38,8 @@ test('logging out ends the session', async ({ page }) => {
     'aria-current',
     'page',
   );
+  await page.getByRole('checkbox', { name: 'BillingAdmin' }).check();
+  await expect(page.getByText('1 selected', { exact: true })).toBeVisible();
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await expect(page).toHaveURL(/\/login$/);
@@ -45,4 +47,9 @@ test('logging out ends the session', async ({ page }) => {
   // The old page is no longer reachable without logging in again.
   await page.goto('/new-request');
   await expect(page).toHaveURL(/\/login\?next=/);
+
+  // Whoever logs in next in this tab starts with an empty selection.
+  await logIn(page, 'alice');
+  await expect(page.getByRole('banner')).toContainText('Alice Requester');
+  await expect(page.getByText('0 selected', { exact: true })).toBeVisible();
 });

@@ -22,3 +22,12 @@ impl Session {
 pub fn use_session() -> Session {
     expect_context::<Session>()
 }
+
+/// Forget what this tab kept for the signed-in user (e.g. the New Request
+/// selection), so the next person to log in here starts afresh.
+pub fn forget_tab_state() {
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        // Storage may be disabled; then there is nothing to forget.
+        let _ = storage.clear();
+    }
+}

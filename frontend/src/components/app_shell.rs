@@ -7,7 +7,7 @@ use leptos_router::{NavigateOptions, components::Outlet, hooks::use_navigate};
 use crate::{
     api,
     components::{error_alert::ErrorAlert, main_nav::MainNav},
-    session::use_session,
+    session::{forget_tab_state, use_session},
 };
 
 #[component]
@@ -25,6 +25,7 @@ pub fn AppShell() -> impl IntoView {
     let failure = RwSignal::new(None::<String>);
     Effect::new(move |_| match log_out.value().get() {
         Some(Ok(())) => {
+            forget_tab_state();
             session.me.set(None);
             navigate(
                 "/login",

@@ -113,3 +113,24 @@ pub fn LoginPage() -> impl IntoView {
         </main>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::destination;
+
+    #[test]
+    fn after_log_in_the_user_returns_only_to_pages_of_ours() {
+        assert_eq!(
+            destination(Some("/new-request?search=billing".into())),
+            "/new-request?search=billing"
+        );
+        assert_eq!(destination(None), "/new-request");
+        assert_eq!(
+            destination(Some("https://evil.example/".into())),
+            "/new-request"
+        );
+        assert_eq!(destination(Some("//evil.example/".into())), "/new-request");
+        assert_eq!(destination(Some("/\\evil.example/".into())), "/new-request");
+        assert_eq!(destination(Some("/login".into())), "/new-request");
+    }
+}
