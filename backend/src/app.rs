@@ -29,6 +29,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get_health))
+        .routes(routes!(health::get_liveness))
         .routes(routes!(session::create_session, session::delete_session))
         .routes(routes!(me::get_me))
         .routes(routes!(tokens::create_token, tokens::list_tokens))

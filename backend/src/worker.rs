@@ -10,20 +10,32 @@ use crate::{engine, error::AppError, state::AppState};
 /// Run one pass: everything due now is processed.
 pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
-    engine::fail_stale_pending(state, now).await?;
-    engine::begin_due_expiries(state, now).await?;
+    let failed = engine::fail_stale_pending(state, now).await?;
+    if failed > 0 {
+        tracing::info!(failed, "requests pending for more than 7 days failed");
+    }
+    let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
+    if let Some(earliest) = earliest {
+        let done = state.now();
+        let late_ms = (done - time::OffsetDateTime::from_unix_timestamp(earliest).unwrap_or(done))
+            .whole_milliseconds();
+        tracing::info!(expiring, late_ms, "expired accesses removed");
+    }
     Ok(())
 }
 
-/// Run a pass at start, then every second until the process ends.
+/// How often a pass runs; an idle pass is three indexed reads.
+const PERIOD: Duration = Duration::from_millis(250);
+
+/// Run a pass at start, then four times a second until the process ends.
 pub async fn run(state: AppState) {
-    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
         if let Err(error) = tick(&state).await {
-            tracing::error!(%error, "background pass failed; retrying next second");
+            tracing::error!(%error, "background pass failed; retrying on the next pass");
         }
     }
 }

@@ -22,8 +22,31 @@ pub const PENDING_LIMIT: i64 = 7 * 24 * 3600;
 pub const PENDING_LIMIT_REASON: &str = "Pending approval for more than 7 days";
 const BATCH: i64 = 500;
 
+/// Whether any request matches `condition` (with `values` bound); a cheap
+/// read so that idle passes never take the write lock.
+async fn any_due(
+    state: &AppState,
+    condition: &'static str,
+    values: Vec<i64>,
+) -> Result<bool, AppError> {
+    state
+        .db
+        .call(move |conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT EXISTS (SELECT 1 FROM requests WHERE {condition})"
+                ))?
+                .query_row(params_from_iter(values), |row| row.get::<_, bool>(0))?)
+        })
+        .await
+}
+
 /// Pending Approval or Pending MFA for more than 7 days becomes Failed.
 pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, AppError> {
+    let stale = "status IN ('Pending Approval', 'Pending MFA') AND created_at <= ?1";
+    if !any_due(state, stale, vec![now - PENDING_LIMIT]).await? {
+        return Ok(0);
+    }
     state
         .db
         .write(move |tx| {
@@ -46,12 +69,24 @@ pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, App
         .await
 }
 
-/// Active access past its expiry starts being removed (Revoking, to end Expired).
-pub async fn begin_due_expiries(state: &AppState, now: i64) -> Result<usize, AppError> {
+/// Active access past its expiry starts being removed (Revoking, to end
+/// Expired). Returns how many, and the earliest expiry among them.
+pub async fn begin_due_expiries(
+    state: &AppState,
+    now: i64,
+) -> Result<(usize, Option<i64>), AppError> {
+    if !any_due(state, "status = 'Active' AND expires_at <= ?1", vec![now]).await? {
+        return Ok((0, None));
+    }
     state
         .db
         .write(move |tx| {
             let condition = "status = 'Active' AND expires_at <= ?1";
+            let earliest: Option<i64> = tx.query_row(
+                &format!("SELECT MIN(expires_at) FROM requests WHERE {condition}"),
+                [now],
+                |row| row.get(0),
+            )?;
             tx.execute(
                 &format!(
                     "INSERT INTO audit_log (at, actor_id, request_id, action, detail)
@@ -59,10 +94,11 @@ pub async fn begin_due_expiries(state: &AppState, now: i64) -> Result<usize, App
                 ),
                 [now],
             )?;
-            Ok(tx.execute(
+            let count = tx.execute(
                 &format!("UPDATE requests SET status = 'Revoking', ending_as = 'Expired', updated_at = ?1 WHERE {condition}"),
                 [now],
-            )?)
+            )?;
+            Ok((count, earliest))
         })
         .await
 }
@@ -71,6 +107,9 @@ pub async fn begin_due_expiries(state: &AppState, now: i64) -> Result<usize, App
 pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
     // One provisioner at a time, so no access is granted or removed twice.
     let _guard = state.provisioning.lock().await;
+    if !any_due(state, "status IN ('Granting', 'Revoking')", Vec::new()).await? {
+        return Ok(());
+    }
     for status in [RequestStatus::Granting, RequestStatus::Revoking] {
         loop {
             let ids = state

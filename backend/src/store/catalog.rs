@@ -24,28 +24,55 @@ pub struct ResourceFilter {
     pub requestable: Option<Vec<Flow>>,
 }
 
-/// `EXISTS` a permission of the resource's type named in `names` (any, when None)
-/// and in the permission filter (any, when empty).
-fn permission_exists(
+/// Every (resource type, permission name): small, read once per listing.
+pub type PermissionIndex = Vec<(i64, String)>;
+
+pub fn permission_index(conn: &Connection) -> Result<PermissionIndex, AppError> {
+    let mut statement = conn.prepare_cached("SELECT resource_type_id, name FROM permissions")?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// `r.resource_type_id IN (…)`: the types offering a permission named in
+/// `names` (any, when None) and in the permission filter (any, when empty).
+/// None when neither restricts. Deciding this per type, not per row, keeps
+/// counting 100k resources cheap.
+fn types_offering(
+    index: &PermissionIndex,
     names: Option<&[String]>,
     filter: &[String],
     values: &mut Vec<Value>,
-) -> String {
-    let mut sql = String::from(
-        "EXISTS (SELECT 1 FROM permissions p WHERE p.resource_type_id = r.resource_type_id",
-    );
-    for list in [names.unwrap_or_default(), filter] {
-        if !list.is_empty() {
-            sql.push_str(&format!(" AND p.name IN ({})", placeholders(list.len())));
-            values.extend(list.iter().cloned().map(Value::Text));
-        }
+) -> Option<String> {
+    if names.is_none() && filter.is_empty() {
+        return None;
     }
-    sql.push(')');
-    sql
+    let mut types: Vec<i64> = index
+        .iter()
+        .filter(|(_, name)| names.is_none_or(|n| n.contains(name)))
+        .filter(|(_, name)| filter.is_empty() || filter.contains(name))
+        .map(|(type_id, _)| *type_id)
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    if types.is_empty() {
+        return Some("0".to_owned());
+    }
+    values.extend(types.iter().map(|id| Value::Integer(*id)));
+    Some(format!(
+        "r.resource_type_id IN ({})",
+        placeholders(types.len())
+    ))
 }
 
 /// The condition under which one flow lets a resource be requested.
-fn flow_condition(flow: &Flow, filter: &[String], values: &mut Vec<Value>) -> Option<String> {
+fn flow_condition(
+    flow: &Flow,
+    index: &PermissionIndex,
+    filter: &[String],
+    values: &mut Vec<Value>,
+) -> Option<String> {
     let mut scopes = Vec::new();
     let ids = |kind: fn(&Scope) -> Option<i64>| -> Vec<i64> {
         flow.scope.iter().filter_map(kind).collect()
@@ -103,17 +130,24 @@ fn flow_condition(flow: &Flow, filter: &[String], values: &mut Vec<Value>) -> Op
         // Bundle-only flows make nothing requestable one by one.
         return None;
     }
-    let mut names: Vec<String> = flow.permissions.iter().cloned().collect();
-    names.sort();
-    let permission = permission_exists(
+    let names: Vec<String> = flow.permissions.iter().cloned().collect();
+    let scope = format!("({})", scopes.join(" OR "));
+    match types_offering(
+        index,
         (!names.is_empty()).then_some(names.as_slice()),
         filter,
         values,
-    );
-    Some(format!("(({}) AND {permission})", scopes.join(" OR ")))
+    ) {
+        Some(types) => Some(format!("({scope} AND {types})")),
+        None => Some(scope),
+    }
 }
 
 impl ResourceFilter {
+    fn uses_trigram_search(&self) -> bool {
+        self.search.as_ref().is_some_and(|s| s.chars().count() >= 3)
+    }
+
     /// The permissions a listed resource offers the caller: its type's,
     /// narrowed to the filter and to what the flows allow.
     fn narrow(&self, resource: &Resource, all: Vec<Permission>) -> Vec<Permission> {
@@ -144,12 +178,21 @@ impl ResourceFilter {
 
 impl ResourceFilter {
     /// `WHERE` clause over `resources r` and its values.
-    fn clause(&self) -> (String, Vec<Value>) {
+    fn clause(&self, index: &PermissionIndex) -> (String, Vec<Value>) {
         let mut conditions = Vec::new();
         let mut values = Vec::new();
         if let Some(search) = &self.search {
-            conditions.push("r.search_text LIKE ? ESCAPE '\\'".to_owned());
-            values.push(Value::Text(format!("%{}%", escape_like(search))));
+            if self.uses_trigram_search() {
+                // The trigram index finds substrings of three characters or more.
+                conditions.push(
+                    "r.id IN (SELECT rowid FROM resources_search WHERE resources_search MATCH ?)"
+                        .to_owned(),
+                );
+                values.push(Value::Text(format!("\"{}\"", search.replace('"', "\"\""))));
+            } else {
+                conditions.push("r.search_text LIKE ? ESCAPE '\\'".to_owned());
+                values.push(Value::Text(format!("%{}%", escape_like(search))));
+            }
         }
         if !self.resource_type_ids.is_empty() {
             conditions.push(format!(
@@ -160,14 +203,14 @@ impl ResourceFilter {
         }
         match &self.requestable {
             None => {
-                if !self.permissions.is_empty() {
-                    conditions.push(permission_exists(None, &self.permissions, &mut values));
+                if let Some(types) = types_offering(index, None, &self.permissions, &mut values) {
+                    conditions.push(types);
                 }
             }
             Some(flows) => {
                 let per_flow: Vec<String> = flows
                     .iter()
-                    .filter_map(|flow| flow_condition(flow, &self.permissions, &mut values))
+                    .filter_map(|flow| flow_condition(flow, index, &self.permissions, &mut values))
                     .collect();
                 if per_flow.is_empty() {
                     conditions.push("0".to_owned());
@@ -192,7 +235,7 @@ fn escape_like(text: &str) -> String {
 }
 
 pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64, AppError> {
-    let (clause, values) = filter.clause();
+    let (clause, values) = filter.clause(&permission_index(conn)?);
     Ok(conn.query_row(
         &format!("SELECT COUNT(*) FROM resources r {clause}"),
         params_from_iter(values),
@@ -207,12 +250,19 @@ pub fn list_resources(
     offset: u64,
     limit: u32,
 ) -> Result<Vec<Resource>, AppError> {
-    let (clause, mut values) = filter.clause();
+    let (clause, mut values) = filter.clause(&permission_index(conn)?);
     values.push(Value::Integer(i64::from(limit)));
     values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+    // Without a trigram search, walk the name index and stop after one page;
+    // with one, the matches are few and sorting them is cheaper.
+    let walk_names = if filter.uses_trigram_search() {
+        ""
+    } else {
+        "INDEXED BY resources_by_name"
+    };
     let mut statement = conn.prepare_cached(&format!(
         "SELECT r.id, r.name, r.path, r.tags, r.integration_id, i.name, r.resource_type_id, t.name
-         FROM resources r
+         FROM resources r {walk_names}
          JOIN integrations i ON i.id = r.integration_id
          JOIN resource_types t ON t.id = r.resource_type_id
          {clause}
@@ -259,7 +309,7 @@ pub fn resource_ids(
     filter: &ResourceFilter,
     cap: usize,
 ) -> Result<Vec<i64>, AppError> {
-    let (clause, mut values) = filter.clause();
+    let (clause, mut values) = filter.clause(&permission_index(conn)?);
     values.push(Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX)));
     let mut statement = conn.prepare(&format!(
         "SELECT r.id FROM resources r {clause} ORDER BY r.name, r.id LIMIT ?"
