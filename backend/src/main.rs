@@ -50,6 +50,8 @@ fn main() -> ExitCode {
                     EnvFilter::try_from_env("GATEHOUSE_LOG")
                         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
                 )
+                // Standard output carries the URL and logins; the log goes to standard error.
+                .with_writer(std::io::stderr)
                 .init();
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
