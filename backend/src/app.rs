@@ -38,6 +38,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_resource_ids))
         .routes(routes!(catalog::list_resource_types))
         .routes(routes!(catalog::list_integrations))
+        .routes(routes!(catalog::list_apps))
         .routes(routes!(bundles::list_bundles))
         .routes(routes!(bundles::get_bundle))
         .routes(routes!(

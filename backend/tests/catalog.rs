@@ -299,3 +299,49 @@ async fn requesters_see_only_what_their_access_flows_let_them_request() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn by_app_lists_requestable_integrations_types_and_permissions() {
+    let app = TestApp::with_demo().await;
+    let alice = app.login("alice").await;
+    let apps = app.get("/api/v1/apps", &alice).await;
+    assert_eq!(apps.status, StatusCode::OK);
+    let names: Vec<&str> = apps
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["integration"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["AWS Production", "GitHub", "Prod PostgreSQL"]);
+    let github = &apps.body[1];
+    let repository = github["resource_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "repository")
+        .unwrap();
+    let permissions: Vec<&str> = repository["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        permissions,
+        vec!["read"],
+        "write and admin are in no flow of alice's"
+    );
+
+    app.add_user("dave").await;
+    let dave = app.login("dave").await;
+    let for_dave = app.get("/api/v1/apps", &dave).await;
+    let names: Vec<&str> = for_dave
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["integration"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["AWS Production", "GitHub"]);
+}

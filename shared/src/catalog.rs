@@ -150,3 +150,22 @@ pub struct BundleQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
+
+/// An integration with the resource types (and permissions) the caller may
+/// request in it: the first levels of New Request's By App.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct App {
+    pub integration: Integration,
+    pub resource_types: Vec<ResourceType>,
+}
+
+/// Query of `GET /api/v1/apps`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct AppsQuery {
+    /// What may be requested on behalf of this user (default: for me).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantee_id: Option<i64>,
+}

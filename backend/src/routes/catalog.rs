@@ -4,7 +4,9 @@
 use axum::{Json, extract::State};
 use gatehouse_shared::{
     ApiError,
-    catalog::{Integration, ResourceIds, ResourcePage, ResourceQuery, ResourceType},
+    catalog::{
+        App, AppsQuery, Integration, ResourceIds, ResourcePage, ResourceQuery, ResourceType,
+    },
     limits,
 };
 
@@ -210,4 +212,79 @@ pub async fn list_integrations(
             .call(|conn| store::catalog::list_integrations(conn))
             .await?,
     ))
+}
+
+/// By App: the integrations, resource types and permissions the caller may
+/// request (for themselves, or on behalf of `grantee_id`). The resources of a
+/// type come from `GET /api/v1/resources?resource_type_id=…`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps",
+    tag = "catalog",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(AppsQuery),
+    responses(
+        (status = 200, description = "Requestable integrations with their types and permissions", body = [App]),
+        (status = 400, description = "Malformed query", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn list_apps(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppQuery(query): AppQuery<AppsQuery>,
+) -> Result<Json<Vec<App>>, AppError> {
+    let apps = state
+        .db
+        .call(move |conn| {
+            let resource_query = ResourceQuery {
+                grantee_id: query.grantee_id,
+                ..ResourceQuery::default()
+            };
+            let mut filter = ResourceFilter::default();
+            restrict_to_requestable(conn, &mut filter, &resource_query, user.id)?;
+            let integrations = store::catalog::list_integrations(conn)?;
+            let mut apps: Vec<App> = Vec::new();
+            for resource_type in store::catalog::list_resource_types(conn)? {
+                let mut permissions = Vec::new();
+                for permission in &resource_type.permissions {
+                    let probe = ResourceFilter {
+                        resource_type_ids: vec![resource_type.id],
+                        permissions: vec![permission.name.clone()],
+                        ..filter.clone()
+                    };
+                    if !store::catalog::resource_ids(conn, &probe, 1)?.is_empty() {
+                        permissions.push(permission.clone());
+                    }
+                }
+                if permissions.is_empty() {
+                    continue;
+                }
+                let resource_type = ResourceType {
+                    permissions,
+                    ..resource_type
+                };
+                match apps
+                    .iter_mut()
+                    .find(|app| app.integration.id == resource_type.integration_id)
+                {
+                    Some(app) => app.resource_types.push(resource_type),
+                    None => {
+                        if let Some(integration) = integrations
+                            .iter()
+                            .find(|i| i.id == resource_type.integration_id)
+                        {
+                            apps.push(App {
+                                integration: integration.clone(),
+                                resource_types: vec![resource_type],
+                            });
+                        }
+                    }
+                }
+            }
+            apps.sort_by(|a, b| a.integration.name.cmp(&b.integration.name));
+            Ok(apps)
+        })
+        .await?;
+    Ok(Json(apps))
 }
