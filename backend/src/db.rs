@@ -139,6 +139,9 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
             | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Lists and the engine use a few dozen distinct statements; re-preparing
+    // them on every call would cost more than running them.
+    conn.set_prepared_statement_cache_capacity(256);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: an acknowledged write survives power loss, not only a crash.
     conn.pragma_update(None, "synchronous", "FULL")?;
