@@ -29,6 +29,61 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain; exits 1 when an entry was edited or removed.
+    Verify {
+        /// SQLite database file.
+        #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
+        db: PathBuf,
+    },
+}
+
+fn verify_audit(path: &std::path::Path) -> ExitCode {
+    if !path.is_file() {
+        eprintln!("gatehouse: no database at {}", path.display());
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    let verdict = Db::open(path)
+        .map_err(|error| error.to_string())
+        .and_then(|db| {
+            let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
+            runtime
+                .block_on(db.call(|conn| gatehouse::store::audit::verify(conn)))
+                .map_err(|error| error.to_string())
+        });
+    match verdict {
+        Ok(gatehouse::store::audit::Verdict::Intact { entries, head }) => {
+            let head: String = head.iter().map(|b| format!("{b:02x}")).collect();
+            println!(
+                "audit log intact: {entries} entries, head {head}, checked in {} ms",
+                started.elapsed().as_millis()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(gatehouse::store::audit::Verdict::Broken {
+            entries_checked,
+            at_id,
+            reason,
+        }) => {
+            println!(
+                "audit log BROKEN at entry {at_id}: {reason} ({entries_checked} entries before it are intact)"
+            );
+            ExitCode::from(1)
+        }
+        Err(error) => {
+            eprintln!("gatehouse: cannot verify the audit log: {error}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -44,6 +99,9 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => verify_audit(&db),
         Command::Serve { db, listen, demo } => {
             tracing_subscriber::fmt()
                 .with_env_filter(

@@ -332,6 +332,7 @@ async fn admins_manage_users_and_groups() {
         .status,
         StatusCode::NO_CONTENT
     );
+    // erin has logged in: she is in the audit trail and is kept.
     let erin_deleted = app
         .call(
             Method::DELETE,
@@ -340,11 +341,28 @@ async fn admins_manage_users_and_groups() {
             None,
         )
         .await;
+    assert_eq!(erin_deleted.status, StatusCode::CONFLICT);
+    assert!(
+        erin_deleted.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("audit")
+    );
+    // frank never did anything: he can go.
+    let frank = created(app.post("/api/v1/admin/users", &carol, json!({"username": "frank", "display_name": "Frank", "email": "frank@example.com", "password": "long enough pw"})).await).await;
+    let frank_deleted = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/admin/users/{}", frank["id"]),
+            Some(&carol),
+            None,
+        )
+        .await;
     assert_eq!(
-        erin_deleted.status,
+        frank_deleted.status,
         StatusCode::NO_CONTENT,
         "{}",
-        erin_deleted.body
+        frank_deleted.body
     );
     let carol_id = app.user_id("carol").await;
     let self_delete = app

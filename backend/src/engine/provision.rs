@@ -52,13 +52,13 @@ pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, App
         .write(move |tx| {
             let cutoff = now - PENDING_LIMIT;
             let condition = "status IN ('Pending Approval', 'Pending MFA') AND created_at <= ?1";
-            tx.execute(
-                &format!(
-                    "INSERT INTO audit_log (at, actor_id, request_id, action, detail)
-                     SELECT ?2, NULL, id, 'failed', json_object('reason', ?3, 'from', status) FROM requests WHERE {condition}"
-                ),
-                params![cutoff, now, PENDING_LIMIT_REASON],
-            )?;
+            let due: Vec<(i64, String)> = tx
+                .prepare(&format!("SELECT id, status FROM requests WHERE {condition} ORDER BY id"))?
+                .query_map([cutoff], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (id, from) in &due {
+                store::audit::record(tx, now, None, Some(*id), "failed", json!({"reason": PENDING_LIMIT_REASON, "from": from}))?;
+            }
             Ok(tx.execute(
                 &format!(
                     "UPDATE requests SET status = 'Failed', failure_reason = ?3, ended_at = ?2, updated_at = ?2 WHERE {condition}"
@@ -82,18 +82,14 @@ pub async fn begin_due_expiries(
         .db
         .write(move |tx| {
             let condition = "status = 'Active' AND expires_at <= ?1";
-            let earliest: Option<i64> = tx.query_row(
-                &format!("SELECT MIN(expires_at) FROM requests WHERE {condition}"),
-                [now],
-                |row| row.get(0),
-            )?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO audit_log (at, actor_id, request_id, action, detail)
-                     SELECT ?1, NULL, id, 'expiry_started', json_object('expires_at', expires_at) FROM requests WHERE {condition}"
-                ),
-                [now],
-            )?;
+            let due: Vec<(i64, i64)> = tx
+                .prepare(&format!("SELECT id, expires_at FROM requests WHERE {condition} ORDER BY id"))?
+                .query_map([now], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let earliest = due.iter().map(|(_, expires_at)| *expires_at).min();
+            for (id, expires_at) in &due {
+                store::audit::record(tx, now, None, Some(*id), "expiry_started", json!({"expires_at": expires_at}))?;
+            }
             let count = tx.execute(
                 &format!("UPDATE requests SET status = 'Revoking', ending_as = 'Expired', updated_at = ?1 WHERE {condition}"),
                 [now],

@@ -155,14 +155,17 @@ CREATE TABLE favorites (
     PRIMARY KEY (user_id, request_id)
 ) STRICT;
 
--- Append-only: triggers refuse UPDATE and DELETE.
+-- Append-only: triggers refuse UPDATE and DELETE, and every entry carries
+-- hash = SHA-256(previous entry's hash || canonical entry), so an edited or
+-- removed entry breaks the chain (`gatehouse audit verify`).
 CREATE TABLE audit_log (
     id          INTEGER PRIMARY KEY,
     at          INTEGER NOT NULL,
     actor_id    INTEGER REFERENCES users (id),
     request_id  INTEGER,
     action      TEXT NOT NULL,
-    detail      TEXT NOT NULL DEFAULT '{}'
+    detail      TEXT NOT NULL DEFAULT '{}',
+    hash        BLOB NOT NULL
 ) STRICT;
 CREATE INDEX audit_log_by_request ON audit_log (request_id, id);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log

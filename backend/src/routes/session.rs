@@ -83,6 +83,21 @@ pub async fn create_session(
     .map_err(|error| AppError::internal(format!("password check failed: {error}")))?;
     let Some(user) = user else {
         tracing::info!(%username, "log-in refused: wrong username or password");
+        let at = state.now().unix_timestamp();
+        let attempted = username.clone();
+        state
+            .db
+            .write(move |tx| {
+                store::audit::record(
+                    tx,
+                    at,
+                    None,
+                    None,
+                    "login_failed",
+                    serde_json::json!({"username": attempted}),
+                )
+            })
+            .await?;
         return Err(AppError::InvalidCredentials);
     };
 
@@ -100,6 +115,14 @@ pub async fn create_session(
                 &hash,
                 now.unix_timestamp(),
                 expires.unix_timestamp(),
+            )?;
+            store::audit::record(
+                tx,
+                now.unix_timestamp(),
+                Some(user_id),
+                None,
+                "login",
+                serde_json::json!({}),
             )
         })
         .await?;

@@ -1,11 +1,31 @@
-//! The append-only audit log: every state change with its actor and time.
+//! The append-only audit log: every state change with its actor and time,
+//! hash-chained so that an edited or removed entry is detected.
 
 use gatehouse_shared::requests::{AuditEntry, UserRef};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::{error::AppError, store::tokens::timestamp};
 
-/// Append one entry. `actor` is None when Gatehouse itself acted.
+/// SHA-256 of the previous hash and the entry's fields, in a fixed encoding.
+pub fn entry_hash(
+    previous: &[u8],
+    id: i64,
+    at: i64,
+    actor: Option<i64>,
+    request_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Vec<u8> {
+    let canonical = serde_json::json!([id, at, actor, request_id, action, detail]).to_string();
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    hasher.update(canonical.as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// Append one entry. `actor` is None when Gatehouse itself acted. Call it
+/// inside the write transaction of the change it records.
 pub fn record(
     conn: &Connection,
     at: i64,
@@ -14,11 +34,82 @@ pub fn record(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (id, previous) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, Vec::new()),
+    };
+    let detail = detail.to_string();
+    let hash = entry_hash(&previous, id, at, actor, request_id, action, &detail);
     conn.prepare_cached(
-        "INSERT INTO audit_log (at, actor_id, request_id, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO audit_log (id, at, actor_id, request_id, action, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![at, actor, request_id, action, detail.to_string()])?;
+    .execute(params![id, at, actor, request_id, action, detail, hash])?;
     Ok(())
+}
+
+/// The outcome of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Intact {
+        entries: u64,
+        head: Vec<u8>,
+    },
+    /// The first entry whose hash does not follow from the ones before it
+    /// (edited, or an entry before it was removed).
+    Broken {
+        entries_checked: u64,
+        at_id: i64,
+        reason: String,
+    },
+}
+
+/// Recompute the chain from the first entry.
+pub fn verify(conn: &Connection) -> Result<Verdict, AppError> {
+    let mut statement = conn.prepare(
+        "SELECT id, at, actor_id, request_id, action, detail, hash FROM audit_log ORDER BY id",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut previous: Vec<u8> = Vec::new();
+    let mut expected_id = 1;
+    let mut entries = 0;
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if id != expected_id {
+            return Ok(Verdict::Broken {
+                entries_checked: entries,
+                at_id: id,
+                reason: format!("entry {expected_id} is missing"),
+            });
+        }
+        let hash: Vec<u8> = row.get(6)?;
+        let computed = entry_hash(
+            &previous,
+            id,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            &row.get::<_, String>(4)?,
+            &row.get::<_, String>(5)?,
+        );
+        if computed != hash {
+            return Ok(Verdict::Broken {
+                entries_checked: entries,
+                at_id: id,
+                reason: "its content or an earlier entry was changed".into(),
+            });
+        }
+        previous = hash;
+        expected_id += 1;
+        entries += 1;
+    }
+    Ok(Verdict::Intact {
+        entries,
+        head: previous,
+    })
 }
 
 /// The trail of one request, oldest first.
