@@ -8,7 +8,7 @@ use axum::{
     Router, extract::DefaultBodyLimit, http::HeaderValue, middleware, response::IntoResponse,
 };
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -16,8 +16,8 @@ use crate::{
     error::AppError,
     portal,
     routes::{
-        ApiDoc, admin, approvals, bundles, catalog, health, me, my_access, requests, session,
-        tokens,
+        ApiDoc, MalformedRequests, admin, approvals, bundles, catalog, health, me, my_access,
+        requests, session, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -27,6 +27,13 @@ use crate::{
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 fn api_router() -> OpenApiRouter<AppState> {
+    let mut router = routes();
+    // Applied once every route is in, so it sees all of them.
+    MalformedRequests.modify(router.get_openapi_mut());
+    router
+}
+
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_liveness))
@@ -112,7 +119,7 @@ fn api_router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document, exactly as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().into_openapi()
+    api_router().split_for_parts().1
 }
 
 /// The whole application, ready to serve or to drive with `oneshot` in tests.

@@ -61,3 +61,51 @@ impl Modify for SecuritySchemes {
         );
     }
 }
+
+/// Every operation that reads a body, a path or a query can be sent one that
+/// does not parse (400), and every body can be too large (413). Declaring
+/// these once keeps the document true without repeating them on each route.
+pub struct MalformedRequests;
+
+impl Modify for MalformedRequests {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, content::ContentBuilder, response::ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut operation.responses.responses;
+                if has_input && !responses.contains_key("400") {
+                    responses.insert(
+                        "400".into(),
+                        error("Malformed request: the body, path or query does not parse").into(),
+                    );
+                }
+                if operation.request_body.is_some() && !responses.contains_key("413") {
+                    responses.insert(
+                        "413".into(),
+                        error("The body is larger than the server accepts (1 MiB)").into(),
+                    );
+                }
+            }
+        }
+    }
+}
