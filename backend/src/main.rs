@@ -149,19 +149,29 @@ async fn serve(db_path: PathBuf, listen: SocketAddr, with_demo: bool) -> Result<
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
-    println!("Gatehouse is running at http://{address}/");
-    println!("  database: {}", db_path.display());
-    println!("  API docs: http://{address}/api/docs");
+    say(format_args!("Gatehouse is running at http://{address}/"));
+    say(format_args!("  database: {}", db_path.display()));
+    say(format_args!("  API docs: http://{address}/api/docs"));
     if with_demo {
-        println!("  demo users (password \"{}\"):", demo::DEMO_PASSWORD);
+        say(format_args!(
+            "  demo users (password \"{}\"):",
+            demo::DEMO_PASSWORD
+        ));
         for (username, _, role, _) in demo::DEMO_USERS {
-            println!("    {username:<6} {role}");
+            say(format_args!("    {username:<6} {role}"));
         }
     }
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|error| format!("server error: {error}"))
+}
+
+/// Print a line for the person who started the server. A closed standard
+/// output (a parent that stopped reading) must not bring the server down.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 async fn shutdown_signal() {
