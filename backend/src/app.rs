@@ -38,6 +38,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_liveness))
         .routes(routes!(session::create_session, session::delete_session))
+        .routes(routes!(session::delete_all_sessions))
         .routes(routes!(me::get_me))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))

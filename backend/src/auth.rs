@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             let hash = secret_hash(token.trim());
             let found = state
                 .db
-                .call(move |conn| store::users::by_api_token(conn, &hash))
+                .call(move |conn| store::users::by_api_token(conn, &hash, now))
                 .await?;
             return match found {
                 Some(user) => Ok(user.signed_in(AuthMethod::BearerToken)),

@@ -35,6 +35,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Too many attempts (log-in); the message says when to try again.
+    #[error("too many attempts: {0}")]
+    TooManyAttempts(String),
     /// Anything the caller cannot fix; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +95,9 @@ impl AppError {
                 "method_not_allowed",
                 "This route does not accept that HTTP method.",
             ),
+            AppError::TooManyAttempts(message) => {
+                ApiError::new("too_many_attempts", message.clone())
+            }
             AppError::Internal(_) => ApiError::new(
                 "internal_error",
                 "Something went wrong on the server. The details are in its log.",
@@ -144,6 +151,11 @@ mod tests {
             ),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
             (AppError::MethodNotAllowed, 405, "method_not_allowed"),
+            (
+                AppError::TooManyAttempts("wait".into()),
+                429,
+                "too_many_attempts",
+            ),
             (AppError::internal("disk on fire"), 500, "internal_error"),
         ];
         for (error, status, code) in cases {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod login_limit;
 pub mod portal;
 pub mod routes;
 pub mod security_headers;

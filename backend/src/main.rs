@@ -161,10 +161,13 @@ async fn serve(db_path: PathBuf, listen: SocketAddr, with_demo: bool) -> Result<
             say(format_args!("    {username:<6} {role}"));
         }
     }
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| format!("server error: {error}"))
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| format!("server error: {error}"))
 }
 
 /// Print a line for the person who started the server. A closed standard

@@ -6,6 +6,7 @@ use crate::{
     clock::Clock,
     connector::{Connector, DemoConnector},
     db::Db,
+    login_limit::LoginLimiter,
     portal::Portal,
 };
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub connector: Arc<dyn Connector>,
     /// Held while calling connectors, so a request is never provisioned twice at once.
     pub provisioning: Arc<tokio::sync::Mutex<()>>,
+    pub login_limiter: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             portal: Arc::new(Portal::load()),
             connector: Arc::new(DemoConnector),
             provisioning: Arc::new(tokio::sync::Mutex::new(())),
+            login_limiter: Arc::new(LoginLimiter::default()),
         }
     }
 

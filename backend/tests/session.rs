@@ -123,16 +123,127 @@ async fn me_answers_who_is_signed_in_until_log_out() {
 }
 
 #[tokio::test]
-async fn a_session_ends_after_twelve_hours() {
+async fn a_session_in_use_ends_after_twelve_hours() {
     let app = TestApp::with_demo().await;
     let cookie = app.login("alice").await;
-    app.clock.advance(time::Duration::hours(11));
-    assert_eq!(app.get("/api/v1/me", &cookie).await.status, StatusCode::OK);
+    for _ in 0..11 {
+        app.clock.advance(time::Duration::hours(1));
+        assert_eq!(app.get("/api/v1/me", &cookie).await.status, StatusCode::OK);
+    }
     app.clock.advance(time::Duration::hours(1));
     assert_eq!(
         app.get("/api/v1/me", &cookie).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_two_hours() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("alice").await;
+    app.clock.advance(time::Duration::minutes(119));
+    assert_eq!(app.get("/api/v1/me", &cookie).await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(119));
+    assert_eq!(
+        app.get("/api/v1/me", &cookie).await.status,
+        StatusCode::OK,
+        "use keeps it alive"
+    );
+    app.clock.advance(time::Duration::minutes(121));
+    assert_eq!(
+        app.get("/api/v1/me", &cookie).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn logging_in_again_rotates_the_session_id() {
+    let app = TestApp::with_demo().await;
+    let first = app.login("alice").await;
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            Some(&first),
+            Some(json!({"username": "alice", "password": "gatehouse-demo"})),
+        )
+        .await;
+    let second = answer.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.get("/api/v1/me", &first).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old id is dead"
+    );
+    assert_eq!(app.get("/api/v1/me", &second).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_session_of_mine_only() {
+    let app = TestApp::with_demo().await;
+    let laptop = app.login("alice").await;
+    let phone = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let answer = app
+        .call(Method::DELETE, "/api/v1/sessions", Some(&laptop), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/api/v1/me", &laptop).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &phone).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.get("/api/v1/me", &bob).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn five_failed_log_ins_lock_the_user_out_for_a_while_with_a_clear_message() {
+    let app = TestApp::with_demo().await;
+    let attempt = |password: &'static str| {
+        app.call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": password})),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let locked = attempt("gatehouse-demo").await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.body["code"], "too_many_attempts");
+    assert!(
+        locked.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Try again in 15 minutes"),
+        "{}",
+        locked.body
+    );
+    // Others are not affected; after the window alice can log in again.
+    assert_eq!(
+        app.call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "bob", "password": "gatehouse-demo"}))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    app.clock.advance(time::Duration::minutes(15));
+    assert_eq!(attempt("gatehouse-demo").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -212,4 +323,40 @@ async fn an_api_token_works_as_bearer_until_revoked_and_is_shown_once() {
         app.send(bearer("gh_made_up")).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn an_api_token_with_an_expiry_stops_working_then() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("alice").await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&cookie),
+            Some(json!({"name": "ci", "expires_in_days": 1})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(created.body["expires_at"].is_string());
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let me = |secret: String| {
+        Request::get("/api/v1/me")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(app.send(me(secret.clone())).await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::days(1));
+    assert_eq!(app.send(me(secret)).await.status, StatusCode::UNAUTHORIZED);
+    let cookie = app.login("alice").await;
+    let too_long = app
+        .call(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&cookie),
+            Some(json!({"name": "x", "expires_in_days": 400})),
+        )
+        .await;
+    assert_eq!(too_long.body["field"], "expires_in_days");
 }

@@ -38,6 +38,9 @@ pub struct Me {
 pub struct CreateTokenRequest {
     /// A name to recognise the token by, e.g. "deploy script".
     pub name: String,
+    /// Days until the token stops working (1 to 366); absent: until revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
 }
 
 /// A personal API token as listed (the secret is never listed).
@@ -49,6 +52,10 @@ pub struct ApiToken {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: time::OffsetDateTime,
+    /// When it stops working; absent: until revoked.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<time::OffsetDateTime>,
 }
 
 /// A freshly created token: the only time the secret is shown.

@@ -17,7 +17,9 @@ CREATE TABLE sessions (
     token_hash  BLOB NOT NULL UNIQUE,
     user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at  INTEGER NOT NULL,
-    expires_at  INTEGER NOT NULL
+    -- Absolute end; the session also ends after an idle period (see the code).
+    expires_at  INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sessions_by_user ON sessions (user_id);
 
@@ -26,7 +28,9 @@ CREATE TABLE api_tokens (
     token_hash  BLOB NOT NULL UNIQUE,
     user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name        TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- NULL: until revoked.
+    expires_at  INTEGER
 ) STRICT;
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 

@@ -1,8 +1,10 @@
 //! `POST /api/v1/session` logs in (sets the portal cookie), `DELETE` logs out.
 
+use std::net::SocketAddr;
+
 use axum::{
-    Json,
-    extract::State,
+    Extension, Json,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -33,10 +35,13 @@ pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(12);
         (status = 401, description = "Wrong username or password", body = ApiError,
             example = json!({"code": "invalid_credentials", "message": "Wrong username or password."})),
         (status = 422, description = "Empty or over-long field", body = ApiError),
+        (status = 429, description = "Too many failed log-ins for this user or address; the message says when to try again", body = ApiError),
     )
 )]
 pub async fn create_session(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     AppJson(login): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     let username = login.username.trim().to_owned();
@@ -65,6 +70,20 @@ pub async fn create_session(
         ));
     }
 
+    let address = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let attempt_at = state.now().unix_timestamp();
+    if let Some(wait) = state
+        .login_limiter
+        .locked_for(&username, address.as_deref(), attempt_at)
+    {
+        tracing::warn!(%username, ?address, "log-in refused: too many failures");
+        let minutes = (wait + 59) / 60;
+        return Err(AppError::TooManyAttempts(format!(
+            "Too many failed log-ins. Try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        )));
+    }
+
     let lookup = username.clone();
     let found = state
         .db
@@ -83,6 +102,9 @@ pub async fn create_session(
     .map_err(|error| AppError::internal(format!("password check failed: {error}")))?;
     let Some(user) = user else {
         tracing::info!(%username, "log-in refused: wrong username or password");
+        state
+            .login_limiter
+            .record_failure(&username, address.as_deref(), attempt_at);
         let at = state.now().unix_timestamp();
         let attempted = username.clone();
         state
@@ -101,6 +123,11 @@ pub async fn create_session(
         return Err(AppError::InvalidCredentials);
     };
 
+    state.login_limiter.record_success(&username);
+    // A new session id at every log-in; the one the browser had (if any) ends.
+    let previous = CookieJar::from_headers(&headers)
+        .get(SESSION_COOKIE)
+        .map(|cookie| auth::secret_hash(cookie.value()));
     let secret = auth::new_secret();
     let hash = auth::secret_hash(&secret);
     let now = state.now();
@@ -109,6 +136,9 @@ pub async fn create_session(
     state
         .db
         .write(move |tx| {
+            if let Some(previous) = &previous {
+                store::sessions::delete(tx, previous)?;
+            }
             store::sessions::create(
                 tx,
                 user_id,
@@ -164,6 +194,40 @@ pub async fn delete_session(
             .write(move |tx| store::sessions::delete(tx, &hash))
             .await?;
     }
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// Log out everywhere: ends every session of mine (API tokens stay; revoke them separately).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sessions",
+    tag = "session",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 204, description = "Every portal session of mine has ended"),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn delete_all_sessions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let ended = store::sessions::delete_all_of(tx, user.id)?;
+            store::audit::record(
+                tx,
+                now,
+                Some(user.id),
+                None,
+                "logout_everywhere",
+                serde_json::json!({"sessions": ended}),
+            )
+        })
+        .await?;
     let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }

@@ -41,12 +41,35 @@ pub async fn create_token(
             format!("Give the token a name of 1 to {MAX_TOKEN_NAME} characters."),
         ));
     }
+    if body
+        .expires_in_days
+        .is_some_and(|days| !(1..=366).contains(&days))
+    {
+        return Err(AppError::invalid(
+            "expires_in_days",
+            "A token lasts 1 to 366 days, or until revoked.",
+        ));
+    }
     let secret = format!("{API_TOKEN_PREFIX}{}", auth::new_secret());
     let hash = auth::secret_hash(&secret);
     let now = state.now().unix_timestamp();
+    let expires_at = body
+        .expires_in_days
+        .map(|days| now + i64::from(days) * 86_400);
     let token = state
         .db
-        .write(move |tx| store::tokens::create(tx, user.id, &name, &hash, now))
+        .write(move |tx| {
+            let token = store::tokens::create(tx, user.id, &name, &hash, now, expires_at)?;
+            store::audit::record(
+                tx,
+                now,
+                Some(user.id),
+                None,
+                "token_created",
+                serde_json::json!({"id": token.id, "name": name}),
+            )?;
+            Ok(token)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedApiToken { token, secret })))
 }

@@ -12,7 +12,7 @@ pub fn create(
     expires_at: i64,
 ) -> Result<(), AppError> {
     conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?3)",
         params![token_hash, user_id, now, expires_at],
     )?;
     // Expired sessions are dead weight; drop this user's while we are here.
@@ -23,17 +23,25 @@ pub fn create(
     Ok(())
 }
 
+/// A session unused for this long ends, whatever its absolute expiry.
+pub const IDLE_LIMIT: i64 = 2 * 3600;
+/// `last_seen_at` is refreshed at most this often, so reads rarely write.
+const SEEN_RESOLUTION: i64 = 60;
+
+/// The user of a live session, refreshing its last use.
 pub fn user_for(
     conn: &Connection,
     token_hash: &[u8],
     now: i64,
 ) -> Result<Option<UserRecord>, AppError> {
-    Ok(conn
-        .query_row(
+    let user = conn
+        .prepare_cached(
             "SELECT users.id, users.username, users.display_name, users.email, users.is_admin
              FROM sessions JOIN users ON users.id = sessions.user_id
-             WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2",
-            params![token_hash, now],
+             WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2 AND sessions.last_seen_at > ?2 - ?3",
+        )?
+        .query_row(
+            params![token_hash, now, IDLE_LIMIT],
             |row| {
                 Ok(UserRecord {
                     id: row.get(0)?,
@@ -44,7 +52,19 @@ pub fn user_for(
                 })
             },
         )
-        .optional()?)
+        .optional()?;
+    if user.is_some() {
+        conn.prepare_cached(
+            "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1 AND last_seen_at < ?2 - ?3",
+        )?
+        .execute(params![token_hash, now, SEEN_RESOLUTION])?;
+    }
+    Ok(user)
+}
+
+/// End every session of a user (log out everywhere); returns how many.
+pub fn delete_all_of(conn: &Connection, user_id: i64) -> Result<usize, AppError> {
+    Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)
 }
 
 pub fn delete(conn: &Connection, token_hash: &[u8]) -> Result<(), AppError> {

@@ -12,35 +12,39 @@ pub fn create(
     name: &str,
     token_hash: &[u8],
     now: i64,
+    expires_at: Option<i64>,
 ) -> Result<ApiToken, AppError> {
     conn.execute(
-        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, user_id, name, now],
+        "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![token_hash, user_id, name, now, expires_at],
     )?;
     Ok(ApiToken {
         id: conn.last_insert_rowid(),
         name: name.to_owned(),
         created_at: timestamp(now)?,
+        expires_at: expires_at.map(timestamp).transpose()?,
     })
 }
 
 pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<ApiToken>, AppError> {
     let mut statement = conn.prepare(
-        "SELECT id, name, created_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
+        "SELECT id, name, created_at, expires_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
     )?;
     let rows = statement.query_map([user_id], |row| {
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, String>(1)?,
             row.get::<_, i64>(2)?,
+            row.get::<_, Option<i64>>(3)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, name, created_at) = row?;
+        let (id, name, created_at, expires_at) = row?;
         Ok(ApiToken {
             id,
             name,
             created_at: timestamp(created_at)?,
+            expires_at: expires_at.map(timestamp).transpose()?,
         })
     })
     .collect()

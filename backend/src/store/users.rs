@@ -56,16 +56,18 @@ pub fn for_login(
         .optional()?)
 }
 
-pub fn by_api_token(conn: &Connection, token_hash: &[u8]) -> Result<Option<UserRecord>, AppError> {
+/// The owner of an API token that has not expired.
+pub fn by_api_token(
+    conn: &Connection,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<UserRecord>, AppError> {
     Ok(conn
-        .query_row(
-            &format!(
-                "SELECT {COLUMNS} FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-                 WHERE api_tokens.token_hash = ?1"
-            ),
-            [token_hash],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM api_tokens JOIN users ON users.id = api_tokens.user_id
+             WHERE api_tokens.token_hash = ?1 AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?2)"
+        ))?
+        .query_row(params![token_hash, now], from_row)
         .optional()?)
 }
 
