@@ -72,6 +72,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::list_approvals))
         .routes(routes!(my_access::get_my_access))
         .routes(routes!(admin::people::search_users))
+        .routes(routes!(admin::audit::list_audit))
         .routes(routes!(admin::catalog::create_integration))
         .routes(routes!(
             admin::catalog::update_integration,

@@ -1,6 +1,7 @@
 //! Admin routes (admins only): the catalog, access flows, users and groups.
 //! Every change is audited.
 
+pub mod audit;
 pub mod catalog;
 pub mod flows;
 pub mod people;

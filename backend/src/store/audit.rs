@@ -114,12 +114,49 @@ pub fn verify(conn: &Connection) -> Result<Verdict, AppError> {
 
 /// The trail of one request, oldest first.
 pub fn for_request(conn: &Connection, request_id: i64) -> Result<Vec<AuditEntry>, AppError> {
+    search(
+        conn,
+        &AuditFilter {
+            request_id: Some(request_id),
+            ..AuditFilter::default()
+        },
+        i64::MAX,
+    )
+}
+
+/// What the admin audit view filters on; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub request_id: Option<i64>,
+    /// Only entries after this id.
+    pub after_id: Option<i64>,
+}
+
+/// Matching entries, oldest first, at most `limit`.
+pub fn search(
+    conn: &Connection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT a.id, a.at, a.actor_id, u.username, u.display_name, a.request_id, a.action, a.detail
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.request_id = ?1 ORDER BY a.id",
+         WHERE (?1 IS NULL OR a.request_id = ?1) AND (?2 IS NULL OR a.actor_id = ?2)
+           AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4) AND (?5 IS NULL OR a.id > ?5)
+         ORDER BY a.id LIMIT ?6",
     )?;
-    let rows = statement.query_map([request_id], |row| {
+    let values = params![
+        filter.request_id,
+        filter.actor_id,
+        filter.from,
+        filter.to,
+        filter.after_id,
+        limit
+    ];
+    let rows = statement.query_map(values, |row| {
         let actor = match row.get::<_, Option<i64>>(2)? {
             Some(id) => Some(UserRef {
                 id,
