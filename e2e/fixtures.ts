@@ -1,19 +1,22 @@
 // Test fixtures: every test gets its own Gatehouse (the release binary with
 // the demo catalog on a fresh SQLite file, on a free port), and fails if the
 // page logs an error (a CSP violation, a panic, a failed asset).
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const BINARY = path.resolve(__dirname, '..', 'target', 'release', 'gatehouse');
+// GATEHOUSE_BINARY lets a developer point the journeys at another build
+// (e.g. target/debug/gatehouse, which reads dist/ from disk) while iterating.
+const BINARY = process.env.GATEHOUSE_BINARY ?? path.resolve(__dirname, '..', 'target', 'release', 'gatehouse');
 const STARTED = /Gatehouse is running at (http:\/\/\S+?)\/?$/m;
 
 export const DEMO_PASSWORD = 'gatehouse-demo';
 
-/** Browsers log every 401 answer; signed-out checks and refused log-ins expect them. */
-const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of 401/];
+/** Browsers log every 401, 409 and 422 answer: signed-out checks, refused
+ * log-ins and the refusals journeys provoke on purpose (shown in the page). */
+const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of (401|409|422)/];
 
 type Fixtures = { server: { baseURL: string } };
 
@@ -75,4 +78,42 @@ export async function logIn(page: Page, username: string, password = DEMO_PASSWO
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Save a screenshot of the page into this test's output folder. */
+export async function snapshot(page: Page, testInfo: TestInfo, name: string) {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+}
+
+/** Log out through the header button and wait for the log-in page. */
+export async function logOut(page: Page) {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+}
+
+/**
+ * Submit a request through the API as whoever is logged in on `page` (setup
+ * for journeys that start after the form); resources are named exactly.
+ */
+export async function submitViaApi(
+  page: Page,
+  items: { resource: string; permission: string }[],
+  justification = 'Checking the nightly export because it failed, see OPS-1423',
+  duration_seconds = 3600,
+): Promise<number[]> {
+  const resolved = [];
+  for (const item of items) {
+    const found = await page.request.get('/api/v1/resources', { params: { search: item.resource, limit: 100 } });
+    expect(found.ok()).toBeTruthy();
+    const body = await found.json();
+    const resource = body.items.find((r: { name: string }) => r.name === item.resource);
+    expect(resource, `resource ${item.resource}`).toBeTruthy();
+    resolved.push({ resource_id: resource.id, permission: item.permission });
+  }
+  const answer = await page.request.post('/api/v1/requests', {
+    data: { items: resolved, duration_seconds, justification },
+  });
+  expect(answer.status(), await answer.text()).toBe(201);
+  const created = await answer.json();
+  return created.requests.map((r: { id: number }) => r.id);
 }

@@ -4,9 +4,13 @@
 use std::cell::RefCell;
 
 use gatehouse_shared::{
-    ApiError,
+    ApiError, RequestStatus,
     auth::{LoginRequest, Me},
-    catalog::{ResourceIds, ResourcePage, ResourceType},
+    catalog::{Integration, ResourcePage, ResourceType},
+    requests::{
+        AccessRequest, MyAccess, PreviewResponse, RejectRequest, RequestAgain, RequestDetail,
+        RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse, UserRef,
+    },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -53,25 +57,158 @@ pub async fn list_resource_types() -> Result<Vec<ResourceType>, ApiError> {
     json(send(Request::get("/api/v1/resource-types"), true).await?).await
 }
 
-/// `GET /api/v1/resources`: one page of the resources the filters match.
+/// `GET /api/v1/resources`: one page of the resources the filters match, as
+/// requestable for `grantee_id` (default: me). Select all asks for up to 1,000.
 pub async fn list_resources(
     filters: &ResourceFilters,
+    grantee_id: Option<i64>,
     offset: u64,
     limit: u32,
 ) -> Result<ResourcePage, ApiError> {
     let offset = offset.to_string();
     let limit = limit.to_string();
     let mut params = filter_params(filters);
+    if let Some(grantee_id) = grantee_id {
+        params.push(("grantee_id", grantee_id.to_string()));
+    }
     params.push(("offset", offset));
     params.push(("limit", limit));
     let request = Request::get("/api/v1/resources").query(params);
     json(send(request, true).await?).await
 }
 
-/// `GET /api/v1/resources/ids`: every id the filters match (capped at 1,000), for Select all.
-pub async fn list_resource_ids(filters: &ResourceFilters) -> Result<ResourceIds, ApiError> {
-    let request = Request::get("/api/v1/resources/ids").query(filter_params(filters));
+/// `GET /api/v1/integrations`: for the admin's message on Access Granted.
+pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
+    json(send(Request::get("/api/v1/integrations"), true).await?).await
+}
+
+/// `GET /api/v1/users?search=`: people to request on behalf of.
+pub async fn search_users(search: &str) -> Result<Vec<UserRef>, ApiError> {
+    let request = Request::get("/api/v1/users").query([("search", search), ("limit", "8")]);
     json(send(request, true).await?).await
+}
+
+/// `POST /api/v1/requests/preview`: flows, approvers and durations a draft would get.
+pub async fn preview_request(form: &SubmitRequest) -> Result<PreviewResponse, ApiError> {
+    let request = Request::post("/api/v1/requests/preview")
+        .json(form)
+        .map_err(|error| client_error(&error))?;
+    json(sent(request, true).await?).await
+}
+
+/// `POST /api/v1/requests`: submit the form; one request per access flow comes back.
+pub async fn submit_request(form: &SubmitRequest) -> Result<SubmitResponse, ApiError> {
+    let request = Request::post("/api/v1/requests")
+        .json(form)
+        .map_err(|error| client_error(&error))?;
+    json(sent(request, true).await?).await
+}
+
+/// Which list of requests a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestList {
+    Mine,
+    Delegated,
+    Favorites,
+    Approvals,
+}
+
+impl RequestList {
+    fn path(self) -> &'static str {
+        match self {
+            RequestList::Mine => "/api/v1/requests",
+            RequestList::Delegated => "/api/v1/delegated-requests",
+            RequestList::Favorites => "/api/v1/favorites",
+            RequestList::Approvals => "/api/v1/approvals",
+        }
+    }
+}
+
+/// One page (newest first) of a request list, filtered by status.
+pub async fn list_requests(
+    list: RequestList,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<RequestPage, ApiError> {
+    let mut params: Vec<(&str, String)> = statuses
+        .iter()
+        .map(|status| ("status", status.label().to_owned()))
+        .collect();
+    if let Some(cursor) = cursor {
+        params.push(("cursor", cursor.to_string()));
+    }
+    params.push(("limit", limit.to_string()));
+    json(send(Request::get(list.path()).query(params), true).await?).await
+}
+
+/// `GET /api/v1/my-access`: sessions, recent closed requests and favorites.
+pub async fn get_my_access() -> Result<MyAccess, ApiError> {
+    json(send(Request::get("/api/v1/my-access"), true).await?).await
+}
+
+/// `GET /api/v1/requests/counts`: the My Requests widgets.
+pub async fn request_counts() -> Result<StatusCounts, ApiError> {
+    json(send(Request::get("/api/v1/requests/counts"), true).await?).await
+}
+
+/// `GET /api/v1/requests/{id}`: a request with approvals and audit.
+pub async fn get_request(id: i64) -> Result<RequestDetail, ApiError> {
+    json(send(Request::get(&format!("/api/v1/requests/{id}")), true).await?).await
+}
+
+/// What can be done to a request from its card or panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestAction {
+    Approve,
+    Reject(String),
+    Cancel,
+    Revoke,
+    Extend,
+}
+
+/// `POST /api/v1/requests/{id}/approve|reject|cancel|revoke|extend`.
+pub async fn act_on_request(id: i64, action: RequestAction) -> Result<AccessRequest, ApiError> {
+    let (verb, body) = match action {
+        RequestAction::Approve => ("approve", None),
+        RequestAction::Reject(reason) => (
+            "reject",
+            Some(serde_json::to_value(RejectRequest { reason }).unwrap_or_default()),
+        ),
+        RequestAction::Cancel => ("cancel", None),
+        RequestAction::Revoke => (
+            "revoke",
+            Some(serde_json::to_value(RevokeRequest::default()).unwrap_or_default()),
+        ),
+        RequestAction::Extend => ("extend", None),
+    };
+    let builder = Request::post(&format!("/api/v1/requests/{id}/{verb}"));
+    let request = match body {
+        Some(body) => builder.json(&body),
+        None => builder.build(),
+    }
+    .map_err(|error| client_error(&error))?;
+    json(sent(request, true).await?).await
+}
+
+/// `POST /api/v1/requests/{id}/request-again` with a new justification.
+pub async fn request_again(id: i64, justification: String) -> Result<SubmitResponse, ApiError> {
+    let request = Request::post(&format!("/api/v1/requests/{id}/request-again"))
+        .json(&RequestAgain { justification })
+        .map_err(|error| client_error(&error))?;
+    json(sent(request, true).await?).await
+}
+
+/// `PUT` / `DELETE /api/v1/requests/{id}/favorite`.
+pub async fn set_favorite(id: i64, favorite: bool) -> Result<(), ApiError> {
+    let path = format!("/api/v1/requests/{id}/favorite");
+    let builder = if favorite {
+        Request::put(&path)
+    } else {
+        Request::delete(&path)
+    };
+    send(builder, true).await?;
+    Ok(())
 }
 
 /// The filters as query parameters; lists repeat their key.
@@ -91,6 +228,15 @@ fn filter_params(filters: &ResourceFilters) -> Vec<(&'static str, String)> {
 }
 
 async fn send(request: RequestBuilder, signed_in_call: bool) -> Result<Response, ApiError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|error| network_error(&error))?;
+    checked(response, signed_in_call).await
+}
+
+/// [`send`] for a request that already carries its body.
+async fn sent(request: Request, signed_in_call: bool) -> Result<Response, ApiError> {
     let response = request
         .send()
         .await

@@ -9,14 +9,19 @@ use leptos_router::{
 use crate::{
     components::signed_in::SignedIn,
     pages::{
-        login_page::LoginPage, new_request_page::NewRequestPage, not_found_page::NotFoundPage,
+        approvals_page::ApprovalsPage, delegated_requests_page::DelegatedRequestsPage,
+        favorites_page::FavoritesPage, login_page::LoginPage, my_access_page::MyAccessPage,
+        my_requests_page::MyRequestsPage, new_request_details_page::NewRequestDetailsPage,
+        new_request_page::NewRequestPage, not_found_page::NotFoundPage,
     },
+    refresh::Refresh,
     session::Session,
 };
 
 #[component]
 pub fn App() -> impl IntoView {
     Session::provide();
+    Refresh::provide();
     view! {
         <Router>
             <Routes fallback=NotFoundPage>
@@ -24,6 +29,12 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedIn>
                     <Route path=path!("/") view=|| view! { <Redirect path="/new-request" /> } />
                     <Route path=path!("/new-request") view=NewRequestPage />
+                    <Route path=path!("/new-request/details") view=NewRequestDetailsPage />
+                    <Route path=path!("/my-access") view=MyAccessPage />
+                    <Route path=path!("/my-requests") view=MyRequestsPage />
+                    <Route path=path!("/delegated-requests") view=DelegatedRequestsPage />
+                    <Route path=path!("/favorites") view=FavoritesPage />
+                    <Route path=path!("/approvals") view=ApprovalsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,11 +1,30 @@
 //! Small building blocks the pages share.
 
 pub mod app_shell;
+pub mod approval_card;
+pub mod confirm_dialog;
+pub mod dialog;
 pub mod error_alert;
+pub mod favorite_star;
+pub mod field_error;
+pub mod grantee_picker;
+pub mod justification_feedback;
+pub mod justification_field;
 pub mod main_nav;
 pub mod multi_select;
 pub mod page_title;
 pub mod pager;
+pub mod reject_dialog;
+pub mod request_again_dialog;
+pub mod request_card;
+pub mod request_list;
+pub mod request_panel;
+pub mod request_preview;
+pub mod requests_tabs;
+pub mod requests_view;
 pub mod resource_row;
 pub mod search_field;
+pub mod selected_resources;
 pub mod signed_in;
+pub mod status_widgets;
+pub mod submitted_dialog;

@@ -4,7 +4,11 @@
 mod api;
 mod app;
 mod components;
+mod draft;
 mod pages;
+mod refresh;
+mod request_list_url;
+mod request_text;
 mod resource_filters;
 mod selection;
 mod session;

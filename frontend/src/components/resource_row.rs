@@ -10,10 +10,11 @@ use leptos::prelude::*;
 pub fn ResourceRow(
     resource: Resource,
     #[prop(into)] selected: Signal<BTreeSet<i64>>,
-    /// Called with the id and whether the box was checked.
-    on_toggle: Callback<(i64, bool)>,
+    /// Called with the resource and whether the box was checked.
+    on_toggle: Callback<(Resource, bool)>,
 ) -> impl IntoView {
     let id = resource.id;
+    let whole = resource.clone();
     let input_id = format!("resource-{id}");
     let label_for = input_id.clone();
     let is_selected = move || selected.with(|s| s.contains(&id));
@@ -24,7 +25,7 @@ pub fn ResourceRow(
                 class="resource-check"
                 id=input_id
                 prop:checked=is_selected
-                on:change=move |event| on_toggle.run((id, event_target_checked(&event)))
+                on:change=move |event| on_toggle.run((whole.clone(), event_target_checked(&event)))
             />
             <div class="resource-body">
                 <label class="resource-name" for=label_for>

@@ -1,16 +1,21 @@
-//! New Request: the All Resources tab, where the requester chooses how to
-//! access resources (By Resource for now) and picks them.
+//! New Request: the All Resources tab, where the requester says who gets the
+//! access (Request on Behalf of), chooses how to access resources (By
+//! Resource for now) and picks them, then goes on with Next.
 
 mod by_resource;
 
 use leptos::prelude::*;
 
-use crate::components::page_title::set_page_title;
+use crate::{
+    components::{grantee_picker::GranteePicker, page_title::set_page_title},
+    draft::DraftStore,
+};
 use by_resource::ByResource;
 
 #[component]
 pub fn NewRequestPage() -> impl IntoView {
     set_page_title("New Request");
+    DraftStore::provide();
     view! {
         <div class="page">
             <h1>"New Request"</h1>
@@ -32,6 +37,7 @@ pub fn NewRequestPage() -> impl IntoView {
                 id="panel-all-resources"
                 aria-labelledby="tab-all-resources"
             >
+                <GranteePicker />
                 <fieldset class="access-method">
                     <legend>"How would you like to access resources?"</legend>
                     <label class="access-method-choice">

@@ -1,11 +1,14 @@
 //! Request by Resource: search, Resource Type and Permission filters, a paged
-//! list of resources to select (at most 1,000), and Select all. The search,
-//! filters and page live in the URL; the selection lives in this tab's
-//! session storage, so a reload loses neither.
+//! list of resources to select (at most 1,000), Select all, and Next. The
+//! search, filters and page live in the URL; the selection lives in the draft
+//! (this tab's session storage), so a reload loses neither.
 
 use std::collections::BTreeSet;
 
-use gatehouse_shared::catalog::{ResourceIds, ResourceType};
+use gatehouse_shared::{
+    catalog::{Resource, ResourcePage, ResourceType},
+    limits::MAX_PAGE_SIZE,
+};
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
@@ -21,39 +24,10 @@ use crate::{
         resource_row::ResourceRow,
         search_field::SearchField,
     },
+    draft::{DraftResource, use_draft},
     resource_filters::{PAGE_SIZE, ResourceFilters, ResourceListUrl},
     selection::{count_of, select_all, select_one, thousands},
 };
-
-const SELECTION_KEY: &str = "gatehouse.new-request.selection";
-
-fn stored_selection() -> BTreeSet<i64> {
-    window()
-        .session_storage()
-        .ok()
-        .flatten()
-        .and_then(|storage| storage.get_item(SELECTION_KEY).ok().flatten())
-        .and_then(|json| serde_json::from_str::<Vec<i64>>(&json).ok())
-        .map(|ids| ids.into_iter().collect())
-        .unwrap_or_default()
-}
-
-fn store_selection(selected: &BTreeSet<i64>) {
-    let Some(storage) = window().session_storage().ok().flatten() else {
-        return;
-    };
-    let result = if selected.is_empty() {
-        storage.remove_item(SELECTION_KEY)
-    } else {
-        let ids: Vec<i64> = selected.iter().copied().collect();
-        match serde_json::to_string(&ids) {
-            Ok(json) => storage.set_item(SELECTION_KEY, &json),
-            Err(_) => Ok(()),
-        }
-    };
-    // Storage may be full or disabled; the selection still works in memory.
-    let _ = result;
-}
 
 fn resource_type_choices(types: &[ResourceType]) -> Vec<Choice> {
     types
@@ -121,9 +95,12 @@ pub fn ByResource() -> impl IntoView {
     let types_failure =
         Signal::derive(move || types.get().and_then(Result::err).map(|e| e.message));
 
+    let draft = use_draft().draft;
+    let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
     let page = LocalResource::new(move || {
         let url = url.get();
-        async move { api::list_resources(&url.filters, url.offset(), PAGE_SIZE).await }
+        let grantee_id = grantee_id.get();
+        async move { api::list_resources(&url.filters, grantee_id, url.offset(), PAGE_SIZE).await }
     });
     let latest = Memo::new(
         move |previous: Option<&Option<gatehouse_shared::catalog::ResourcePage>>| match page.get() {
@@ -141,31 +118,33 @@ pub fn ByResource() -> impl IntoView {
     });
     let loading = Signal::derive(move || page.get().is_none());
 
-    let selected = RwSignal::new(stored_selection());
-    Effect::new(move |_| selected.with(store_selection));
+    let selected =
+        Memo::new(move |_| draft.with(|d| d.resources.keys().copied().collect::<BTreeSet<i64>>()));
     let notice = RwSignal::new(None::<String>);
 
-    let toggle = Callback::new(move |(id, checked): (i64, bool)| {
+    let toggle = Callback::new(move |(resource, checked): (Resource, bool)| {
         let mut refused = None;
-        selected.update(|s| {
+        draft.update(|d| {
             if checked {
-                refused = select_one(s, id).err();
+                refused =
+                    select_one(&mut d.resources, DraftResource::from_resource(&resource)).err();
             } else {
-                s.remove(&id);
+                d.resources.remove(&resource.id);
             }
         });
         notice.set(refused);
     });
 
-    let select_all_action = Action::new_local(|filters: &ResourceFilters| {
+    let select_all_action = Action::new_local(move |filters: &ResourceFilters| {
         let filters = filters.clone();
-        async move { api::list_resource_ids(&filters).await }
+        let grantee_id = grantee_id.get_untracked();
+        async move { api::list_resources(&filters, grantee_id, 0, MAX_PAGE_SIZE).await }
     });
     Effect::new(move |_| match select_all_action.value().get() {
         Some(Ok(matching)) => {
-            let matching: ResourceIds = matching;
+            let matching: ResourcePage = matching;
             let mut refused = None;
-            selected.update(|s| refused = select_all(s, &matching).err());
+            draft.update(|d| refused = select_all(&mut d.resources, &matching).err());
             notice.set(refused);
         }
         Some(Err(error)) => notice.set(Some(error.message)),
@@ -290,11 +269,25 @@ pub fn ByResource() -> impl IntoView {
                         disabled=move || selected.with(BTreeSet::is_empty)
                         on:click=move |_| {
                             notice.set(None);
-                            selected.set(BTreeSet::new());
+                            draft.update(|d| d.resources.clear());
                         }
                     >
                         "Clear selection"
                     </button>
+                    <a
+                        class="button button-primary"
+                        href="/new-request/details"
+                        class:button-disabled=move || selected.with(BTreeSet::is_empty)
+                        aria-disabled=move || selected.with(BTreeSet::is_empty).to_string()
+                        on:click=move |event| {
+                            if selected.with_untracked(BTreeSet::is_empty) {
+                                event.prevent_default();
+                                notice.set(Some("Select at least one resource first.".to_owned()));
+                            }
+                        }
+                    >
+                        "Next"
+                    </a>
                 </div>
             </div>
             <ErrorAlert message=notice />

@@ -1,0 +1,111 @@
+// Journeys on My Requests: filters, widgets, the details panel and its actions.
+import { test, expect, logIn, snapshot, submitViaApi } from '../fixtures';
+import type { Page } from '@playwright/test';
+
+async function myRequestsAsAlice(page: Page) {
+  await page.goto('/my-requests');
+  await logIn(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+}
+
+test('the status filter and each widget filter the list, and the URL keeps the filter', async ({ page }, testInfo) => {
+  await myRequestsAsAlice(page);
+  await submitViaApi(page, [{ resource: 'docs', permission: 'read' }]);
+  await submitViaApi(page, [{ resource: 'orders', permission: 'read-only' }]);
+  const [revoked] = await submitViaApi(page, [{ resource: 'api-gateway', permission: 'read' }]);
+  expect((await page.request.post(`/api/v1/requests/${revoked}/revoke`)).ok()).toBeTruthy();
+  await page.reload();
+
+  const cards = page.getByRole('list', { name: 'Requests' }).getByRole('listitem');
+  await expect(cards).toHaveCount(3);
+  const widgets = page.getByRole('group', { name: 'Filter by status' });
+  const active = widgets.getByRole('button', { name: /Active/ });
+  const pending = widgets.getByRole('button', { name: /Pending Approval/ });
+  const mfa = widgets.getByRole('button', { name: /Pending MFA/ });
+  await expect(active).toHaveText(/1\s*Active/);
+  await expect(pending).toHaveText(/1\s*Pending Approval/);
+  await expect(mfa).toHaveText(/0\s*Pending MFA/);
+
+  await active.click();
+  await expect(active).toHaveAttribute('aria-pressed', 'true');
+  await expect(page).toHaveURL(/status=Active/);
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText('docs');
+
+  await pending.click();
+  await expect(cards).toHaveCount(2);
+  await expect(page).toHaveURL(/status=Pending\+Approval&status=Active/);
+
+  await active.click();
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText('orders');
+
+  // A reload keeps the filter.
+  await page.reload();
+  await expect(pending).toHaveAttribute('aria-pressed', 'true');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText('Pending Approval');
+
+  await mfa.click();
+  await pending.click();
+  await expect(page.getByText('No requests here yet.')).toBeVisible();
+  await mfa.click();
+  await expect(cards).toHaveCount(3);
+
+  // The Status multi-select filters the same way.
+  await page.getByRole('button', { name: 'Status' }).click();
+  await page.getByRole('group', { name: 'Status' }).getByRole('checkbox', { name: 'Revoked' }).check();
+  await page.keyboard.press('Escape');
+  await expect(page).toHaveURL(/status=Revoked/);
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText('api-gateway');
+  await snapshot(page, testInfo, 'filtered-revoked');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(cards).toHaveCount(3);
+  await expect(page).not.toHaveURL(/status=/);
+});
+
+test('alice revokes active access, stars it, and requests it again from Favorites', async ({ page }, testInfo) => {
+  await myRequestsAsAlice(page);
+  await submitViaApi(page, [{ resource: 'docs', permission: 'read' }]);
+  await page.reload();
+  const cards = page.getByRole('list', { name: 'Requests' }).getByRole('listitem');
+  await expect(cards).toHaveCount(1);
+  await expect(cards.first()).toContainText('left');
+  await cards.first().getByRole('button').first().click();
+
+  const panel = page.getByRole('dialog', { name: /Access Request #/ });
+  await expect(panel.getByRole('link', { name: 'Use Access' })).toBeVisible();
+  await panel.getByRole('button', { name: 'View resources' }).click();
+  await expect(panel.getByRole('list', { name: 'Resources' })).toContainText('docs');
+  await snapshot(page, testInfo, 'active-panel');
+  await panel.getByRole('button', { name: 'Revoke access' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Revoke access?' });
+  await expect(confirm).toBeVisible();
+  await confirm.getByRole('button', { name: 'Yes' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(panel).toContainText('Revoked');
+  await expect(panel.getByRole('button', { name: 'Revoke access' })).toHaveCount(0);
+
+  const star = panel.getByRole('button', { name: /Add request \d+ to favorites/ });
+  await star.click();
+  await expect(panel.getByRole('button', { name: /Remove request \d+ from favorites/ })).toHaveAttribute('aria-pressed', 'true');
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await expect(cards.first().getByRole('button', { name: /from favorites/ })).toBeVisible();
+
+  await page.getByRole('navigation', { name: 'Request views' }).getByRole('link', { name: 'Favorites' }).click();
+  await expect(page.getByRole('heading', { name: 'Favorites', level: 1 })).toBeVisible();
+  await expect(cards).toHaveCount(1);
+  await cards.first().getByRole('button', { name: /Request again/ }).click();
+  const again = page.getByRole('dialog', { name: 'Request again' });
+  await again.getByLabel('Justification', { exact: true }).fill('Reviewing the docs again because OPS-1500 needs new pages');
+  await expect(again.getByText('Clear justification')).toBeVisible();
+  await snapshot(page, testInfo, 'request-again');
+  await again.getByRole('button', { name: 'Submit' }).click();
+  await expect(again).toBeHidden();
+
+  await page.getByRole('navigation', { name: 'Request views' }).getByRole('link', { name: 'My Requests' }).click();
+  await expect(cards).toHaveCount(2);
+  await expect(cards.filter({ hasText: 'Active' })).toHaveCount(1);
+  await expect(cards.filter({ hasText: 'Revoked' })).toHaveCount(1);
+});

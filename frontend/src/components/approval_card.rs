@@ -1,0 +1,144 @@
+//! A request waiting on my decision: who asks, for whom, which resources and
+//! permissions, for how long, why (with the feedback verdict) and the ticket;
+//! Approve, or Reject with a reason.
+
+use gatehouse_shared::{duration::format_duration, requests::AccessRequest};
+use leptos::prelude::*;
+
+use crate::{
+    api::{self, RequestAction},
+    components::{error_alert::ErrorAlert, reject_dialog::RejectDialog},
+    refresh::use_refresh,
+    request_text::{ago, now_unix},
+};
+
+#[component]
+pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
+    let refresh = use_refresh();
+    let id = request.id;
+    let rejecting = RwSignal::new(false);
+    let failure = RwSignal::new(None::<String>);
+    let act = Action::new_local(move |action: &RequestAction| {
+        let action = action.clone();
+        async move { api::act_on_request(id, action).await }
+    });
+    Effect::new(move |_| match act.value().get() {
+        Some(Ok(_)) => {
+            rejecting.set(false);
+            refresh.bump();
+        }
+        Some(Err(error)) => failure.set(Some(error.message)),
+        None => {}
+    });
+    let feedback = request.justification_feedback;
+    let verdict = if feedback.complete {
+        "Clear justification".to_owned()
+    } else {
+        let mut missing = Vec::new();
+        if !feedback.describes_task {
+            missing.push("does not describe the task");
+        }
+        if !feedback.explains_access_level {
+            missing.push("does not explain this level of access");
+        }
+        if !feedback.includes_ticket {
+            missing.push("has no ticket ID");
+        }
+        format!("Justification {}", missing.join(", "))
+    };
+    let more = request.item_count - request.items.len() as i64;
+    let heading_id = format!("approval-{id}");
+    let labelled_by = heading_id.clone();
+    let on_behalf = (request.requester.id != request.grantee.id)
+        .then(|| format!("On behalf of {}", request.grantee.display_name));
+    let ticket = request.ticket_id.clone().map(|t| {
+        format!(
+            "{}{t}",
+            request
+                .ticket_type
+                .clone()
+                .map(|k| format!("{k} "))
+                .unwrap_or_default()
+        )
+    });
+    view! {
+        <li class="approval-card">
+            <article aria-labelledby=labelled_by>
+                <h2 id=heading_id class="approval-title">
+                    {format!("{} · #{id}", request.flow_name)}
+                </h2>
+                <dl class="panel-facts">
+                    <dt>"Requester"</dt>
+                    <dd>{request.requester.display_name.clone()}</dd>
+                    <dt>"Grantee"</dt>
+                    <dd>{request.grantee.display_name.clone()} {on_behalf.map(|_| " (on their behalf)")}</dd>
+                    <dt>"Resources"</dt>
+                    <dd>
+                        <ul class="approval-items">
+                            {request
+                                .items
+                                .iter()
+                                .map(|item| {
+                                    view! {
+                                        <li>
+                                            {item.resource_name.clone()} " "
+                                            <span class="permission">{item.permission.clone()}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                            {(more > 0).then(|| view! { <li class="muted">{format!("and {more} more")}</li> })}
+                        </ul>
+                    </dd>
+                    <dt>"Duration"</dt>
+                    <dd>{format_duration(request.duration_seconds)}</dd>
+                    <dt>"Justification"</dt>
+                    <dd>
+                        <p>{if request.justification.is_empty() { "—".to_owned() } else { request.justification.clone() }}</p>
+                        <p class="verdict" class:verdict-complete=feedback.complete>{verdict}</p>
+                    </dd>
+                    <dt>"Ticket"</dt>
+                    <dd>{ticket.unwrap_or_else(|| "—".to_owned())}</dd>
+                    <dt>"Requested"</dt>
+                    <dd>{ago(request.created_at.unix_timestamp(), now_unix())}</dd>
+                </dl>
+                <ErrorAlert message=Signal::derive(move || (!rejecting.get()).then(|| failure.get()).flatten()) />
+                <div class="dialog-actions">
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        disabled=move || act.pending().get()
+                        on:click=move |_| {
+                            failure.set(None);
+                            act.dispatch_local(RequestAction::Approve);
+                        }
+                    >
+                        "Approve"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-danger"
+                        on:click=move |_| {
+                            failure.set(None);
+                            rejecting.set(true);
+                        }
+                    >
+                        "Reject"
+                    </button>
+                </div>
+            </article>
+            <Show when=move || rejecting.get()>
+                <RejectDialog
+                    request_id=id
+                    pending=act.pending()
+                    failure=failure
+                    on_reject=Callback::new(move |reason| {
+                        failure.set(None);
+                        act.dispatch_local(RequestAction::Reject(reason));
+                    })
+                    on_close=Callback::new(move |()| rejecting.set(false))
+                />
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,282 @@
+//! The details panel of a request: Access to (View resources), approvals with
+//! the rejection reason, and what may be done now — Use Access, Extend,
+//! Revoke access, Cancel request, Request again — each as the server allows.
+
+use gatehouse_shared::{
+    RequestStatus,
+    duration::format_duration,
+    requests::{AccessRequest, RequestDetail},
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    api::{self, RequestAction},
+    components::{
+        confirm_dialog::ConfirmDialog, dialog::Dialog, error_alert::ErrorAlert,
+        favorite_star::FavoriteStar, request_again_dialog::RequestAgainDialog,
+    },
+    refresh::use_refresh,
+    request_text::{ago, now_unix, status_class, time_left},
+    selection::count_of,
+};
+
+/// The confirmation or pop-up open over the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asking {
+    Nothing,
+    Revoke,
+    Extend,
+    Cancel,
+    Again,
+}
+
+#[component]
+pub fn RequestPanel(id: i64, on_close: Callback<()>) -> impl IntoView {
+    let refresh = use_refresh();
+    let detail = LocalResource::new(move || {
+        refresh.version.get();
+        api::get_request(id)
+    });
+    let latest = Memo::new(
+        move |previous: Option<&Option<RequestDetail>>| match detail.get() {
+            Some(Ok(detail)) => Some(detail),
+            _ => previous.cloned().flatten(),
+        },
+    );
+    let load_failure =
+        Signal::derive(move || detail.get().and_then(Result::err).map(|e| e.message));
+    let title = format!("Access Request #{id}");
+    // Kept here, not in the body, so it outlives the reload an action causes.
+    let notice = RwSignal::new(None::<String>);
+    view! {
+        <Dialog title=title id="request-panel" on_close=on_close panel=true>
+            <ErrorAlert message=load_failure />
+            {move || match latest.get() {
+                Some(detail) => view! { <PanelBody detail notice /> }.into_any(),
+                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+            }}
+        </Dialog>
+    }
+}
+
+#[component]
+fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl IntoView {
+    let refresh = use_refresh();
+    let request = detail.request.clone();
+    let id = request.id;
+    let actions = request.actions;
+    let asking = RwSignal::new(Asking::Nothing);
+    let failure = RwSignal::new(None::<String>);
+    let show_resources = RwSignal::new(false);
+
+    let act = Action::new_local(move |action: &RequestAction| {
+        let action = action.clone();
+        async move { api::act_on_request(id, action).await }
+    });
+    Effect::new(move |_| match act.value().get() {
+        Some(Ok(_)) => {
+            asking.set(Asking::Nothing);
+            refresh.bump();
+        }
+        Some(Err(error)) => failure.set(Some(error.message)),
+        None => {}
+    });
+    let ask = move |what: Asking| {
+        failure.set(None);
+        asking.set(what);
+    };
+    let close_question = Callback::new(move |()| asking.set(Asking::Nothing));
+    let confirm = move |action: RequestAction| {
+        Callback::new(move |()| {
+            failure.set(None);
+            act.dispatch_local(action.clone());
+        })
+    };
+    let again_done = Callback::new(move |created: Vec<AccessRequest>| {
+        asking.set(Asking::Nothing);
+        let summary: Vec<String> = created
+            .iter()
+            .map(|r| format!("#{} ({})", r.id, r.status.label()))
+            .collect();
+        notice.set(Some(format!("Requested again: {}.", summary.join(", "))));
+    });
+
+    let now = now_unix();
+    let label = request.status.label();
+    let left = (request.status == RequestStatus::Active)
+        .then(|| time_left(&request, now))
+        .flatten();
+    let items = request.items.clone();
+    let resource_count = count_of(request.item_count as u64, "resource", "resources");
+    let extend_question = format!(
+        "Your access will last longer by the time the access flow \"{}\" allows. No new credentials, user or session.",
+        request.flow_name
+    );
+    let waiting_on: Vec<String> = detail
+        .waiting_on
+        .iter()
+        .map(|u| u.display_name.clone())
+        .collect();
+
+    view! {
+        <div class="panel-summary">
+            <span class=status_class(label)>{label}</span>
+            <span class="request-flow">{request.flow_name.clone()}</span>
+            <FavoriteStar request=request.clone() failure=failure />
+        </div>
+        <p class="notice" role="status" hidden=move || notice.with(Option::is_none)>
+            {move || notice.get().unwrap_or_default()}
+        </p>
+        <ErrorAlert message=Signal::derive(move || {
+            (asking.get() == Asking::Nothing).then(|| failure.get()).flatten()
+        }) />
+
+        <section class="panel-section" aria-labelledby="access-to-heading">
+            <h3 id="access-to-heading">"Access to"</h3>
+            <p>
+                {resource_count} " "
+                <button
+                    type="button"
+                    class="button button-link"
+                    aria-expanded=move || show_resources.get().to_string()
+                    aria-controls="panel-resources"
+                    on:click=move |_| show_resources.update(|s| *s = !*s)
+                >
+                    {move || if show_resources.get() { "Hide resources" } else { "View resources" }}
+                </button>
+            </p>
+            <ul id="panel-resources" class="panel-resources" aria-label="Resources" hidden=move || !show_resources.get()>
+                {items
+                    .into_iter()
+                    .map(|item| {
+                        view! {
+                            <li>
+                                <strong>{item.resource_name}</strong>
+                                " "
+                                <span class="permission">{item.permission}</span>
+                                <span class="resource-kind">
+                                    {format!("{} · {}", item.integration_name, item.resource_type_name)}
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+
+        <dl class="panel-facts">
+            <dt>"Grantee"</dt>
+            <dd>{request.grantee.display_name.clone()}</dd>
+            <dt>"Requester"</dt>
+            <dd>{request.requester.display_name.clone()}</dd>
+            <dt>"Duration"</dt>
+            <dd>{format_duration(request.duration_seconds)}</dd>
+            {left.map(|left| view! { <dt>"Time left"</dt><dd>{left}</dd> })}
+            <dt>"Requested"</dt>
+            <dd>{ago(request.created_at.unix_timestamp(), now)}</dd>
+            {request.ticket_id.clone().map(|ticket| {
+                let kind = request.ticket_type.clone().map(|t| format!("{t} ")).unwrap_or_default();
+                view! { <dt>"Ticket"</dt><dd>{format!("{kind}{ticket}")}</dd> }
+            })}
+            <dt>"Justification"</dt>
+            <dd>{if request.justification.is_empty() { "—".to_owned() } else { request.justification.clone() }}</dd>
+            {request.revoke_reason.clone().map(|reason| view! { <dt>"Reason"</dt><dd>{reason}</dd> })}
+            {request.failure_reason.clone().map(|reason| view! { <dt>"Failure"</dt><dd>{reason}</dd> })}
+        </dl>
+
+        <section class="panel-section" aria-labelledby="approvals-heading">
+            <h3 id="approvals-heading">"Approvals"</h3>
+            <Show when={
+                let empty = detail.approvals.is_empty() && waiting_on.is_empty();
+                move || empty
+            }>
+                <p class="muted">"No approvals were needed."</p>
+            </Show>
+            <ul class="approvals">
+                {detail
+                    .approvals
+                    .iter()
+                    .map(|approval| {
+                        let decision = if approval.decision == "rejected" { "Rejected" } else { "Approved" };
+                        view! {
+                            <li>
+                                <span class=status_class(if decision == "Rejected" { "Rejected" } else { "Active" })>
+                                    {decision}
+                                </span>
+                                " by " {approval.approver.display_name.clone()}
+                                {approval.reason.clone().map(|reason| {
+                                    view! {
+                                        <p class="rejection-reason">
+                                            <strong>"Rejection Reason: "</strong>
+                                            {reason}
+                                        </p>
+                                    }
+                                })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                {(!waiting_on.is_empty())
+                    .then(|| view! { <li class="muted">{format!("Waiting on {}", waiting_on.join(" or "))}</li> })}
+            </ul>
+        </section>
+
+        <div class="dialog-actions panel-actions">
+            {(request.status == RequestStatus::Active)
+                .then(|| view! { <A href="/my-access" attr:class="button button-primary">"Use Access"</A> })}
+            {actions
+                .extend
+                .then(|| view! { <button type="button" class="button" on:click=move |_| ask(Asking::Extend)>"Extend"</button> })}
+            {actions
+                .request_again
+                .then(|| view! { <button type="button" class="button" on:click=move |_| ask(Asking::Again)>"Request again"</button> })}
+            {actions
+                .revoke
+                .then(|| view! { <button type="button" class="button button-danger" on:click=move |_| ask(Asking::Revoke)>"Revoke access"</button> })}
+            {actions
+                .cancel
+                .then(|| view! { <button type="button" class="button button-danger" on:click=move |_| ask(Asking::Cancel)>"Cancel request"</button> })}
+        </div>
+
+        {move || match asking.get() {
+            Asking::Nothing => ().into_any(),
+            Asking::Revoke => view! {
+                <ConfirmDialog
+                    title="Revoke access?"
+                    message="The access ends now and is removed from the target system."
+                    confirm_label="Yes"
+                    pending=act.pending()
+                    failure=failure
+                    on_confirm=confirm(RequestAction::Revoke)
+                    on_close=close_question
+                />
+            }.into_any(),
+            Asking::Cancel => view! {
+                <ConfirmDialog
+                    title="Cancel this request?"
+                    message="The request is withdrawn; approvers will no longer see it."
+                    confirm_label="Yes"
+                    pending=act.pending()
+                    failure=failure
+                    on_confirm=confirm(RequestAction::Cancel)
+                    on_close=close_question
+                />
+            }.into_any(),
+            Asking::Extend => view! {
+                <ConfirmDialog
+                    title="Extend this request?"
+                    message=extend_question.clone()
+                    confirm_label="Extend"
+                    pending=act.pending()
+                    failure=failure
+                    on_confirm=confirm(RequestAction::Extend)
+                    on_close=close_question
+                />
+            }.into_any(),
+            Asking::Again => view! {
+                <RequestAgainDialog request_id=id on_close=close_question on_done=again_done />
+            }.into_any(),
+        }}
+    }
+}
