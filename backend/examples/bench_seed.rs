@@ -154,9 +154,20 @@ fn main() {
         }
     }
     // BENCH_AUDIT=N appends N hash-chained audit entries (for `gatehouse audit verify`).
-    let audit: i64 = std::env::var("BENCH_AUDIT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let audit: i64 = std::env::var("BENCH_AUDIT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     for n in 0..audit {
-        gatehouse::store::audit::record(&tx, now, Some(n % USERS + 1), Some(n % requests.max(1) + 1), "benchmark", serde_json::json!({"n": n})).unwrap();
+        gatehouse::store::audit::record(
+            &tx,
+            now,
+            Some(n % USERS + 1),
+            Some(n % requests.max(1) + 1),
+            "benchmark",
+            serde_json::json!({"n": n}),
+        )
+        .unwrap();
     }
     tx.commit().unwrap();
     conn.execute_batch("ANALYZE").unwrap();

@@ -1,6 +1,8 @@
 //! `--demo`: a catalog and three users to try Gatehouse with. Idempotent: run
 //! it on every start and it adds only what is missing.
 
+use rusqlite::OptionalExtension;
+
 use crate::{auth, db::Db, error::AppError, store, store::users::NewUser};
 
 /// The password of every demo user, printed at start.
@@ -131,20 +133,36 @@ fn item(
 }
 
 /// Groups, ticket types, bundles and access flows: one auto-approving, one
-/// needing bob, one with two ordered steps (bob, then carol).
+/// needing bob, one with two ordered steps (bob, then carol). Written through
+/// the same store functions as the admin API, once each.
 fn seed_flows(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
-    use store::admin_seed::{
-        Approver, Grantee, NewFlow, ensure_flow, ensure_group, ensure_ticket_type,
+    use gatehouse_shared::admin::{
+        AccessFlowInput, ExtendSettings, ScopeEntry,
+        Subject::{self, Everyone, Group, User},
     };
-    use store::flows::Scope;
 
     let user = |name: &str| id_of(tx, "SELECT id FROM users WHERE username = ?1", name);
     let integration = |name: &str| id_of(tx, "SELECT id FROM integrations WHERE name = ?1", name);
+    let existing = |table: &str, name: &str| -> Result<Option<i64>, AppError> {
+        Ok(tx
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE name = ?1"),
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?)
+    };
+    let group = |name: &str, members: &[i64]| -> Result<i64, AppError> {
+        match existing("groups", name)? {
+            Some(id) => Ok(id),
+            None => store::admin::save_group(tx, None, name, members),
+        }
+    };
     let (alice, bob, carol) = (user("alice")?, user("bob")?, user("carol")?);
-    let engineering = ensure_group(tx, "engineering", &[alice, bob])?;
-    ensure_group(tx, "approvers", &[bob, carol])?;
-    ensure_ticket_type(tx, "Jira")?;
-    ensure_ticket_type(tx, "ServiceNow")?;
+    let engineering = group("engineering", &[alice, bob])?;
+    group("approvers", &[bob, carol])?;
+    store::admin::ensure_ticket_type(tx, "Jira")?;
+    store::admin::ensure_ticket_type(tx, "ServiceNow")?;
 
     let on_call = store::bundles::ensure(
         tx,
@@ -182,89 +200,102 @@ fn seed_flows(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
         ],
     )?;
 
-    ensure_flow(
-        tx,
-        &NewFlow {
-            name: "GitHub self-service",
-            auto_approve: true,
-            durations: &[HOUR, 8 * HOUR, 24 * HOUR],
-            max_duration: 24 * HOUR,
+    let flow = |name: &str,
+                grantees: Vec<Subject>,
+                scope: Vec<ScopeEntry>,
+                permissions: &[&str]| AccessFlowInput {
+        name: name.to_owned(),
+        grantees,
+        scope,
+        permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+        auto_approve: true,
+        approver_steps: Vec::new(),
+        durations_seconds: vec![HOUR, 4 * HOUR],
+        max_duration_seconds: 4 * HOUR,
+        justification_required: true,
+        ticket_required: false,
+        mfa_required: false,
+        on_behalf_allowed: false,
+        extend: ExtendSettings {
+            enabled: true,
+            by_seconds: HOUR,
+            max_count: 2,
+            window_seconds: 30 * 60,
+        },
+    };
+    let flows = [
+        AccessFlowInput {
+            durations_seconds: vec![HOUR, 8 * HOUR, 24 * HOUR],
+            max_duration_seconds: 24 * HOUR,
             justification_required: false,
-            ticket_required: false,
             on_behalf_allowed: true,
-            extend_enabled: true,
-            extend_by: HOUR,
-            extend_max_count: 2,
-            extend_window: 15 * 60,
-            grantees: &[Grantee::Everyone],
-            scope: &[
-                Scope::Integration(integration("GitHub")?),
-                Scope::Bundle(onboarding),
-            ],
-            permissions: &["read", "member"],
-            steps: &[],
+            extend: ExtendSettings {
+                enabled: true,
+                by_seconds: HOUR,
+                max_count: 2,
+                window_seconds: 15 * 60,
+            },
+            ..flow(
+                "GitHub self-service",
+                vec![Everyone],
+                vec![
+                    ScopeEntry::Integration {
+                        id: integration("GitHub")?,
+                    },
+                    ScopeEntry::Bundle { id: onboarding },
+                ],
+                &["read", "member"],
+            )
         },
-    )?;
-    ensure_flow(
-        tx,
-        &NewFlow {
-            name: "On-call break-glass",
-            auto_approve: true,
-            durations: &[HOUR, 4 * HOUR],
-            max_duration: 4 * HOUR,
-            justification_required: true,
-            ticket_required: false,
-            on_behalf_allowed: false,
-            extend_enabled: true,
-            extend_by: HOUR,
-            extend_max_count: 1,
-            extend_window: 30 * 60,
-            grantees: &[Grantee::Group(engineering)],
-            scope: &[Scope::Bundle(on_call)],
-            permissions: &[],
-            steps: &[],
+        AccessFlowInput {
+            extend: ExtendSettings {
+                enabled: true,
+                by_seconds: HOUR,
+                max_count: 1,
+                window_seconds: 30 * 60,
+            },
+            ..flow(
+                "On-call break-glass",
+                vec![Group { id: engineering }],
+                vec![ScopeEntry::Bundle { id: on_call }],
+                &[],
+            )
         },
-    )?;
-    ensure_flow(
-        tx,
-        &NewFlow {
-            name: "Production databases",
+        AccessFlowInput {
             auto_approve: false,
-            durations: &[HOUR, 4 * HOUR, 8 * HOUR],
-            max_duration: 8 * HOUR,
-            justification_required: true,
-            ticket_required: false,
+            approver_steps: vec![vec![User { id: bob }]],
+            durations_seconds: vec![HOUR, 4 * HOUR, 8 * HOUR],
+            max_duration_seconds: 8 * HOUR,
             on_behalf_allowed: true,
-            extend_enabled: true,
-            extend_by: HOUR,
-            extend_max_count: 2,
-            extend_window: 30 * 60,
-            grantees: &[Grantee::Group(engineering)],
-            scope: &[Scope::Integration(integration("Prod PostgreSQL")?)],
-            permissions: &["read-only", "read-write"],
-            steps: &[&[Approver::User(bob)]],
+            ..flow(
+                "Production databases",
+                vec![Group { id: engineering }],
+                vec![ScopeEntry::Integration {
+                    id: integration("Prod PostgreSQL")?,
+                }],
+                &["read-only", "read-write"],
+            )
         },
-    )?;
-    ensure_flow(
-        tx,
-        &NewFlow {
-            name: "AWS production",
+        AccessFlowInput {
             auto_approve: false,
-            durations: &[HOUR, 4 * HOUR],
-            max_duration: 4 * HOUR,
-            justification_required: true,
+            approver_steps: vec![vec![User { id: bob }], vec![User { id: carol }]],
             ticket_required: true,
-            on_behalf_allowed: false,
-            extend_enabled: false,
-            extend_by: 0,
-            extend_max_count: 0,
-            extend_window: 0,
-            grantees: &[Grantee::Everyone],
-            scope: &[Scope::Integration(integration("AWS Production")?)],
-            permissions: &[],
-            steps: &[&[Approver::User(bob)], &[Approver::User(carol)]],
+            extend: ExtendSettings::default(),
+            ..flow(
+                "AWS production",
+                vec![Everyone],
+                vec![ScopeEntry::Integration {
+                    id: integration("AWS Production")?,
+                }],
+                &[],
+            )
         },
-    )?;
+    ];
+    for input in &flows {
+        if existing("access_flows", &input.name)?.is_none() {
+            store::admin::save_flow(tx, None, input)?;
+        }
+    }
     Ok(())
 }
 

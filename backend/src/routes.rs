@@ -12,6 +12,38 @@ pub mod requests;
 pub mod session;
 pub mod tokens;
 
+use gatehouse_shared::limits;
+
+use crate::error::AppError;
+
+/// A page size from the query: default 50, refused outside 1 to 1000.
+pub(crate) fn page_size(limit: Option<u32>) -> Result<u32, AppError> {
+    let limit = limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
+    if (1..=limits::MAX_PAGE_SIZE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::invalid(
+            "limit",
+            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
+        ))
+    }
+}
+
+/// Search text from the query: trimmed, absent when empty, refused when too long.
+pub(crate) fn search_text(search: Option<&str>) -> Result<Option<String>, AppError> {
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > limits::MAX_SEARCH_LENGTH) {
+        return Err(AppError::invalid(
+            "search",
+            format!(
+                "Search text is at most {} characters.",
+                limits::MAX_SEARCH_LENGTH
+            ),
+        ));
+    }
+    Ok(search.map(str::to_owned))
+}
+
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},

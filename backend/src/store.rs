@@ -2,7 +2,6 @@
 //! (or a transaction) and return domain values; handlers never write SQL.
 
 pub mod admin;
-pub mod admin_seed;
 pub mod audit;
 pub mod bundles;
 pub mod catalog;

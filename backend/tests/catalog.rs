@@ -345,3 +345,38 @@ async fn by_app_lists_requestable_integrations_types_and_permissions() {
         .collect();
     assert_eq!(names, vec!["AWS Production", "GitHub"]);
 }
+
+#[tokio::test]
+async fn demo_seeding_twice_adds_nothing() {
+    let app = TestApp::with_demo().await;
+    let counts = |db: gatehouse::db::Db| async move {
+        db.call(|conn| {
+            let mut counts = Vec::new();
+            for table in [
+                "users",
+                "integrations",
+                "resources",
+                "bundles",
+                "bundle_items",
+                "access_flows",
+                "flow_scope",
+                "groups",
+                "group_members",
+            ] {
+                counts.push(
+                    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                        r.get::<_, i64>(0)
+                    })?,
+                );
+            }
+            Ok(counts)
+        })
+        .await
+        .unwrap()
+    };
+    let before = counts(app.db.clone()).await;
+    gatehouse::demo::seed(&app.db, 0).await.unwrap();
+    assert_eq!(counts(app.db.clone()).await, before);
+    assert_eq!(before[5], 4, "four access flows");
+    assert_eq!(before[3], 3, "three bundles");
+}

@@ -4,13 +4,13 @@ use axum::{Json, extract::State};
 use gatehouse_shared::{
     ApiError,
     catalog::{Bundle, BundlePage, BundleQuery},
-    limits,
 };
 
 use crate::{
     auth::CurrentUser,
     error::AppError,
     extract::{AppPath, AppQuery},
+    routes::{page_size, search_text},
     state::AppState,
     store,
 };
@@ -34,29 +34,8 @@ pub async fn list_bundles(
     _user: CurrentUser,
     AppQuery(query): AppQuery<BundleQuery>,
 ) -> Result<Json<BundlePage>, AppError> {
-    let search = query
-        .search
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if search
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > limits::MAX_SEARCH_LENGTH)
-    {
-        return Err(AppError::invalid(
-            "search",
-            format!(
-                "Search text is at most {} characters.",
-                limits::MAX_SEARCH_LENGTH
-            ),
-        ));
-    }
-    let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
-    if !(1..=limits::MAX_PAGE_SIZE).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
-        ));
-    }
+    let search = search_text(query.search.as_deref())?;
+    let limit = page_size(query.limit)?;
     let offset = query.offset.unwrap_or(0);
     let (items, total) = state
         .db

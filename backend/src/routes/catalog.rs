@@ -11,7 +11,12 @@ use gatehouse_shared::{
 };
 
 use crate::{
-    auth::CurrentUser, error::AppError, extract::AppQuery, state::AppState, store,
+    auth::CurrentUser,
+    error::AppError,
+    extract::AppQuery,
+    routes::{page_size, search_text},
+    state::AppState,
+    store,
     store::catalog::ResourceFilter,
 };
 
@@ -20,24 +25,7 @@ fn filter_from(query: &ResourceQuery, user: &CurrentUser) -> Result<ResourceFilt
     if query.all == Some(true) {
         user.require_admin()?;
     }
-    let search = query
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_lowercase);
-    if search
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > limits::MAX_SEARCH_LENGTH)
-    {
-        return Err(AppError::invalid(
-            "search",
-            format!(
-                "Search text is at most {} characters.",
-                limits::MAX_SEARCH_LENGTH
-            ),
-        ));
-    }
+    let search = search_text(query.search.as_deref())?.map(|s| s.to_lowercase());
     if query.resource_type_id.len() > limits::MAX_FILTER_VALUES {
         return Err(AppError::invalid(
             "resource_type_id",
@@ -107,13 +95,7 @@ pub async fn list_resources(
     AppQuery(query): AppQuery<ResourceQuery>,
 ) -> Result<Json<ResourcePage>, AppError> {
     let mut filter = filter_from(&query, &user)?;
-    let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
-    if !(1..=limits::MAX_PAGE_SIZE).contains(&limit) {
-        return Err(AppError::invalid(
-            "limit",
-            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
-        ));
-    }
+    let limit = page_size(query.limit)?;
     let offset = query.offset.unwrap_or(0);
     if offset > i64::MAX as u64 {
         return Err(AppError::invalid("offset", "Offset is too large."));

@@ -5,7 +5,6 @@ use axum::{Json, extract::State, http::StatusCode};
 use gatehouse_shared::{
     ApiError, RequestStatus,
     justification::{self, JustificationFeedback},
-    limits,
     requests::{
         AccessRequest, JustificationDraft, PreviewResponse, RejectRequest, RequestAgain,
         RequestDetail, RequestPage, RequestQuery, RevokeRequest, StatusCounts, SubmitRequest,
@@ -144,18 +143,6 @@ pub async fn evaluate_justification(
     Ok(Json(justification::evaluate(&draft.text)))
 }
 
-fn page_limit(query: &RequestQuery) -> Result<u32, AppError> {
-    let limit = query.limit.unwrap_or(limits::DEFAULT_PAGE_SIZE);
-    if (1..=limits::MAX_PAGE_SIZE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(AppError::invalid(
-            "limit",
-            format!("Page size is 1 to {}.", limits::MAX_PAGE_SIZE),
-        ))
-    }
-}
-
 /// A newest-first page of requests matching `condition` (over `r`, with `?1` = the user).
 pub(crate) async fn list_page(
     state: &AppState,
@@ -163,7 +150,7 @@ pub(crate) async fn list_page(
     condition: &'static str,
     query: RequestQuery,
 ) -> Result<Json<RequestPage>, AppError> {
-    let limit = page_limit(&query)?;
+    let limit = crate::routes::page_size(query.limit)?;
     if query.status.len() > RequestStatus::ALL.len() {
         return Err(AppError::invalid("status", "Too many status filters."));
     }

@@ -750,3 +750,12 @@ pub fn delete_group(conn: &Connection, id: i64) -> Result<(), AppError> {
     let changed = conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
     found(changed, "Group", id).map(|_| ())
 }
+
+/// Add a ticket type unless it exists.
+pub fn ensure_ticket_type(conn: &Connection, name: &str) -> Result<(), AppError> {
+    conn.execute(
+        "INSERT INTO ticket_types (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+        [name],
+    )?;
+    Ok(())
+}

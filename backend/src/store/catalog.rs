@@ -243,6 +243,25 @@ pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64
     )? as u64)
 }
 
+/// A resource row (`r.id, r.name, r.path, r.tags, r.integration_id, i.name,
+/// r.resource_type_id, t.name`) and its tags as stored (JSON), before permissions.
+fn resource_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Resource, String)> {
+    Ok((
+        Resource {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            path: row.get(2)?,
+            tags: Vec::new(),
+            integration_id: row.get(4)?,
+            integration_name: row.get(5)?,
+            resource_type_id: row.get(6)?,
+            resource_type_name: row.get(7)?,
+            permissions: Vec::new(),
+        },
+        row.get::<_, String>(3)?,
+    ))
+}
+
 /// One page of resources in a stable order (name, then id).
 pub fn list_resources(
     conn: &Connection,
@@ -269,22 +288,7 @@ pub fn list_resources(
          ORDER BY r.name, r.id
          LIMIT ? OFFSET ?"
     ))?;
-    let rows = statement.query_map(params_from_iter(values), |row| {
-        Ok((
-            Resource {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                path: row.get(2)?,
-                tags: Vec::new(),
-                integration_id: row.get(4)?,
-                integration_name: row.get(5)?,
-                resource_type_id: row.get(6)?,
-                resource_type_name: row.get(7)?,
-                permissions: Vec::new(),
-            },
-            row.get::<_, String>(3)?,
-        ))
-    })?;
+    let rows = statement.query_map(params_from_iter(values), resource_row)?;
     let mut resources = Vec::new();
     for row in rows {
         let (mut resource, tags) = row?;
@@ -491,22 +495,7 @@ pub fn get_resource(conn: &Connection, id: i64) -> Result<Option<Resource>, AppE
          FROM resources r JOIN integrations i ON i.id = r.integration_id JOIN resource_types t ON t.id = r.resource_type_id
          WHERE r.id = ?1",
     )?;
-    let mut rows = statement.query_map([id], |row| {
-        Ok((
-            Resource {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                path: row.get(2)?,
-                tags: Vec::new(),
-                integration_id: row.get(4)?,
-                integration_name: row.get(5)?,
-                resource_type_id: row.get(6)?,
-                resource_type_name: row.get(7)?,
-                permissions: Vec::new(),
-            },
-            row.get::<_, String>(3)?,
-        ))
-    })?;
+    let mut rows = statement.query_map([id], resource_row)?;
     let Some(row) = rows.next() else {
         return Ok(None);
     };
