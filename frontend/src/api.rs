@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use gatehouse_shared::{
     ApiError, RequestStatus,
     auth::{LoginRequest, Me},
-    catalog::{Integration, ResourcePage, ResourceType},
+    catalog::{BundlePage, Integration, ResourcePage, ResourceType},
     requests::{
         AccessRequest, MyAccess, PreviewResponse, RejectRequest, RequestAgain, RequestDetail,
         RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse, UserRef,
@@ -75,6 +75,15 @@ pub async fn list_resources(
     params.push(("limit", limit));
     let request = Request::get("/api/v1/resources").query(params);
     json(send(request, true).await?).await
+}
+
+/// `GET /api/v1/bundles?search=`: bundle cards and how many match.
+pub async fn list_bundles(search: &str) -> Result<BundlePage, ApiError> {
+    let mut params = vec![("limit", "100")];
+    if !search.trim().is_empty() {
+        params.push(("search", search.trim()));
+    }
+    json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
 }
 
 /// `GET /api/v1/integrations`: for the admin's message on Access Granted.

@@ -11,8 +11,9 @@ use crate::{
     pages::{
         approvals_page::ApprovalsPage, delegated_requests_page::DelegatedRequestsPage,
         favorites_page::FavoritesPage, login_page::LoginPage, my_access_page::MyAccessPage,
-        my_requests_page::MyRequestsPage, new_request_details_page::NewRequestDetailsPage,
-        new_request_page::NewRequestPage, not_found_page::NotFoundPage,
+        my_requests_page::MyRequestsPage, new_request_bundles_page::NewRequestBundlesPage,
+        new_request_details_page::NewRequestDetailsPage, new_request_page::NewRequestPage,
+        not_found_page::NotFoundPage,
     },
     refresh::Refresh,
     session::Session,
@@ -29,6 +30,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedIn>
                     <Route path=path!("/") view=|| view! { <Redirect path="/new-request" /> } />
                     <Route path=path!("/new-request") view=NewRequestPage />
+                    <Route path=path!("/new-request/bundles") view=NewRequestBundlesPage />
                     <Route path=path!("/new-request/details") view=NewRequestDetailsPage />
                     <Route path=path!("/my-access") view=MyAccessPage />
                     <Route path=path!("/my-requests") view=MyRequestsPage />

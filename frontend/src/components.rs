@@ -2,6 +2,7 @@
 
 pub mod app_shell;
 pub mod approval_card;
+pub mod bundle_card;
 pub mod confirm_dialog;
 pub mod dialog;
 pub mod error_alert;
@@ -10,8 +11,10 @@ pub mod field_error;
 pub mod grantee_picker;
 pub mod justification_feedback;
 pub mod justification_field;
+pub mod load_more;
 pub mod main_nav;
 pub mod multi_select;
+pub mod new_request_tabs;
 pub mod page_title;
 pub mod pager;
 pub mod reject_dialog;

@@ -2,11 +2,11 @@
 //! selected resources with the permission chosen for each. It lives in the
 //! tab's session storage, so a reload, Next and Back lose nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gatehouse_shared::{
-    catalog::Resource,
-    requests::{ItemSelection, UserRef},
+    catalog::{Bundle, BundleItem, Resource},
+    requests::{BundleSelection, ItemSelection, UserRef},
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -49,14 +49,61 @@ impl DraftResource {
 /// Selected resources by id.
 pub type Selection = BTreeMap<i64, DraftResource>;
 
+/// A bundle taken on the Bundles tab: all its resources, or those ticked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftBundle {
+    pub id: i64,
+    pub name: String,
+    pub items: Vec<BundleItem>,
+    pub resource_ids: BTreeSet<i64>,
+}
+
+impl DraftBundle {
+    /// The whole bundle (the default when a bundle card is chosen).
+    pub fn whole(bundle: &Bundle) -> Self {
+        DraftBundle {
+            id: bundle.id,
+            name: bundle.name.clone(),
+            items: bundle.items.clone(),
+            resource_ids: bundle.items.iter().map(|i| i.resource_id).collect(),
+        }
+    }
+
+    /// Every distinct resource of the bundle.
+    pub fn all_resource_ids(&self) -> BTreeSet<i64> {
+        self.items.iter().map(|i| i.resource_id).collect()
+    }
+
+    /// What the form sends: no list when the whole bundle is taken.
+    pub fn selection(&self) -> BundleSelection {
+        let whole = self.resource_ids == self.all_resource_ids();
+        BundleSelection {
+            bundle_id: self.id,
+            resource_ids: (!whole).then(|| self.resource_ids.iter().copied().collect()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     /// Someone else to receive the access; `None` means me.
     pub grantee: Option<UserRef>,
     pub resources: Selection,
+    /// A bundle from the Bundles tab, if one was chosen.
+    #[serde(default)]
+    pub bundle: Option<DraftBundle>,
 }
 
 impl Draft {
+    /// Nothing chosen yet (no resource, no bundle resource).
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+            && self
+                .bundle
+                .as_ref()
+                .is_none_or(|b| b.resource_ids.is_empty())
+    }
+
     /// The form's items: each selected resource with its permission.
     pub fn items(&self) -> Vec<ItemSelection> {
         self.resources
@@ -114,4 +161,48 @@ fn save(draft: &Draft) {
     };
     // Storage may be full or disabled; the draft still works in memory.
     let _ = result;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle() -> Bundle {
+        let item = |resource_id: i64, permission: &str| BundleItem {
+            resource_id,
+            resource_name: format!("r{resource_id}"),
+            integration_name: "GitHub".into(),
+            resource_type_name: "repository".into(),
+            permission: permission.into(),
+        };
+        Bundle {
+            id: 3,
+            name: "New engineer onboarding".into(),
+            description: String::new(),
+            resource_count: 2,
+            items: vec![item(1, "read"), item(1, "write"), item(2, "read")],
+        }
+    }
+
+    #[test]
+    fn a_whole_bundle_is_sent_without_a_resource_list() {
+        let whole = DraftBundle::whole(&bundle());
+        assert_eq!(whole.selection().resource_ids, None);
+        let mut part = whole.clone();
+        part.resource_ids.remove(&1);
+        assert_eq!(part.selection().resource_ids, Some(vec![2]));
+    }
+
+    #[test]
+    fn a_draft_with_a_bundle_subset_is_not_empty_until_nothing_is_ticked() {
+        let mut draft = Draft {
+            bundle: Some(DraftBundle::whole(&bundle())),
+            ..Default::default()
+        };
+        assert!(!draft.is_empty());
+        if let Some(bundle) = draft.bundle.as_mut() {
+            bundle.resource_ids.clear();
+        }
+        assert!(draft.is_empty());
+    }
 }

@@ -8,6 +8,7 @@ mod draft;
 mod pages;
 mod refresh;
 mod request_list_url;
+mod request_pages;
 mod request_text;
 mod resource_filters;
 mod selection;

@@ -6,6 +6,7 @@ pub mod favorites_page;
 pub mod login_page;
 pub mod my_access_page;
 pub mod my_requests_page;
+pub mod new_request_bundles_page;
 pub mod new_request_details_page;
 pub mod new_request_page;
 pub mod not_found_page;

@@ -2,6 +2,8 @@
 //! closed by Escape or its X button. Mount it only while it is open.
 
 use leptos::{ev, html, prelude::*};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
 
 #[component]
 pub fn Dialog(
@@ -17,6 +19,18 @@ pub fn Dialog(
     children: Children,
 ) -> impl IntoView {
     let node = NodeRef::<html::Div>::new();
+    // Give focus back to whatever opened the dialog once it closes.
+    let opener = document()
+        .active_element()
+        .and_then(|element| element.dyn_into::<HtmlElement>().ok());
+    let opener = StoredValue::new_local(opener);
+    on_cleanup(move || {
+        if let Some(Some(opener)) = opener.try_get_value()
+            && opener.is_connected()
+        {
+            let _ = opener.focus();
+        }
+    });
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     Effect::new(move |_| {

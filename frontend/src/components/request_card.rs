@@ -5,7 +5,12 @@ use gatehouse_shared::{RequestStatus, duration::format_duration, requests::Acces
 use leptos::prelude::*;
 
 use crate::{
-    components::{favorite_star::FavoriteStar, request_again_dialog::RequestAgainDialog},
+    api::{self, RequestAction},
+    components::{
+        confirm_dialog::ConfirmDialog, favorite_star::FavoriteStar,
+        request_again_dialog::RequestAgainDialog,
+    },
+    refresh::use_refresh,
     request_text::{ago, now_unix, resources_summary, status_class, time_left},
     session::use_session,
 };
@@ -38,6 +43,21 @@ pub fn RequestCard(
     let asking_again = RwSignal::new(false);
     let offer_again = again && request.actions.request_again;
     let again_label = format!("Request again: request {id}");
+    // Extend is offered right in the row when access nears expiry.
+    let refresh = use_refresh();
+    let asking_extend = RwSignal::new(false);
+    let extend_failure = RwSignal::new(None::<String>);
+    let extend = Action::new_local(move |()| api::act_on_request(id, RequestAction::Extend));
+    Effect::new(move |_| match extend.value().get() {
+        Some(Ok(_)) => {
+            asking_extend.set(false);
+            refresh.bump();
+        }
+        Some(Err(error)) => extend_failure.set(Some(error.message)),
+        None => {}
+    });
+    let offer_extend = request.actions.extend;
+    let extend_label = format!("Extend request {id}");
     view! {
         <li class="request-card">
             <button
@@ -59,6 +79,19 @@ pub fn RequestCard(
                 </span>
             </button>
             <div class="request-card-actions">
+                {offer_extend.then(|| view! {
+                    <button
+                        type="button"
+                        class="button button-small"
+                        aria-label=extend_label.clone()
+                        on:click=move |_| {
+                            extend_failure.set(None);
+                            asking_extend.set(true);
+                        }
+                    >
+                        "Extend"
+                    </button>
+                })}
                 {offer_again.then(|| view! {
                     <button
                         type="button"
@@ -71,6 +104,20 @@ pub fn RequestCard(
                 })}
                 <FavoriteStar request=request.clone() failure=failure />
             </div>
+            <Show when=move || asking_extend.get()>
+                <ConfirmDialog
+                    title="Extend this request?"
+                    message="Your access will last longer by the time its access flow allows. No new credentials, user or session."
+                    confirm_label="Extend"
+                    pending=extend.pending()
+                    failure=extend_failure
+                    on_confirm=Callback::new(move |()| {
+                        extend_failure.set(None);
+                        extend.dispatch_local(());
+                    })
+                    on_close=Callback::new(move |()| asking_extend.set(false))
+                />
+            </Show>
             <Show when=move || asking_again.get()>
                 <RequestAgainDialog
                     request_id=id

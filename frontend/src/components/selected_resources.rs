@@ -1,5 +1,6 @@
 //! The resources of the draft with the permission asked for each: pick one
-//! per row, or one for all selected resources that offer it.
+//! per row, or one for all selected resources that offer it; and the bundle
+//! chosen on the Bundles tab, if any.
 
 use leptos::prelude::*;
 
@@ -34,18 +35,34 @@ pub fn SelectedResources() -> impl IntoView {
         });
     };
     let count = move || {
+        let bundled = draft.with(|d| d.bundle.as_ref().map_or(0, |b| b.resource_ids.len()));
         count_of(
-            draft.with(|d| d.resources.len()) as u64,
+            (draft.with(|d| d.resources.len()) + bundled) as u64,
             "resource",
             "resources",
         )
     };
+    let bundle_rows = move || {
+        draft.with(|d| {
+            d.bundle
+                .as_ref()
+                .map(|b| {
+                    b.items
+                        .iter()
+                        .filter(|i| b.resource_ids.contains(&i.resource_id))
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let bundle_name = move || draft.with(|d| d.bundle.as_ref().map(|b| b.name.clone()));
 
     view! {
         <section class="selected-resources" aria-labelledby="selected-heading">
             <div class="section-bar">
                 <h2 id="selected-heading">"Access to " {count}</h2>
-                <Show when=move || { all_permissions().len() > 1 }>
+                <Show when=move || { all_permissions().len() > 1 && draft.with(|d| d.resources.len() > 1) }>
                     <div class="field field-inline">
                         <label for="permission-for-all">"Permission for all"</label>
                         <select
@@ -63,6 +80,43 @@ pub fn SelectedResources() -> impl IntoView {
                     </div>
                 </Show>
             </div>
+            {move || {
+                bundle_name()
+                    .map(|name| {
+                        view! {
+                            <div class="selected-bundle">
+                                <p class="section-bar">
+                                    <strong>{format!("Bundle: {name}")}</strong>
+                                    <button
+                                        type="button"
+                                        class="button button-link"
+                                        on:click=move |_| draft.update(|d| d.bundle = None)
+                                    >
+                                        "Remove bundle"
+                                    </button>
+                                </p>
+                                <ul class="selected-list" aria-label="Bundle resources">
+                                    {bundle_rows()
+                                        .into_iter()
+                                        .map(|item| {
+                                            view! {
+                                                <li class="selected-row selected-row-bundle">
+                                                    <div class="selected-name">
+                                                        <strong>{item.resource_name}</strong>
+                                                        <span class="resource-kind">
+                                                            {format!("{} · {}", item.integration_name, item.resource_type_name)}
+                                                        </span>
+                                                    </div>
+                                                    <span class="permission">{item.permission}</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </div>
+                        }
+                    })
+            }}
             <ul class="selected-list">
                 <For
                     each=rows

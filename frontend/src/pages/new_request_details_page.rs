@@ -60,16 +60,26 @@ fn DetailsForm() -> impl IntoView {
     let created = RwSignal::new(None::<Vec<AccessRequest>>);
 
     let items = Memo::new(move |_| draft.with(|d| d.items()));
+    let bundle = Memo::new(move |_| {
+        draft.with(|d| {
+            d.bundle
+                .as_ref()
+                .filter(|b| !b.resource_ids.is_empty())
+                .map(|b| b.selection())
+        })
+    });
+    let nothing = Memo::new(move |_| draft.with(|d| d.is_empty()));
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
     let preview = LocalResource::new(move || {
         let form = SubmitRequest {
             grantee_id: grantee_id.get(),
             items: items.get(),
+            bundle: bundle.get(),
             duration_seconds: duration.get(),
             ..Default::default()
         };
         async move {
-            if form.items.is_empty() {
+            if form.items.is_empty() && form.bundle.is_none() {
                 Ok(None)
             } else {
                 api::preview_request(&form).await.map(Some)
@@ -171,7 +181,10 @@ fn DetailsForm() -> impl IntoView {
     Effect::new(move |_| match submit.value().get() {
         Some(Ok(answer)) => {
             failure.set(None);
-            draft.update(|d| d.resources.clear());
+            draft.update(|d| {
+                d.resources.clear();
+                d.bundle = None;
+            });
             created.set(Some(answer.requests));
         }
         Some(Err(error)) => failure.set(Some(error)),
@@ -186,7 +199,7 @@ fn DetailsForm() -> impl IntoView {
         submit.dispatch_local(SubmitRequest {
             grantee_id: grantee_id.get_untracked(),
             items: items.get_untracked(),
-            bundle: None,
+            bundle: bundle.get_untracked(),
             duration_seconds: duration.get_untracked(),
             ticket_type: text(ticket_type),
             ticket_id: text(ticket_id),
@@ -204,7 +217,7 @@ fn DetailsForm() -> impl IntoView {
                 .map(|g| format!("On behalf of {} ({})", g.display_name, g.username))
         })
     };
-    let form_shown = move || !items.with(Vec::is_empty) && created.with(Option::is_none);
+    let form_shown = move || !nothing.get() && created.with(Option::is_none);
 
     view! {
         <Show when=move || created.with(Option::is_some)>

@@ -7,7 +7,9 @@ mod by_resource;
 use leptos::prelude::*;
 
 use crate::{
-    components::{grantee_picker::GranteePicker, page_title::set_page_title},
+    components::{
+        grantee_picker::GranteePicker, new_request_tabs::NewRequestTabs, page_title::set_page_title,
+    },
     draft::DraftStore,
 };
 use by_resource::ByResource;
@@ -19,24 +21,8 @@ pub fn NewRequestPage() -> impl IntoView {
     view! {
         <div class="page">
             <h1>"New Request"</h1>
-            <div class="tabs" role="tablist" aria-label="What to request">
-                <button
-                    type="button"
-                    role="tab"
-                    class="tab"
-                    id="tab-all-resources"
-                    aria-selected="true"
-                    aria-controls="panel-all-resources"
-                >
-                    "All Resources"
-                </button>
-            </div>
-            <section
-                class="tab-panel"
-                role="tabpanel"
-                id="panel-all-resources"
-                aria-labelledby="tab-all-resources"
-            >
+            <NewRequestTabs current="all" />
+            <section class="tab-panel" role="tabpanel" id="panel-all" aria-labelledby="tab-all">
                 <GranteePicker />
                 <fieldset class="access-method">
                     <legend>"How would you like to access resources?"</legend>
