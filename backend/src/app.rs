@@ -16,7 +16,7 @@ use crate::{
     error::AppError,
     portal,
     routes::{
-        ApiDoc, MalformedRequests, admin, approvals, bundles, catalog, health, me, my_access,
+        ApiDoc, MalformedRequests, admin, approvals, bundles, catalog, health, me, mfa, my_access,
         requests, session, tokens,
     },
     security_headers::security_headers,
@@ -39,6 +39,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health::get_liveness))
         .routes(routes!(session::create_session, session::delete_session))
         .routes(routes!(session::delete_all_sessions))
+        .routes(routes!(mfa::get_mfa))
+        .routes(routes!(mfa::enrol_mfa))
+        .routes(routes!(mfa::confirm_mfa))
         .routes(routes!(me::get_me))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))

@@ -12,9 +12,11 @@ pub mod extract;
 pub mod login_limit;
 pub mod portal;
 pub mod routes;
+pub mod secrets;
 pub mod security_headers;
 pub mod state;
 pub mod store;
+pub mod totp;
 pub mod worker;
 
 pub use app::{app, openapi};

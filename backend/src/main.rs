@@ -26,6 +26,9 @@ enum Command {
         /// Add the demo catalog and users (alice, bob, carol) when missing.
         #[arg(long, env = "GATEHOUSE_DEMO")]
         demo: bool,
+        /// Key that seals secrets at rest (created when missing; default: the database path + ".key").
+        #[arg(long, env = "GATEHOUSE_KEY_FILE")]
+        key_file: Option<PathBuf>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -102,7 +105,12 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => verify_audit(&db),
-        Command::Serve { db, listen, demo } => {
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            key_file,
+        } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     EnvFilter::try_from_env("GATEHOUSE_LOG")
@@ -118,7 +126,12 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(serve(db, listen, demo)) {
+            let key_file = key_file.unwrap_or_else(|| {
+                let mut name = db.clone().into_os_string();
+                name.push(".key");
+                PathBuf::from(name)
+            });
+            match runtime.block_on(serve(db, listen, demo, key_file)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("gatehouse: {error}");
@@ -129,10 +142,22 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(db_path: PathBuf, listen: SocketAddr, with_demo: bool) -> Result<(), String> {
+async fn serve(
+    db_path: PathBuf,
+    listen: SocketAddr,
+    with_demo: bool,
+    key_file: PathBuf,
+) -> Result<(), String> {
     let db = Db::open(&db_path).map_err(|error| error.to_string())?;
+    let (secrets, created) = gatehouse::secrets::SecretBox::from_key_file(&key_file)?;
+    if created {
+        tracing::warn!(
+            key_file = %key_file.display(),
+            "created a new secret key: back it up with the database; without it, MFA enrolments cannot be read"
+        );
+    }
     let clock = Arc::new(SystemClock);
-    let state = AppState::new(db.clone(), clock);
+    let state = AppState::new(db.clone(), clock).with_secrets(secrets);
     if with_demo {
         demo::seed(&db, state.now().unix_timestamp())
             .await

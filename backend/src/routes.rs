@@ -7,6 +7,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod health;
 pub mod me;
+pub mod mfa;
 pub mod my_access;
 pub mod requests;
 pub mod session;

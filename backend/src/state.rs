@@ -8,6 +8,7 @@ use crate::{
     db::Db,
     login_limit::LoginLimiter,
     portal::Portal,
+    secrets::SecretBox,
 };
 
 #[derive(Clone)]
@@ -19,6 +20,8 @@ pub struct AppState {
     /// Held while calling connectors, so a request is never provisioned twice at once.
     pub provisioning: Arc<tokio::sync::Mutex<()>>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// Seals secrets at rest (MFA seeds); the server's key file in production.
+    pub secrets: Arc<SecretBox>,
 }
 
 impl AppState {
@@ -30,7 +33,14 @@ impl AppState {
             connector: Arc::new(DemoConnector),
             provisioning: Arc::new(tokio::sync::Mutex::new(())),
             login_limiter: Arc::new(LoginLimiter::default()),
+            secrets: Arc::new(SecretBox::random()),
         }
+    }
+
+    /// The same state sealing secrets with this box (the server's key file).
+    pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
+        self.secrets = Arc::new(secrets);
+        self
     }
 
     /// The same state with another connector (tests use failing ones).

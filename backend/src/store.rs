@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bundles;
 pub mod catalog;
 pub mod flows;
+pub mod mfa;
 pub mod requests;
 pub mod sessions;
 pub mod tokens;

@@ -50,6 +50,20 @@ fn table() -> Vec<Row> {
         ("DELETE", "/api/v1/session", json!(null), everyone_ok(204)),
         ("DELETE", "/api/v1/sessions", json!(null), everyone_ok(204)),
         ("GET", "/api/v1/me", json!(null), everyone_ok(200)),
+        ("GET", "/api/v1/mfa", json!(null), everyone_ok(200)),
+        (
+            "POST",
+            "/api/v1/mfa/enrolment",
+            json!(null),
+            everyone_ok(201),
+        ),
+        // Nobody here has enrolled yet.
+        (
+            "POST",
+            "/api/v1/mfa/confirm",
+            json!({"code": "000000"}),
+            everyone_ok(409),
+        ),
         ("GET", "/api/v1/users", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/tokens", json!(null), everyone_ok(200)),
         (

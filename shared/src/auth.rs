@@ -76,3 +76,39 @@ impl std::fmt::Debug for CreatedApiToken {
             .finish()
     }
 }
+
+/// My MFA state: `GET /api/v1/mfa`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MfaStatus {
+    /// An authenticator app is set up and has confirmed a code.
+    pub enrolled: bool,
+    /// Until when my last confirmation counts (one hour after it).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub confirmed_until: Option<time::OffsetDateTime>,
+}
+
+/// A new enrolment: the seed for the authenticator app, shown once.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MfaEnrolment {
+    /// Base32 seed, for typing into an authenticator app.
+    pub secret: String,
+    /// `otpauth://totp/…` for the QR code.
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for MfaEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaEnrolment(<secret redacted>)")
+    }
+}
+
+/// A six-digit code from the authenticator app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"code": "492039"})))]
+pub struct MfaCode {
+    pub code: String,
+}

@@ -69,6 +69,11 @@ pub fn approve_in(
     let row = load_visible(tx, actor, id)?;
     check_decider(tx, actor, &row)?;
     let flow = flow_of(tx, &row)?;
+    if flow.mfa_required && !store::mfa::is_confirmed(tx, actor.id, now)? {
+        return Err(AppError::Forbidden(
+            "This access flow requires MFA: confirm a code from your authenticator app before approving.".into(),
+        ));
+    }
     tx.execute(
         "INSERT INTO approvals (request_id, step, approver_id, decision, decided_at) VALUES (?1, ?2, ?3, 'approved', ?4)",
         rusqlite::params![id, row.current_step, actor.id, now],
@@ -358,4 +363,37 @@ pub fn set_favorite_in(
         );
     }
     store::requests::set_favorite(tx, actor.id, id, now)
+}
+
+/// After the requester confirmed MFA: their requests waiting in Pending MFA
+/// move on, to Granting when their flow auto-approves, else Pending Approval.
+pub fn release_pending_mfa(
+    tx: &Connection,
+    requester_id: i64,
+    now: i64,
+) -> Result<usize, AppError> {
+    let waiting: Vec<(i64, bool)> = tx
+        .prepare(
+            "SELECT r.id, f.auto_approve FROM requests r JOIN access_flows f ON f.id = r.flow_id
+             WHERE r.requester_id = ?1 AND r.status = 'Pending MFA' ORDER BY r.id",
+        )?
+        .query_map([requester_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, auto_approve) in &waiting {
+        let next = if *auto_approve {
+            RequestStatus::Granting
+        } else {
+            RequestStatus::PendingApproval
+        };
+        store::requests::transition(tx, *id, RequestStatus::PendingMfa, next, now, &[])?;
+        store::audit::record(
+            tx,
+            now,
+            Some(requester_id),
+            Some(*id),
+            "mfa_confirmed",
+            json!({"status": next.label()}),
+        )?;
+    }
+    Ok(waiting.len())
 }

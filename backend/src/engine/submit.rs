@@ -376,9 +376,11 @@ pub fn submit_in(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let ticket_type = form.ticket_type.as_deref().filter(|t| !t.is_empty());
+    // A confirmation lasts an hour: within it, MFA flows do not ask again.
+    let mfa_confirmed = store::mfa::is_confirmed(tx, requester_id, now)?;
     let mut ids = Vec::with_capacity(groups.len());
     for group in &groups {
-        let status = if group.flow.mfa_required {
+        let status = if group.flow.mfa_required && !mfa_confirmed {
             RequestStatus::PendingMfa
         } else if group.flow.auto_approve {
             RequestStatus::Granting

@@ -172,3 +172,14 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- TOTP multi-factor: the seed sealed with the server's key; a confirmed code
+-- counts for an hour; wrong codes are counted per window.
+CREATE TABLE mfa (
+    user_id          INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    sealed_secret    BLOB NOT NULL,
+    enabled          INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+    confirmed_until  INTEGER NOT NULL DEFAULT 0,
+    failures         INTEGER NOT NULL DEFAULT 0,
+    failures_since   INTEGER NOT NULL DEFAULT 0
+) STRICT;
