@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use gatehouse_shared::{
     ApiError, RequestStatus,
     auth::{LoginRequest, Me},
-    catalog::{BundlePage, Integration, ResourcePage, ResourceType},
+    catalog::{App, BundlePage, Integration, ResourcePage, ResourceType},
     requests::{
         AccessRequest, MyAccess, PreviewResponse, RejectRequest, RequestAgain, RequestDetail,
         RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse, UserRef,
@@ -84,6 +84,15 @@ pub async fn list_bundles(search: &str) -> Result<BundlePage, ApiError> {
         params.push(("search", search.trim()));
     }
     json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
+}
+
+/// `GET /api/v1/apps`: integrations with the types and permissions I may
+/// request (for `grantee_id`, default me), for By App.
+pub async fn list_apps(grantee_id: Option<i64>) -> Result<Vec<App>, ApiError> {
+    let params: Vec<(&str, String)> = grantee_id
+        .map(|id| vec![("grantee_id", id.to_string())])
+        .unwrap_or_default();
+    json(send(Request::get("/api/v1/apps").query(params), true).await?).await
 }
 
 /// `GET /api/v1/integrations`: for the admin's message on Access Granted.
