@@ -138,13 +138,20 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// Cookie-authenticated writes must come from our own origin. Browsers send
-/// `Origin` on every cross-origin request and on same-origin writes; when it is
-/// present its host must be ours. (SameSite=Strict already keeps the cookie off
-/// cross-site requests; this also covers same-site, cross-origin ones.)
+/// Cookie-authenticated writes must come from our own origin (CSRF defence,
+/// on top of SameSite=Strict). Browsers label every request with
+/// `Sec-Fetch-Site` (Fetch Metadata) and send `Origin` on writes; a write is
+/// refused when either says it came from another origin. Clients that send
+/// neither are not browsers, and cannot be made to carry a victim's cookie.
 fn is_same_origin_write(method: &Method, headers: &HeaderMap) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // "none": typed by the user; "same-origin": our own portal.
+        if !matches!(site, "same-origin" | "none") {
+            return false;
+        }
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
@@ -189,5 +196,33 @@ mod tests {
         headers.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
         assert!(!is_same_origin_write(&Method::POST, &headers));
         assert!(is_same_origin_write(&Method::GET, &headers));
+    }
+
+    #[test]
+    fn fetch_metadata_refuses_cross_site_and_same_site_writes() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "gatehouse.example.com".parse().unwrap());
+        for (site, allowed) in [
+            ("same-origin", true),
+            ("none", true),
+            ("same-site", false),
+            ("cross-site", false),
+        ] {
+            headers.insert("sec-fetch-site", site.parse().unwrap());
+            assert_eq!(
+                is_same_origin_write(&Method::POST, &headers),
+                allowed,
+                "{site}"
+            );
+            assert_eq!(
+                is_same_origin_write(&Method::DELETE, &headers),
+                allowed,
+                "{site}"
+            );
+            assert!(
+                is_same_origin_write(&Method::GET, &headers),
+                "reads are never refused: {site}"
+            );
+        }
     }
 }

@@ -360,3 +360,34 @@ async fn an_api_token_with_an_expiry_stops_working_then() {
         .await;
     assert_eq!(too_long.body["field"], "expires_in_days");
 }
+
+#[tokio::test]
+async fn a_cross_site_form_post_with_the_cookie_is_refused_and_writes_nothing() {
+    let app = TestApp::with_demo().await;
+    let cookie = app.login("alice").await;
+    // What a hostile page's auto-submitting form looks like to the server.
+    let forged = Request::post("/api/v1/tokens")
+        .header(header::COOKIE, &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"name":"forged"}"#))
+        .unwrap();
+    let answer = app.send(forged).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let ours = Request::post("/api/v1/tokens")
+        .header(header::COOKIE, &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"name":"mine"}"#))
+        .unwrap();
+    assert_eq!(app.send(ours).await.status, StatusCode::CREATED);
+    let tokens = app.get("/api/v1/tokens", &cookie).await;
+    let names: Vec<&str> = tokens
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["mine"]);
+}
