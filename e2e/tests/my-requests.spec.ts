@@ -82,6 +82,11 @@ test('alice revokes active access, stars it, and requests it again from Favorite
   await panel.getByRole('button', { name: 'Revoke access' }).click();
   const confirm = page.getByRole('dialog', { name: 'Revoke access?' });
   await expect(confirm).toBeVisible();
+  // Keyboard focus stays inside the pop-up.
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+  await expect(confirm.locator(':focus')).toHaveCount(1);
+  await page.keyboard.press('Shift+Tab');
+  await expect(confirm.locator(':focus')).toHaveCount(1);
   await confirm.getByRole('button', { name: 'Yes' }).click();
   await expect(confirm).toBeHidden();
   await expect(panel).toContainText('Revoked');

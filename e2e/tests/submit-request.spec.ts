@@ -106,3 +106,28 @@ test('justification feedback turns green only when all three checks hold', async
   await expect(verdict).toBeVisible();
   await snapshot(page, testInfo, 'justification-green');
 });
+
+test('a flow needing a ticket: each refusal is shown next to its field until the form is complete', async ({ page }, testInfo) => {
+  await selectAsAlice(page, 'acme-logs');
+  await page.getByRole('link', { name: 'Next' }).click();
+  const preview = page.getByRole('region', { name: 'What happens next' });
+  await expect(preview.getByText('AWS production')).toBeVisible();
+  await expect(preview.getByText('Approval by Bob Approver, then Carol Admin')).toBeVisible();
+  await expect(preview.getByText('Ticket required')).toBeVisible();
+  await expect(page.getByLabel('Ticket Type').getByRole('option')).toHaveText(['None', 'Jira', 'ServiceNow']);
+
+  await page.getByLabel('Why do you need this access?').fill(GOOD_JUSTIFICATION);
+  await page.getByRole('button', { name: 'Submit Request' }).click();
+  await expect(page.locator('#ticket-id-error')).toHaveText(/requires a ticket ID/);
+  await expect(page.getByLabel('Why do you need this access?')).toHaveValue(GOOD_JUSTIFICATION);
+
+  await page.getByLabel('Ticket ID').fill('OPS-1423');
+  await page.getByRole('button', { name: 'Submit Request' }).click();
+  await expect(page.locator('#ticket-type-error')).toHaveText(/requires a ticket type/);
+  await expect(page.locator('#ticket-id-error')).toBeHidden();
+  await snapshot(page, testInfo, 'ticket-type-refused');
+
+  await page.getByLabel('Ticket Type').selectOption('Jira');
+  await page.getByRole('button', { name: 'Submit Request' }).click();
+  await expect(page.getByRole('dialog', { name: 'Pending Approval' })).toBeVisible();
+});

@@ -39,6 +39,12 @@ pub fn Dialog(
         }
     });
     let on_keydown = move |event: ev::KeyboardEvent| {
+        if event.key() == "Tab" {
+            if let Some(dialog) = node.get_untracked() {
+                keep_focus_inside(&dialog, &event);
+            }
+            return;
+        }
         if event.key() == "Escape" {
             event.prevent_default();
             // A dialog opened from a panel closes alone.
@@ -73,5 +79,35 @@ pub fn Dialog(
             </div>
             <div class="dialog-body">{children()}</div>
         </div>
+    }
+}
+
+const FOCUSABLE: &str = "button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled])";
+
+/// Tab from the last control goes to the first, Shift+Tab from the first to
+/// the last: keyboard focus stays in the dialog while it is open.
+fn keep_focus_inside(dialog: &HtmlElement, event: &ev::KeyboardEvent) {
+    let Ok(found) = dialog.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let controls: Vec<HtmlElement> = (0..found.length())
+        .filter_map(|index| found.item(index))
+        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
+        .filter(|element| element.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (controls.first(), controls.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let at = |element: &HtmlElement| active.as_ref().is_some_and(|a| a == element.as_ref());
+    let outside = active
+        .as_ref()
+        .is_none_or(|a| !dialog.contains(Some(a.as_ref())));
+    if event.shift_key() && (at(first) || outside) {
+        event.prevent_default();
+        let _ = last.focus();
+    } else if !event.shift_key() && (at(last) || outside) {
+        event.prevent_default();
+        let _ = first.focus();
     }
 }
