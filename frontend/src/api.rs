@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use gatehouse_shared::{
     ApiError, RequestStatus,
-    auth::{LoginRequest, Me},
+    auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
     catalog::{App, BundlePage, Integration, ResourcePage, ResourceType},
     requests::{
         AccessRequest, MyAccess, PreviewResponse, RejectRequest, RequestAgain, RequestDetail,
@@ -158,6 +158,24 @@ pub async fn list_requests(
     }
     params.push(("limit", limit.to_string()));
     json(send(Request::get(list.path()).query(params), true).await?).await
+}
+
+/// `GET /api/v1/mfa`: am I enrolled, and until when does my last code count?
+pub async fn get_mfa() -> Result<MfaStatus, ApiError> {
+    json(send(Request::get("/api/v1/mfa"), true).await?).await
+}
+
+/// `POST /api/v1/mfa/enrolment`: a new authenticator seed, shown once.
+pub async fn enrol_mfa() -> Result<MfaEnrolment, ApiError> {
+    json(send(Request::post("/api/v1/mfa/enrolment"), true).await?).await
+}
+
+/// `POST /api/v1/mfa/confirm`: a code from the app; releases Pending MFA requests.
+pub async fn confirm_mfa(code: String) -> Result<MfaStatus, ApiError> {
+    let request = Request::post("/api/v1/mfa/confirm")
+        .json(&MfaCode { code })
+        .map_err(|error| client_error(&error))?;
+    json(sent(request, true).await?).await
 }
 
 /// `GET /api/v1/my-access`: sessions, recent closed requests and favorites.

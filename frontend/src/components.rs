@@ -13,6 +13,7 @@ pub mod justification_feedback;
 pub mod justification_field;
 pub mod load_more;
 pub mod main_nav;
+pub mod mfa_dialog;
 pub mod multi_select;
 pub mod new_request_tabs;
 pub mod page_title;

@@ -14,11 +14,13 @@ use crate::{
     api::{self, RequestAction},
     components::{
         confirm_dialog::ConfirmDialog, dialog::Dialog, error_alert::ErrorAlert,
-        favorite_star::FavoriteStar, request_again_dialog::RequestAgainDialog,
+        favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
+        request_again_dialog::RequestAgainDialog,
     },
     refresh::use_refresh,
     request_text::{ago, now_unix, status_class, time_left},
     selection::count_of,
+    session::use_session,
 };
 
 /// The confirmation or pop-up open over the panel.
@@ -29,6 +31,7 @@ enum Asking {
     Extend,
     Cancel,
     Again,
+    Mfa,
 }
 
 #[component]
@@ -102,6 +105,10 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
         notice.set(Some(format!("Requested again: {}.", summary.join(", "))));
     });
 
+    let me = use_session()
+        .me
+        .with_untracked(|me| me.as_ref().map(|me| me.id));
+    let offer_mfa = request.status == RequestStatus::PendingMfa && Some(request.requester.id) == me;
     let now = now_unix();
     let label = request.status.label();
     let left = (request.status == RequestStatus::Active)
@@ -223,6 +230,8 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
         </section>
 
         <div class="dialog-actions panel-actions">
+            {offer_mfa
+                .then(|| view! { <button type="button" class="button button-primary" on:click=move |_| ask(Asking::Mfa)>"Confirm with MFA"</button> })}
             {(request.status == RequestStatus::Active)
                 .then(|| view! { <A href="/my-access" attr:class="button button-primary">"Use Access"</A> })}
             {actions
@@ -274,6 +283,7 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
                     on_close=close_question
                 />
             }.into_any(),
+            Asking::Mfa => view! { <MfaDialog on_close=close_question /> }.into_any(),
             Asking::Again => view! {
                 <RequestAgainDialog request_id=id on_close=close_question on_done=again_done />
             }.into_any(),
