@@ -114,3 +114,29 @@ test('alice revokes active access, stars it, and requests it again from Favorite
   await expect(cards.filter({ hasText: 'Active' })).toHaveCount(1);
   await expect(cards.filter({ hasText: 'Revoked' })).toHaveCount(1);
 });
+
+test('My Requests pages with Load more, and the other views say what to do when empty', async ({ page }, testInfo) => {
+  await myRequestsAsAlice(page);
+  const repositories = ['api-gateway', 'billing-service', 'checkout-web', 'data-pipeline', 'deploy-scripts', 'design-system', 'docs', 'identity-service'];
+  for (let round = 0; round < 3; round++) {
+    for (const repository of repositories) {
+      const [id] = await submitViaApi(page, [{ resource: repository, permission: 'read' }]);
+      expect((await page.request.post(`/api/v1/requests/${id}/revoke`)).ok()).toBeTruthy();
+    }
+  }
+  await page.reload();
+  const cards = page.getByRole('list', { name: 'Requests' }).getByRole('listitem');
+  await expect(cards).toHaveCount(20);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await expect(cards).toHaveCount(24);
+  await expect(page.getByRole('button', { name: 'Load more' })).toHaveCount(0);
+  // Newest first: the last card is the very first request.
+  await expect(cards.last()).toContainText('#1');
+  await snapshot(page, testInfo, 'load-more');
+
+  const views = page.getByRole('navigation', { name: 'Request views' });
+  await views.getByRole('link', { name: 'Delegated Requests' }).click();
+  await expect(page.getByText('You have not requested access for anyone else.')).toBeVisible();
+  await views.getByRole('link', { name: 'Favorites' }).click();
+  await expect(page.getByText('No favorites yet.')).toBeVisible();
+});
