@@ -139,4 +139,9 @@ test('My Requests pages with Load more, and the other views say what to do when 
   await expect(page.getByText('You have not requested access for anyone else.')).toBeVisible();
   await views.getByRole('link', { name: 'Favorites' }).click();
   await expect(page.getByText('No favorites yet.')).toBeVisible();
+  // The views of requests keep My Requests lit in the main navigation.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Requests' })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
 });

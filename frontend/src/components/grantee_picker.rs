@@ -48,6 +48,7 @@ pub fn GranteePicker() -> impl IntoView {
         draft.update(|d| {
             if d.grantee.as_ref().map(|g| g.id) != grantee.as_ref().map(|g| g.id) {
                 d.resources.clear();
+                d.bundle = None;
             }
             d.grantee = grantee;
         });

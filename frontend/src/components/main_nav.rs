@@ -2,12 +2,23 @@
 //! shows how many requests wait on me.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use crate::{
     api::{self, RequestList},
     refresh::use_refresh,
 };
+
+/// Whether the page at `path` belongs to the navigation entry `entry`
+/// (Delegated Requests and Favorites are views of My Requests; the New
+/// Request steps are New Request).
+fn is_current(entry: &str, path: &str) -> bool {
+    match entry {
+        "/my-requests" => matches!(path, "/my-requests" | "/delegated-requests" | "/favorites"),
+        "/new-request" => path == entry || path.starts_with("/new-request/"),
+        _ => path == entry,
+    }
+}
 
 /// (label, path) of every page in the main navigation, in order.
 const PAGES: &[(&str, &str)] = &[
@@ -20,6 +31,7 @@ const PAGES: &[(&str, &str)] = &[
 #[component]
 pub fn MainNav() -> impl IntoView {
     let refresh = use_refresh();
+    let location = use_location();
     let waiting = LocalResource::new(move || {
         refresh.version.get();
         api::list_requests(RequestList::Approvals, &[], None, 100)
@@ -48,14 +60,38 @@ pub fn MainNav() -> impl IntoView {
                                 </span>
                             }
                         });
+                        let entry = *path;
+                        let current = move || {
+                            location
+                                .pathname
+                                .with(|here| is_current(entry, here))
+                                .then_some("page")
+                        };
                         view! {
                             <li>
-                                <A href=*path>{*label} {badge}</A>
+                                <a href=entry aria-current=current>
+                                    {*label}
+                                    {badge}
+                                </a>
                             </li>
                         }
                     })
                     .collect_view()}
             </ul>
         </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_current;
+
+    #[test]
+    fn request_views_and_new_request_steps_light_up_their_entry() {
+        assert!(is_current("/my-requests", "/favorites"));
+        assert!(is_current("/my-requests", "/delegated-requests"));
+        assert!(is_current("/new-request", "/new-request/details"));
+        assert!(!is_current("/new-request", "/new-requests"));
+        assert!(!is_current("/approvals", "/my-requests"));
     }
 }
