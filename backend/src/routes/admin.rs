@@ -42,6 +42,26 @@ pub(crate) fn names(
     Ok(out)
 }
 
+/// Delete one thing as an admin, audited, in one transaction: 204 when done.
+pub(crate) async fn delete_audited(
+    state: &crate::state::AppState,
+    admin: CurrentUser,
+    id: i64,
+    action: &'static str,
+    delete: fn(&rusqlite::Connection, i64) -> Result<(), AppError>,
+) -> Result<axum::http::StatusCode, AppError> {
+    admin.require_admin()?;
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            delete(tx, id)?;
+            audit(tx, &admin, now, action, id, "")
+        })
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// Record an admin change in the audit log.
 pub(crate) fn audit(
     conn: &rusqlite::Connection,

@@ -153,16 +153,14 @@ pub async fn delete_integration(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_integration(tx, id)?;
-            audit(tx, &admin, now, "admin.integration.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.integration.deleted",
+        store::admin::delete_integration,
+    )
+    .await
 }
 
 async fn save_resource_type(
@@ -244,16 +242,14 @@ pub async fn delete_resource_type(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_resource_type(tx, id)?;
-            audit(tx, &admin, now, "admin.resource_type.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.resource_type.deleted",
+        store::admin::delete_resource_type,
+    )
+    .await
 }
 
 async fn save_resource(
@@ -330,16 +326,14 @@ pub async fn delete_resource(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_resource(tx, id)?;
-            audit(tx, &admin, now, "admin.resource.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.resource.deleted",
+        store::admin::delete_resource,
+    )
+    .await
 }
 
 async fn save_bundle(
@@ -419,14 +413,12 @@ pub async fn delete_bundle(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_bundle(tx, id)?;
-            audit(tx, &admin, now, "admin.bundle.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.bundle.deleted",
+        store::admin::delete_bundle,
+    )
+    .await
 }

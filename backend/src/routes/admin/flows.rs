@@ -147,14 +147,12 @@ pub async fn delete_access_flow(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_flow(tx, id)?;
-            audit(tx, &admin, now, "admin.access_flow.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.access_flow.deleted",
+        store::admin::delete_flow,
+    )
+    .await
 }

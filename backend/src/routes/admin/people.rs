@@ -209,15 +209,14 @@ pub async fn delete_user(
     if id == admin.id {
         return Err(AppError::Conflict("You cannot delete yourself.".into()));
     }
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_user(tx, id)?;
-            audit(tx, &admin, now, "admin.user.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.user.deleted",
+        store::admin::delete_user,
+    )
+    .await
 }
 
 /// Every group with its members.
@@ -311,14 +310,12 @@ pub async fn delete_group(
     admin: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin.require_admin()?;
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| {
-            store::admin::delete_group(tx, id)?;
-            audit(tx, &admin, now, "admin.group.deleted", id, "")
-        })
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.group.deleted",
+        store::admin::delete_group,
+    )
+    .await
 }
