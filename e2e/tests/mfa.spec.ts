@@ -47,6 +47,10 @@ test('a request of a flow that needs MFA waits in Pending MFA until alice confir
   await dialog.getByRole('button', { name: 'Set up an authenticator app' }).click();
   const secret = (await dialog.getByLabel('Setup key').textContent()) ?? '';
   expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+  // The QR code is drawn in the browser from the otpauth:// URI.
+  const qr = dialog.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(qr).toBeVisible();
+  await expect(qr.locator('svg')).toHaveCount(1);
 
   await dialog.getByLabel('Code from your authenticator app').fill('000000' === totp(secret) ? '111111' : '000000');
   await dialog.getByRole('button', { name: 'Confirm' }).click();

@@ -82,6 +82,12 @@ pub fn MfaDialog(on_close: Callback<()>) -> impl IntoView {
                                         <p>
                                             <code class="secret" aria-label="Setup key">{seed.secret}</code>
                                         </p>
+                                        <div
+                                            class="qr"
+                                            role="img"
+                                            aria-label="QR code for your authenticator app"
+                                            inner_html=qr_svg(&seed.otpauth_uri)
+                                        ></div>
                                         <p class="muted secret-uri">{seed.otpauth_uri}</p>
                                     </div>
                                 }
@@ -114,5 +120,18 @@ pub fn MfaDialog(on_close: Callback<()>) -> impl IntoView {
                 </Show>
             </Show>
         </Dialog>
+    }
+}
+
+/// The enrolment URI as a QR code in SVG, drawn here: the seed never leaves
+/// the browser for an image service.
+fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+        Err(_) => String::new(),
     }
 }
