@@ -54,6 +54,26 @@ async fn load_one(
         .ok_or_else(|| AppError::NotFound(format!("Request {id}")))
 }
 
+/// Run one lifecycle step on a request in a write transaction, let the
+/// connector act on whatever it started (a cheap read when nothing waits), and
+/// answer with the request as it now is.
+async fn act_on<T, F>(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    step: F,
+) -> Result<Json<AccessRequest>, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection, Actor, i64) -> Result<T, AppError> + Send + 'static,
+{
+    let actor = actor(user);
+    let now = state.now().unix_timestamp();
+    state.db.write(move |tx| step(tx, actor, now)).await?;
+    engine::provision_all(state).await?;
+    load_one(state, actor, id).await
+}
+
 /// Submit the New Request form. It is split into one request per access flow
 /// covering its items, and written all or nothing.
 #[utoipa::path(
@@ -356,14 +376,10 @@ pub async fn approve_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<AccessRequest>, AppError> {
-    let actor = actor(&user);
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| engine::approve_in(tx, actor, id, now))
-        .await?;
-    engine::provision_all(&state).await?;
-    load_one(&state, actor, id).await
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::approve_in(tx, actor, id, now)
+    })
+    .await
 }
 
 /// Reject with a reason, which the requester sees as the rejection reason.
@@ -389,13 +405,10 @@ pub async fn reject_request(
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<RejectRequest>,
 ) -> Result<Json<AccessRequest>, AppError> {
-    let actor = actor(&user);
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| engine::reject_in(tx, actor, id, &body.reason, now))
-        .await?;
-    load_one(&state, actor, id).await
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::reject_in(tx, actor, id, &body.reason, now)
+    })
+    .await
 }
 
 /// Withdraw my own request while it waits (it ends Revoked, "cancelled by requester").
@@ -418,13 +431,10 @@ pub async fn cancel_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<AccessRequest>, AppError> {
-    let actor = actor(&user);
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| engine::cancel_in(tx, actor, id, now))
-        .await?;
-    load_one(&state, actor, id).await
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::cancel_in(tx, actor, id, now)
+    })
+    .await
 }
 
 /// Revoke active access now: by its grantee, by the requester of a delegated
@@ -457,14 +467,10 @@ pub async fn revoke_request(
         serde_json::from_slice(&body)
             .map_err(|error| AppError::BadRequest(format!("Invalid JSON body: {error}")))?
     };
-    let actor = actor(&user);
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| engine::revoke_in(tx, actor, id, body.reason.as_deref(), now))
-        .await?;
-    engine::provision_all(&state).await?;
-    load_one(&state, actor, id).await
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::revoke_in(tx, actor, id, body.reason.as_deref(), now)
+    })
+    .await
 }
 
 /// Extend active access by the flow's extension length, when it nears expiry.
@@ -487,13 +493,10 @@ pub async fn extend_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<AccessRequest>, AppError> {
-    let actor = actor(&user);
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .write(move |tx| engine::extend_in(tx, actor, id, now))
-        .await?;
-    load_one(&state, actor, id).await
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::extend_in(tx, actor, id, now)
+    })
+    .await
 }
 
 /// Request an expired, revoked or rejected request's access again, with a new justification.

@@ -234,9 +234,12 @@ pub fn selections_of(conn: &Connection, request_id: i64) -> Result<Vec<(i64, Str
     Ok(rows)
 }
 
-/// Which of these requests the user has starred.
-pub fn favorites_among(
+/// The ids among `request_ids` that `select` (an `SELECT <id> … WHERE …`
+/// whose `?1` is the user) returns, with `AND <id_column> IN (…)` appended.
+fn ids_among(
     conn: &Connection,
+    select: &str,
+    id_column: &str,
     user_id: i64,
     request_ids: &[i64],
 ) -> Result<HashSet<i64>, AppError> {
@@ -246,13 +249,28 @@ pub fn favorites_among(
     let mut values = vec![Value::Integer(user_id)];
     values.extend(request_ids.iter().map(|id| Value::Integer(*id)));
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT request_id FROM favorites WHERE user_id = ? AND request_id IN ({})",
+        "{select} AND {id_column} IN ({})",
         placeholders(request_ids.len())
     ))?;
     let ids = statement
         .query_map(params_from_iter(values), |row| row.get(0))?
         .collect::<Result<HashSet<i64>, _>>()?;
     Ok(ids)
+}
+
+/// Which of these requests the user has starred.
+pub fn favorites_among(
+    conn: &Connection,
+    user_id: i64,
+    request_ids: &[i64],
+) -> Result<HashSet<i64>, AppError> {
+    ids_among(
+        conn,
+        "SELECT request_id FROM favorites WHERE user_id = ?1",
+        "request_id",
+        user_id,
+        request_ids,
+    )
 }
 
 /// SQL condition: the user can decide the current step of request `r`.
@@ -268,19 +286,13 @@ pub fn waiting_on(
     user_id: i64,
     request_ids: &[i64],
 ) -> Result<HashSet<i64>, AppError> {
-    if request_ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let mut values = vec![Value::Integer(user_id)];
-    values.extend(request_ids.iter().map(|id| Value::Integer(*id)));
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT r.id FROM requests r WHERE {WAITING_ON_USER} AND r.id IN ({})",
-        placeholders(request_ids.len())
-    ))?;
-    let ids = statement
-        .query_map(params_from_iter(values), |row| row.get(0))?
-        .collect::<Result<HashSet<i64>, _>>()?;
-    Ok(ids)
+    ids_among(
+        conn,
+        &format!("SELECT r.id FROM requests r WHERE {WAITING_ON_USER}"),
+        "r.id",
+        user_id,
+        request_ids,
+    )
 }
 
 /// Whether the user decided any step of the request.
