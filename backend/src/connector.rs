@@ -1,34 +1,110 @@
-//! Connectors grant and remove access in target systems. The built-in demo
-//! connector grants at once; real ones (PostgreSQL, webhook) come later.
+//! Connectors grant and remove access in target systems. Each integration
+//! names its connector (`demo`, `postgresql`, `webhook`, `manual`) and holds
+//! its settings sealed at rest; [`build`] turns them into a [`Connector`].
+//!
+//! Connector calls run on the blocking pool, outside any transaction. An
+//! `Err` carries a reason: shown on the request when granting fails, and
+//! retried with backoff while removal fails.
 
-use std::fmt::Debug;
+pub mod manual;
+pub mod postgres;
+pub mod webhook;
+
+use std::{fmt::Debug, sync::Arc};
+
+use gatehouse_shared::access::ConnectOptions;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One resource and permission to grant or remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GrantItem {
-    pub integration_kind: String,
-    pub integration_name: String,
+    pub resource_type: String,
     pub resource_path: String,
     pub permission: String,
 }
 
-/// Everything a connector needs to act on one request.
+/// Everything a connector needs to act on one request in one integration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub request_id: i64,
+    pub integration_id: i64,
+    pub integration_name: String,
     pub grantee_username: String,
+    pub grantee_email: Option<String>,
+    /// Unix seconds.
     pub expires_at: i64,
+    /// The login name the connector handed out earlier (removal, extension, reset).
+    pub login: Option<String>,
     pub items: Vec<GrantItem>,
 }
 
-/// Grants and removes access. Calls run on the blocking pool; an `Err`
-/// carries a reason shown on the request (grant) or retried (removal).
+/// What a grant hands to the grantee. The secret is shown once.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub instructions: Option<String>,
+    #[serde(default)]
+    pub connect: ConnectOptions,
+}
+
+impl Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("instructions", &self.instructions)
+            .field("connect", &self.connect)
+            .finish()
+    }
+}
+
+/// How a grant or removal went when it did not fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done in the target system, with what the grantee needs (if anything).
+    Done(Credentials),
+    /// A person must do it (manual connector); the request waits.
+    Waiting,
+}
+
+/// Grants and removes access in one target system.
 pub trait Connector: Send + Sync + Debug + 'static {
-    fn grant(&self, grant: &Grant) -> Result<(), String>;
+    fn grant(&self, grant: &Grant) -> Result<Outcome, String>;
+    /// Move the access's end to `grant.expires_at`. No new credentials.
     fn extend(&self, _grant: &Grant) -> Result<(), String> {
         Ok(())
     }
-    fn revoke(&self, grant: &Grant) -> Result<(), String>;
+    fn revoke(&self, grant: &Grant) -> Result<Outcome, String>;
+    /// Issue new credentials for an existing access (Reset Credentials).
+    fn reset_credentials(&self, _grant: &Grant) -> Result<Credentials, String> {
+        Err("this integration's connector does not issue credentials".into())
+    }
+    /// Check the settings against the target system (Test connection).
+    fn check(&self) -> Result<String, String> {
+        Ok("nothing to check: this connector does not reach a system".into())
+    }
+    /// Read the target system's catalog (Sync).
+    fn discover(&self) -> Result<Vec<Discovered>, String> {
+        Err("this integration's connector cannot read a catalog".into())
+    }
+    /// How many failed grant attempts end the request Failed (1: the first).
+    fn grant_attempts(&self) -> u32 {
+        1
+    }
+}
+
+/// A resource found in the target system by [`Connector::discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    pub resource_type: &'static str,
+    pub name: String,
+    pub path: String,
+    pub permissions: &'static [&'static str],
 }
 
 /// Grants and removes at once, touching nothing.
@@ -36,13 +112,174 @@ pub trait Connector: Send + Sync + Debug + 'static {
 pub struct DemoConnector;
 
 impl Connector for DemoConnector {
-    fn grant(&self, grant: &Grant) -> Result<(), String> {
+    fn grant(&self, grant: &Grant) -> Result<Outcome, String> {
         tracing::info!(request = grant.request_id, grantee = %grant.grantee_username, items = grant.items.len(), "demo connector: granted");
-        Ok(())
+        Ok(Outcome::Done(Credentials::default()))
     }
 
-    fn revoke(&self, grant: &Grant) -> Result<(), String> {
+    fn revoke(&self, grant: &Grant) -> Result<Outcome, String> {
         tracing::info!(request = grant.request_id, grantee = %grant.grantee_username, "demo connector: removed");
-        Ok(())
+        Ok(Outcome::Done(Credentials::default()))
+    }
+}
+
+/// The connector kinds an integration can name.
+pub const KINDS: [&str; 4] = ["demo", "postgresql", "webhook", "manual"];
+
+/// The connector for an integration: `demo` is the server's built-in one
+/// (tests swap it), the others are built from the integration's settings.
+pub fn build(
+    kind: &str,
+    settings: Option<&Value>,
+    demo: &Arc<dyn Connector>,
+) -> Result<Arc<dyn Connector>, String> {
+    let settings = || settings.cloned().unwrap_or(Value::Null);
+    match kind {
+        "demo" => Ok(demo.clone()),
+        "postgresql" => Ok(Arc::new(postgres::PostgresConnector::from_settings(
+            settings(),
+        )?)),
+        "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
+            settings(),
+        )?)),
+        "manual" => Ok(Arc::new(manual::ManualConnector)),
+        other => Err(format!("unknown connector {other:?}")),
+    }
+}
+
+/// A settings problem: the field and what is wrong with it.
+pub type SettingsError = (String, String);
+
+/// Check an admin's settings for `kind` and merge in secret fields the admin
+/// left out (kept from `previous`), so that changing a host does not mean
+/// typing the password again.
+pub fn prepare_settings(
+    kind: &str,
+    given: Option<Value>,
+    previous: Option<Value>,
+) -> Result<Option<Value>, SettingsError> {
+    let mut settings = match (given, kind) {
+        (_, "demo") => return Ok(None),
+        (Some(Value::Object(map)), _) => map,
+        (None | Some(Value::Null), "manual") => serde_json::Map::new(),
+        (None | Some(Value::Null), _) => {
+            return Err((
+                "settings".into(),
+                format!("The {kind} connector needs settings."),
+            ));
+        }
+        (Some(_), _) => {
+            return Err(("settings".into(), "Settings must be a JSON object.".into()));
+        }
+    };
+    for field in secret_fields(kind) {
+        let missing = settings.get(*field).is_none_or(Value::is_null);
+        if missing && let Some(old) = previous.as_ref().and_then(|p| p.get(*field)) {
+            settings.insert((*field).into(), old.clone());
+        }
+    }
+    let value = Value::Object(settings);
+    let check = match kind {
+        "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
+        "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
+        "manual" => manual::ManualSettings::parse(&value).map(drop),
+        other => Err(format!(
+            "Unknown connector {other:?}; use one of {KINDS:?}."
+        )),
+    };
+    check.map_err(|message| ("settings".into(), message))?;
+    Ok(Some(value))
+}
+
+/// Fields never returned by the API.
+pub fn secret_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "postgresql" => &["password"],
+        "webhook" => &["secret"],
+        _ => &[],
+    }
+}
+
+/// Settings as the API shows them: secret fields replaced by whether they are set.
+pub fn redact(kind: &str, settings: Option<Value>) -> Option<Value> {
+    let mut settings = settings?;
+    if let Value::Object(map) = &mut settings {
+        for field in secret_fields(kind) {
+            if map.contains_key(*field) {
+                map.insert((*field).into(), Value::String("(set)".into()));
+            }
+        }
+    }
+    Some(settings)
+}
+
+/// A fresh random secret: 32 letters and digits (about 190 bits).
+pub fn random_secret() -> String {
+    use rand::{Rng, distributions::Alphanumeric};
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_kept_when_left_out_and_never_shown() {
+        let previous = json!({"host": "db1", "user": "admin", "password": "hunter2"});
+        let merged = prepare_settings(
+            "postgresql",
+            Some(json!({"host": "db2", "user": "admin"})),
+            Some(previous),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(merged["password"], "hunter2");
+        assert_eq!(merged["host"], "db2");
+        let shown = redact("postgresql", Some(merged)).unwrap();
+        assert_eq!(shown["password"], "(set)");
+        assert!(!shown.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn settings_are_checked_per_connector() {
+        assert!(prepare_settings("postgresql", None, None).is_err());
+        let error = prepare_settings("postgresql", Some(json!({"host": "x"})), None).unwrap_err();
+        assert_eq!(error.0, "settings");
+        assert!(error.1.contains("user"), "{}", error.1);
+        assert!(
+            prepare_settings(
+                "webhook",
+                Some(json!({"url": "ftp://x", "secret": "s"})),
+                None
+            )
+            .is_err()
+        );
+        assert_eq!(
+            prepare_settings("demo", Some(json!({"a": 1})), None).unwrap(),
+            None
+        );
+        assert!(prepare_settings("manual", None, None).unwrap().is_some());
+        assert!(prepare_settings("ldap", Some(json!({})), None).is_err());
+    }
+
+    #[test]
+    fn credentials_debug_hides_the_secret() {
+        let credentials = Credentials {
+            secret: Some("s3cr3t".into()),
+            ..Credentials::default()
+        };
+        assert!(!format!("{credentials:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn random_secrets_differ() {
+        let (a, b) = (random_secret(), random_secret());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
     }
 }

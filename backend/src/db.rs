@@ -19,6 +19,7 @@ use crate::error::AppError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_engine.sql"),
+    include_str!("migrations/0003_connectors.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per table group. Functions take a connection
 //! (or a transaction) and return domain values; handlers never write SQL.
 
+pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod bundles;

@@ -42,12 +42,12 @@ async fn an_untouched_audit_log_verifies() {
         panic!("{verdict:?}")
     };
     assert_eq!(
-        entries, 13,
-        "a log-in, then submitted, granted, revoke_started, revoked × 3"
+        entries, 19,
+        "a log-in, then submitted, access_granted, granted, revoke_started, access_removed, revoked × 3"
     );
     let (code, out) = verify_with_binary(&app);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("intact: 13 entries"), "{out}");
+    assert!(out.contains("intact: 19 entries"), "{out}");
 }
 
 #[tokio::test]
@@ -168,14 +168,14 @@ async fn admins_read_and_export_the_audit_log_filtered() {
     let text = csv.body.as_str().unwrap().to_owned();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "id,at,actor_id,actor,request_id,action,detail");
-    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(lines.len(), 7, "{text}");
     assert!(lines[1].contains("\"submitted\""));
 
     let jsonl = app
         .get("/api/v1/admin/audit?format=jsonl&request_id=1", &carol)
         .await;
     let text = jsonl.body.as_str().unwrap().to_owned();
-    assert_eq!(text.lines().count(), 4);
+    assert_eq!(text.lines().count(), 6);
     for line in text.lines() {
         let entry: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(entry["request_id"], 1);

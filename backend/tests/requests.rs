@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{Method, StatusCode};
 use common::TestApp;
-use gatehouse::connector::{Connector, Grant};
+use gatehouse::connector::{Connector, Credentials, Grant, Outcome};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3600;
@@ -113,7 +113,7 @@ async fn auto_approved_requests_go_through_granting_to_active() {
         .iter()
         .map(|a| a["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, vec!["submitted", "granted"]);
+    assert_eq!(actions, vec!["submitted", "access_granted", "granted"]);
     assert_eq!(detail.body["audit"][0]["detail"]["status"], "Granting");
     let granted = time::OffsetDateTime::parse(
         detail.body["granted_at"].as_str().unwrap(),
@@ -465,7 +465,7 @@ struct RecordingConnector {
 }
 
 impl Connector for RecordingConnector {
-    fn grant(&self, grant: &Grant) -> Result<(), String> {
+    fn grant(&self, grant: &Grant) -> Result<Outcome, String> {
         self.calls
             .lock()
             .unwrap()
@@ -473,11 +473,11 @@ impl Connector for RecordingConnector {
         if self.fail_grants {
             Err("target system refused: role limit reached".into())
         } else {
-            Ok(())
+            Ok(Outcome::Done(Credentials::default()))
         }
     }
 
-    fn revoke(&self, grant: &Grant) -> Result<(), String> {
+    fn revoke(&self, grant: &Grant) -> Result<Outcome, String> {
         self.calls
             .lock()
             .unwrap()
@@ -487,7 +487,7 @@ impl Connector for RecordingConnector {
             *failing -= 1;
             Err("target system down".into())
         } else {
-            Ok(())
+            Ok(Outcome::Done(Credentials::default()))
         }
     }
 }
@@ -513,7 +513,14 @@ async fn active_access_expires_through_revoking_and_is_removed() {
         .collect();
     assert_eq!(
         actions,
-        vec!["submitted", "granted", "expiry_started", "expired"]
+        vec![
+            "submitted",
+            "access_granted",
+            "granted",
+            "expiry_started",
+            "access_removed",
+            "expired"
+        ]
     );
     assert_eq!(
         *connector.calls.lock().unwrap(),
@@ -555,9 +562,10 @@ async fn a_connector_error_fails_the_grant_with_its_reason() {
     let id = active_docs_request(&app, &alice).await;
     let detail = app.get(&format!("/api/v1/requests/{id}"), &alice).await;
     assert_eq!(detail.body["status"], "Failed");
-    assert_eq!(
-        detail.body["failure_reason"],
-        "target system refused: role limit reached"
+    let reason = detail.body["failure_reason"].as_str().unwrap();
+    assert!(
+        reason.ends_with(": target system refused: role limit reached"),
+        "the reason names the integration and the connector's words: {reason}"
     );
 }
 
@@ -574,18 +582,31 @@ async fn a_failed_removal_stays_revoking_and_is_retried() {
         .post(&format!("/api/v1/requests/{id}/revoke"), &alice, json!({}))
         .await;
     assert_eq!(revoked.body["status"], "Revoking");
+    let removals = || {
+        connector
+            .calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.starts_with("revoke"))
+            .count()
+    };
+    assert_eq!(removals(), 1);
+    // Backoff: nothing is tried again before 2 s have passed.
     app.tick().await;
+    assert_eq!(removals(), 1);
+    app.clock.advance(time::Duration::seconds(2));
+    app.tick().await;
+    assert_eq!(removals(), 2);
     assert_eq!(status_of(&app, &alice, id).await, "Revoking");
+    // The second failure waits 4 s.
+    app.clock.advance(time::Duration::seconds(3));
+    app.tick().await;
+    assert_eq!(removals(), 2);
+    app.clock.advance(time::Duration::seconds(1));
     app.tick().await;
     assert_eq!(status_of(&app, &alice, id).await, "Revoked");
-    let removals = connector
-        .calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| c.starts_with("revoke"))
-        .count();
-    assert_eq!(removals, 3);
+    assert_eq!(removals(), 3);
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //!
 //! Everything here is plain data and plain functions: no I/O, no clock, no randomness.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod catalog;

@@ -282,6 +282,8 @@ pub fn extend_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<i64
             "Request {id} changed meanwhile; reload it."
         )));
     }
+    // The target systems learn the new end from the provisioning worker.
+    store::access::mark_sync_due(tx, id)?;
     store::audit::record(
         tx,
         now,

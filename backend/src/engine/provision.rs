@@ -1,20 +1,30 @@
 //! Time and provisioning: the 7-day limit, expiry, and the connector calls
 //! that move Granting to Active and Revoking to Revoked or Expired.
 //!
-//! Connector calls happen outside any transaction (they may be slow), in
-//! batches; their outcomes are then written in one transaction per batch.
+//! Each request is provisioned per integration it touches (an access grant),
+//! by that integration's connector. Connector calls happen outside any
+//! transaction (they may be slow), in batches; their outcomes are written in
+//! one transaction per batch. A failed removal or extension is retried with
+//! backoff for as long as it fails: access that should be gone is never
+//! dropped silently. A failed grant ends the request Failed (after the
+//! connector's number of attempts), and whatever other integrations already
+//! granted is then removed.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
-use gatehouse_shared::RequestStatus;
-use rusqlite::{Connection, params, params_from_iter, types::Value};
+use gatehouse_shared::{RequestStatus, access::GrantState};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
 use serde_json::json;
 
 use crate::{
-    connector::{Grant, GrantItem},
+    connector::{self, Connector, Credentials, Grant, GrantItem, Outcome},
     error::AppError,
+    secrets::SecretBox,
     state::AppState,
-    store::{self, placeholders},
+    store::{
+        self,
+        access::{Handed, Pair},
+    },
 };
 
 /// Requests waiting longer than this fail.
@@ -99,204 +109,434 @@ pub async fn begin_due_expiries(
         .await
 }
 
-/// Grant everything Granting and remove everything Revoking, batch by batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Grant,
+    Remove,
+    Sync,
+}
+
+/// Grant what is Granting, remove what is Revoking (or left over), move
+/// extended ends, batch by batch; then settle requests whose grants are all done.
 pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
     // One provisioner at a time, so no access is granted or removed twice.
     let _guard = state.provisioning.lock().await;
-    if !any_due(state, "status IN ('Granting', 'Revoking')", Vec::new()).await? {
+    let now = state.now().unix_timestamp();
+    if !state
+        .db
+        .call(move |conn| store::access::anything_due(conn, now))
+        .await?
+    {
         return Ok(());
     }
-    for status in [RequestStatus::Granting, RequestStatus::Revoking] {
+    for job in [Job::Grant, Job::Remove, Job::Sync] {
         loop {
-            let ids = state
+            let now = state.now().unix_timestamp();
+            let pairs = state
                 .db
-                .call(move |conn| store::requests::ids_in_status(conn, status, BATCH))
+                .call(move |conn| match job {
+                    Job::Grant => store::access::grants_due(conn, now, BATCH),
+                    Job::Remove => store::access::removals_due(conn, now, BATCH),
+                    Job::Sync => store::access::syncs_due(conn, now, BATCH),
+                })
                 .await?;
-            if ids.is_empty() {
-                break;
+            let full = pairs.len() as i64 == BATCH;
+            if !pairs.is_empty() {
+                run_batch(state, job, pairs).await?;
             }
-            let processed = provision_batch(state, status, ids).await?;
-            if processed == 0 {
-                // Every removal in the batch failed; try again on the next pass.
+            if !full {
                 break;
             }
         }
     }
-    Ok(())
-}
-
-async fn provision_batch(
-    state: &AppState,
-    status: RequestStatus,
-    ids: Vec<i64>,
-) -> Result<usize, AppError> {
-    let grants = state.db.call(move |conn| grants_of(conn, &ids)).await?;
-    let connector = state.connector.clone();
-    let outcomes: Vec<(Grant, Result<(), String>)> = tokio::task::spawn_blocking(move || {
-        grants
-            .into_iter()
-            .map(|grant| {
-                let outcome = if status == RequestStatus::Granting {
-                    connector.grant(&grant)
-                } else {
-                    connector.revoke(&grant)
-                };
-                (grant, outcome)
-            })
-            .collect()
-    })
-    .await
-    .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
     let now = state.now().unix_timestamp();
     state
         .db
         .write(move |tx| {
-            let mut processed = 0;
-            for (grant, outcome) in outcomes {
-                let id = grant.request_id;
-                match (status, outcome) {
-                    (RequestStatus::Granting, Ok(())) => {
-                        let duration: i64 = tx.query_row(
-                            "SELECT duration FROM requests WHERE id = ?1",
-                            [id],
-                            |r| r.get(0),
-                        )?;
-                        store::requests::transition(
-                            tx,
-                            id,
-                            RequestStatus::Granting,
-                            RequestStatus::Active,
-                            now,
-                            &[
-                                ("granted_at", Value::Integer(now)),
-                                ("expires_at", Value::Integer(now + duration)),
-                            ],
-                        )?;
-                        store::audit::record(
-                            tx,
-                            now,
-                            None,
-                            Some(id),
-                            "granted",
-                            json!({"expires_at": now + duration}),
-                        )?;
-                        processed += 1;
-                    }
-                    (RequestStatus::Granting, Err(reason)) => {
-                        store::requests::transition(
-                            tx,
-                            id,
-                            RequestStatus::Granting,
-                            RequestStatus::Failed,
-                            now,
-                            &[
-                                ("failure_reason", Value::Text(reason.clone())),
-                                ("ended_at", Value::Integer(now)),
-                            ],
-                        )?;
-                        store::audit::record(
-                            tx,
-                            now,
-                            None,
-                            Some(id),
-                            "grant_failed",
-                            json!({"reason": reason}),
-                        )?;
-                        processed += 1;
-                    }
-                    (_, Ok(())) => {
-                        let ending: String = tx.query_row(
-                            "SELECT COALESCE(ending_as, 'Revoked') FROM requests WHERE id = ?1",
-                            [id],
-                            |r| r.get(0),
-                        )?;
-                        let to =
-                            RequestStatus::from_label(&ending).unwrap_or(RequestStatus::Revoked);
-                        store::requests::transition(
-                            tx,
-                            id,
-                            RequestStatus::Revoking,
-                            to,
-                            now,
-                            &[("ended_at", Value::Integer(now))],
-                        )?;
-                        let action = if to == RequestStatus::Expired {
-                            "expired"
-                        } else {
-                            "revoked"
-                        };
-                        store::audit::record(
-                            tx,
-                            now,
-                            None,
-                            Some(id),
-                            action,
-                            json!({"access_removed": true}),
-                        )?;
-                        processed += 1;
-                    }
-                    (_, Err(reason)) => {
-                        // Access that should be gone is never dropped silently:
-                        // the request stays Revoking and is retried.
-                        tracing::warn!(request = id, %reason, "removing access failed; will retry");
-                    }
-                }
+            let ending: Vec<i64> = tx
+                .prepare_cached(
+                    "SELECT r.id FROM requests r WHERE r.status = 'Revoking' AND NOT EXISTS (
+                         SELECT 1 FROM access_grants g WHERE g.request_id = r.id
+                         AND g.state IN ('granted', 'removing', 'pending', 'waiting'))",
+                )?
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in ending {
+                end_revoking(tx, id, now)?;
             }
-            Ok(processed)
+            Ok(())
         })
         .await
 }
 
-/// What the connector needs for each request.
-fn grants_of(conn: &Connection, ids: &[i64]) -> Result<Vec<Grant>, AppError> {
-    let mut grants: HashMap<i64, Grant> = HashMap::new();
-    let mut statement = conn.prepare(&format!(
-        "SELECT r.id, u.username, COALESCE(r.expires_at, r.created_at + r.duration)
-         FROM requests r JOIN users u ON u.id = r.grantee_id WHERE r.id IN ({})",
-        placeholders(ids.len())
-    ))?;
-    for row in statement.query_map(params_from_iter(ids), |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, i64>(2)?,
-        ))
-    })? {
-        let (id, username, expires_at) = row?;
-        grants.insert(
-            id,
-            Grant {
-                request_id: id,
-                grantee_username: username,
-                expires_at,
-                items: Vec::new(),
-            },
-        );
-    }
-    let mut statement = conn.prepare(&format!(
-        "SELECT ri.request_id, i.kind, i.name, res.path, p.name
-         FROM request_items ri JOIN resources res ON res.id = ri.resource_id
-         JOIN integrations i ON i.id = res.integration_id JOIN permissions p ON p.id = ri.permission_id
-         WHERE ri.request_id IN ({}) ORDER BY ri.request_id, res.id, p.id",
-        placeholders(ids.len())
-    ))?;
-    for row in statement.query_map(params_from_iter(ids), |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            GrantItem {
-                integration_kind: row.get(1)?,
-                integration_name: row.get(2)?,
-                resource_path: row.get(3)?,
-                permission: row.get(4)?,
-            },
-        ))
-    })? {
-        let (id, item) = row?;
-        if let Some(grant) = grants.get_mut(&id) {
-            grant.items.push(item);
+/// One connector call to make.
+struct Task {
+    pair: Pair,
+    kind: String,
+    settings: Option<Vec<u8>>,
+    grant: Grant,
+    attempts: i64,
+}
+
+async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), AppError> {
+    let now = state.now().unix_timestamp();
+    let tasks = state
+        .db
+        .call(move |conn| {
+            pairs
+                .iter()
+                .map(|pair| task_of(conn, *pair, now))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    let demo = state.connector.clone();
+    let secrets = state.secrets.clone();
+    let outcomes: Vec<(Task, u32, Result<Outcome, String>)> =
+        tokio::task::spawn_blocking(move || {
+            let mut connectors: HashMap<i64, Result<Arc<dyn Connector>, String>> = HashMap::new();
+            tasks
+                .into_iter()
+                .map(|task| {
+                    let connector = connectors
+                        .entry(task.pair.1)
+                        .or_insert_with(|| {
+                            connector_of(&secrets, &task.kind, task.settings.as_deref(), &demo)
+                        })
+                        .clone();
+                    let (attempts, outcome) = match connector {
+                        Err(reason) => (1, Err(reason)),
+                        Ok(connector) => (
+                            connector.grant_attempts(),
+                            match job {
+                                Job::Grant => connector.grant(&task.grant),
+                                Job::Remove => connector.revoke(&task.grant),
+                                Job::Sync => connector
+                                    .extend(&task.grant)
+                                    .map(|()| Outcome::Done(Credentials::default())),
+                            },
+                        ),
+                    };
+                    (task, attempts, outcome)
+                })
+                .collect()
+        })
+        .await
+        .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
+    let secrets = state.secrets.clone();
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .write(move |tx| {
+            let mut touched = Vec::new();
+            for (task, max_attempts, outcome) in outcomes {
+                let (id, integration) = task.pair;
+                touched.push(id);
+                match (job, outcome) {
+                    (Job::Grant, Ok(Outcome::Done(credentials))) => {
+                        let handed = seal(&secrets, &credentials)?;
+                        store::access::set_granted(tx, task.pair, handed, Some(task.grant.expires_at), now)?;
+                        store::audit::record(tx, now, None, Some(id), "access_granted", json!({"integration": task.grant.integration_name}))?;
+                    }
+                    (Job::Grant, Ok(Outcome::Waiting)) => {
+                        store::access::set_state(tx, task.pair, GrantState::Waiting, now)?;
+                        store::audit::record(tx, now, None, Some(id), "grant_waiting", json!({"integration": task.grant.integration_name}))?;
+                    }
+                    (Job::Grant, Err(reason)) => {
+                        let attempts = task.attempts + 1;
+                        if attempts < i64::from(max_attempts) {
+                            store::access::record_failure(tx, task.pair, GrantState::Pending, &reason, now + backoff(attempts))?;
+                            tracing::warn!(request = id, integration, %reason, attempts, "granting failed; will retry");
+                        } else {
+                            let reason = format!("{}: {reason}", task.grant.integration_name);
+                            fail_granting(tx, id, &reason, now)?;
+                        }
+                    }
+                    (Job::Remove, Ok(Outcome::Done(_))) => {
+                        store::access::set_state(tx, task.pair, GrantState::Removed, now)?;
+                        store::audit::record(tx, now, None, Some(id), "access_removed", json!({"integration": task.grant.integration_name}))?;
+                    }
+                    (Job::Remove, Ok(Outcome::Waiting)) => {
+                        store::access::set_state(tx, task.pair, GrantState::Removing, now)?;
+                        store::audit::record(tx, now, None, Some(id), "removal_waiting", json!({"integration": task.grant.integration_name}))?;
+                    }
+                    (Job::Remove | Job::Sync, Err(reason)) => {
+                        let attempts = store::access::record_failure(tx, task.pair, GrantState::Granted, &reason, now + backoff(task.attempts + 1))?;
+                        let what = if job == Job::Remove { "removing access" } else { "moving the access's end" };
+                        tracing::warn!(request = id, integration, %reason, attempts, "{what} failed; will retry");
+                    }
+                    (Job::Sync, Ok(_)) => {
+                        store::access::set_synced(tx, task.pair, task.grant.expires_at)?;
+                    }
+                }
+            }
+            touched.dedup();
+            if job == Job::Grant {
+                for id in touched {
+                    settle_granting(tx, id, now)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Seconds to wait after the `attempts`-th failure: 2, 4, 8… up to 256.
+pub fn backoff(attempts: i64) -> i64 {
+    1_i64 << attempts.clamp(1, 8)
+}
+
+fn connector_of(
+    secrets: &SecretBox,
+    kind: &str,
+    sealed: Option<&[u8]>,
+    demo: &Arc<dyn Connector>,
+) -> Result<Arc<dyn Connector>, String> {
+    let settings = match sealed {
+        None => None,
+        Some(sealed) => {
+            let plain = secrets.open(sealed).map_err(|_| {
+                "the integration's settings cannot be unsealed with this server's key".to_owned()
+            })?;
+            Some(
+                serde_json::from_slice(&plain)
+                    .map_err(|_| "the integration's settings are not valid JSON".to_owned())?,
+            )
         }
+    };
+    connector::build(kind, settings.as_ref(), demo)
+}
+
+/// Seal what a connector handed out for storing.
+pub(crate) fn seal<'a>(
+    secrets: &SecretBox,
+    credentials: &'a Credentials,
+) -> Result<Handed<'a>, AppError> {
+    Ok(Handed {
+        username: credentials.username.as_deref(),
+        secret: credentials
+            .secret
+            .as_ref()
+            .map(|secret| secrets.seal(secret.as_bytes()))
+            .transpose()?,
+        instructions: credentials.instructions.as_deref(),
+        connect: serde_json::to_string(&credentials.connect)
+            .map_err(|e| AppError::internal(e.to_string()))?,
+    })
+}
+
+/// Everything a connector needs for one request in one integration.
+fn task_of(conn: &Connection, pair: Pair, now: i64) -> Result<Task, AppError> {
+    let (request_id, integration_id) = pair;
+    let (
+        integration_name,
+        kind,
+        settings,
+        username,
+        email,
+        status,
+        duration,
+        expires_at,
+        login,
+        attempts,
+    ) = conn
+        .prepare_cached(
+            "SELECT i.name, i.connector, i.settings, u.username, u.email, r.status, r.duration,
+                    r.expires_at, g.username, COALESCE(g.attempts, 0)
+             FROM requests r JOIN users u ON u.id = r.grantee_id
+             JOIN integrations i ON i.id = ?2
+             LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = i.id
+             WHERE r.id = ?1",
+        )?
+        .query_row(pair_params(pair), |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<Vec<u8>>>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, i64>(6)?,
+                row.get::<_, Option<i64>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, i64>(9)?,
+            ))
+        })?;
+    let expires_at = if status == RequestStatus::Granting.label() {
+        now + duration
+    } else {
+        expires_at.unwrap_or(now)
+    };
+    let items = conn
+        .prepare_cached(
+            "SELECT rt.name, res.path, p.name FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id
+             JOIN resource_types rt ON rt.id = res.resource_type_id
+             JOIN permissions p ON p.id = ri.permission_id
+             WHERE ri.request_id = ?1 AND res.integration_id = ?2
+             ORDER BY res.id, p.id",
+        )?
+        .query_map(pair_params(pair), |row| {
+            Ok(GrantItem {
+                resource_type: row.get(0)?,
+                resource_path: row.get(1)?,
+                permission: row.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Task {
+        pair,
+        kind,
+        settings,
+        grant: Grant {
+            request_id,
+            integration_id,
+            integration_name,
+            grantee_username: username,
+            grantee_email: Some(email),
+            expires_at,
+            login,
+            items,
+        },
+        attempts,
+    })
+}
+
+fn pair_params((request_id, integration_id): Pair) -> [i64; 2] {
+    [request_id, integration_id]
+}
+
+/// What the connector needs to act on an existing grant (reset, extend).
+pub fn grant_of(
+    conn: &Connection,
+    pair: Pair,
+    now: i64,
+) -> Result<(String, Option<Vec<u8>>, Grant), AppError> {
+    let task = task_of(conn, pair, now)?;
+    Ok((task.kind, task.settings, task.grant))
+}
+
+/// Build an integration's connector from its stored settings.
+pub fn open_connector(
+    state: &AppState,
+    kind: &str,
+    sealed: Option<&[u8]>,
+) -> Result<Arc<dyn Connector>, String> {
+    connector_of(&state.secrets, kind, sealed, &state.connector)
+}
+
+/// A grant failed for good: the request ends Failed, and what other
+/// integrations granted is removed.
+fn fail_granting(tx: &Connection, id: i64, reason: &str, now: i64) -> Result<(), AppError> {
+    let status: Option<String> = tx
+        .query_row("SELECT status FROM requests WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    if status.as_deref() != Some(RequestStatus::Granting.label()) {
+        return Ok(());
     }
-    let mut ordered: Vec<Grant> = grants.into_values().collect();
-    ordered.sort_by_key(|grant| grant.request_id);
-    Ok(ordered)
+    store::requests::transition(
+        tx,
+        id,
+        RequestStatus::Granting,
+        RequestStatus::Failed,
+        now,
+        &[
+            ("failure_reason", Value::Text(reason.to_owned())),
+            ("ended_at", Value::Integer(now)),
+        ],
+    )?;
+    store::access::abandon(tx, id, now)?;
+    store::audit::record(
+        tx,
+        now,
+        None,
+        Some(id),
+        "grant_failed",
+        json!({"reason": reason}),
+    )
+}
+
+/// A Granting request whose every integration granted becomes Active; its
+/// end is the earliest end a target system was given (or now + duration for
+/// those granted by hand).
+pub fn settle_granting(tx: &Connection, id: i64, now: i64) -> Result<(), AppError> {
+    let row: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT status, duration FROM requests WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((status, duration)) = row else {
+        return Ok(());
+    };
+    if status != RequestStatus::Granting.label() {
+        return Ok(());
+    }
+    let needed = store::access::integrations_of(tx, id)?;
+    let grants = store::access::of_request(tx, id)?;
+    let all_granted = needed.iter().all(|integration| {
+        grants
+            .iter()
+            .any(|g| g.integration_id == *integration && g.state == GrantState::Granted)
+    });
+    if !all_granted {
+        return Ok(());
+    }
+    let expires_at = grants
+        .iter()
+        .map(|g| g.synced_expires_at.unwrap_or(now + duration))
+        .min()
+        .unwrap_or(now + duration);
+    store::requests::transition(
+        tx,
+        id,
+        RequestStatus::Granting,
+        RequestStatus::Active,
+        now,
+        &[
+            ("granted_at", Value::Integer(now)),
+            ("expires_at", Value::Integer(expires_at)),
+        ],
+    )?;
+    store::audit::record(
+        tx,
+        now,
+        None,
+        Some(id),
+        "granted",
+        json!({"expires_at": expires_at}),
+    )
+}
+
+/// A Revoking request whose access is gone everywhere ends Revoked or Expired.
+pub fn end_revoking(tx: &Connection, id: i64, now: i64) -> Result<(), AppError> {
+    let ending: String = tx.query_row(
+        "SELECT COALESCE(ending_as, 'Revoked') FROM requests WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let to = RequestStatus::from_label(&ending).unwrap_or(RequestStatus::Revoked);
+    store::requests::transition(
+        tx,
+        id,
+        RequestStatus::Revoking,
+        to,
+        now,
+        &[("ended_at", Value::Integer(now))],
+    )?;
+    let action = if to == RequestStatus::Expired {
+        "expired"
+    } else {
+        "revoked"
+    };
+    store::audit::record(
+        tx,
+        now,
+        None,
+        Some(id),
+        action,
+        json!({"access_removed": true}),
+    )
 }

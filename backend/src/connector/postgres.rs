@@ -1,0 +1,502 @@
+//! The PostgreSQL connector: each grant is a login role of its own with a
+//! generated password and `VALID UNTIL` the access's end, holding exactly the
+//! privileges approved. Removal ends the role's sessions and drops it.
+//!
+//! Resource paths: `database`, `database/schema`, `database/schema/table`.
+//! Permissions: `read-only`, `read-write`, `admin`.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use postgres::{Client, Config, NoTls};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Connector, Credentials, Discovered, Grant, GrantItem, Outcome, random_secret};
+use gatehouse_shared::access::ConnectOptions;
+
+const PERMISSIONS: &[&str] = &["read-only", "read-write", "admin"];
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    host: String,
+    #[serde(default = "default_port")]
+    port: u16,
+    user: String,
+    password: String,
+    /// Where the admin connection goes first (and the grantee's default database).
+    #[serde(default = "default_database")]
+    database: String,
+    /// The host grantees connect to, when it differs (a bastion, a proxy).
+    #[serde(default)]
+    connect_host: Option<String>,
+}
+
+fn default_port() -> u16 {
+    5432
+}
+
+fn default_database() -> String {
+    "postgres".into()
+}
+
+pub struct PostgresConnector {
+    settings: Settings,
+}
+
+impl std::fmt::Debug for PostgresConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresConnector")
+            .field("host", &self.settings.host)
+            .field("port", &self.settings.port)
+            .field("user", &self.settings.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl PostgresConnector {
+    pub fn from_settings(settings: Value) -> Result<Self, String> {
+        let settings: Settings = serde_json::from_value(settings)
+            .map_err(|error| format!("PostgreSQL settings: {error}"))?;
+        if settings.host.trim().is_empty() {
+            return Err("PostgreSQL settings: host is empty".into());
+        }
+        if settings.user.trim().is_empty() {
+            return Err("PostgreSQL settings: user is empty".into());
+        }
+        Ok(Self { settings })
+    }
+
+    fn client(&self, database: &str) -> Result<Client, String> {
+        let s = &self.settings;
+        Config::new()
+            .host(&s.host)
+            .port(s.port)
+            .user(&s.user)
+            .password(&s.password)
+            .dbname(database)
+            .application_name("gatehouse")
+            .connect_timeout(Duration::from_secs(5))
+            .connect(NoTls)
+            .map_err(|error| {
+                format!(
+                    "cannot connect to PostgreSQL at {}:{}: {}",
+                    s.host,
+                    s.port,
+                    describe(&error)
+                )
+            })
+    }
+
+    fn role_exists(admin: &mut Client, role: &str) -> Result<bool, String> {
+        admin
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&role])
+            .map(|row| row.is_some())
+            .map_err(|e| describe(&e))
+    }
+
+    fn credentials(&self, grant: &Grant, role: &str, password: String) -> Credentials {
+        let host = self
+            .settings
+            .connect_host
+            .as_deref()
+            .unwrap_or(&self.settings.host);
+        let port = self.settings.port;
+        let database = grant
+            .items
+            .first()
+            .map(|item| database_of(&item.resource_path).to_owned())
+            .unwrap_or_else(|| self.settings.database.clone());
+        Credentials {
+            username: Some(role.to_owned()),
+            secret: Some(password),
+            instructions: Some(format!(
+                "Log in to PostgreSQL at {host}:{port} as {role} with the password shown once. \
+                 The role stops working when the access ends ({}).",
+                until(grant.expires_at).unwrap_or_default()
+            )),
+            connect: ConnectOptions {
+                terminal: Some(format!(
+                    "psql \"host={host} port={port} dbname={database} user={role}\""
+                )),
+                browser: None,
+                app: Some(format!("postgresql://{role}@{host}:{port}/{database}")),
+            },
+        }
+    }
+
+    fn grant_all(&self, grant: &Grant, role: &str, password: &str) -> Result<(), String> {
+        let mut admin = self.client(&self.settings.database)?;
+        let valid_until = until(grant.expires_at)?;
+        let statement = if Self::role_exists(&mut admin, role)? {
+            format!(
+                "ALTER ROLE {} LOGIN PASSWORD {} VALID UNTIL {}",
+                ident(role),
+                literal(password),
+                literal(&valid_until)
+            )
+        } else {
+            format!(
+                "CREATE ROLE {} LOGIN NOINHERIT PASSWORD {} VALID UNTIL {}",
+                ident(role),
+                literal(password),
+                literal(&valid_until)
+            )
+        };
+        admin.batch_execute(&statement).map_err(|e| describe(&e))?;
+        let mut by_database: BTreeMap<&str, Vec<&GrantItem>> = BTreeMap::new();
+        for item in &grant.items {
+            by_database
+                .entry(database_of(&item.resource_path))
+                .or_default()
+                .push(item);
+        }
+        for (database, items) in by_database {
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&database])
+                .map_err(|e| describe(&e))?
+                .is_some();
+            if !exists {
+                return Err(format!("database {database:?} does not exist"));
+            }
+            let mut client = self.client(database)?;
+            let mut sql = vec![format!(
+                "GRANT CONNECT ON DATABASE {} TO {}",
+                ident(database),
+                ident(role)
+            )];
+            for item in items {
+                sql.extend(grants_for(&mut client, item, role)?);
+            }
+            let mut tx = client.transaction().map_err(|e| describe(&e))?;
+            tx.batch_execute(&sql.join(";\n"))
+                .map_err(|e| describe(&e))?;
+            tx.commit().map_err(|e| describe(&e))?;
+        }
+        Ok(())
+    }
+
+    fn drop_role(&self, role: &str) -> Result<(), String> {
+        let mut admin = self.client(&self.settings.database)?;
+        if !Self::role_exists(&mut admin, role)? {
+            return Ok(());
+        }
+        // No new log-ins, then end the open sessions.
+        admin
+            .batch_execute(&format!("ALTER ROLE {} NOLOGIN", ident(role)))
+            .map_err(|e| describe(&e))?;
+        admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                &[&role],
+            )
+            .map_err(|e| describe(&e))?;
+        let databases: Vec<String> = admin
+            .query(
+                "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate",
+                &[],
+            )
+            .map_err(|e| describe(&e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let me = ident(&self.settings.user);
+        for database in databases {
+            let mut client = self.client(&database)?;
+            client
+                .batch_execute(&format!(
+                    "REASSIGN OWNED BY {role} TO {me}; DROP OWNED BY {role}",
+                    role = ident(role)
+                ))
+                .map_err(|e| describe(&e))?;
+        }
+        admin
+            .batch_execute(&format!("DROP ROLE IF EXISTS {}", ident(role)))
+            .map_err(|e| describe(&e))
+    }
+}
+
+impl Connector for PostgresConnector {
+    fn grant(&self, grant: &Grant) -> Result<Outcome, String> {
+        let role = role_name(grant);
+        let password = random_secret();
+        match self.grant_all(grant, &role, &password) {
+            Ok(()) => Ok(Outcome::Done(self.credentials(grant, &role, password))),
+            Err(reason) => {
+                // Leave nothing half-granted behind.
+                if let Err(cleanup) = self.drop_role(&role) {
+                    tracing::warn!(request = grant.request_id, %cleanup, "cleaning up a failed PostgreSQL grant failed");
+                }
+                Err(reason)
+            }
+        }
+    }
+
+    fn extend(&self, grant: &Grant) -> Result<(), String> {
+        let role = grant.login.clone().unwrap_or_else(|| role_name(grant));
+        let mut admin = self.client(&self.settings.database)?;
+        admin
+            .batch_execute(&format!(
+                "ALTER ROLE {} VALID UNTIL {}",
+                ident(&role),
+                literal(&until(grant.expires_at)?)
+            ))
+            .map_err(|e| describe(&e))
+    }
+
+    fn revoke(&self, grant: &Grant) -> Result<Outcome, String> {
+        let role = grant.login.clone().unwrap_or_else(|| role_name(grant));
+        self.drop_role(&role)?;
+        Ok(Outcome::Done(Credentials::default()))
+    }
+
+    fn reset_credentials(&self, grant: &Grant) -> Result<Credentials, String> {
+        let role = grant.login.clone().unwrap_or_else(|| role_name(grant));
+        let password = random_secret();
+        let mut admin = self.client(&self.settings.database)?;
+        if !Self::role_exists(&mut admin, &role)? {
+            return Err(format!("role {role} no longer exists"));
+        }
+        admin
+            .batch_execute(&format!(
+                "ALTER ROLE {} PASSWORD {}",
+                ident(&role),
+                literal(&password)
+            ))
+            .map_err(|e| describe(&e))?;
+        Ok(self.credentials(grant, &role, password))
+    }
+
+    fn check(&self) -> Result<String, String> {
+        let mut admin = self.client(&self.settings.database)?;
+        let row = admin
+            .query_one(
+                "SELECT current_setting('server_version'), rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user",
+                &[],
+            )
+            .map_err(|e| describe(&e))?;
+        let version: String = row.get(0);
+        let may_create_roles: bool = row.get(1);
+        if may_create_roles {
+            Ok(format!(
+                "Connected to PostgreSQL {version} as {}.",
+                self.settings.user
+            ))
+        } else {
+            Err(format!(
+                "Connected to PostgreSQL {version}, but {} may not create roles (needs CREATEROLE).",
+                self.settings.user
+            ))
+        }
+    }
+
+    fn discover(&self) -> Result<Vec<Discovered>, String> {
+        let mut admin = self.client(&self.settings.database)?;
+        let databases: Vec<String> = admin
+            .query(
+                "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname",
+                &[],
+            )
+            .map_err(|e| describe(&e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let mut found = Vec::new();
+        for database in databases {
+            found.push(Discovered {
+                resource_type: "database",
+                name: database.clone(),
+                path: database.clone(),
+                permissions: PERMISSIONS,
+            });
+            let mut client = self.client(&database)?;
+            let rows = client
+                .query(
+                    "SELECT n.nspname, c.relname FROM pg_namespace n
+                     LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v')
+                     WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+                     ORDER BY n.nspname, c.relname",
+                    &[],
+                )
+                .map_err(|e| describe(&e))?;
+            let mut last_schema = None::<String>;
+            for row in rows {
+                let schema: String = row.get(0);
+                let table: Option<String> = row.get(1);
+                if last_schema.as_deref() != Some(schema.as_str()) {
+                    found.push(Discovered {
+                        resource_type: "schema",
+                        name: format!("{database}.{schema}"),
+                        path: format!("{database}/{schema}"),
+                        permissions: PERMISSIONS,
+                    });
+                    last_schema = Some(schema.clone());
+                }
+                if let Some(table) = table {
+                    found.push(Discovered {
+                        resource_type: "table",
+                        name: format!("{database}.{schema}.{table}"),
+                        path: format!("{database}/{schema}/{table}"),
+                        permissions: PERMISSIONS,
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The statements granting one item to `role`, run in the item's database.
+fn grants_for(client: &mut Client, item: &GrantItem, role: &str) -> Result<Vec<String>, String> {
+    let (tables, schema_extra, database_extra) = match item.permission.as_str() {
+        "read-only" => ("SELECT", "", ""),
+        "read-write" => ("SELECT, INSERT, UPDATE, DELETE", "", ""),
+        "admin" => ("ALL PRIVILEGES", ", CREATE", ", CREATE, TEMPORARY"),
+        other => {
+            return Err(format!(
+                "permission {other:?} is not one of {PERMISSIONS:?}"
+            ));
+        }
+    };
+    let sequences = if item.permission == "read-only" {
+        "SELECT"
+    } else {
+        "USAGE, SELECT, UPDATE"
+    };
+    let role = ident(role);
+    let parts: Vec<&str> = item.resource_path.split('/').collect();
+    let schema_grants = |schema: &str| {
+        let schema = ident(schema);
+        vec![
+            format!("GRANT USAGE{schema_extra} ON SCHEMA {schema} TO {role}"),
+            format!("GRANT {tables} ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+            format!("GRANT {sequences} ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"),
+        ]
+    };
+    match parts.as_slice() {
+        [database] => {
+            let mut sql = vec![format!(
+                "GRANT CONNECT{database_extra} ON DATABASE {} TO {role}",
+                ident(database)
+            )];
+            let schemas = client
+                .query(
+                    "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
+                    &[],
+                )
+                .map_err(|e| describe(&e))?;
+            for row in schemas {
+                let schema: String = row.get(0);
+                sql.extend(schema_grants(&schema));
+            }
+            Ok(sql)
+        }
+        [_, schema] => {
+            let exists = client
+                .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[schema])
+                .map_err(|e| describe(&e))?
+                .is_some();
+            if !exists {
+                return Err(format!("schema {:?} does not exist", item.resource_path));
+            }
+            Ok(schema_grants(schema))
+        }
+        [_, schema, table] => Ok(vec![
+            format!("GRANT USAGE ON SCHEMA {} TO {role}", ident(schema)),
+            format!(
+                "GRANT {tables} ON TABLE {}.{} TO {role}",
+                ident(schema),
+                ident(table)
+            ),
+        ]),
+        _ => Err(format!(
+            "resource path {:?} is not database, database/schema or database/schema/table",
+            item.resource_path
+        )),
+    }
+}
+
+fn database_of(path: &str) -> &str {
+    path.split('/').next().unwrap_or(path)
+}
+
+/// The role for one grant: `gh_<user>_<request>`, lower-case letters, digits and `_`.
+pub fn role_name(grant: &Grant) -> String {
+    let user: String = grant
+        .grantee_username
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    format!("gh_{user}_{}_{}", grant.request_id, grant.integration_id)
+}
+
+/// A quoted SQL identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A quoted SQL string literal (standard_conforming_strings is on by default
+/// since 9.1; the E'' form is never used).
+fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The end of the access as PostgreSQL reads it. Never `infinity`: a time
+/// that cannot be written is an error, not a role without an end.
+fn until(unix: i64) -> Result<String, String> {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .ok_or_else(|| format!("the access's end ({unix}) is not a valid time"))
+}
+
+/// PostgreSQL's own message, without the driver's wrapping.
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        None => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_and_literals_are_quoted() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn role_names_are_safe_and_distinct() {
+        let grant = Grant {
+            request_id: 7,
+            integration_id: 2,
+            integration_name: "pg".into(),
+            grantee_username: "Alice.O'Neil".into(),
+            grantee_email: None,
+            expires_at: 0,
+            login: None,
+            items: vec![],
+        };
+        assert_eq!(role_name(&grant), "gh_alice_o_neil_7_2");
+    }
+
+    #[test]
+    fn expiry_is_an_rfc3339_timestamp() {
+        assert_eq!(until(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert!(until(i64::MAX).is_err());
+    }
+}

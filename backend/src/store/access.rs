@@ -1,0 +1,328 @@
+//! Access grants: per request and integration, what the connector did and
+//! the credentials it handed out (the secret sealed, wiped once revealed).
+
+use gatehouse_shared::access::GrantState;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use crate::{error::AppError, store::placeholders};
+
+/// A (request, integration) pair the provisioning worker must act on.
+pub type Pair = (i64, i64);
+
+fn pairs(conn: &Connection, sql: &str, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params![now, limit], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Granting requests' integrations not asked yet, or whose retry is due.
+pub fn grants_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+    pairs(
+        conn,
+        "SELECT DISTINCT r.id, res.integration_id
+         FROM requests r
+         JOIN request_items ri ON ri.request_id = r.id
+         JOIN resources res ON res.id = ri.resource_id
+         LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = res.integration_id
+         WHERE r.status = 'Granting'
+           AND (g.state IS NULL OR (g.state = 'pending' AND g.next_attempt_at <= ?1))
+         ORDER BY r.id, res.integration_id LIMIT ?2",
+        now,
+        limit,
+    )
+}
+
+/// Granted access to remove: of Revoking requests, and leftovers of failed ones.
+pub fn removals_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+    pairs(
+        conn,
+        "SELECT g.request_id, g.integration_id FROM requests r
+         JOIN access_grants g ON g.request_id = r.id
+         WHERE r.status = 'Revoking' AND g.state = 'granted' AND g.next_attempt_at <= ?1
+         UNION
+         SELECT request_id, integration_id FROM access_grants
+         WHERE state = 'granted' AND leftover = 1 AND next_attempt_at <= ?1
+         ORDER BY 1, 2 LIMIT ?2",
+        now,
+        limit,
+    )
+}
+
+/// Extended access whose new end the target system does not know yet.
+pub fn syncs_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+    pairs(
+        conn,
+        "SELECT request_id, integration_id FROM access_grants
+         WHERE state = 'granted' AND sync_due = 1 AND next_attempt_at <= ?1
+         ORDER BY 1, 2 LIMIT ?2",
+        now,
+        limit,
+    )
+}
+
+/// Whether anything waits on a connector now: one cheap read per kind.
+pub fn anything_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM requests WHERE status IN ('Granting', 'Revoking'))
+                 OR EXISTS (SELECT 1 FROM access_grants WHERE state = 'granted' AND sync_due = 1 AND next_attempt_at <= ?1)
+                 OR EXISTS (SELECT 1 FROM access_grants WHERE state = 'granted' AND leftover = 1 AND next_attempt_at <= ?1)",
+        )?
+        .query_row([now], |row| row.get(0))?)
+}
+
+/// The stored row of a grant.
+#[derive(Debug, Clone)]
+pub struct GrantRow {
+    pub request_id: i64,
+    pub integration_id: i64,
+    pub state: GrantState,
+    pub username: Option<String>,
+    pub secret: Option<Vec<u8>>,
+    pub instructions: Option<String>,
+    pub connect: String,
+    pub version: i64,
+    pub seen_version: i64,
+    pub synced_expires_at: Option<i64>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+const COLUMNS: &str = "request_id, integration_id, state, username, secret, instructions, connect, \
+     version, seen_version, synced_expires_at, attempts, last_error";
+
+fn row_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
+    let state: String = row.get(2)?;
+    Ok(GrantRow {
+        request_id: row.get(0)?,
+        integration_id: row.get(1)?,
+        state: GrantState::from_label(&state).unwrap_or(GrantState::Removed),
+        username: row.get(3)?,
+        secret: row.get(4)?,
+        instructions: row.get(5)?,
+        connect: row.get(6)?,
+        version: row.get(7)?,
+        seen_version: row.get(8)?,
+        synced_expires_at: row.get(9)?,
+        attempts: row.get(10)?,
+        last_error: row.get(11)?,
+    })
+}
+
+pub fn get(
+    conn: &Connection,
+    request_id: i64,
+    integration_id: i64,
+) -> Result<Option<GrantRow>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM access_grants WHERE request_id = ?1 AND integration_id = ?2"
+        ))?
+        .query_row([request_id, integration_id], row_of)
+        .optional()?)
+}
+
+pub fn of_request(conn: &Connection, request_id: i64) -> Result<Vec<GrantRow>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM access_grants WHERE request_id = ?1 ORDER BY integration_id"
+        ))?
+        .query_map([request_id], row_of)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The integrations a request's items belong to.
+pub fn integrations_of(conn: &Connection, request_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT res.integration_id FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id
+             WHERE ri.request_id = ?1 ORDER BY 1",
+        )?
+        .query_map([request_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// What a connector handed out on a grant or a reset.
+pub struct Handed<'a> {
+    pub username: Option<&'a str>,
+    pub secret: Option<Vec<u8>>,
+    pub instructions: Option<&'a str>,
+    pub connect: String,
+}
+
+/// The access now exists in the target system.
+pub fn set_granted(
+    conn: &Connection,
+    (request_id, integration_id): Pair,
+    handed: Handed<'_>,
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<(), AppError> {
+    let version = i64::from(handed.secret.is_some());
+    conn.prepare_cached(
+        "INSERT INTO access_grants (request_id, integration_id, state, username, secret, instructions,
+             connect, version, synced_expires_at, granted_at, attempts, next_attempt_at, last_error)
+         VALUES (?1, ?2, 'granted', ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, 0, NULL)
+         ON CONFLICT (request_id, integration_id) DO UPDATE SET
+             state = 'granted', username = excluded.username, secret = excluded.secret,
+             instructions = excluded.instructions, connect = excluded.connect,
+             version = access_grants.version + excluded.version,
+             synced_expires_at = excluded.synced_expires_at, granted_at = excluded.granted_at,
+             attempts = 0, next_attempt_at = 0, last_error = NULL",
+    )?
+    .execute(params![
+        request_id,
+        integration_id,
+        handed.username,
+        handed.secret,
+        handed.instructions,
+        handed.connect,
+        version,
+        expires_at,
+        now
+    ])?;
+    Ok(())
+}
+
+/// Put a grant in `state` (no credentials change).
+pub fn set_state(
+    conn: &Connection,
+    (request_id, integration_id): Pair,
+    state: GrantState,
+    now: i64,
+) -> Result<(), AppError> {
+    let removed_at = (state == GrantState::Removed).then_some(now);
+    conn.prepare_cached(
+        "INSERT INTO access_grants (request_id, integration_id, state, removed_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (request_id, integration_id) DO UPDATE SET
+             state = excluded.state, removed_at = COALESCE(excluded.removed_at, removed_at),
+             attempts = 0, next_attempt_at = 0, last_error = NULL,
+             secret = CASE WHEN excluded.state = 'removed' THEN NULL ELSE secret END,
+             leftover = CASE WHEN excluded.state = 'removed' THEN 0 ELSE leftover END",
+    )?
+    .execute(params![
+        request_id,
+        integration_id,
+        state.label(),
+        removed_at
+    ])?;
+    Ok(())
+}
+
+/// A failed attempt: count it and wait `backoff` seconds before the next.
+/// `state` is the row's state afterwards (`pending` for a grant to retry).
+pub fn record_failure(
+    conn: &Connection,
+    (request_id, integration_id): Pair,
+    state: GrantState,
+    reason: &str,
+    next_attempt_at: i64,
+) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO access_grants (request_id, integration_id, state, attempts, next_attempt_at, last_error)
+             VALUES (?1, ?2, ?3, 1, ?4, ?5)
+             ON CONFLICT (request_id, integration_id) DO UPDATE SET
+                 state = excluded.state, attempts = attempts + 1,
+                 next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error
+             RETURNING attempts",
+        )?
+        .query_row(
+            params![request_id, integration_id, state.label(), next_attempt_at, reason],
+            |row| row.get(0),
+        )?)
+}
+
+/// The new end reached the target system.
+pub fn set_synced(
+    conn: &Connection,
+    (request_id, integration_id): Pair,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE access_grants SET sync_due = 0, synced_expires_at = ?3, attempts = 0,
+             next_attempt_at = 0, last_error = NULL
+         WHERE request_id = ?1 AND integration_id = ?2",
+    )?
+    .execute(params![request_id, integration_id, expires_at])?;
+    Ok(())
+}
+
+/// After an extension: every granted integration must learn the new end.
+pub fn mark_sync_due(conn: &Connection, request_id: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE access_grants SET sync_due = 1, next_attempt_at = 0 WHERE request_id = ?1 AND state = 'granted'",
+    )?
+    .execute([request_id])?;
+    Ok(())
+}
+
+/// A request failed after some integrations granted: remove those, and drop
+/// what was still waiting.
+pub fn abandon(conn: &Connection, request_id: i64, now: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE access_grants SET leftover = 1, next_attempt_at = 0 WHERE request_id = ?1 AND state = 'granted'",
+    )?
+    .execute([request_id])?;
+    conn.prepare_cached(
+        "UPDATE access_grants SET state = 'removed', removed_at = ?2, secret = NULL
+         WHERE request_id = ?1 AND state IN ('pending', 'waiting')",
+    )?
+    .execute(params![request_id, now])?;
+    Ok(())
+}
+
+/// The secret was shown: wipe it and remember which version the grantee saw.
+pub fn wipe_secret(conn: &Connection, (request_id, integration_id): Pair) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE access_grants SET secret = NULL, seen_version = version
+         WHERE request_id = ?1 AND integration_id = ?2",
+    )?
+    .execute([request_id, integration_id])?;
+    Ok(())
+}
+
+/// New credentials from Reset Credentials.
+pub fn replace_credentials(
+    conn: &Connection,
+    pair: Pair,
+    handed: Handed<'_>,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE access_grants SET username = COALESCE(?3, username), secret = ?4,
+             instructions = COALESCE(?5, instructions), connect = ?6, version = version + 1
+         WHERE request_id = ?1 AND integration_id = ?2 AND state = 'granted'",
+    )?
+    .execute(params![
+        pair.0,
+        pair.1,
+        handed.username,
+        handed.secret,
+        handed.instructions,
+        handed.connect
+    ])?;
+    Ok(())
+}
+
+/// Manual grants and removals waiting on a person, in the given integrations
+/// (all when `None`).
+pub fn waiting_on_people(
+    conn: &Connection,
+    integrations: Option<&[i64]>,
+) -> Result<Vec<GrantRow>, AppError> {
+    let filter = match integrations {
+        Some(ids) => format!("AND integration_id IN ({})", placeholders(ids.len())),
+        None => String::new(),
+    };
+    let ids = integrations.unwrap_or_default();
+    Ok(conn
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM access_grants WHERE state IN ('waiting', 'removing') {filter}
+             ORDER BY request_id, integration_id LIMIT 500"
+        ))?
+        .query_map(params_from_iter(ids), row_of)?
+        .collect::<Result<_, _>>()?)
+}
