@@ -16,8 +16,8 @@ use crate::{
     error::AppError,
     portal,
     routes::{
-        ApiDoc, MalformedRequests, admin, approvals, bundles, catalog, health, me, mfa, my_access,
-        requests, session, tokens,
+        ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, mfa,
+        my_access, requests, session, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -73,10 +73,20 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::list_favorites))
         .routes(routes!(requests::evaluate_justification))
         .routes(routes!(approvals::list_approvals))
+        .routes(routes!(access::get_access))
+        .routes(routes!(access::reveal_secret))
+        .routes(routes!(access::reset_credentials))
+        .routes(routes!(access::list_fulfilments))
+        .routes(routes!(access::fulfil))
         .routes(routes!(my_access::get_my_access))
         .routes(routes!(admin::people::search_users))
         .routes(routes!(admin::audit::list_audit))
-        .routes(routes!(admin::catalog::create_integration))
+        .routes(routes!(
+            admin::catalog::list_admin_integrations,
+            admin::catalog::create_integration
+        ))
+        .routes(routes!(admin::catalog::test_integration))
+        .routes(routes!(admin::catalog::sync_integration))
         .routes(routes!(
             admin::catalog::update_integration,
             admin::catalog::delete_integration

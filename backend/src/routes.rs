@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per endpoint group. Handlers extract, call the
 //! store or a rule, and return; they hold no SQL and no business rules.
 
+pub mod access;
 pub mod admin;
 pub mod approvals;
 pub mod bundles;
@@ -65,6 +66,7 @@ use utoipa::{
         (name = "catalog", description = "What can be requested"),
         (name = "requests", description = "Access requests: submit, follow, revoke, extend, request again, favorites"),
         (name = "approvals", description = "Deciding requests that wait on me"),
+        (name = "access", description = "Access Details and Connect: instructions, the secret shown once, Reset Credentials; manual fulfilments"),
         (name = "admin", description = "Catalog, access flows, users and groups (admins only)"),
         (name = "health", description = "Liveness"),
     )

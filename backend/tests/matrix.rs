@@ -125,6 +125,35 @@ fn table() -> Vec<Row> {
         ("GET", "/api/v1/favorites", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/my-access", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/approvals", json!(null), everyone_ok(200)),
+        // Access Details: the grantee (and admins) only; the requester sees the
+        // request but not its credentials.
+        (
+            "GET",
+            "/api/v1/requests/{Q}/access",
+            json!(null),
+            [401, 404, 404, 404, 200, 200, 403],
+        ),
+        // The demo connector hands out no secret, and cannot issue new ones.
+        (
+            "POST",
+            "/api/v1/requests/{Q}/access/{GH}/reveal",
+            json!(null),
+            [401, 404, 404, 404, 409, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/requests/{Q}/access/{GH}/reset",
+            json!(null),
+            [401, 404, 404, 404, 422, 403, 403],
+        ),
+        ("GET", "/api/v1/fulfilments", json!(null), everyone_ok(200)),
+        // Nobody fulfils by hand here; admins may, but nothing waits.
+        (
+            "POST",
+            "/api/v1/fulfilments/{Q}/{GH}",
+            json!({}),
+            [401, 403, 403, 403, 403, 404, 403],
+        ),
         // A request is seen by its requester, grantee, deciders and admins.
         (
             "GET",
@@ -241,10 +270,29 @@ fn table() -> Vec<Row> {
             admin_only(409),
         ),
         (
+            "GET",
+            "/api/v1/admin/integrations",
+            json!(null),
+            admin_only(200),
+        ),
+        (
             "POST",
             "/api/v1/admin/integrations",
             json!({"name": "New", "kind": "demo"}),
             admin_only(201),
+        ),
+        (
+            "POST",
+            "/api/v1/admin/integrations/{GH}/test",
+            json!(null),
+            admin_only(200),
+        ),
+        // The demo connector has no catalog to read.
+        (
+            "POST",
+            "/api/v1/admin/integrations/{GH}/sync",
+            json!(null),
+            admin_only(422),
         ),
         (
             "PUT",
@@ -363,7 +411,18 @@ async fn world() -> (
             json!({"name": "alice's"}),
         )
         .await;
+    let github = app
+        .get("/api/v1/integrations", &cookies["admin"])
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "GitHub")
+        .unwrap()["id"]
+        .to_string();
     let ids = HashMap::from([
+        ("{GH}", github),
         ("{R}", r.body["requests"][0]["id"].to_string()),
         ("{Q}", q.body["requests"][0]["id"].to_string()),
         ("{T}", token.body["id"].to_string()),

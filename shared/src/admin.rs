@@ -16,6 +16,18 @@ pub struct IntegrationInput {
     /// Any of `terminal`, `browser`, `app`.
     #[serde(default)]
     pub connection_options: Vec<String>,
+    /// `demo` (the default on create), `postgresql`, `webhook` or `manual`;
+    /// left out on update, the connector stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector: Option<String>,
+    /// The connector's settings. Left out on update, they stay; secret fields
+    /// (a password, a signing secret) left out are kept from before.
+    /// PostgreSQL: `host`, `port`, `user`, `password`, `database`, `connect_host`.
+    /// Webhook: `url`, `secret`, `grant_attempts`, `timeout_seconds`.
+    /// Manual: `fulfillers` (usernames).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub settings: Option<serde_json::Value>,
 }
 
 /// Body of creating or updating a resource type.

@@ -16,6 +16,17 @@ pub struct Integration {
     /// How grantees connect: `terminal`, `browser`, `app`.
     #[serde(default)]
     pub connection_options: Vec<String>,
+    /// What grants access: `demo`, `postgresql`, `webhook` or `manual`.
+    #[serde(default = "demo_connector")]
+    pub connector: String,
+    /// The connector's settings, for admins only, with secrets shown as `"(set)"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub settings: Option<serde_json::Value>,
+}
+
+fn demo_connector() -> String {
+    "demo".into()
 }
 
 /// A level of access a resource type offers, e.g. "read-only".

@@ -46,20 +46,37 @@ pub fn exists(conn: &Connection, table: &str, id: i64) -> Result<bool, AppError>
 
 // ---- integrations ----
 
+/// What an integration is saved with.
+pub struct IntegrationRow<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub admin_message: Option<&'a str>,
+    pub options: &'a [String],
+    pub connector: &'a str,
+    /// Sealed JSON settings.
+    pub settings: Option<Vec<u8>>,
+}
+
 pub fn save_integration(
     conn: &Connection,
     id: Option<i64>,
-    name: &str,
-    kind: &str,
-    admin_message: Option<&str>,
-    options: &[String],
+    row: IntegrationRow<'_>,
 ) -> Result<i64, AppError> {
+    let IntegrationRow {
+        name,
+        kind,
+        admin_message,
+        options,
+        connector,
+        settings,
+    } = row;
     let options = serde_json::to_string(options)?;
     match id {
         None => {
             conn.execute(
-                "INSERT INTO integrations (name, kind, admin_message, connection_options) VALUES (?1, ?2, ?3, ?4)",
-                params![name, kind, admin_message, options],
+                "INSERT INTO integrations (name, kind, admin_message, connection_options, connector, settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![name, kind, admin_message, options, connector, settings],
             )
             .map_err(|e| unique(e, &format!("An integration named \"{name}\"")))?;
             Ok(conn.last_insert_rowid())
@@ -67,8 +84,9 @@ pub fn save_integration(
         Some(id) => {
             let changed = conn
                 .execute(
-                    "UPDATE integrations SET name = ?1, kind = ?2, admin_message = ?3, connection_options = ?4 WHERE id = ?5",
-                    params![name, kind, admin_message, options, id],
+                    "UPDATE integrations SET name = ?1, kind = ?2, admin_message = ?3, connection_options = ?4,
+                         connector = ?6, settings = ?7 WHERE id = ?5",
+                    params![name, kind, admin_message, options, id, connector, settings],
                 )
                 .map_err(|e| unique(e, &format!("An integration named \"{name}\"")))?;
             found(changed, "Integration", id)

@@ -381,7 +381,7 @@ pub fn list_resource_types(conn: &Connection) -> Result<Vec<ResourceType>, AppEr
 
 pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError> {
     let mut statement = conn.prepare(
-        "SELECT id, name, kind, admin_message, connection_options FROM integrations ORDER BY name",
+        "SELECT id, name, kind, admin_message, connection_options, connector FROM integrations ORDER BY name",
     )?;
     let integrations = statement
         .query_map([], |row| {
@@ -392,6 +392,8 @@ pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError
                     kind: row.get(2)?,
                     admin_message: row.get(3)?,
                     connection_options: Vec::new(),
+                    connector: row.get(5)?,
+                    settings: None,
                 },
                 row.get::<_, String>(4)?,
             ))

@@ -1,27 +1,70 @@
 //! Admin: integrations, resource types, resources and bundles.
 
 use axum::{Json, extract::State, http::StatusCode};
+use gatehouse_shared::access::{ConnectionCheck, SyncResult};
 use gatehouse_shared::{
     ApiError,
     admin::{BundleInput, IntegrationInput, ResourceInput, ResourceTypeInput},
     catalog::{Bundle, Integration, Resource, ResourceType},
     limits::MAX_RESOURCES_PER_FORM,
 };
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::Value;
 
 use super::{audit, name, names};
 use crate::{
     auth::CurrentUser,
+    connector, engine,
     error::AppError,
     extract::{AppJson, AppPath},
+    secrets::SecretBox,
     state::AppState,
     store,
 };
 
 const CONNECTION_OPTIONS: [&str; 3] = ["terminal", "browser", "app"];
 
-fn integration_by_id(conn: &Connection, id: i64) -> Result<Integration, AppError> {
+/// An integration's connector and sealed settings.
+fn connector_of(conn: &Connection, id: i64) -> Result<(String, Option<Vec<u8>>), AppError> {
+    conn.query_row(
+        "SELECT connector, settings FROM integrations WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
+}
+
+fn open_settings(secrets: &SecretBox, sealed: Option<&[u8]>) -> Result<Option<Value>, AppError> {
+    sealed
+        .map(|sealed| Ok(serde_json::from_slice(&secrets.open(sealed)?)?))
+        .transpose()
+}
+
+/// Integrations as admins see them: with their settings, secrets redacted.
+fn admin_integrations(
+    conn: &Connection,
+    secrets: &SecretBox,
+) -> Result<Vec<Integration>, AppError> {
     store::catalog::list_integrations(conn)?
+        .into_iter()
+        .map(|mut integration| {
+            let (_, sealed) = connector_of(conn, integration.id)?;
+            integration.settings = connector::redact(
+                &integration.connector,
+                open_settings(secrets, sealed.as_deref())?,
+            );
+            Ok(integration)
+        })
+        .collect()
+}
+
+fn admin_integration(
+    conn: &Connection,
+    secrets: &SecretBox,
+    id: i64,
+) -> Result<Integration, AppError> {
+    admin_integrations(conn, secrets)?
         .into_iter()
         .find(|i| i.id == id)
         .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
@@ -81,17 +124,57 @@ async fn save_integration(
 ) -> Result<Integration, AppError> {
     admin.require_admin()?;
     let (integration_name, kind, message, options) = checked_integration(&input)?;
+    if let Some(connector) = &input.connector
+        && !connector::KINDS.contains(&connector.as_str())
+    {
+        return Err(AppError::invalid(
+            "connector",
+            format!(
+                "Unknown connector \"{connector}\"; use one of demo, postgresql, webhook, manual."
+            ),
+        ));
+    }
     let now = state.now().unix_timestamp();
+    let secrets = state.secrets.clone();
     state
         .db
         .write(move |tx| {
+            let previous = id.map(|id| connector_of(tx, id)).transpose()?;
+            let connector = input
+                .connector
+                .clone()
+                .or_else(|| previous.as_ref().map(|(kind, _)| kind.clone()))
+                .unwrap_or_else(|| "demo".into());
+            // Settings of the same connector carry over (secrets left out are kept).
+            let previous_settings = match &previous {
+                Some((kind, sealed)) if *kind == connector => {
+                    open_settings(&secrets, sealed.as_deref())?
+                }
+                _ => None,
+            };
+            let given = match (&input.settings, &previous_settings) {
+                (None, Some(previous)) => Some(previous.clone()),
+                (given, _) => given.clone(),
+            };
+            let settings = connector::prepare_settings(&connector, given, previous_settings)
+                .map_err(|(field, message)| AppError::invalid(&field, message))?;
+            if let Some(settings) = &settings {
+                check_fulfillers(tx, &connector, settings)?;
+            }
+            let sealed = settings
+                .map(|settings| secrets.seal(settings.to_string().as_bytes()))
+                .transpose()?;
             let id = store::admin::save_integration(
                 tx,
                 id,
-                &integration_name,
-                &kind,
-                message.as_deref(),
-                &options,
+                store::admin::IntegrationRow {
+                    name: &integration_name,
+                    kind: &kind,
+                    admin_message: message.as_deref(),
+                    options: &options,
+                    connector: &connector,
+                    settings: sealed,
+                },
             )?;
             audit(
                 tx,
@@ -101,9 +184,136 @@ async fn save_integration(
                 id,
                 &integration_name,
             )?;
-            integration_by_id(tx, id)
+            admin_integration(tx, &secrets, id)
         })
         .await
+}
+
+/// A manual integration's fulfillers must be users.
+fn check_fulfillers(conn: &Connection, connector: &str, settings: &Value) -> Result<(), AppError> {
+    if connector != "manual" {
+        return Ok(());
+    }
+    let parsed = connector::manual::ManualSettings::parse(settings)
+        .map_err(|message| AppError::invalid("settings", message))?;
+    for username in &parsed.fulfillers {
+        if !store::users::exists(conn, username)? {
+            return Err(AppError::invalid(
+                "settings",
+                format!("Fulfiller \"{username}\" is not a user."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every integration with its connector and settings (secrets redacted).
+#[utoipa::path(get, path = "/api/v1/admin/integrations", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses((status = 200, description = "Integrations", body = Vec<Integration>), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError)))]
+pub async fn list_admin_integrations(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+) -> Result<Json<Vec<Integration>>, AppError> {
+    admin.require_admin()?;
+    let secrets = state.secrets.clone();
+    Ok(Json(
+        state
+            .db
+            .call(move |conn| admin_integrations(conn, &secrets))
+            .await?,
+    ))
+}
+
+/// Test an integration's connection with its saved settings.
+#[utoipa::path(post, path = "/api/v1/admin/integrations/{integration_id}/test", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("integration_id" = i64, Path, description = "The integration's id")),
+    responses((status = 200, description = "The outcome, good or bad, in words", body = ConnectionCheck),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such integration", body = ApiError)))]
+pub async fn test_integration(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<ConnectionCheck>, AppError> {
+    admin.require_admin()?;
+    let connector = integration_connector(&state, id).await?;
+    let outcome = tokio::task::spawn_blocking(move || connector.and_then(|c| c.check()))
+        .await
+        .map_err(|error| AppError::internal(format!("connection test task failed: {error}")))?;
+    Ok(Json(match outcome {
+        Ok(message) => ConnectionCheck { ok: true, message },
+        Err(message) => ConnectionCheck { ok: false, message },
+    }))
+}
+
+async fn integration_connector(
+    state: &AppState,
+    id: i64,
+) -> Result<Result<std::sync::Arc<dyn connector::Connector>, String>, AppError> {
+    let (kind, sealed) = state.db.call(move |conn| connector_of(conn, id)).await?;
+    Ok(engine::open_connector(state, &kind, sealed.as_deref()))
+}
+
+/// Read the catalog from the target system (databases, schemas, tables for
+/// PostgreSQL) and add what is missing: resource types with their
+/// permissions, and resources. Nothing is deleted.
+#[utoipa::path(post, path = "/api/v1/admin/integrations/{integration_id}/sync", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("integration_id" = i64, Path, description = "The integration's id")),
+    responses((status = 200, description = "What was found and added", body = SyncResult),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such integration", body = ApiError),
+        (status = 422, description = "The connector cannot read a catalog, or the system refused", body = ApiError)))]
+pub async fn sync_integration(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<SyncResult>, AppError> {
+    admin.require_admin()?;
+    let connector = integration_connector(&state, id).await?;
+    let found = tokio::task::spawn_blocking(move || connector.and_then(|c| c.discover()))
+        .await
+        .map_err(|error| AppError::internal(format!("sync task failed: {error}")))?
+        .map_err(|message| AppError::invalid("integration_id", message))?;
+    let now = state.now().unix_timestamp();
+    let result = state
+        .db
+        .write(move |tx| {
+            let mut added = 0;
+            let mut types = std::collections::HashMap::new();
+            for resource in &found {
+                let type_id = match types.get(resource.resource_type) {
+                    Some(type_id) => *type_id,
+                    None => {
+                        let type_id = store::catalog::ensure_resource_type(
+                            tx,
+                            id,
+                            resource.resource_type,
+                            resource.permissions,
+                        )?;
+                        types.insert(resource.resource_type, type_id);
+                        type_id
+                    }
+                };
+                let known: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM resources WHERE integration_id = ?1 AND path = ?2)",
+                    rusqlite::params![id, resource.path],
+                    |row| row.get(0),
+                )?;
+                if !known {
+                    store::catalog::ensure_resource(tx, id, type_id, &resource.name, &resource.path, &[])?;
+                    added += 1;
+                }
+            }
+            let result = SyncResult { found: found.len(), added };
+            audit(tx, &admin, now, "admin.integration.synced", id, &format!("{} found, {} added", result.found, result.added))?;
+            Ok(result)
+        })
+        .await?;
+    Ok(Json(result))
 }
 
 /// Create an integration.
