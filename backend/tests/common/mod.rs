@@ -9,7 +9,9 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use gatehouse::{AppState, app, clock::ManualClock, db::Db, demo};
+pub mod pg_server;
+
+use gatehouse::{AppState, clock::ManualClock, db::Db, demo};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -19,6 +21,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub db: Db,
     pub connector: Arc<dyn gatehouse::connector::Connector>,
+    /// The key sealing secrets, shared by the router and the worker's state.
+    key: [u8; 32],
     _dir: tempfile::TempDir,
 }
 
@@ -30,18 +34,26 @@ pub struct Answer {
 
 impl TestApp {
     pub async fn with_demo() -> Self {
+        Self::starting_at(time::macros::datetime!(2026-11-02 09:00 UTC)).await
+    }
+
+    /// The demo with the clock starting at `start` (tests against real
+    /// systems start at the real time, so that expiries they hand out hold).
+    pub async fn starting_at(start: time::OffsetDateTime) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
-        let clock = ManualClock::new(time::macros::datetime!(2026-11-02 09:00 UTC));
+        let clock = ManualClock::new(start);
         demo::seed(&db, clock_now(&clock)).await.unwrap();
-        let state = AppState::new(db.clone(), Arc::new(clock.clone()));
-        Self {
-            router: app(state),
+        let mut app = Self {
+            router: Router::new(),
             clock,
             db,
             connector: Arc::new(gatehouse::connector::DemoConnector),
+            key: rand::random(),
             _dir: dir,
-        }
+        };
+        app.router = gatehouse::app(app.state());
+        app
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
@@ -122,6 +134,7 @@ impl TestApp {
     pub fn state(&self) -> AppState {
         AppState::new(self.db.clone(), Arc::new(self.clock.clone()))
             .with_connector(self.connector.clone())
+            .with_secrets(gatehouse::secrets::SecretBox::new(self.key))
     }
 
     pub async fn post(&self, uri: &str, cookie: &str, body: Value) -> Answer {
