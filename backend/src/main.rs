@@ -1,4 +1,6 @@
-//! The `gatehouse` command: `serve` runs the server, `openapi` prints the API document.
+//! The `gatehouse` command: `serve` runs the server, `openapi` prints the API
+//! document, `audit verify` checks the audit log; `login`, `access` and
+//! `connect` are the client side (Connect from the terminal).
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
@@ -32,6 +34,32 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Log in to a Gatehouse server and store a personal API token for the CLI.
+    Login {
+        /// The server's URL, e.g. https://gatehouse.example.com
+        #[arg(long, env = "GATEHOUSE_SERVER")]
+        server: String,
+        /// Your username (the password is read from GATEHOUSE_PASSWORD or standard input).
+        #[arg(long, env = "GATEHOUSE_USER", default_value_t = default_user())]
+        username: String,
+        /// Days until the stored token stops working.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+    },
+    /// List my active access.
+    Access,
+    /// Connect to an active access: fresh credentials, then psql (PostgreSQL)
+    /// or the credentials and connection options printed.
+    Connect {
+        /// The request's id (see `gatehouse access`).
+        request_id: i64,
+        /// Print the credentials and the command instead of running it.
+        #[arg(long)]
+        print: bool,
+        /// Extra arguments for psql, after `--` (e.g. `-- -c 'select 1'`).
+        #[arg(last = true)]
+        psql_args: Vec<String>,
+    },
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -89,9 +117,38 @@ fn verify_audit(path: &std::path::Path) -> ExitCode {
     }
 }
 
+fn default_user() -> String {
+    std::env::var("USER").unwrap_or_default()
+}
+
+/// Print a client command's result, or its error on standard error.
+fn client(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("gatehouse: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Login {
+            server,
+            username,
+            days,
+        } => client(gatehouse::cli::login(&server, &username, days)),
+        Command::Access => client(gatehouse::cli::access()),
+        Command::Connect {
+            request_id,
+            print,
+            psql_args,
+        } => gatehouse::cli::connect(request_id, print, &psql_args),
         Command::Openapi => match gatehouse::openapi().to_pretty_json() {
             Ok(json) => {
                 println!("{json}");

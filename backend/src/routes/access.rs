@@ -301,7 +301,7 @@ fn fulfilled_by(
             }
             None => ManualSettings::default(),
         };
-        if user.is_admin || settings.fulfillers.iter().any(|u| *u == user.username) {
+        if user.is_admin || settings.fulfillers.contains(&user.username) {
             mine.push(id);
         }
     }

@@ -1,0 +1,347 @@
+//! The `gatehouse` command as a client of a Gatehouse server: `login` stores
+//! a personal API token (0600) in the user's config directory, `access`
+//! lists my active access, `connect` fetches fresh credentials and opens
+//! `psql` for a PostgreSQL access (or prints what to run).
+
+use std::{
+    fmt::Write as _,
+    io::{BufRead, Write},
+    path::PathBuf,
+    process::ExitCode,
+    time::Duration,
+};
+
+use gatehouse_shared::{
+    access::{AccessDetails, RevealedSecret},
+    auth::CreatedApiToken,
+    requests::MyAccess,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// What `gatehouse login` stores.
+#[derive(Serialize, Deserialize)]
+pub struct Saved {
+    pub server: String,
+    pub username: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Saved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Saved")
+            .field("server", &self.server)
+            .field("username", &self.username)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `$GATEHOUSE_CONFIG_DIR`, else `$XDG_CONFIG_HOME/gatehouse`, else `~/.config/gatehouse`.
+pub fn config_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("GATEHOUSE_CONFIG_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("gatehouse"));
+    }
+    std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".config").join("gatehouse"))
+        .ok_or_else(|| "cannot find a config directory: set HOME or GATEHOUSE_CONFIG_DIR".into())
+}
+
+fn credentials_file() -> Result<PathBuf, String> {
+    Ok(config_dir()?.join("credentials.json"))
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .redirects(0)
+        .build()
+}
+
+/// The server's error message, or the transport's.
+fn failure(error: ureq::Error) -> String {
+    match error {
+        ureq::Error::Status(code, response) => {
+            let body: Value = response.into_json().unwrap_or(Value::Null);
+            match body["message"].as_str() {
+                Some(message) => format!("{message} ({code})"),
+                None => format!("the server answered {code}"),
+            }
+        }
+        other => format!("cannot reach the server: {other}"),
+    }
+}
+
+fn read_password(username: &str) -> Result<String, String> {
+    if let Ok(password) = std::env::var("GATEHOUSE_PASSWORD") {
+        return Ok(password);
+    }
+    eprint!("Password for {username}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn save(saved: &Saved) -> Result<PathBuf, String> {
+    let path = credentials_file()?;
+    let dir = path
+        .parent()
+        .ok_or("the credentials file has no directory")?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // An older file may have been created with wider permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
+    }
+    let json = serde_json::to_vec_pretty(saved).map_err(|e| e.to_string())?;
+    file.write_all(&json)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn load() -> Result<Saved, String> {
+    let path = credentials_file()?;
+    let bytes = std::fs::read(&path)
+        .map_err(|_| "not logged in: run `gatehouse login --server URL` first".to_owned())?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{} is damaged: {e}", path.display()))
+}
+
+/// Log in with a username and password, create a personal API token for
+/// this machine, store it, and end the password session.
+pub fn login(server: &str, username: &str, days: u32) -> Result<String, String> {
+    let server = server.trim_end_matches('/').to_owned();
+    if !(server.starts_with("http://") || server.starts_with("https://")) {
+        return Err("--server must be an http:// or https:// URL".into());
+    }
+    let password = read_password(username)?;
+    let agent = agent();
+    let session = agent
+        .post(&format!("{server}/api/v1/session"))
+        .send_json(json!({"username": username, "password": password}))
+        .map_err(failure)?;
+    let cookie = session
+        .all("set-cookie")
+        .into_iter()
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .filter(|kv| kv.starts_with("gatehouse_session="))
+        })
+        .map(str::to_owned)
+        .ok_or("the server did not start a session")?;
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "this machine".into());
+    let created: CreatedApiToken = agent
+        .post(&format!("{server}/api/v1/tokens"))
+        .set("Cookie", &cookie)
+        .send_json(json!({"name": format!("gatehouse CLI on {host}"), "expires_in_days": days}))
+        .map_err(failure)?
+        .into_json()
+        .map_err(|e| format!("unexpected answer to creating a token: {e}"))?;
+    // The token is what the CLI uses from now on; the password session ends.
+    let _ = agent
+        .delete(&format!("{server}/api/v1/session"))
+        .set("Cookie", &cookie)
+        .call();
+    let path = save(&Saved {
+        server: server.clone(),
+        username: username.to_owned(),
+        token: created.secret,
+    })?;
+    Ok(format!(
+        "Logged in to {server} as {username}. Token stored in {} (expires in {days} days).",
+        path.display()
+    ))
+}
+
+fn get<T: serde::de::DeserializeOwned>(saved: &Saved, path: &str) -> Result<T, String> {
+    agent()
+        .get(&format!("{}{path}", saved.server))
+        .set("Authorization", &format!("Bearer {}", saved.token))
+        .call()
+        .map_err(failure)?
+        .into_json()
+        .map_err(|e| format!("unexpected answer from {path}: {e}"))
+}
+
+fn post<T: serde::de::DeserializeOwned>(saved: &Saved, path: &str) -> Result<T, String> {
+    agent()
+        .post(&format!("{}{path}", saved.server))
+        .set("Authorization", &format!("Bearer {}", saved.token))
+        .send_json(json!({}))
+        .map_err(failure)?
+        .into_json()
+        .map_err(|e| format!("unexpected answer from {path}: {e}"))
+}
+
+/// My active access, one line each.
+pub fn access() -> Result<String, String> {
+    let saved = load()?;
+    let mine: MyAccess = get(&saved, "/api/v1/my-access")?;
+    if mine.sessions.is_empty() {
+        return Ok("No active access. Request some in the portal or with the API.".into());
+    }
+    let mut out = format!(
+        "{:<8} {:<22} {:<10} RESOURCES\n",
+        "ID", "EXPIRES (UTC)", "STATUS"
+    );
+    for request in mine.sessions {
+        let expires = request
+            .expires_at
+            .and_then(|t| {
+                t.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]"
+                ))
+                .ok()
+            })
+            .unwrap_or_else(|| "-".into());
+        let resources: Vec<String> = request
+            .items
+            .iter()
+            .map(|item| format!("{} ({})", item.resource_name, item.permission))
+            .collect();
+        let more = request.item_count - request.items.len() as i64;
+        let _ = writeln!(
+            out,
+            "{:<8} {:<22} {:<10} {}{}",
+            request.id,
+            expires,
+            request.status.label(),
+            resources.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(out.trim_end().to_owned())
+}
+
+/// What `connect` will run or print.
+pub struct Connection {
+    pub details: AccessDetails,
+    pub secret: RevealedSecret,
+}
+
+/// Fresh credentials for a request's access: the waiting secret, or new
+/// ones (Reset Credentials) when it was shown already.
+pub fn fresh_credentials(request_id: i64) -> Result<Connection, String> {
+    let saved = load()?;
+    let all: Vec<AccessDetails> = get(&saved, &format!("/api/v1/requests/{request_id}/access"))?;
+    let details = all.into_iter().find(|d| d.can_reset).ok_or_else(|| {
+        format!("request {request_id} has no active access of yours to connect to")
+    })?;
+    let base = format!(
+        "/api/v1/requests/{request_id}/access/{}",
+        details.integration_id
+    );
+    if !details.secret_available {
+        let _: AccessDetails = post(&saved, &format!("{base}/reset"))?;
+    }
+    let secret: RevealedSecret = post(&saved, &format!("{base}/reveal"))?;
+    Ok(Connection { details, secret })
+}
+
+/// Connect: open `psql` for a PostgreSQL access (extra arguments go to
+/// psql), or print the credentials and the ways to connect.
+pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitCode {
+    let connection = match fresh_credentials(request_id) {
+        Ok(connection) => connection,
+        Err(error) => {
+            eprintln!("gatehouse: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Connection { details, secret } = connection;
+    let uri = details
+        .connect
+        .app
+        .clone()
+        .filter(|link| link.starts_with("postgresql://"));
+    match uri {
+        Some(uri) if !print_only => {
+            eprintln!(
+                "Connecting to {} as {} (credentials issued for this session)…",
+                details.integration_name,
+                secret.username.as_deref().unwrap_or("?")
+            );
+            let status = std::process::Command::new("psql")
+                .arg(&uri)
+                .args(psql_args)
+                .env("PGPASSWORD", &secret.secret)
+                .status();
+            match status {
+                Ok(status) if status.success() => ExitCode::SUCCESS,
+                Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8),
+                Err(error) => {
+                    eprintln!(
+                        "gatehouse: cannot run psql ({error}); run `gatehouse connect {request_id} --print` and connect by hand"
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            println!("{}", describe(&details, &secret));
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn describe(details: &AccessDetails, secret: &RevealedSecret) -> String {
+    let mut out = format!("{}\n", details.integration_name);
+    if let Some(username) = &secret.username {
+        let _ = writeln!(out, "  username:  {username}");
+    }
+    let _ = writeln!(
+        out,
+        "  secret:    {}  (shown once; keep it safe)",
+        secret.secret
+    );
+    if let Some(instructions) = &details.instructions {
+        let _ = writeln!(out, "  how:       {instructions}");
+    }
+    if let Some(app) = details
+        .connect
+        .app
+        .as_ref()
+        .filter(|l| l.starts_with("postgresql://"))
+    {
+        let _ = writeln!(
+            out,
+            "  run:       PGPASSWORD='{}' psql '{app}'",
+            secret.secret
+        );
+    } else if let Some(terminal) = &details.connect.terminal {
+        let _ = writeln!(out, "  terminal:  {terminal}");
+    }
+    if let Some(browser) = &details.connect.browser {
+        let _ = writeln!(out, "  browser:   {browser}");
+    }
+    if let Some(app) = &details.connect.app {
+        let _ = writeln!(out, "  app:       {app}");
+    }
+    out.trim_end().to_owned()
+}

@@ -1,0 +1,251 @@
+//! The CLI against the real binary serving a real PostgreSQL integration:
+//! `gatehouse login` stores a token (0600), `gatehouse access` lists the
+//! access, `gatehouse connect` fetches fresh credentials and runs psql.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+};
+
+use common::pg_server::PgServer;
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.join("gatehouse.db"))
+        .env("GATEHOUSE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line
+        .trim()
+        .strip_prefix("Gatehouse is running at ")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    Server { child, url }
+}
+
+/// Run the CLI with its config in `config`.
+fn cli(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_CONFIG_DIR", config)
+        .env("GATEHOUSE_PASSWORD", "gatehouse-demo")
+        .env_remove("GATEHOUSE_SERVER")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn call(agent: &ureq::Agent, method: &str, url: &str, auth: (&str, &str), body: Value) -> Value {
+    let request = agent.request(method, url).set(auth.0, auth.1);
+    let response = if body.is_null() {
+        request.call()
+    } else {
+        request.send_json(body)
+    };
+    match response {
+        Ok(response) => response.into_json().unwrap_or(Value::Null),
+        Err(ureq::Error::Status(code, response)) => {
+            panic!("{method} {url}: {code} {}", response.into_string().unwrap())
+        }
+        Err(other) => panic!("{method} {url}: {other}"),
+    }
+}
+
+#[test]
+fn login_access_and_connect_open_psql_with_fresh_credentials() {
+    let pg = PgServer::start();
+    pg.admin("postgres")
+        .batch_execute("CREATE DATABASE shop")
+        .unwrap();
+    pg.admin("shop")
+        .batch_execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3);")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path());
+    let url = server.url.clone();
+    let config = dir.path().join("config");
+
+    // carol (admin) connects the PostgreSQL server and an auto-approving flow.
+    let agent = ureq::AgentBuilder::new().build();
+    let login = agent
+        .post(&format!("{url}/api/v1/session"))
+        .send_json(json!({"username": "carol", "password": "gatehouse-demo"}))
+        .unwrap();
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let carol = ("Cookie", cookie.as_str());
+    let integration = call(
+        &agent,
+        "POST",
+        &format!("{url}/api/v1/admin/integrations"),
+        carol,
+        json!({"name": "Shop", "kind": "postgresql", "connector": "postgresql", "settings": pg.settings(),
+               "connection_options": ["terminal", "app"]}),
+    );
+    let integration = integration["id"].as_i64().unwrap();
+    call(
+        &agent,
+        "POST",
+        &format!("{url}/api/v1/admin/integrations/{integration}/sync"),
+        carol,
+        json!({}),
+    );
+    call(
+        &agent,
+        "POST",
+        &format!("{url}/api/v1/admin/access-flows"),
+        carol,
+        json!({"name": "Shop", "grantees": [{"kind": "everyone"}], "scope": [{"kind": "integration", "id": integration}],
+               "auto_approve": true, "durations_seconds": [3600], "max_duration_seconds": 3600}),
+    );
+
+    // Not logged in yet: a clear message.
+    let early = cli(&config, &["access"]);
+    assert!(!early.status.success());
+    assert!(text(&early).contains("not logged in"), "{}", text(&early));
+
+    let logged_in = cli(&config, &["login", "--server", &url, "--username", "alice"]);
+    assert!(logged_in.status.success(), "{}", text(&logged_in));
+    let file = config.join("credentials.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "only the user reads the token");
+    }
+    let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let token = format!("Bearer {}", saved["token"].as_str().unwrap());
+    let alice = ("Authorization", token.as_str());
+
+    let found = call(
+        &agent,
+        "GET",
+        &format!("{url}/api/v1/resources?q=orders&limit=100"),
+        alice,
+        Value::Null,
+    );
+    let resource = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == "shop/public/orders")
+        .unwrap_or_else(|| panic!("{found}"))["id"]
+        .as_i64()
+        .unwrap();
+    let submitted = call(
+        &agent,
+        "POST",
+        &format!("{url}/api/v1/requests"),
+        alice,
+        json!({"items": [{"resource_id": resource, "permission": "read-only"}], "duration_seconds": 3600,
+               "justification": "Counting orders for the report"}),
+    );
+    assert_eq!(submitted["requests"][0]["status"], "Active", "{submitted}");
+    let id = submitted["requests"][0]["id"].to_string();
+
+    let listed = cli(&config, &["access"]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let listed = text(&listed);
+    assert!(
+        listed.contains(&id) && listed.contains("shop.public.orders (read-only)"),
+        "{listed}"
+    );
+
+    // connect: reveals the waiting secret and runs psql with it.
+    let connected = cli(
+        &config,
+        &["connect", &id, "--", "-tAc", "select count(*) from orders"],
+    );
+    assert!(connected.status.success(), "{}", text(&connected));
+    assert_eq!(String::from_utf8_lossy(&connected.stdout).trim(), "3");
+    // Again: the secret was shown, so the CLI resets the credentials first.
+    let again = cli(
+        &config,
+        &["connect", &id, "--", "-tAc", "select current_user"],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .trim()
+            .starts_with("gh_alice_")
+    );
+    let writes = cli(
+        &config,
+        &[
+            "connect",
+            &id,
+            "--",
+            "-tAc",
+            "insert into orders values (4)",
+        ],
+    );
+    assert!(!writes.status.success());
+    assert!(
+        text(&writes).contains("permission denied"),
+        "{}",
+        text(&writes)
+    );
+
+    let printed = cli(&config, &["connect", &id, "--print"]);
+    assert!(printed.status.success(), "{}", text(&printed));
+    let printed = text(&printed);
+    assert!(
+        printed.contains("PGPASSWORD='") && printed.contains("psql 'postgresql://gh_alice_"),
+        "{printed}"
+    );
+
+    let detail = call(
+        &agent,
+        "GET",
+        &format!("{url}/api/v1/requests/{id}"),
+        alice,
+        Value::Null,
+    );
+    let resets = detail["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "credentials_reset")
+        .count();
+    assert_eq!(
+        resets, 3,
+        "every connect after the first issued fresh credentials"
+    );
+}
