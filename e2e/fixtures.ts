@@ -18,14 +18,17 @@ export const DEMO_PASSWORD = 'gatehouse-demo';
  * log-ins and the refusals journeys provoke on purpose (shown in the page). */
 const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of (401|409|422)/];
 
-type Fixtures = { server: { baseURL: string } };
+/** The running server: its address and its SQLite file (for journeys that
+ * must move time, e.g. bring an expiry near). */
+type Fixtures = { server: { baseURL: string; dbPath: string } };
 
 export const test = base.extend<Fixtures>({
   server: async ({}, use) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
+    const dbPath = path.join(dir, 'gatehouse.db');
     const child = spawn(
       BINARY,
-      ['serve', '--demo', '--db', path.join(dir, 'gatehouse.db'), '--listen', '127.0.0.1:0'],
+      ['serve', '--demo', '--db', dbPath, '--listen', '127.0.0.1:0'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GATEHOUSE_LOG: 'warn' } },
     );
     let stdout = '';
@@ -46,7 +49,7 @@ export const test = base.extend<Fixtures>({
         reject(new Error(`gatehouse exited (${code}) before starting:\n${stdout}\n${stderr}`));
       });
     });
-    await use({ baseURL });
+    await use({ baseURL, dbPath });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);

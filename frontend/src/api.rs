@@ -263,7 +263,10 @@ fn filter_params(filters: &ResourceFilters) -> Vec<(&'static str, String)> {
     params
 }
 
-async fn send(request: RequestBuilder, signed_in_call: bool) -> Result<Response, ApiError> {
+pub(crate) async fn send(
+    request: RequestBuilder,
+    signed_in_call: bool,
+) -> Result<Response, ApiError> {
     let response = request
         .send()
         .await
@@ -272,7 +275,7 @@ async fn send(request: RequestBuilder, signed_in_call: bool) -> Result<Response,
 }
 
 /// [`send`] for a request that already carries its body.
-async fn sent(request: Request, signed_in_call: bool) -> Result<Response, ApiError> {
+pub(crate) async fn sent(request: Request, signed_in_call: bool) -> Result<Response, ApiError> {
     let response = request
         .send()
         .await
@@ -312,7 +315,7 @@ async fn failure(response: &Response) -> ApiError {
     }
 }
 
-async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+pub(crate) async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     response.json::<T>().await.map_err(|error| {
         ApiError::new(
             "unexpected_response",
@@ -328,7 +331,7 @@ fn network_error(error: &gloo_net::Error) -> ApiError {
     )
 }
 
-fn client_error(error: &gloo_net::Error) -> ApiError {
+pub(crate) fn client_error(error: &gloo_net::Error) -> ApiError {
     ApiError::new(
         "client_error",
         format!("The request could not be prepared ({error})."),

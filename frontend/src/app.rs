@@ -7,12 +7,26 @@ use leptos_router::{
 };
 
 use crate::{
-    components::signed_in::SignedIn,
+    components::{admin_frame::AdminGate, signed_in::SignedIn},
     pages::{
-        approvals_page::ApprovalsPage, delegated_requests_page::DelegatedRequestsPage,
-        favorites_page::FavoritesPage, login_page::LoginPage, my_access_page::MyAccessPage,
-        my_requests_page::MyRequestsPage, new_request_bundles_page::NewRequestBundlesPage,
-        new_request_details_page::NewRequestDetailsPage, new_request_page::NewRequestPage,
+        admin::{
+            audit::AdminAuditPage,
+            bundles::AdminBundlesPage,
+            flows::AdminFlowsPage,
+            integrations::AdminIntegrationsPage,
+            people::{AdminGroupsPage, AdminUsersPage},
+            resource_types::AdminResourceTypesPage,
+            resources::AdminResourcesPage,
+        },
+        approvals_page::ApprovalsPage,
+        delegated_requests_page::DelegatedRequestsPage,
+        favorites_page::FavoritesPage,
+        login_page::LoginPage,
+        my_access_page::MyAccessPage,
+        my_requests_page::MyRequestsPage,
+        new_request_bundles_page::NewRequestBundlesPage,
+        new_request_details_page::NewRequestDetailsPage,
+        new_request_page::NewRequestPage,
         not_found_page::NotFoundPage,
     },
     refresh::Refresh,
@@ -37,6 +51,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/delegated-requests") view=DelegatedRequestsPage />
                     <Route path=path!("/favorites") view=FavoritesPage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
+                    <ParentRoute path=path!("/admin") view=AdminGate>
+                        <Route path=path!("") view=|| view! { <Redirect path="/admin/access-flows" /> } />
+                        <Route path=path!("/access-flows") view=AdminFlowsPage />
+                        <Route path=path!("/bundles") view=AdminBundlesPage />
+                        <Route path=path!("/resources") view=AdminResourcesPage />
+                        <Route path=path!("/resource-types") view=AdminResourceTypesPage />
+                        <Route path=path!("/integrations") view=AdminIntegrationsPage />
+                        <Route path=path!("/users") view=AdminUsersPage />
+                        <Route path=path!("/groups") view=AdminGroupsPage />
+                        <Route path=path!("/audit") view=AdminAuditPage />
+                    </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>

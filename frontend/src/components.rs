@@ -1,5 +1,7 @@
 //! Small building blocks the pages share.
 
+pub mod admin_form;
+pub mod admin_frame;
 pub mod app_shell;
 pub mod approval_card;
 pub mod bundle_card;
@@ -26,6 +28,7 @@ pub mod request_panel;
 pub mod request_preview;
 pub mod requests_tabs;
 pub mod requests_view;
+pub mod resource_picker;
 pub mod resource_row;
 pub mod search_field;
 pub mod selected_resources;

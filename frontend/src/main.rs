@@ -1,6 +1,8 @@
 //! The Gatehouse web portal: a Leptos client-side app that Trunk builds into
 //! the static files the `gatehouse` binary serves.
 
+mod admin_api;
+mod admin_page;
 mod api;
 mod app;
 mod components;

@@ -1,5 +1,6 @@
 //! One module per page of the portal.
 
+pub mod admin;
 pub mod approvals_page;
 pub mod delegated_requests_page;
 pub mod favorites_page;

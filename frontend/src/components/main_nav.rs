@@ -1,11 +1,12 @@
 //! The main navigation. Add a page by adding a line to [`PAGES`]; Approvals
-//! shows how many requests wait on me.
+//! shows how many requests wait on me; Admin shows only to admins.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::{
     api::{self, RequestList},
+    components::admin_frame::is_admin,
     refresh::use_refresh,
 };
 
@@ -16,6 +17,7 @@ fn is_current(entry: &str, path: &str) -> bool {
     match entry {
         "/my-requests" => matches!(path, "/my-requests" | "/delegated-requests" | "/favorites"),
         "/new-request" => path == entry || path.starts_with("/new-request/"),
+        "/admin" => path == entry || path.starts_with("/admin/"),
         _ => path == entry,
     }
 }
@@ -26,6 +28,7 @@ const PAGES: &[(&str, &str)] = &[
     ("My Requests", "/my-requests"),
     ("New Request", "/new-request"),
     ("Approvals", "/approvals"),
+    ("Admin", "/admin"),
 ];
 
 #[component]
@@ -51,6 +54,7 @@ pub fn MainNav() -> impl IntoView {
             <ul>
                 {PAGES
                     .iter()
+                    .filter(|(_, path)| *path != "/admin" || is_admin())
                     .map(|(label, path)| {
                         let badge = (*path == "/approvals").then(|| {
                             view! {
@@ -93,5 +97,7 @@ mod tests {
         assert!(is_current("/new-request", "/new-request/details"));
         assert!(!is_current("/new-request", "/new-requests"));
         assert!(!is_current("/approvals", "/my-requests"));
+        assert!(is_current("/admin", "/admin/access-flows"));
+        assert!(!is_current("/admin", "/administrator"));
     }
 }

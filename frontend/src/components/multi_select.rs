@@ -16,9 +16,11 @@ pub struct Choice {
 #[component]
 pub fn MultiSelect(
     /// The filter's name, e.g. "Resource Type"; also the button's accessible name.
-    label: &'static str,
+    #[prop(into)]
+    label: String,
     /// A page-unique id stem for the group and its choices.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
     #[prop(into)] choices: Signal<Vec<Choice>>,
     #[prop(into)] chosen: Signal<Vec<String>>,
     /// Called with the new list of chosen values.
@@ -48,6 +50,8 @@ pub fn MultiSelect(
     let close_on_escape = move |event: ev::KeyboardEvent| {
         if event.key() == "Escape" && open.get_untracked() {
             event.prevent_default();
+            // Inside a dialog, Escape closes the choices, not the dialog.
+            event.stop_propagation();
             open.set(false);
             if let Some(button) = button.get_untracked() {
                 let _ = button.focus();
@@ -74,7 +78,7 @@ pub fn MultiSelect(
                 aria-describedby=count_id.clone()
                 on:click=move |_| open.update(|open| *open = !*open)
             >
-                <span>{label}</span>
+                <span>{label.clone()}</span>
                 <span class="badge" aria-hidden="true" hidden=move || count() == 0>
                     {count}
                 </span>
@@ -102,7 +106,7 @@ pub fn MultiSelect(
                     children=move |choice| {
                         let value = choice.value.clone();
                         let checked_value = choice.value.clone();
-                        let input_id = format!("{id}-{}", choice.value);
+                        let input_id = format!("{id}-{}", choice.value.replace(':', "-"));
                         let label_for = input_id.clone();
                         view! {
                             <label class="choice" for=label_for>

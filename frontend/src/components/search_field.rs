@@ -14,6 +14,9 @@ pub fn SearchField(
     committed: Signal<String>,
     /// Called with the text once typing pauses.
     on_search: Callback<String>,
+    /// What can be searched for; resources by default.
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
 ) -> impl IntoView {
     let text = RwSignal::new(committed.get_untracked());
     let pending = StoredValue::new_local(None::<TimeoutHandle>);
@@ -58,7 +61,7 @@ pub fn SearchField(
                 id="resource-search"
                 type="search"
                 autocomplete="off"
-                placeholder="Name, path or tag"
+                placeholder=placeholder.unwrap_or("Name, path or tag")
                 prop:value=move || text.get()
                 on:input=on_input
             />

@@ -1,0 +1,142 @@
+// Admin: carol manages bundles and access flows that alice then uses;
+// requesters cannot reach Admin, and the server refuses them too.
+import { test, expect, logIn, logOut, snapshot } from '../fixtures';
+
+test('carol creates an access flow and a bundle in Admin and alice can use them', async ({ page }, testInfo) => {
+  await page.goto('/my-access');
+  await logIn(page, 'carol');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+  await expect(page).toHaveURL(/\/admin\/access-flows$/);
+  await expect(page.getByRole('heading', { name: 'Access Flows', level: 1 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /GitHub self-service/ })).toBeVisible();
+
+  // A bundle: the server's refusal shows next to its field, nothing typed is lost.
+  const sections = page.getByRole('navigation', { name: 'Admin sections' });
+  await sections.getByRole('link', { name: 'Bundles' }).click();
+  await page.getByRole('button', { name: 'New bundle' }).click();
+  await expect(page).toHaveURL(/edit=new/);
+  const bundle = page.getByRole('dialog', { name: 'New bundle' });
+  await bundle.getByLabel('Name').fill('Release tooling');
+  await bundle.getByLabel('Description').fill('What a release manager needs on release day.');
+  await bundle.getByRole('button', { name: 'Save' }).click();
+  await expect(bundle.locator('#bundle-items-error')).toHaveText('A bundle holds 1 to 1000 items.');
+  await expect(bundle.getByLabel('Name')).toHaveValue('Release tooling');
+
+  await bundle.getByLabel('Add a resource').fill('deploy-scripts');
+  await bundle.getByRole('button', { name: 'Add deploy-scripts' }).click();
+  await bundle.getByLabel('Permission for deploy-scripts').selectOption('write');
+  await bundle.getByLabel('Add a resource').fill('infra-terraform');
+  await bundle.getByRole('button', { name: 'Add infra-terraform' }).click();
+  await bundle.getByLabel('Permission for infra-terraform').selectOption('write');
+  const items = bundle.getByRole('list', { name: 'Resources in the bundle' });
+  await expect(items.getByRole('listitem')).toHaveCount(2);
+  await snapshot(page, testInfo, 'bundle-editor');
+  await bundle.getByRole('button', { name: 'Save' }).click();
+  await expect(bundle).toBeHidden();
+  await expect(page).not.toHaveURL(/edit=/);
+  await expect(page.getByRole('row', { name: /Release tooling/ })).toContainText('deploy-scripts (write), infra-terraform (write)');
+
+  // An access flow for alice over that bundle, auto-approved.
+  await sections.getByRole('link', { name: 'Access Flows' }).click();
+  await page.getByRole('button', { name: 'New access flow' }).click();
+  const flow = page.getByRole('dialog', { name: 'New access flow' });
+  await flow.getByLabel('Name').fill('Release managers');
+  await flow.getByRole('button', { name: 'Grantees' }).click();
+  await flow.getByRole('group', { name: 'Grantees' }).getByRole('checkbox', { name: 'Alice Requester' }).check();
+  await page.keyboard.press('Escape');
+  await flow.getByRole('button', { name: 'Bundles' }).click();
+  await flow.getByRole('group', { name: 'Bundles' }).getByRole('checkbox', { name: 'Release tooling' }).check();
+  await page.keyboard.press('Escape');
+  // Approvers are required unless the flow auto-approves.
+  await flow.getByLabel('Durations offered').fill('2h, 1d');
+  await flow.getByLabel('Maximum duration').fill('4h');
+  await flow.getByRole('button', { name: 'Save' }).click();
+  await expect(flow.locator('#flow-durations-error')).toHaveText(
+    'Every offered duration is positive and at most the maximum duration.',
+  );
+  await flow.getByLabel('Durations offered').fill('2h');
+  await flow.getByRole('button', { name: 'Save' }).click();
+  await expect(flow.locator('#flow-approvers-error')).toContainText('Name at least one approver');
+  await flow.getByLabel('Auto-approve').check();
+  await flow.getByLabel('Justification required').uncheck();
+  await snapshot(page, testInfo, 'flow-editor');
+  await flow.getByRole('button', { name: 'Save' }).click();
+  await expect(flow).toBeHidden();
+  const row = page.getByRole('row', { name: /Release managers/ });
+  await expect(row).toContainText('Alice Requester');
+  await expect(row).toContainText('Bundle Release tooling');
+  await expect(row).toContainText('Auto-approve');
+  await expect(row).toContainText('2 hours');
+  await snapshot(page, testInfo, 'access-flows');
+  await logOut(page);
+
+  // alice requests the new bundle through the new flow.
+  await page.goto('/new-request/bundles');
+  await logIn(page, 'alice');
+  await page.getByLabel('Search').fill('release');
+  await expect(page.getByText('1 bundle', { exact: true })).toBeVisible();
+  await page.getByRole('radio', { name: 'Release tooling' }).check();
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page.getByRole('heading', { name: 'Complete Additional Details' })).toBeVisible();
+  await expect(page.getByLabel('Duration')).toHaveValue('7200');
+  await page.getByRole('button', { name: 'Submit Request' }).click();
+  const granted = page.getByRole('dialog', { name: 'Access Granted' });
+  await expect(granted).toContainText('Release managers');
+  await expect(granted).toContainText('deploy-scripts (write)');
+  await expect(granted).toContainText('infra-terraform (write)');
+  await snapshot(page, testInfo, 'alice-granted');
+});
+
+test('carol edits a resource type and a refused delete says why', async ({ page }, testInfo) => {
+  await page.goto('/admin/resource-types');
+  await logIn(page, 'carol');
+  const row = page.getByRole('row', { name: /GitHub team/ });
+  await row.getByRole('button', { name: 'Edit GitHub team' }).click();
+  const editor = page.getByRole('dialog', { name: 'Edit resource type' });
+  await expect(editor.getByLabel('Integration')).toBeDisabled();
+  await editor.getByLabel('Permissions').fill('');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor.locator('#type-permissions-error')).toHaveText('A resource type offers at least one permission.');
+  await editor.getByLabel('Permissions').fill('member, maintainer, owner');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  await expect(row).toContainText('owner');
+
+  // The integration still has resource types: the server refuses, the dialog says why.
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Integrations' }).click();
+  await page.getByRole('button', { name: 'Delete GitHub' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete GitHub?' });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await expect(confirm.getByRole('alert')).toBeVisible();
+  await snapshot(page, testInfo, 'refused-delete');
+  await confirm.getByRole('button', { name: 'No' }).click();
+  await expect(page.getByRole('row', { name: /GitHub/ })).toBeVisible();
+
+  // Resources: server paging and search, kept in the URL.
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Resources' }).click();
+  await expect(page.getByText('Page 1 of')).toBeVisible();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.getByText('Page 2 of')).toBeVisible();
+  await page.getByLabel('Search').fill('acme-logs');
+  await expect(page).toHaveURL(/search=acme-logs/);
+  await expect(page.getByText('1 resource', { exact: true })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('row', { name: /acme-logs/ })).toBeVisible();
+  await snapshot(page, testInfo, 'resources');
+});
+
+test('alice cannot reach Admin, and the server refuses her its API', async ({ page }, testInfo) => {
+  await page.goto('/admin/audit');
+  await logIn(page, 'alice');
+  await expect(page.getByRole('alert')).toContainText('Only admins can open the Admin pages.');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Export CSV' })).toHaveCount(0);
+  await snapshot(page, testInfo, 'not-admin');
+  expect((await page.request.get('/api/v1/admin/audit')).status()).toBe(403);
+  expect((await page.request.get('/api/v1/admin/access-flows')).status()).toBe(403);
+  const bundle = await page.request.post('/api/v1/admin/bundles', {
+    data: { name: 'Sneaky', description: '', items: [{ resource_id: 1, permission: 'read-only' }] },
+  });
+  expect(bundle.status()).toBe(403);
+});

@@ -1,0 +1,190 @@
+//! The admin API: lists, one save (create or replace) and one delete for
+//! every kind of thing admins manage, and the audit log.
+
+use gatehouse_shared::{
+    ApiError,
+    admin::{AccessFlow, Group, User},
+    catalog::{BundlePage, ResourcePage},
+    requests::AuditPage,
+};
+use gloo_net::http::Request;
+use serde::Serialize;
+
+use crate::api::{client_error, json, send, sent};
+
+/// What an admin list is about, as its path under `/api/v1/admin/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Integrations,
+    ResourceTypes,
+    Resources,
+    Bundles,
+    AccessFlows,
+    Users,
+    Groups,
+}
+
+impl Collection {
+    fn path(self) -> &'static str {
+        match self {
+            Collection::Integrations => "integrations",
+            Collection::ResourceTypes => "resource-types",
+            Collection::Resources => "resources",
+            Collection::Bundles => "bundles",
+            Collection::AccessFlows => "access-flows",
+            Collection::Users => "users",
+            Collection::Groups => "groups",
+        }
+    }
+}
+
+/// Create (`id` absent) or replace one. The answer's body is not read: the
+/// list loads again after a save.
+pub async fn save<B: Serialize>(
+    collection: Collection,
+    id: Option<i64>,
+    body: &B,
+) -> Result<(), ApiError> {
+    let builder = match id {
+        Some(id) => Request::put(&format!("/api/v1/admin/{}/{id}", collection.path())),
+        None => Request::post(&format!("/api/v1/admin/{}", collection.path())),
+    };
+    let request = builder.json(body).map_err(|error| client_error(&error))?;
+    sent(request, true).await?;
+    Ok(())
+}
+
+/// Delete one; the server refuses (409) while something still uses it.
+pub async fn delete(collection: Collection, id: i64) -> Result<(), ApiError> {
+    let path = format!("/api/v1/admin/{}/{id}", collection.path());
+    send(Request::delete(&path), true).await?;
+    Ok(())
+}
+
+pub async fn list_users() -> Result<Vec<User>, ApiError> {
+    json(send(Request::get("/api/v1/admin/users"), true).await?).await
+}
+
+pub async fn list_groups() -> Result<Vec<Group>, ApiError> {
+    json(send(Request::get("/api/v1/admin/groups"), true).await?).await
+}
+
+pub async fn list_flows() -> Result<Vec<AccessFlow>, ApiError> {
+    json(send(Request::get("/api/v1/admin/access-flows"), true).await?).await
+}
+
+/// One page of the whole catalog (`all=true`), searched and filtered by type.
+pub async fn list_resources(
+    search: &str,
+    resource_type_id: Option<i64>,
+    offset: u64,
+    limit: u32,
+) -> Result<ResourcePage, ApiError> {
+    let mut params = vec![
+        ("all", "true".to_owned()),
+        ("offset", offset.to_string()),
+        ("limit", limit.to_string()),
+    ];
+    if !search.trim().is_empty() {
+        params.push(("search", search.trim().to_owned()));
+    }
+    if let Some(id) = resource_type_id {
+        params.push(("resource_type_id", id.to_string()));
+    }
+    json(send(Request::get("/api/v1/resources").query(params), true).await?).await
+}
+
+/// One page of bundles, searched by name.
+pub async fn list_bundles(search: &str, offset: u64, limit: u32) -> Result<BundlePage, ApiError> {
+    let mut params = vec![("offset", offset.to_string()), ("limit", limit.to_string())];
+    if !search.trim().is_empty() {
+        params.push(("search", search.trim().to_owned()));
+    }
+    json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
+}
+
+/// The audit log's filters, as the server takes them (times in RFC 3339).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilters {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub actor_id: Option<i64>,
+    pub request_id: Option<i64>,
+}
+
+impl AuditFilters {
+    /// The filters as query parameters (empty ones left out).
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if let Some(from) = &self.from {
+            params.push(("from", from.clone()));
+        }
+        if let Some(to) = &self.to {
+            params.push(("to", to.clone()));
+        }
+        if let Some(id) = self.actor_id {
+            params.push(("actor_id", id.to_string()));
+        }
+        if let Some(id) = self.request_id {
+            params.push(("request_id", id.to_string()));
+        }
+        params
+    }
+}
+
+/// Entries per page on the Audit Log page; an export takes up to the server's maximum.
+pub const AUDIT_PAGE: u32 = 50;
+pub const AUDIT_EXPORT_MAX: u32 = 10_000;
+
+/// One page of the audit log, oldest first.
+pub async fn list_audit(
+    filters: &AuditFilters,
+    cursor: Option<i64>,
+) -> Result<AuditPage, ApiError> {
+    let mut params = filters.params();
+    if let Some(cursor) = cursor {
+        params.push(("cursor", cursor.to_string()));
+    }
+    params.push(("limit", AUDIT_PAGE.to_string()));
+    json(send(Request::get("/api/v1/admin/audit").query(params), true).await?).await
+}
+
+/// The address of an export (`csv` or `jsonl`) with the same filters.
+pub fn audit_export_url(
+    filters: &AuditFilters,
+    format: &str,
+    encode: impl Fn(&str) -> String,
+) -> String {
+    let mut params = vec![("format", format.to_owned())];
+    params.extend(filters.params());
+    params.push(("limit", AUDIT_EXPORT_MAX.to_string()));
+    let query: Vec<String> = params
+        .iter()
+        .map(|(key, value)| format!("{key}={}", encode(value)))
+        .collect();
+    format!("/api/v1/admin/audit?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_carries_the_page_filters() {
+        let filters = AuditFilters {
+            from: Some("2026-11-22T09:00:00.000Z".into()),
+            to: None,
+            actor_id: Some(3),
+            request_id: Some(12),
+        };
+        let url = audit_export_url(&filters, "csv", |v| v.replace(':', "%3A"));
+        assert_eq!(
+            url,
+            "/api/v1/admin/audit?format=csv&from=2026-11-22T09%3A00%3A00.000Z&actor_id=3&request_id=12&limit=10000"
+        );
+        assert_eq!(
+            audit_export_url(&AuditFilters::default(), "jsonl", str::to_owned),
+            "/api/v1/admin/audit?format=jsonl&limit=10000"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! The Admin pages: one module per section.
+
+pub mod audit;
+pub mod bundles;
+pub mod flows;
+pub mod integrations;
+pub mod people;
+pub mod resource_types;
+pub mod resources;

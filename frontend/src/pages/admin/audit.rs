@@ -1,0 +1,245 @@
+//! Admin → Audit Log: every state change, approval, revoke, extension,
+//! credential reveal, admin change and log-in, oldest first, filtered by time,
+//! actor and request (the filters live in the URL), with exports in CSV and
+//! JSON lines carrying the same filters.
+
+use gatehouse_shared::requests::{AuditEntry, AuditPage};
+use leptos::prelude::*;
+use web_sys::js_sys::{Date, encode_uri_component};
+
+use crate::{
+    admin_api::{self, AUDIT_EXPORT_MAX, AuditFilters},
+    admin_page::{AdminPage, load},
+    components::{
+        admin_form::{SelectField, TextField},
+        admin_frame::AdminFrame,
+        error_alert::ErrorAlert,
+    },
+};
+
+/// A `datetime-local` value (the browser's time zone) as RFC 3339 in UTC.
+fn local_to_utc(value: &str) -> Option<String> {
+    let date = Date::new(&value.into());
+    (!date.get_time().is_nan()).then(|| String::from(date.to_iso_string()))
+}
+
+/// An instant as local "2026-11-22 09:05:12".
+fn local_time(unix: i64) -> String {
+    let date = Date::new(&((unix as f64) * 1000.0).into());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
+}
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    let page = AdminPage::new();
+    let filters = Memo::new(move |_| AuditFilters {
+        from: page.param("from").and_then(|v| local_to_utc(&v)),
+        to: page.param("to").and_then(|v| local_to_utc(&v)),
+        actor_id: page.param("actor").and_then(|v| v.parse().ok()),
+        request_id: page.param("request").and_then(|v| v.parse().ok()),
+    });
+    let first = load(page.version, move || {
+        let filters = filters.get();
+        async move { admin_api::list_audit(&filters, None).await }
+    });
+    let more = RwSignal::new(Vec::<AuditEntry>::new());
+    let next = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let cursor = first.items.with(|p| p.as_ref().and_then(|p| p.next_cursor));
+        more.set(Vec::new());
+        next.set(cursor);
+    });
+    let load_more = Action::new_local(move |cursor: &i64| {
+        let cursor = *cursor;
+        let filters = filters.get_untracked();
+        async move { admin_api::list_audit(&filters, Some(cursor)).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(AuditPage { items, next_cursor })) = load_more.value().get() {
+            more.update(|more| more.extend(items));
+            next.set(next_cursor);
+        }
+    });
+    let failure = Signal::derive(move || {
+        first.failure.get().or_else(|| {
+            load_more
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|e| e.message)
+        })
+    });
+    let users = load(page.version, admin_api::list_users);
+    let actor_choices = Signal::derive(move || {
+        users
+            .items
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| {
+                (
+                    u.id.to_string(),
+                    format!("{} ({})", u.display_name, u.username),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+
+    // The form's fields, filled from the URL and applied to it.
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let actor = RwSignal::new(String::new());
+    let request = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        from.set(page.param("from").unwrap_or_default());
+        to.set(page.param("to").unwrap_or_default());
+        actor.set(page.param("actor").unwrap_or_default());
+        request.set(page.param("request").unwrap_or_default());
+    });
+    let apply = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        page.set_params(&[
+            ("from", Some(from.get_untracked())),
+            ("to", Some(to.get_untracked())),
+            ("actor", Some(actor.get_untracked())),
+            (
+                "request",
+                Some(
+                    request
+                        .get_untracked()
+                        .trim()
+                        .trim_start_matches('#')
+                        .to_owned(),
+                ),
+            ),
+        ]);
+    };
+    let filtered = move || filters.with(|f| f != &AuditFilters::default());
+    let export = move |format: &str| {
+        filters.with(|f| {
+            admin_api::audit_export_url(f, format, |v| String::from(encode_uri_component(v)))
+        })
+    };
+    let entries = move || {
+        let mut entries = first.items.with(|p| p.as_ref().map(|p| p.items.clone()));
+        if let Some(entries) = entries.as_mut() {
+            more.with(|more| entries.extend(more.iter().cloned()));
+        }
+        entries
+    };
+
+    view! {
+        <AdminFrame
+            title="Audit Log"
+            intro="Every change, decision and log-in, oldest first. Entries are hash-chained: `gatehouse audit verify` finds any edit."
+            page
+        >
+            <form class="audit-filters" on:submit=apply aria-label="Audit filters">
+                <TextField id="audit-from" label="From" value=from kind="datetime-local" />
+                <TextField id="audit-to" label="To" value=to kind="datetime-local" />
+                <SelectField
+                    id="audit-actor"
+                    label="Actor"
+                    choices=actor_choices
+                    value=actor
+                    none="Anyone"
+                />
+                <TextField id="audit-request" label="Request" value=request kind="text" />
+                <div class="audit-filter-actions">
+                    <button type="submit" class="button button-primary">"Apply filters"</button>
+                    <Show when=filtered>
+                        <button
+                            type="button"
+                            class="button button-link"
+                            on:click=move |_| page.set_params(&[("from", None), ("to", None), ("actor", None), ("request", None)])
+                        >
+                            "Clear filters"
+                        </button>
+                    </Show>
+                </div>
+            </form>
+            <div class="section-bar">
+                <h2>"Entries"</h2>
+                <div class="export-buttons">
+                    <a class="button" href=move || export("csv") download="gatehouse-audit.csv">"Export CSV"</a>
+                    <a class="button" href=move || export("jsonl") download="gatehouse-audit.jsonl">"Export JSON lines"</a>
+                </div>
+            </div>
+            <p class="field-hint">{format!("Exports hold the first {AUDIT_EXPORT_MAX} entries the filters match; narrow the time range for more.")}</p>
+            <ErrorAlert message=failure />
+            {move || match entries() {
+                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+                Some(entries) if entries.is_empty() => view! {
+                    <p class="empty">"No entries match these filters."</p>
+                }
+                .into_any(),
+                Some(entries) => view! {
+                    <div class="table-scroll">
+                        <table class="admin-table audit-table" aria-label="Audit entries">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Time"</th>
+                                    <th scope="col">"Actor"</th>
+                                    <th scope="col">"Request"</th>
+                                    <th scope="col">"Action"</th>
+                                    <th scope="col">"Detail"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {entries
+                                    .into_iter()
+                                    .map(|entry| {
+                                        let at = entry.at.unix_timestamp();
+                                        let actor = entry
+                                            .actor
+                                            .as_ref()
+                                            .map_or_else(|| "Gatehouse".to_owned(), |a| a.display_name.clone());
+                                        view! {
+                                            <tr>
+                                                <td class="nowrap">{local_time(at)}</td>
+                                                <td>{actor}</td>
+                                                <td>
+                                                    {entry.request_id.map(|id| view! {
+                                                        <a href=format!("/admin/audit?request={id}")>{format!("#{id}")}</a>
+                                                    })}
+                                                </td>
+                                                <td><code>{entry.action.clone()}</code></td>
+                                                <td class="cell-long"><code>{entry.detail.to_string()}</code></td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <Show when=move || next.with(Option::is_some)>
+                <div class="list-footer">
+                    <button
+                        type="button"
+                        class="button"
+                        aria-busy=move || load_more.pending().get().to_string()
+                        disabled=move || load_more.pending().get()
+                        on:click=move |_| {
+                            if let Some(cursor) = next.get_untracked() {
+                                load_more.dispatch_local(cursor);
+                            }
+                        }
+                    >
+                        "Load more"
+                    </button>
+                </div>
+            </Show>
+        </AdminFrame>
+    }
+}

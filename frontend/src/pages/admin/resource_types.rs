@@ -1,0 +1,164 @@
+//! Admin → Resource Types: the kinds of resource in each integration and the
+//! permissions (levels of access) each offers.
+
+use gatehouse_shared::{admin::ResourceTypeInput, catalog::ResourceType};
+use leptos::prelude::*;
+
+use crate::{
+    admin_api::Collection,
+    admin_page::{AdminPage, editing_item, load, split_list},
+    api,
+    components::{
+        admin_form::{Editor, FormFailure, RowActions, SelectField, TextField, save_action},
+        admin_frame::AdminFrame,
+        error_alert::ErrorAlert,
+    },
+};
+
+#[component]
+pub fn AdminResourceTypesPage() -> impl IntoView {
+    let page = AdminPage::new();
+    let list = load(page.version, api::list_resource_types);
+    let editing = editing_item(page, list.items, |t: &ResourceType| t.id);
+    view! {
+        <AdminFrame
+            title="Resource Types"
+            intro="Each integration's kinds of resource (database, table, S3 bucket…) and the permissions they offer."
+            new_label="New resource type"
+            collection=Collection::ResourceTypes
+            page
+        >
+            <ErrorAlert message=list.failure />
+            {move || match list.items.get() {
+                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+                Some(items) if items.is_empty() => view! {
+                    <p class="empty">"No resource types yet. Add an integration, then a resource type in it."</p>
+                }
+                .into_any(),
+                Some(items) => view! {
+                    <div class="table-scroll">
+                        <table class="admin-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Integration"</th>
+                                    <th scope="col">"Resource type"</th>
+                                    <th scope="col">"Permissions"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {items
+                                    .into_iter()
+                                    .map(|item| {
+                                        let name = format!("{} {}", item.integration_name, item.name);
+                                        view! {
+                                            <tr>
+                                                <td>{item.integration_name.clone()}</td>
+                                                <th scope="row">{item.name.clone()}</th>
+                                                <td>
+                                                    <span class="permissions">
+                                                        {item
+                                                            .permissions
+                                                            .iter()
+                                                            .map(|p| view! { <span class="permission">{p.name.clone()}</span> })
+                                                            .collect_view()}
+                                                    </span>
+                                                </td>
+                                                <td><RowActions id=item.id name page /></td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }
+                .into_any(),
+            }}
+            {move || editing.get().map(|existing| view! { <ResourceTypeEditor existing page /> })}
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl IntoView {
+    let id = existing.as_ref().map(|t| t.id);
+    let integrations = load(page.version, api::list_integrations);
+    let choices = Signal::derive(move || {
+        integrations
+            .items
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i.id.to_string(), i.name))
+            .collect::<Vec<_>>()
+    });
+    let integration = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|t| t.integration_id.to_string())
+            .unwrap_or_default(),
+    );
+    let name = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|t| t.name.clone())
+            .unwrap_or_default(),
+    );
+    let permissions = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|t| {
+                t.permissions
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+    );
+    let failure = FormFailure::new();
+    let save = save_action(Collection::ResourceTypes, id, page, failure);
+    let on_save = Callback::new(move |()| {
+        let Ok(integration_id) = integration.get_untracked().parse() else {
+            failure.0.set(Some(
+                gatehouse_shared::ApiError::new("validation_failed", "Choose the integration.")
+                    .with_field("integration_id"),
+            ));
+            return;
+        };
+        save.dispatch_local(ResourceTypeInput {
+            integration_id,
+            name: name.get_untracked(),
+            permissions: split_list(&permissions.get_untracked()),
+        });
+    });
+    view! {
+        <Editor
+            title=if id.is_some() { "Edit resource type" } else { "New resource type" }
+            page
+            failure
+            fields=&["integration_id", "name", "permissions"]
+            pending=save.pending()
+            on_save
+        >
+            <SelectField
+                id="type-integration"
+                label="Integration"
+                choices
+                value=integration
+                none="Choose an integration"
+                error=failure.at("integration_id")
+                disabled=id.is_some()
+            />
+            <TextField id="type-name" label="Name" value=name error=failure.at("name") required=true />
+            <TextField
+                id="type-permissions"
+                label="Permissions"
+                value=permissions
+                error=failure.at("permissions")
+                hint="Comma-separated, e.g. read-only, read-write, admin. A permission in use cannot be removed."
+            />
+        </Editor>
+    }
+}
