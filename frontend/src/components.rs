@@ -2,6 +2,7 @@
 
 pub mod admin_form;
 pub mod admin_frame;
+pub mod access_dialog;
 pub mod app_shell;
 pub mod approval_card;
 pub mod bundle_card;

@@ -3,6 +3,7 @@
 
 mod admin_api;
 mod admin_page;
+mod access_api;
 mod api;
 mod app;
 mod components;

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use crate::{
     api::{self, RequestAction},
     components::{
-        confirm_dialog::ConfirmDialog, favorite_star::FavoriteStar,
+        access_dialog::{AccessDialog, AccessView},
+        confirm_dialog::ConfirmDialog,
+        favorite_star::FavoriteStar,
         request_again_dialog::RequestAgainDialog,
     },
     refresh::use_refresh,
@@ -23,6 +25,9 @@ pub fn RequestCard(
     /// Offer Request again right on the card (Favorites, My Access).
     #[prop(optional)]
     again: bool,
+    /// Offer Connect and Access Details (My Sessions).
+    #[prop(optional)]
+    connect: bool,
 ) -> impl IntoView {
     let session = use_session();
     let me = session.me.with_untracked(|me| me.as_ref().map(|me| me.id));
@@ -57,6 +62,12 @@ pub fn RequestCard(
         None => {}
     });
     let offer_extend = request.actions.extend;
+    // Connect and Access Details: the grantee's own active access.
+    let offer_access =
+        connect && request.status == RequestStatus::Active && Some(request.grantee.id) == me;
+    let access_view = RwSignal::new(None::<AccessView>);
+    let connect_label = format!("Connect: request {id}");
+    let details_label = format!("Access Details: request {id}");
     let extend_label = format!("Extend request {id}");
     view! {
         <li class="request-card">
@@ -79,6 +90,24 @@ pub fn RequestCard(
                 </span>
             </button>
             <div class="request-card-actions">
+                {offer_access.then(|| view! {
+                    <button
+                        type="button"
+                        class="button button-small button-primary"
+                        aria-label=connect_label.clone()
+                        on:click=move |_| access_view.set(Some(AccessView::Connect))
+                    >
+                        "Connect"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-small"
+                        aria-label=details_label.clone()
+                        on:click=move |_| access_view.set(Some(AccessView::Details))
+                    >
+                        "Access Details"
+                    </button>
+                })}
                 {offer_extend.then(|| view! {
                     <button
                         type="button"
@@ -118,6 +147,13 @@ pub fn RequestCard(
                     on_close=Callback::new(move |()| asking_extend.set(false))
                 />
             </Show>
+            {move || access_view.get().map(|view| view! {
+                <AccessDialog
+                    request_id=id
+                    view
+                    on_close=Callback::new(move |()| access_view.set(None))
+                />
+            })}
             <Show when=move || asking_again.get()>
                 <RequestAgainDialog
                     request_id=id

@@ -60,7 +60,8 @@ pub fn MyAccessPage() -> impl IntoView {
                         id: &'static str,
                         pick: fn(&MyAccess) -> Vec<AccessRequest>,
                         empty: &'static str,
-                        again: bool| {
+                        again: bool,
+                        connect: bool| {
         let items = move || latest.with(|a| a.as_ref().map(pick).unwrap_or_default());
         view! {
             <section class="access-section" aria-labelledby=id>
@@ -69,7 +70,7 @@ pub fn MyAccessPage() -> impl IntoView {
                     <For
                         each=items
                         key=|request| (request.id, request.status, request.is_favorite)
-                        children=move |request| view! { <RequestCard request on_open failure again /> }
+                        children=move |request| view! { <RequestCard request on_open failure again connect /> }
                     />
                 </ul>
                 <Show when=move || latest.with(|a| a.as_ref().is_some_and(|a| pick(a).is_empty()))>
@@ -89,9 +90,9 @@ pub fn MyAccessPage() -> impl IntoView {
             <Show when=move || latest.with(Option::is_none)>
                 <p class="loading" role="status">"Loading…"</p>
             </Show>
-            {section("My Sessions", "sessions-heading", |a| a.sessions.clone(), "No active access. Ask for some with New Request.", false)}
-            {section("Closed Requests", "closed-heading", |a| a.closed.clone(), "No closed requests yet.", true)}
-            {section("Favorites", "favorites-heading", |a| a.favorites.clone(), "No favorites yet.", true)}
+            {section("My Sessions", "sessions-heading", |a| a.sessions.clone(), "No active access. Ask for some with New Request.", false, true)}
+            {section("Closed Requests", "closed-heading", |a| a.closed.clone(), "No closed requests yet.", true, false)}
+            {section("Favorites", "favorites-heading", |a| a.favorites.clone(), "No favorites yet.", true, false)}
             {move || url.with(|u| u.open).map(|id| view! { <RequestPanel id on_close /> })}
         </div>
     }

@@ -1,0 +1,24 @@
+//! Access Details and Connect: `GET /api/v1/requests/{id}/access`, reveal the
+//! secret (once), Reset Credentials.
+
+use gatehouse_shared::{
+    ApiError,
+    access::{AccessDetails, RevealedSecret},
+};
+use gloo_net::http::Request;
+
+use crate::api::{json, send};
+
+pub async fn get_access(request_id: i64) -> Result<Vec<AccessDetails>, ApiError> {
+    json(send(Request::get(&format!("/api/v1/requests/{request_id}/access")), true).await?).await
+}
+
+pub async fn reveal(request_id: i64, integration_id: i64) -> Result<RevealedSecret, ApiError> {
+    let path = format!("/api/v1/requests/{request_id}/access/{integration_id}/reveal");
+    json(send(Request::post(&path), true).await?).await
+}
+
+pub async fn reset(request_id: i64, integration_id: i64) -> Result<AccessDetails, ApiError> {
+    let path = format!("/api/v1/requests/{request_id}/access/{integration_id}/reset");
+    json(send(Request::post(&path), true).await?).await
+}
