@@ -1,8 +1,8 @@
 //! Small building blocks the pages share.
 
+pub mod access_dialog;
 pub mod admin_form;
 pub mod admin_frame;
-pub mod access_dialog;
 pub mod app_shell;
 pub mod approval_card;
 pub mod bundle_card;

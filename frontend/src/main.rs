@@ -1,9 +1,9 @@
 //! The Gatehouse web portal: a Leptos client-side app that Trunk builds into
 //! the static files the `gatehouse` binary serves.
 
+mod access_api;
 mod admin_api;
 mod admin_page;
-mod access_api;
 mod api;
 mod app;
 mod components;
