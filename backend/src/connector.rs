@@ -30,6 +30,8 @@ pub struct Grant {
     pub request_id: i64,
     pub integration_id: i64,
     pub integration_name: String,
+    /// What the integration is (`postgresql`, `aws`, `github`…).
+    pub integration_kind: String,
     pub grantee_username: String,
     pub grantee_email: Option<String>,
     /// Unix seconds.
@@ -107,19 +109,74 @@ pub struct Discovered {
     pub permissions: &'static [&'static str],
 }
 
-/// Grants and removes at once, touching nothing.
+/// Grants and removes at once, touching nothing. It hands out made-up
+/// credentials and connection options shaped like the integration's kind, so
+/// that Access Details and Connect can be tried in the demo.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DemoConnector;
+
+impl DemoConnector {
+    fn credentials(grant: &Grant) -> Credentials {
+        let login = format!(
+            "demo_{}_{}",
+            grant.grantee_username.to_ascii_lowercase(),
+            grant.request_id
+        );
+        let first = grant
+            .items
+            .first()
+            .map(|item| item.resource_path.as_str())
+            .unwrap_or("");
+        let connect = match grant.integration_kind.as_str() {
+            "postgresql" => {
+                let database = first.split('/').next().unwrap_or("postgres");
+                ConnectOptions {
+                    terminal: Some(format!(
+                        "psql \"host=postgres.demo.internal port=5432 dbname={database} user={login}\""
+                    )),
+                    browser: None,
+                    app: Some(format!(
+                        "postgresql://{login}@postgres.demo.internal:5432/{database}"
+                    )),
+                }
+            }
+            "github" => ConnectOptions {
+                browser: Some(format!("https://github.com/{first}")),
+                ..ConnectOptions::default()
+            },
+            "aws" => ConnectOptions {
+                browser: Some("https://signin.aws.amazon.com/console".into()),
+                ..ConnectOptions::default()
+            },
+            _ => ConnectOptions::default(),
+        };
+        Credentials {
+            username: Some(login),
+            secret: Some(random_secret()),
+            instructions: Some(format!(
+                "Demo integration: nothing was granted in a real system. A real {} connector hands out working credentials here.",
+                grant.integration_name
+            )),
+            connect,
+        }
+    }
+}
 
 impl Connector for DemoConnector {
     fn grant(&self, grant: &Grant) -> Result<Outcome, String> {
         tracing::info!(request = grant.request_id, grantee = %grant.grantee_username, items = grant.items.len(), "demo connector: granted");
-        Ok(Outcome::Done(Credentials::default()))
+        Ok(Outcome::Done(Self::credentials(grant)))
     }
 
     fn revoke(&self, grant: &Grant) -> Result<Outcome, String> {
         tracing::info!(request = grant.request_id, grantee = %grant.grantee_username, "demo connector: removed");
         Ok(Outcome::Done(Credentials::default()))
+    }
+
+    fn reset_credentials(&self, grant: &Grant) -> Result<Credentials, String> {
+        let mut credentials = Self::credentials(grant);
+        credentials.username = grant.login.clone().or(credentials.username);
+        Ok(credentials)
     }
 }
 

@@ -307,6 +307,7 @@ fn seed_catalog(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
         "Prod PostgreSQL",
         "postgresql",
         Some("Connect through the bastion: psql is on every jump host. Sessions are recorded."),
+        &["terminal", "app"],
     )?;
     let database = DemoType {
         name: "database",
@@ -333,7 +334,7 @@ fn seed_catalog(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
         }
     }
 
-    let aws = ensure_integration(tx, "AWS Production", "aws", None)?;
+    let aws = ensure_integration(tx, "AWS Production", "aws", None, &["browser"])?;
     let bucket_id =
         ensure_resource_type(tx, aws, "S3 bucket", &["read-only", "read-write", "admin"])?;
     let role_id = ensure_resource_type(tx, aws, "IAM role", &["assume"])?;
@@ -358,7 +359,7 @@ fn seed_catalog(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
         )?;
     }
 
-    let github = ensure_integration(tx, "GitHub", "github", None)?;
+    let github = ensure_integration(tx, "GitHub", "github", None, &["browser"])?;
     let repository_id =
         ensure_resource_type(tx, github, "repository", &["read", "write", "admin"])?;
     let team_id = ensure_resource_type(tx, github, "team", &["member", "maintainer"])?;

@@ -133,18 +133,18 @@ fn table() -> Vec<Row> {
             json!(null),
             [401, 404, 404, 404, 200, 200, 403],
         ),
-        // The demo connector hands out no secret, and cannot issue new ones.
+        // Credentials go to the grantee only.
         (
             "POST",
             "/api/v1/requests/{Q}/access/{GH}/reveal",
             json!(null),
-            [401, 404, 404, 404, 409, 403, 403],
+            [401, 404, 404, 404, 200, 403, 403],
         ),
         (
             "POST",
             "/api/v1/requests/{Q}/access/{GH}/reset",
             json!(null),
-            [401, 404, 404, 404, 422, 403, 403],
+            [401, 404, 404, 404, 200, 403, 403],
         ),
         ("GET", "/api/v1/fulfilments", json!(null), everyone_ok(200)),
         // Nobody fulfils by hand here; admins may, but nothing waits.

@@ -485,6 +485,7 @@ mod tests {
             request_id: 7,
             integration_id: 2,
             integration_name: "pg".into(),
+            integration_kind: "postgresql".into(),
             grantee_username: "Alice.O'Neil".into(),
             grantee_email: None,
             expires_at: 0,

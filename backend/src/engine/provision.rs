@@ -338,10 +338,11 @@ fn task_of(conn: &Connection, pair: Pair, now: i64) -> Result<Task, AppError> {
         expires_at,
         login,
         attempts,
+        integration_kind,
     ) = conn
         .prepare_cached(
             "SELECT i.name, i.connector, i.settings, u.username, u.email, r.status, r.duration,
-                    r.expires_at, g.username, COALESCE(g.attempts, 0)
+                    r.expires_at, g.username, COALESCE(g.attempts, 0), i.kind
              FROM requests r JOIN users u ON u.id = r.grantee_id
              JOIN integrations i ON i.id = ?2
              LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = i.id
@@ -359,6 +360,7 @@ fn task_of(conn: &Connection, pair: Pair, now: i64) -> Result<Task, AppError> {
                 row.get::<_, Option<i64>>(7)?,
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, i64>(9)?,
+                row.get::<_, String>(10)?,
             ))
         })?;
     let expires_at = if status == RequestStatus::Granting.label() {
@@ -391,6 +393,7 @@ fn task_of(conn: &Connection, pair: Pair, now: i64) -> Result<Task, AppError> {
             request_id,
             integration_id,
             integration_name,
+            integration_kind,
             grantee_username: username,
             grantee_email: Some(email),
             expires_at,

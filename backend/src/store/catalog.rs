@@ -414,11 +414,12 @@ pub fn ensure_integration(
     name: &str,
     kind: &str,
     admin_message: Option<&str>,
+    connection_options: &[&str],
 ) -> Result<i64, AppError> {
     conn.execute(
-        "INSERT INTO integrations (name, kind, admin_message) VALUES (?1, ?2, ?3)
+        "INSERT INTO integrations (name, kind, admin_message, connection_options) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (name) DO NOTHING",
-        params![name, kind, admin_message],
+        params![name, kind, admin_message, serde_json::to_string(connection_options)?],
     )?;
     Ok(conn.query_row(
         "SELECT id FROM integrations WHERE name = ?1",
