@@ -1,5 +1,7 @@
 // Admin: carol manages bundles and access flows that alice then uses;
 // requesters cannot reach Admin, and the server refuses them too.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test, expect, logIn, logOut, snapshot } from '../fixtures';
 
 test('carol creates an access flow and a bundle in Admin and alice can use them', async ({ page }, testInfo) => {
@@ -139,4 +141,58 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
     data: { name: 'Sneaky', description: '', items: [{ resource_id: 1, permission: 'read-only' }] },
   });
   expect(bundle.status()).toBe(403);
+});
+
+test('carol connects an integration through a webhook and tests the connection', async ({ page }, testInfo) => {
+  const pings: string[] = [];
+  const receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      pings.push(body);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/gatehouse`;
+  try {
+    await page.goto('/admin/integrations');
+    await logIn(page, 'carol');
+    await page.getByRole('button', { name: 'New integration' }).click();
+    const editor = page.getByRole('dialog', { name: 'New integration' });
+    await editor.getByLabel('Name').fill('Deploy hooks');
+    await editor.getByLabel('Kind').fill('deploy');
+    await editor.getByLabel('Connector').selectOption('webhook');
+    await editor.getByLabel('URL').fill(url);
+    await editor.getByLabel('Signing secret').fill('too-short');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await expect(editor.locator('#integration-settings-error')).toContainText('at least 16 characters');
+    await editor.getByLabel('Signing secret').fill('0123456789abcdef-deploy');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await expect(editor).toBeHidden();
+    const row = page.getByRole('row', { name: /Deploy hooks/ });
+    await expect(row).toContainText('webhook');
+
+    // The secret is never shown back; the saved settings answer a test.
+    await row.getByRole('button', { name: 'Edit Deploy hooks' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit integration' });
+    await expect(edit.getByLabel('URL')).toHaveValue(url);
+    await expect(edit.getByLabel('Signing secret')).toHaveValue('');
+    await expect(edit.getByText('Saved and never shown. Leave empty to keep it.')).toBeVisible();
+    await edit.getByRole('button', { name: 'Test connection' }).click();
+    await expect(edit.getByRole('status')).toContainText('Connection works');
+    expect(pings.join('\n')).toContain('ping');
+    await snapshot(page, testInfo, 'webhook-integration');
+    // Saving without retyping the secret keeps it.
+    await edit.getByLabel('Timeout in seconds').fill('5');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await expect(edit).toBeHidden();
+    await row.getByRole('button', { name: 'Edit Deploy hooks' }).click();
+    await expect(edit.getByLabel('Timeout in seconds')).toHaveValue('5');
+    await edit.getByRole('button', { name: 'Test connection' }).click();
+    await expect(edit.getByRole('status')).toContainText('Connection works');
+  } finally {
+    receiver.close();
+  }
 });

@@ -3,8 +3,9 @@
 
 use gatehouse_shared::{
     ApiError,
+    access::{ConnectionCheck, SyncResult},
     admin::{AccessFlow, Group, User},
-    catalog::{BundlePage, ResourcePage},
+    catalog::{BundlePage, Integration, ResourcePage},
     requests::AuditPage,
 };
 use gloo_net::http::Request;
@@ -59,6 +60,23 @@ pub async fn delete(collection: Collection, id: i64) -> Result<(), ApiError> {
     let path = format!("/api/v1/admin/{}/{id}", collection.path());
     send(Request::delete(&path), true).await?;
     Ok(())
+}
+
+/// Every integration with its connector and settings (secrets redacted).
+pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
+    json(send(Request::get("/api/v1/admin/integrations"), true).await?).await
+}
+
+/// Test an integration's connection with its saved settings.
+pub async fn test_integration(id: i64) -> Result<ConnectionCheck, ApiError> {
+    let path = format!("/api/v1/admin/integrations/{id}/test");
+    json(send(Request::post(&path), true).await?).await
+}
+
+/// Read the target system's catalog and add what is missing.
+pub async fn sync_integration(id: i64) -> Result<SyncResult, ApiError> {
+    let path = format!("/api/v1/admin/integrations/{id}/sync");
+    json(send(Request::post(&path), true).await?).await
 }
 
 pub async fn list_users() -> Result<Vec<User>, ApiError> {

@@ -87,6 +87,7 @@ pub fn TextField(
     #[prop(optional)] multiline: bool,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
+    let hint = hint.filter(|hint| !hint.is_empty());
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = if hint.is_some() {

@@ -5,13 +5,16 @@ use gatehouse_shared::catalog::Integration;
 use leptos::prelude::*;
 
 use crate::{
-    admin_api::Collection,
+    admin_api::{self, Collection},
+    admin_page::split_list,
     admin_page::{AdminPage, editing_item, load},
-    api,
     components::{
-        admin_form::{CheckField, Editor, FormFailure, RowActions, TextField, save_action},
+        admin_form::{
+            CheckField, Editor, FormFailure, RowActions, SelectField, TextField, save_action,
+        },
         admin_frame::AdminFrame,
         error_alert::ErrorAlert,
+        field_error::FieldError,
     },
 };
 
@@ -21,10 +24,135 @@ const OPTIONS: [(&str, &str); 3] = [
     ("app", "App"),
 ];
 
+/// The connectors that grant access, as (value, label).
+const CONNECTORS: [(&str, &str); 4] = [
+    ("demo", "Demo (grants nothing real)"),
+    ("postgresql", "PostgreSQL roles"),
+    ("webhook", "Webhook"),
+    ("manual", "Manual (a person fulfils)"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setting {
+    Text,
+    Number,
+    /// Never shown back: empty keeps what is saved.
+    Secret,
+    /// Comma-separated in the form, a list in the settings.
+    List,
+}
+
+/// Each connector's settings: (connector, key, label, input id, kind, hint).
+const SETTINGS: [(&str, &str, &str, &str, Setting, &str); 11] = [
+    ("postgresql", "host", "Host", "pg-host", Setting::Text, ""),
+    (
+        "postgresql",
+        "port",
+        "Port",
+        "pg-port",
+        Setting::Number,
+        "Default 5432.",
+    ),
+    (
+        "postgresql",
+        "user",
+        "Admin user",
+        "pg-user",
+        Setting::Text,
+        "Creates and drops the grantees' roles.",
+    ),
+    (
+        "postgresql",
+        "password",
+        "Admin password",
+        "pg-password",
+        Setting::Secret,
+        "",
+    ),
+    (
+        "postgresql",
+        "database",
+        "Database",
+        "pg-database",
+        Setting::Text,
+        "Default postgres.",
+    ),
+    (
+        "postgresql",
+        "connect_host",
+        "Host grantees connect to",
+        "pg-connect-host",
+        Setting::Text,
+        "When it differs from Host: a bastion or a proxy.",
+    ),
+    (
+        "webhook",
+        "url",
+        "URL",
+        "hook-url",
+        Setting::Text,
+        "Receives signed grant, extend and revoke events.",
+    ),
+    (
+        "webhook",
+        "secret",
+        "Signing secret",
+        "hook-secret",
+        Setting::Secret,
+        "At least 16 characters.",
+    ),
+    (
+        "webhook",
+        "grant_attempts",
+        "Grant attempts",
+        "hook-attempts",
+        Setting::Number,
+        "Default 5; then the request ends Failed.",
+    ),
+    (
+        "webhook",
+        "timeout_seconds",
+        "Timeout in seconds",
+        "hook-timeout",
+        Setting::Number,
+        "Default 10.",
+    ),
+    (
+        "manual",
+        "fulfillers",
+        "Fulfillers",
+        "manual-fulfillers",
+        Setting::List,
+        "Usernames, comma-separated, who mark grants and removals done (admins always may).",
+    ),
+];
+
+/// The settings object of `connector` from the form's values (empty ones
+/// left out, so defaults apply and saved secrets stay).
+fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, String> {
+    let mut settings = serde_json::Map::new();
+    for ((owner, key, label, _, kind, _), value) in SETTINGS.iter().zip(values) {
+        let value = value.trim();
+        if *owner != connector || value.is_empty() {
+            continue;
+        }
+        let json = match kind {
+            Setting::Number => value
+                .parse::<u64>()
+                .map(serde_json::Value::from)
+                .map_err(|_| format!("{label} is a whole number."))?,
+            Setting::List => serde_json::Value::from(split_list(value)),
+            Setting::Text | Setting::Secret => serde_json::Value::from(value),
+        };
+        settings.insert((*key).to_owned(), json);
+    }
+    Ok(serde_json::Value::Object(settings))
+}
+
 #[component]
 pub fn AdminIntegrationsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let list = load(page.version, api::list_integrations);
+    let list = load(page.version, admin_api::list_integrations);
     let editing = editing_item(page, list.items, |i: &Integration| i.id);
     view! {
         <AdminFrame
@@ -47,6 +175,7 @@ pub fn AdminIntegrationsPage() -> impl IntoView {
                             <thead>
                                 <tr>
                                     <th scope="col">"Name"</th>
+                                    <th scope="col">"Kind"</th>
                                     <th scope="col">"Connector"</th>
                                     <th scope="col">"Connect by"</th>
                                     <th scope="col">"Message from your admin"</th>
@@ -60,6 +189,7 @@ pub fn AdminIntegrationsPage() -> impl IntoView {
                                         <tr>
                                             <th scope="row">{item.name.clone()}</th>
                                             <td><code>{item.kind.clone()}</code></td>
+                                            <td>{item.connector.clone()}</td>
                                             <td>{item.connection_options.join(", ")}</td>
                                             <td class="cell-long">{item.admin_message.clone().unwrap_or_default()}</td>
                                             <td><RowActions id=item.id name=item.name page /></td>
@@ -97,11 +227,52 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
         });
         (value, label, RwSignal::new(chosen))
     });
+    let connector = text(|i| i.connector.clone());
+    if connector.get_untracked().is_empty() {
+        connector.set("demo".to_owned());
+    }
+    let saved = existing.as_ref().and_then(|i| i.settings.clone());
+    let values = SETTINGS.map(|(_, key, _, _, kind, _)| {
+        let value = match saved.as_ref().and_then(|s| s.get(key)) {
+            Some(serde_json::Value::String(text)) if kind != Setting::Secret => text.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => String::new(),
+        };
+        RwSignal::new(value)
+    });
+    let secret_saved = move |key: &str| {
+        saved
+            .as_ref()
+            .and_then(|s| s.get(key))
+            .is_some_and(|v| !v.is_null())
+    };
+    let hints = SETTINGS.map(|(_, key, _, _, kind, hint)| {
+        if kind == Setting::Secret && secret_saved(key) {
+            "Saved and never shown. Leave empty to keep it."
+        } else {
+            hint
+        }
+    });
     let failure = FormFailure::new();
     let save = save_action(Collection::Integrations, id, page, failure);
-    // The connector and its settings are left out: on update they stay, on
-    // create the server picks its default.
     let on_save = Callback::new(move |()| {
+        let chosen = connector.get_untracked();
+        let values: Vec<String> = values.iter().map(|v| v.get_untracked()).collect();
+        let settings = match settings_of(&chosen, &values) {
+            Ok(settings) => (chosen != "demo").then_some(settings),
+            Err(message) => {
+                failure.0.set(Some(
+                    gatehouse_shared::ApiError::new("validation_failed", message)
+                        .with_field("settings"),
+                ));
+                return;
+            }
+        };
         let connection_options: Vec<&str> = options
             .iter()
             .filter(|(_, _, on)| on.get_untracked())
@@ -113,6 +284,8 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
             "kind": kind.get_untracked(),
             "admin_message": (!message.trim().is_empty()).then_some(message),
             "connection_options": connection_options,
+            "connector": chosen,
+            "settings": settings,
         }));
     });
     view! {
@@ -120,17 +293,17 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
             title
             page
             failure
-            fields=&["name", "kind", "admin_message", "connection_options"]
+            fields=&["name", "kind", "admin_message", "connection_options", "connector", "settings"]
             pending=save.pending()
             on_save
         >
             <TextField id="integration-name" label="Name" value=name error=failure.at("name") required=true />
             <TextField
                 id="integration-kind"
-                label="Connector"
+                label="Kind"
                 value=kind
                 error=failure.at("kind")
-                hint="The connector kind, e.g. postgresql, aws, github, webhook."
+                hint="What the system is, e.g. postgresql, aws, github."
                 required=true
             />
             <TextField
@@ -154,11 +327,92 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                         view! { <CheckField id label checked=on /> }
                     })
                     .collect_view()}
-                <crate::components::field_error::FieldError
-                    id="connection-options-error".to_owned()
-                    message=failure.at("connection_options")
+                <FieldError id="connection-options-error".to_owned() message=failure.at("connection_options") />
+            </fieldset>
+            <fieldset class="choices">
+                <legend>"Grants access through"</legend>
+                <SelectField
+                    id="integration-connector"
+                    label="Connector"
+                    choices=Signal::stored(
+                        CONNECTORS.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect::<Vec<_>>(),
+                    )
+                    value=connector
+                    none="Choose a connector"
+                    error=failure.at("connector")
                 />
+                {SETTINGS
+                    .iter()
+                    .zip(values)
+                    .zip(hints)
+                    .map(|((&(owner, _, label, input_id, kind, _), value), hint)| {
+                        let input_kind = match kind {
+                            Setting::Secret => "password",
+                            Setting::Number => "number",
+                            Setting::Text | Setting::List => "text",
+                        };
+                        view! {
+                            <Show when=move || connector.with(|c| c == owner)>
+                                <TextField id=input_id label=label value kind=input_kind hint />
+                            </Show>
+                        }
+                    })
+                    .collect_view()}
+                <FieldError id="integration-settings-error".to_owned() message=failure.at("settings") />
+                {id.map(|id| view! { <ConnectorChecks id /> })}
             </fieldset>
         </Editor>
+    }
+}
+
+/// Test connection and Sync catalog, with the saved settings.
+#[component]
+fn ConnectorChecks(id: i64) -> impl IntoView {
+    let test = Action::new_local(move |()| admin_api::test_integration(id));
+    let sync = Action::new_local(move |()| admin_api::sync_integration(id));
+    let outcome = move || {
+        let tested = test.value().get().map(|answer| match answer {
+            Ok(check) if check.ok => format!("Connection works: {}", check.message),
+            Ok(check) => format!("Connection failed: {}", check.message),
+            Err(error) => error.message,
+        });
+        let synced = sync.value().get().map(|answer| match answer {
+            Ok(result) => format!(
+                "Catalog synced: {} found, {} new.",
+                result.found, result.added
+            ),
+            Err(error) => error.message,
+        });
+        [tested, synced]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    view! {
+        <p class="field-hint">"These use the saved settings: save first."</p>
+        <div class="dialog-actions">
+            <button
+                type="button"
+                class="button button-small"
+                aria-busy=move || test.pending().get().to_string()
+                on:click=move |_| {
+                    test.dispatch_local(());
+                }
+            >
+                "Test connection"
+            </button>
+            <button
+                type="button"
+                class="button button-small"
+                aria-busy=move || sync.pending().get().to_string()
+                on:click=move |_| {
+                    sync.dispatch_local(());
+                }
+            >
+                "Sync catalog"
+            </button>
+        </div>
+        <p class="field-hint" role="status">{outcome}</p>
     }
 }
