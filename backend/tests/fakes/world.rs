@@ -23,6 +23,8 @@ use tower::ServiceExt;
 
 use super::{BOT_TOKEN, FakeSlack, SIGNING_SECRET, SmtpCapture};
 
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 pub struct World {
     pub state: AppState,
     pub router: Router,
@@ -160,7 +162,15 @@ impl World {
     }
 
     /// An interaction payload (block_actions, view_submission).
-    pub async fn interact(&self, payload: Value) -> Answer {
+    pub async fn interact(&self, mut payload: Value) -> Answer {
+        // Like Slack, every interaction is a new payload (new trigger, new action time).
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(actions) = payload["actions"].as_array_mut() {
+            for action in actions {
+                action["action_ts"] = json!(format!("{}.{n:06}", self.now()));
+            }
+        }
+        payload["api_app_id"] = json!(format!("A{n}"));
         self.signed(
             "/slack/interactions",
             "application/x-www-form-urlencoded",
