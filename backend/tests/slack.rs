@@ -1002,3 +1002,26 @@ async fn slack_endpoints_are_absent_when_slack_is_not_configured() {
     let response = app.0.oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn the_manifest_points_slack_at_the_endpoints_and_asks_for_the_scopes_used() {
+    let manifest = include_str!("../../slack/manifest.yml");
+    for needed in [
+        "/slack/commands",
+        "/slack/interactions",
+        "/slack/options",
+        "/slack/events",
+        "app_home_opened",
+        "command: /gatehouse",
+        "- commands",
+        "- chat:write",
+        "- users:read.email",
+        "home_tab_enabled: true",
+        "messages_tab_enabled: true",
+    ] {
+        assert!(
+            manifest.contains(needed),
+            "{needed} missing from the manifest"
+        );
+    }
+}
