@@ -319,7 +319,8 @@ async fn request_approve_journey() {
             .len()
             >= 5
     );
-    values[resources_block.as_str()] = json!({"resources": selected_many(&[billing.clone()])});
+    values[resources_block.as_str()] =
+        json!({"resources": selected_many(std::slice::from_ref(&billing))});
     let view = choose(&world, "UALICE", &view, &values, "resources").await;
     let permissions = option_labels(block(&view, "permission").unwrap());
     let names: Vec<&str> = permissions.iter().map(|(_, l)| l.as_str()).collect();
