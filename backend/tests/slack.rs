@@ -1026,3 +1026,112 @@ fn the_manifest_points_slack_at_the_endpoints_and_asks_for_the_scopes_used() {
         );
     }
 }
+
+/// Hands out a user name and secret, as a database connector would.
+#[derive(Debug)]
+struct IssuingConnector;
+
+impl gatehouse::connector::Connector for IssuingConnector {
+    fn grant(
+        &self,
+        _grant: &gatehouse::connector::Grant,
+    ) -> Result<gatehouse::connector::Outcome, String> {
+        Ok(gatehouse::connector::Outcome::Done(
+            gatehouse::connector::Credentials {
+                username: Some("gh_alice_7".into()),
+                secret: Some("s3cret-shown-once".into()),
+                instructions: Some("psql -h db.internal -U gh_alice_7".into()),
+                ..Default::default()
+            },
+        ))
+    }
+
+    fn revoke(
+        &self,
+        _grant: &gatehouse::connector::Grant,
+    ) -> Result<gatehouse::connector::Outcome, String> {
+        Ok(gatehouse::connector::Outcome::Done(Default::default()))
+    }
+}
+
+#[tokio::test]
+async fn access_details_show_the_secret_once_in_a_modal() {
+    let world = World::with_connector(std::sync::Arc::new(IssuingConnector)).await;
+    let alice = world.login("alice").await;
+    let docs = world.resource("acme/docs").await;
+    let answer = world
+        .call(Method::POST, "/api/v1/requests", Some(&alice),
+            Some(json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600})))
+        .await;
+    let id = answer.body["requests"][0]["id"].as_i64().unwrap();
+    world.tick().await;
+    world.event(json!({"type": "event_callback", "event": {"type": "app_home_opened", "user": "UALICE", "tab": "home"}})).await;
+    let home = world.last_view("views.publish");
+    // My Sessions → Access Details.
+    let answer = world
+        .interact(
+            json!({"type": "block_actions", "user": {"id": "UALICE"}, "trigger_id": "t-details",
+            "container": {"type": "view", "view_id": "VHOME"},
+            "actions": [{"action_id": "access_details", "value": id.to_string()}]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(text_of(&home).contains("Access Details"));
+    let details = world.last_view("views.open");
+    let text = text_of(&details);
+    assert!(
+        text.contains("gh_alice_7")
+            && text.contains("psql -h db.internal")
+            && !text.contains("s3cret"),
+        "{text}"
+    );
+    let reveal = buttons(&details)
+        .into_iter()
+        .find(|b| b["action_id"] == "reveal")
+        .unwrap();
+    let answer = world
+        .modal_action(
+            "UALICE",
+            &details,
+            json!({}),
+            "reveal",
+            json!({"value": reveal["value"]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let shown = text_of(&world.last_view("views.update"));
+    assert!(
+        shown.contains("s3cret-shown-once") && shown.contains("Shown once"),
+        "{shown}"
+    );
+    // Once: a second reveal is refused, and the details no longer offer it.
+    world
+        .modal_action(
+            "UALICE",
+            &details,
+            json!({}),
+            "reveal",
+            json!({"value": reveal["value"]}),
+        )
+        .await;
+    assert!(
+        text_of(world.slack.messages_to("UALICE").last().unwrap()).contains("shown once already")
+    );
+    world
+        .interact(
+            json!({"type": "block_actions", "user": {"id": "UALICE"}, "trigger_id": "t-details-2",
+            "actions": [{"action_id": "access_details", "value": id.to_string()}]}),
+        )
+        .await;
+    let again = world.last_view("views.open");
+    assert!(!buttons(&again).iter().any(|b| b["action_id"] == "reveal"));
+    assert!(text_of(&again).contains("shown once already"));
+    // Bob is not the grantee: no details for him.
+    world
+        .interact(
+            json!({"type": "block_actions", "user": {"id": "UBOB"}, "trigger_id": "t-bob",
+            "actions": [{"action_id": "access_details", "value": id.to_string()}]}),
+        )
+        .await;
+    assert_eq!(world.slack.calls_of("views.open").len(), 2);
+}

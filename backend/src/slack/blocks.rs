@@ -18,6 +18,7 @@ pub mod action {
     pub const OPEN_REQUEST: &str = "open_request";
     pub const FAVORITE_SELECT: &str = "favorite_select";
     pub const LINK: &str = "link";
+    pub const REVEAL: &str = "reveal";
 }
 
 /// Slack caps texts; longer ones are cut with an ellipsis.

@@ -104,6 +104,11 @@ fn user_message(error: &AppError) -> String {
     error.body().message
 }
 
+/// The user as the engine and access routes see a signed-in caller.
+fn current_user(user: &UserRecord) -> crate::auth::CurrentUser {
+    user.clone().signed_in(crate::auth::AuthMethod::Slack)
+}
+
 fn actor_of(user: &UserRecord) -> Actor {
     Actor {
         id: user.id,
@@ -521,11 +526,27 @@ async fn block_actions(
                 )));
             }
             let notify = state.notify.clone();
+            let user = current_user(me);
             let view = state
                 .db
-                .call(move |conn| modal::access_details_view(conn, &request, &notify))
+                .call(move |conn| modal::access_details_view(conn, &user, &request, &notify))
                 .await?;
             open_view(config, &trigger_id, view).await;
+        }
+        action::REVEAL => {
+            let (id, integration_id) = identity::text(&action, "value")
+                .split_once(':')
+                .and_then(|(r, i)| Some((r.parse::<i64>().ok()?, i.parse::<i64>().ok()?)))
+                .ok_or_else(|| AppError::BadRequest("The button carries no access id.".into()))?;
+            let user = current_user(me);
+            let secrets = state.secrets.clone();
+            let revealed = state
+                .db
+                .write(move |tx| {
+                    crate::routes::access::reveal_in(tx, &secrets, &user, id, integration_id, now)
+                })
+                .await?;
+            update_view(config, &view_id, modal::secret_view(&revealed)).await;
         }
         action::MORE_DETAILS => {
             let id = request_id_of(&action)?;

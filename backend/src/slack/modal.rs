@@ -12,7 +12,7 @@ use rusqlite::{Connection, types::Value as SqlValue};
 use serde_json::{Value, json};
 
 use super::blocks::{
-    self, action, button, context, divider, header, link_button, mrkdwn, option, plain, section,
+    self, action, button, context, divider, header, link_button, option, plain, section,
 };
 use crate::{
     engine,
@@ -870,51 +870,64 @@ pub fn reject_view(request_id: i64, channel: &str, ts: &str) -> Value {
     )
 }
 
-/// Access Details of active access: what was granted, until when, how to connect.
+/// Access Details of active access, per integration: the admin's message,
+/// instructions, how to connect, and Reveal credentials while a secret waits
+/// to be shown (once, as in the portal).
 pub fn access_details_view(
     conn: &Connection,
+    user: &crate::auth::CurrentUser,
     request: &AccessRequest,
     config: &NotifyConfig,
 ) -> Result<Value, AppError> {
     let mut view_blocks = vec![section(&blocks::request_line(request))];
-    let integrations = store::catalog::list_integrations(conn)?;
-    let mut shown = Vec::new();
-    for item in &request.items {
-        if shown.contains(&item.integration_name) {
-            continue;
+    for details in crate::routes::access::access_details(conn, user, request.id)? {
+        let mut text = format!(
+            "*{}* · {}",
+            blocks::escape(&details.integration_name),
+            details.state.label()
+        );
+        if let Some(message) = &details.admin_message {
+            text.push_str(&format!("\n{}", blocks::escape(message)));
         }
-        shown.push(item.integration_name.clone());
-        if let Some(integration) = integrations
-            .iter()
-            .find(|i| i.name == item.integration_name)
-        {
-            let mut text = format!("*{}*", blocks::escape(&integration.name));
-            if let Some(message) = &integration.admin_message {
-                text.push_str(&format!("\n{}", blocks::escape(message)));
+        if let Some(instructions) = &details.instructions {
+            text.push_str(&format!("\n{}", blocks::escape(instructions)));
+        }
+        if let Some(username) = &details.username {
+            text.push_str(&format!("\n*User name* `{}`", blocks::escape(username)));
+        }
+        for (label, value) in [
+            ("Terminal", &details.connect.terminal),
+            ("Browser", &details.connect.browser),
+            ("App", &details.connect.app),
+        ] {
+            if let Some(value) = value {
+                text.push_str(&format!("\n*{label}* `{}`", blocks::escape(value)));
             }
-            if !integration.connection_options.is_empty() {
-                text.push_str(&format!(
-                    "\nConnect with: {}",
-                    integration.connection_options.join(", ")
-                ));
-            }
-            view_blocks.push(section(&text));
+        }
+        if let Some(command) = &details.cli_command {
+            text.push_str(&format!("\n*CLI* `{command}`"));
+        }
+        view_blocks.push(section(&text));
+        if details.credentials_rotated {
+            view_blocks.push(context(
+                ":arrows_counterclockwise: Credentials rotated since you last saw them.",
+            ));
+        }
+        if details.secret_available {
+            let mut reveal = button(
+                "Reveal credentials",
+                action::REVEAL,
+                format!("{}:{}", details.request_id, details.integration_id),
+            );
+            reveal["style"] = json!("primary");
+            view_blocks.push(blocks::actions(vec![reveal]));
+            view_blocks.push(context(
+                "The secret is shown once: copy it when you reveal it.",
+            ));
+        } else if details.secret_shown {
+            view_blocks.push(context("The secret was shown once already. For new credentials, use Reset Credentials in the portal."));
         }
     }
-    let resources: Vec<String> = request
-        .items
-        .iter()
-        .map(|i| {
-            format!(
-                "• {} `{}` ({})",
-                blocks::escape(&i.resource_name),
-                blocks::escape(&i.resource_path),
-                i.permission
-            )
-        })
-        .collect();
-    view_blocks.push(json!({"type": "section", "text": mrkdwn(&resources.join("\n"))}));
-    view_blocks.push(context("Credentials, when the integration issues them, are shown once in the portal's Access Details."));
     view_blocks.push(blocks::actions(vec![link_button(
         "Open My Access",
         &config.link("/my-access"),
@@ -928,4 +941,29 @@ pub fn access_details_view(
     );
     view["close"] = plain("Close");
     Ok(view)
+}
+
+/// The secret, this once.
+pub fn secret_view(revealed: &gatehouse_shared::access::RevealedSecret) -> Value {
+    let mut view_blocks = Vec::new();
+    if let Some(username) = &revealed.username {
+        view_blocks.push(section(&format!(
+            "*User name*\n`{}`",
+            blocks::escape(username)
+        )));
+    }
+    view_blocks.push(section(&format!(
+        "*Secret*\n```{}```",
+        blocks::escape(&revealed.secret)
+    )));
+    view_blocks.push(context(":warning: Shown once: Gatehouse will not show this secret again. For new credentials, use Reset Credentials in the portal."));
+    let mut view = modal(
+        INFO_CALLBACK,
+        "Access Details",
+        None,
+        json!({"request_id": revealed.request_id}),
+        view_blocks,
+    );
+    view["close"] = plain("Close");
+    view
 }

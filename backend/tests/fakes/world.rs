@@ -58,6 +58,11 @@ pub fn notify_config(slack: &FakeSlack, smtp: &SmtpCapture) -> NotifyConfig {
 
 impl World {
     pub async fn new() -> Self {
+        Self::with_connector(Arc::new(gatehouse::connector::DemoConnector)).await
+    }
+
+    /// With another connector for `demo` integrations.
+    pub async fn with_connector(connector: Arc<dyn gatehouse::connector::Connector>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
         let clock = ManualClock::new(time::macros::datetime!(2026-11-02 09:00 UTC));
@@ -65,7 +70,8 @@ impl World {
         let slack = FakeSlack::with_demo_users().await;
         let smtp = SmtpCapture::start().await;
         let state = AppState::new(db.clone(), Arc::new(clock.clone()))
-            .with_notify(notify_config(&slack, &smtp));
+            .with_notify(notify_config(&slack, &smtp))
+            .with_connector(connector);
         Self {
             router: app(state.clone()),
             state,
