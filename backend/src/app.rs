@@ -17,7 +17,7 @@ use crate::{
     portal,
     routes::{
         ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, mfa,
-        my_access, requests, session, tokens,
+        my_access, notifications, requests, session, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -43,6 +43,14 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mfa::enrol_mfa))
         .routes(routes!(mfa::confirm_mfa))
         .routes(routes!(me::get_me))
+        .routes(routes!(
+            notifications::get_notification_preferences,
+            notifications::set_notification_preferences
+        ))
+        .routes(routes!(
+            notifications::get_slack_settings,
+            notifications::set_slack_settings
+        ))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::delete_token))
         .routes(routes!(catalog::list_resources))
@@ -143,6 +151,9 @@ pub fn app(state: AppState) -> Router {
     let csp = HeaderValue::from_str(&state.portal.csp)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
+        // Slack's endpoints speak Slack's protocol and are signed by Slack, so
+        // they are not part of the REST API's document.
+        .merge(crate::slack::handlers::router())
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(portal::serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -66,6 +66,9 @@ pub fn secret_hash(secret: &str) -> Vec<u8> {
 pub enum AuthMethod {
     SessionCookie,
     BearerToken,
+    /// A Slack request (verified signature), acting as the user with the
+    /// Slack account's verified e-mail address.
+    Slack,
 }
 
 /// The signed-in user of this request.

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_engine.sql"),
     include_str!("migrations/0003_connectors.sql"),
+    include_str!("migrations/0004_notifications.sql"),
 ];
 
 const POOL_SIZE: usize = 8;

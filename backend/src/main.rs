@@ -31,6 +31,8 @@ enum Command {
         /// Key that seals secrets at rest (created when missing; default: the database path + ".key").
         #[arg(long, env = "GATEHOUSE_KEY_FILE")]
         key_file: Option<PathBuf>,
+        #[command(flatten)]
+        notify: Box<NotifyArgs>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -65,6 +67,96 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// Notifications and the Slack app. Slack is on when both its bot token and
+/// signing secret are set; e-mail when an SMTP host and a sender are set.
+#[derive(clap::Args)]
+struct NotifyArgs {
+    /// The portal's address as people reach it, for links in messages (default: http://LISTEN).
+    #[arg(long, env = "GATEHOUSE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Slack bot token (xoxb-…).
+    #[arg(long, env = "GATEHOUSE_SLACK_BOT_TOKEN", hide_env_values = true)]
+    slack_bot_token: Option<String>,
+    /// Slack signing secret, to verify requests from Slack.
+    #[arg(long, env = "GATEHOUSE_SLACK_SIGNING_SECRET", hide_env_values = true)]
+    slack_signing_secret: Option<String>,
+    /// Slack Web API base URL.
+    #[arg(long, env = "GATEHOUSE_SLACK_API_URL", default_value = gatehouse::slack::DEFAULT_API_BASE)]
+    slack_api_url: String,
+    /// The slash command as installed in Slack.
+    #[arg(long, env = "GATEHOUSE_SLACK_COMMAND", default_value = gatehouse::slack::DEFAULT_COMMAND)]
+    slack_command: String,
+    /// SMTP server for e-mail notifications.
+    #[arg(long, env = "GATEHOUSE_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// SMTP port (default: 465 with tls, 587 with starttls, 25 with none).
+    #[arg(long, env = "GATEHOUSE_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// How the SMTP connection is protected.
+    #[arg(
+        long,
+        env = "GATEHOUSE_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    smtp_security: gatehouse::notify::email::SmtpSecurity,
+    #[arg(long, env = "GATEHOUSE_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    #[arg(long, env = "GATEHOUSE_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// Sender of e-mail notifications, e.g. "Gatehouse <gatehouse@example.com>".
+    #[arg(long, env = "GATEHOUSE_SMTP_FROM")]
+    smtp_from: Option<String>,
+}
+
+impl NotifyArgs {
+    fn config(self, listen: SocketAddr) -> Result<gatehouse::notify::NotifyConfig, String> {
+        use gatehouse::notify::{
+            Secret,
+            email::{EmailConfig, SmtpSecurity},
+        };
+        let slack = match (self.slack_bot_token, self.slack_signing_secret) {
+            (Some(token), Some(secret)) if !token.is_empty() && !secret.is_empty() => {
+                Some(Arc::new(gatehouse::slack::SlackConfig::new(
+                    Secret::new(token),
+                    Secret::new(secret),
+                    &self.slack_api_url,
+                    &self.slack_command,
+                )))
+            }
+            (None, None) => None,
+            _ => {
+                return Err("Slack needs both --slack-bot-token and --slack-signing-secret".into());
+            }
+        };
+        let email = match (self.smtp_host, self.smtp_from) {
+            (Some(host), Some(from)) => {
+                let port = self.smtp_port.unwrap_or(match self.smtp_security {
+                    SmtpSecurity::Tls => 465,
+                    SmtpSecurity::Starttls => 587,
+                    SmtpSecurity::None => 25,
+                });
+                let mut config = EmailConfig::plain(&host, port, &from)?;
+                config.security = self.smtp_security;
+                config.username = self.smtp_username;
+                config.password = self.smtp_password.map(Secret::new);
+                Some(Arc::new(config))
+            }
+            (None, None) => None,
+            _ => return Err("e-mail needs both --smtp-host and --smtp-from".into()),
+        };
+        Ok(gatehouse::notify::NotifyConfig {
+            public_url: self
+                .public_url
+                .unwrap_or_else(|| format!("http://{listen}"))
+                .trim_end_matches('/')
+                .to_owned(),
+            slack,
+            email,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -167,6 +259,7 @@ fn main() -> ExitCode {
             listen,
             demo,
             key_file,
+            notify,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -188,7 +281,14 @@ fn main() -> ExitCode {
                 name.push(".key");
                 PathBuf::from(name)
             });
-            match runtime.block_on(serve(db, listen, demo, key_file)) {
+            let notify = match notify.config(listen) {
+                Ok(notify) => notify,
+                Err(error) => {
+                    eprintln!("gatehouse: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(db, listen, demo, key_file, notify)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("gatehouse: {error}");
@@ -204,6 +304,7 @@ async fn serve(
     listen: SocketAddr,
     with_demo: bool,
     key_file: PathBuf,
+    notify: gatehouse::notify::NotifyConfig,
 ) -> Result<(), String> {
     let db = Db::open(&db_path).map_err(|error| error.to_string())?;
     let (secrets, created) = gatehouse::secrets::SecretBox::from_key_file(&key_file)?;
@@ -214,7 +315,11 @@ async fn serve(
         );
     }
     let clock = Arc::new(SystemClock);
-    let state = AppState::new(db.clone(), clock).with_secrets(secrets);
+    let slack_on = notify.slack.is_some();
+    let email_on = notify.email.is_some();
+    let state = AppState::new(db.clone(), clock)
+        .with_secrets(secrets)
+        .with_notify(notify);
     if with_demo {
         demo::seed(&db, state.now().unix_timestamp())
             .await
@@ -225,6 +330,7 @@ async fn serve(
         tracing::error!(%error, "first background pass failed; retrying in the loop");
     }
     tokio::spawn(gatehouse::worker::run(state.clone()));
+    tokio::spawn(gatehouse::notify::deliver::run(state.clone()));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
@@ -234,6 +340,11 @@ async fn serve(
     say(format_args!("Gatehouse is running at http://{address}/"));
     say(format_args!("  database: {}", db_path.display()));
     say(format_args!("  API docs: http://{address}/api/docs"));
+    say(format_args!(
+        "  notifications: Slack {}, e-mail {}",
+        if slack_on { "on" } else { "off" },
+        if email_on { "on" } else { "off" }
+    ));
     if with_demo {
         say(format_args!(
             "  demo users (password \"{}\"):",

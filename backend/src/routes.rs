@@ -10,6 +10,7 @@ pub mod health;
 pub mod me;
 pub mod mfa;
 pub mod my_access;
+pub mod notifications;
 pub mod requests;
 pub mod session;
 pub mod tokens;
@@ -67,6 +68,7 @@ use utoipa::{
         (name = "requests", description = "Access requests: submit, follow, revoke, extend, request again, favorites"),
         (name = "approvals", description = "Deciding requests that wait on me"),
         (name = "access", description = "Access Details and Connect: instructions, the secret shown once, Reset Credentials; manual fulfilments"),
+        (name = "notifications", description = "Where I am told about my requests and approvals; the Slack app's settings"),
         (name = "admin", description = "Catalog, access flows, users and groups (admins only)"),
         (name = "health", description = "Liveness"),
     )

@@ -7,6 +7,7 @@ use crate::{
     connector::{Connector, DemoConnector},
     db::Db,
     login_limit::LoginLimiter,
+    notify::NotifyConfig,
     portal::Portal,
     secrets::SecretBox,
 };
@@ -22,6 +23,10 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Seals secrets at rest (MFA seeds); the server's key file in production.
     pub secrets: Arc<SecretBox>,
+    /// Where notifications go (Slack, e-mail) and the portal's public address.
+    pub notify: Arc<NotifyConfig>,
+    /// Held while delivering the outbox, so no message is sent twice at once.
+    pub delivering: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -34,12 +39,20 @@ impl AppState {
             provisioning: Arc::new(tokio::sync::Mutex::new(())),
             login_limiter: Arc::new(LoginLimiter::default()),
             secrets: Arc::new(SecretBox::random()),
+            notify: Arc::new(NotifyConfig::default()),
+            delivering: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
     /// The same state sealing secrets with this box (the server's key file).
     pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
         self.secrets = Arc::new(secrets);
+        self
+    }
+
+    /// The same state with these notification channels.
+    pub fn with_notify(mut self, notify: NotifyConfig) -> Self {
+        self.notify = Arc::new(notify);
         self
     }
 

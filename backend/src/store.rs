@@ -8,6 +8,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod flows;
 pub mod mfa;
+pub mod notifications;
 pub mod requests;
 pub mod sessions;
 pub mod tokens;

@@ -50,6 +50,30 @@ fn table() -> Vec<Row> {
         ("DELETE", "/api/v1/session", json!(null), everyone_ok(204)),
         ("DELETE", "/api/v1/sessions", json!(null), everyone_ok(204)),
         ("GET", "/api/v1/me", json!(null), everyone_ok(200)),
+        (
+            "GET",
+            "/api/v1/me/notifications",
+            json!(null),
+            everyone_ok(200),
+        ),
+        (
+            "PUT",
+            "/api/v1/me/notifications",
+            json!({"slack": false, "email": true}),
+            everyone_ok(200),
+        ),
+        (
+            "GET",
+            "/api/v1/admin/settings/slack",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "PUT",
+            "/api/v1/admin/settings/slack",
+            json!({"chat_approval": false}),
+            admin_only(200),
+        ),
         ("GET", "/api/v1/mfa", json!(null), everyone_ok(200)),
         (
             "POST",

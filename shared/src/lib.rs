@@ -10,6 +10,7 @@ pub mod duration;
 pub mod error;
 pub mod justification;
 pub mod limits;
+pub mod notifications;
 pub mod requests;
 pub mod rules;
 pub mod status;

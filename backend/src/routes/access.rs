@@ -115,16 +115,23 @@ pub async fn get_access(
 ) -> Result<Json<Vec<AccessDetails>>, AppError> {
     let details = state
         .db
-        .call(move |conn| {
-            let (request, is_grantee) = load_for_details(conn, &user, id)?;
-            let active = request.status == RequestStatus::Active;
-            store::access::of_request(conn, id)?
-                .iter()
-                .map(|row| details_of(conn, row, is_grantee, active))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .call(move |conn| access_details(conn, &user, id))
         .await?;
     Ok(Json(details))
+}
+
+/// Access Details of every integration of a request (the portal and Slack).
+pub(crate) fn access_details(
+    conn: &Connection,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Vec<AccessDetails>, AppError> {
+    let (request, is_grantee) = load_for_details(conn, user, id)?;
+    let active = request.status == RequestStatus::Active;
+    store::access::of_request(conn, id)?
+        .iter()
+        .map(|row| details_of(conn, row, is_grantee, active))
+        .collect()
 }
 
 /// The grantee's own granted access in one integration of an Active request.
@@ -184,36 +191,45 @@ pub async fn reveal_secret(
     let secrets = state.secrets.clone();
     let revealed = state
         .db
-        .write(move |tx| {
-            let row = own_granted(tx, &user, id, integration_id)?;
-            let Some(sealed) = row.secret else {
-                return Err(AppError::Conflict(if row.version == 0 {
-                    "This access has no secret; follow the instructions.".into()
-                } else {
-                    "The secret was shown once already. Use Reset Credentials to get new ones."
-                        .into()
-                }));
-            };
-            let secret = String::from_utf8(secrets.open(&sealed)?)
-                .map_err(|_| AppError::internal("a stored secret is not UTF-8"))?;
-            store::access::wipe_secret(tx, (id, integration_id))?;
-            store::audit::record(
-                tx,
-                now,
-                Some(user.id),
-                Some(id),
-                "credentials_revealed",
-                json!({"integration_id": integration_id, "version": row.version}),
-            )?;
-            Ok(RevealedSecret {
-                request_id: id,
-                integration_id,
-                username: row.username,
-                secret,
-            })
-        })
+        .write(move |tx| reveal_in(tx, &secrets, &user, id, integration_id, now))
         .await?;
     Ok(Json(revealed))
+}
+
+/// Reveal the secret once, wiping the stored copy (the portal and Slack).
+pub(crate) fn reveal_in(
+    tx: &Connection,
+    secrets: &SecretBox,
+    user: &CurrentUser,
+    id: i64,
+    integration_id: i64,
+    now: i64,
+) -> Result<RevealedSecret, AppError> {
+    let row = own_granted(tx, user, id, integration_id)?;
+    let Some(sealed) = row.secret else {
+        return Err(AppError::Conflict(if row.version == 0 {
+            "This access has no secret; follow the instructions.".into()
+        } else {
+            "The secret was shown once already. Use Reset Credentials to get new ones.".into()
+        }));
+    };
+    let secret = String::from_utf8(secrets.open(&sealed)?)
+        .map_err(|_| AppError::internal("a stored secret is not UTF-8"))?;
+    store::access::wipe_secret(tx, (id, integration_id))?;
+    store::audit::record(
+        tx,
+        now,
+        Some(user.id),
+        Some(id),
+        "credentials_revealed",
+        json!({"integration_id": integration_id, "version": row.version}),
+    )?;
+    Ok(RevealedSecret {
+        request_id: id,
+        integration_id,
+        username: row.username,
+        secret,
+    })
 }
 
 /// Reset Credentials: the connector issues new ones (the old stop working);

@@ -218,55 +218,87 @@ pub async fn list_apps(
 ) -> Result<Json<Vec<App>>, AppError> {
     let apps = state
         .db
-        .call(move |conn| {
-            let resource_query = ResourceQuery {
-                grantee_id: query.grantee_id,
-                ..ResourceQuery::default()
-            };
-            let mut filter = ResourceFilter::default();
-            restrict_to_requestable(conn, &mut filter, &resource_query, user.id)?;
-            let integrations = store::catalog::list_integrations(conn)?;
-            let mut apps: Vec<App> = Vec::new();
-            for resource_type in store::catalog::list_resource_types(conn)? {
-                let mut permissions = Vec::new();
-                for permission in &resource_type.permissions {
-                    let probe = ResourceFilter {
-                        resource_type_ids: vec![resource_type.id],
-                        permissions: vec![permission.name.clone()],
-                        ..filter.clone()
-                    };
-                    if !store::catalog::resource_ids(conn, &probe, 1)?.is_empty() {
-                        permissions.push(permission.clone());
-                    }
-                }
-                if permissions.is_empty() {
-                    continue;
-                }
-                let resource_type = ResourceType {
-                    permissions,
-                    ..resource_type
-                };
-                match apps
-                    .iter_mut()
-                    .find(|app| app.integration.id == resource_type.integration_id)
-                {
-                    Some(app) => app.resource_types.push(resource_type),
-                    None => {
-                        if let Some(integration) = integrations
-                            .iter()
-                            .find(|i| i.id == resource_type.integration_id)
-                        {
-                            apps.push(App {
-                                integration: integration.clone(),
-                                resource_types: vec![resource_type],
-                            });
-                        }
-                    }
-                }
-            }
-            apps.sort_by(|a, b| a.integration.name.cmp(&b.integration.name));
-            Ok(apps)
-        })
+        .call(move |conn| requestable_apps(conn, user.id, query.grantee_id))
         .await?;
     Ok(Json(apps))
+}
+
+/// The integrations, resource types and permissions `user_id` may request
+/// (for themselves, or on behalf of `grantee_id`): By App, in the portal and in Slack.
+pub(crate) fn requestable_apps(
+    conn: &rusqlite::Connection,
+    user_id: i64,
+    grantee_id: Option<i64>,
+) -> Result<Vec<App>, AppError> {
+    let resource_query = ResourceQuery {
+        grantee_id,
+        ..ResourceQuery::default()
+    };
+    let mut filter = ResourceFilter::default();
+    restrict_to_requestable(conn, &mut filter, &resource_query, user_id)?;
+    let integrations = store::catalog::list_integrations(conn)?;
+    let mut apps: Vec<App> = Vec::new();
+    for resource_type in store::catalog::list_resource_types(conn)? {
+        let mut permissions = Vec::new();
+        for permission in &resource_type.permissions {
+            let probe = ResourceFilter {
+                resource_type_ids: vec![resource_type.id],
+                permissions: vec![permission.name.clone()],
+                ..filter.clone()
+            };
+            if !store::catalog::resource_ids(conn, &probe, 1)?.is_empty() {
+                permissions.push(permission.clone());
+            }
+        }
+        if permissions.is_empty() {
+            continue;
+        }
+        let resource_type = ResourceType {
+            permissions,
+            ..resource_type
+        };
+        match apps
+            .iter_mut()
+            .find(|app| app.integration.id == resource_type.integration_id)
+        {
+            Some(app) => app.resource_types.push(resource_type),
+            None => {
+                if let Some(integration) = integrations
+                    .iter()
+                    .find(|i| i.id == resource_type.integration_id)
+                {
+                    apps.push(App {
+                        integration: integration.clone(),
+                        resource_types: vec![resource_type],
+                    });
+                }
+            }
+        }
+    }
+    apps.sort_by(|a, b| a.integration.name.cmp(&b.integration.name));
+    Ok(apps)
+}
+
+/// The requestable resources of one type for `user_id` (for themselves or on
+/// behalf of `grantee_id`), optionally searched and narrowed to a permission.
+pub(crate) fn requestable_filter(
+    conn: &rusqlite::Connection,
+    user_id: i64,
+    grantee_id: Option<i64>,
+    resource_type_id: i64,
+    search: Option<String>,
+    permission: Option<String>,
+) -> Result<ResourceFilter, AppError> {
+    let query = ResourceQuery {
+        grantee_id,
+        ..ResourceQuery::default()
+    };
+    let mut filter = ResourceFilter {
+        search: search.map(|s| s.to_lowercase()),
+        resource_type_ids: vec![resource_type_id],
+        permissions: permission.into_iter().collect(),
+        requestable: None,
+    };
+    restrict_to_requestable(conn, &mut filter, &query, user_id)?;
+    Ok(filter)
 }

@@ -48,6 +48,10 @@ pub fn record(
         "INSERT INTO audit_log (id, at, actor_id, request_id, action, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![id, at, actor, request_id, action, detail, hash])?;
+    // Notices about the change go to the outbox in this same transaction.
+    if let Some(request_id) = request_id {
+        crate::notify::notice::on_audit(conn, at, request_id, action)?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,419 @@
+//! Notices: rendered in the transaction of the change they tell about, and
+//! written to the outbox for each recipient and channel they chose.
+
+use gatehouse_shared::{
+    RequestStatus,
+    duration::format_duration,
+    requests::UserRef,
+    rules::{self, Actor},
+};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::AppError,
+    store::{
+        self,
+        notifications::{Channel, NewMessage},
+        requests::RequestRow,
+    },
+};
+
+/// Resources listed in a notice; the rest are counted.
+const LISTED_ITEMS: i64 = 10;
+
+/// Kinds of outbox rows.
+pub const STATUS: &str = "status";
+pub const APPROVAL: &str = "approval";
+pub const APPROVAL_CLOSED: &str = "approval_closed";
+pub const EXPIRING: &str = "expiring";
+
+/// What to tell one person about one request, as it was when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub request_id: i64,
+    /// The audit action (or `expiring`) this tells about.
+    pub event: String,
+    pub headline: String,
+    /// The request's status after the change.
+    pub status: String,
+    pub requester: String,
+    pub grantee: String,
+    pub flow: String,
+    pub integrations: Vec<String>,
+    pub resource_types: Vec<String>,
+    /// "name (permission)", the first few.
+    pub resources: Vec<String>,
+    pub item_count: i64,
+    pub duration: String,
+    pub justification: String,
+    #[serde(default)]
+    pub ticket: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Rejection, failure or revoke reason.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// For approvers: why this request waits on them.
+    #[serde(default)]
+    pub why_you: Option<String>,
+    pub mfa_required: bool,
+    pub actions: NoticeActions,
+}
+
+/// What the recipient can do from the message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeActions {
+    pub extend: bool,
+    pub revoke: bool,
+    pub request_again: bool,
+    pub access_details: bool,
+    /// Approve or reject (approvers).
+    pub decide: bool,
+}
+
+/// What an audit action means for notifications.
+struct Event {
+    /// The status after the change; None: read it from the request.
+    status: Option<RequestStatus>,
+    /// Tell the requester and grantee.
+    tell_requester: bool,
+    /// Tell the approvers of the current step, when it waits on them.
+    tell_approvers: bool,
+    /// Approval messages sent earlier no longer wait on their readers.
+    closes_approvals: bool,
+}
+
+fn event(action: &str) -> Option<Event> {
+    use RequestStatus::*;
+    let (status, tell_requester, tell_approvers, closes_approvals) = match action {
+        "submitted" | "mfa_confirmed" => (None, true, true, false),
+        "step_approved" => (Some(PendingApproval), false, true, true),
+        "approved" => (Some(Granting), true, false, true),
+        "rejected" => (Some(Rejected), true, false, true),
+        "cancelled" => (Some(Revoked), true, false, true),
+        "failed" => (Some(Failed), true, false, true),
+        "revoke_started" | "expiry_started" => (Some(Revoking), true, false, false),
+        "granted" | "extended" => (Some(Active), true, false, false),
+        "grant_failed" => (Some(Failed), true, false, false),
+        "revoked" => (Some(Revoked), true, false, false),
+        "expired" => (Some(Expired), true, false, false),
+        _ => return None,
+    };
+    Some(Event {
+        status,
+        tell_requester,
+        tell_approvers,
+        closes_approvals,
+    })
+}
+
+/// Called by the audit log for every entry about a request, in the
+/// transaction of the change: writes the notices it calls for to the outbox.
+pub fn on_audit(
+    conn: &Connection,
+    now: i64,
+    request_id: i64,
+    action: &str,
+) -> Result<(), AppError> {
+    let Some(event) = event(action) else {
+        return Ok(());
+    };
+    let Some(row) = store::requests::get(conn, request_id)? else {
+        return Ok(());
+    };
+    let status = event.status.unwrap_or(row.status);
+    let flow = store::flows::flow_by_id(conn, row.flow_id)?;
+    let mfa_required = flow.as_ref().is_some_and(|flow| flow.mfa_required);
+    let base = base_notice(conn, &row, action, status, mfa_required)?;
+    if event.tell_requester {
+        let headline = status_headline(&row, action, status, now);
+        for recipient in people_of(&row) {
+            let mut notice = base.clone();
+            notice.headline = headline.clone();
+            notice.actions = requester_actions(&row, recipient, status, now);
+            write(conn, now, recipient, STATUS, &notice)?;
+        }
+    }
+    let waiting_now = if status == RequestStatus::PendingApproval {
+        match &flow {
+            Some(flow) => store::flows::approvers_of_step(
+                conn,
+                flow,
+                row.current_step,
+                &[row.requester.id, row.grantee.id],
+            )?,
+            None => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    if event.closes_approvals {
+        let outcome = match status {
+            RequestStatus::PendingApproval => {
+                format!("Request #{} went on to its next approval step.", row.id)
+            }
+            other => format!("Request #{} is now {other}.", row.id),
+        };
+        for user_id in store::notifications::slack_deciders(conn, row.id)? {
+            if waiting_now.iter().any(|approver| approver.id == user_id) {
+                continue;
+            }
+            let mut notice = base.clone();
+            notice.headline = outcome.clone();
+            store::notifications::enqueue(
+                conn,
+                &NewMessage {
+                    user_id,
+                    channel: Channel::Slack,
+                    kind: APPROVAL_CLOSED,
+                    request_id: Some(row.id),
+                    payload: &serde_json::to_string(&notice)?,
+                },
+                now,
+            )?;
+        }
+    }
+    if event.tell_approvers
+        && let Some(flow) = &flow
+    {
+        for approver in &waiting_now {
+            let mut notice = base.clone();
+            notice.headline = format!(
+                "{} asks for access: request #{} waits on your approval",
+                row.requester.display_name, row.id
+            );
+            notice.why_you = Some(why_approver(conn, flow, row.current_step, approver)?);
+            notice.actions = NoticeActions {
+                decide: true,
+                ..NoticeActions::default()
+            };
+            write(conn, now, approver.id, APPROVAL, &notice)?;
+        }
+    }
+    Ok(())
+}
+
+/// Warn grantees (and requesters) whose access ends soon; each expiry once.
+/// Returns how many requests were warned.
+pub fn warn_expiring(conn: &Connection, now: i64, default_window: i64) -> Result<usize, AppError> {
+    let due = store::notifications::unwarned_expiring(conn, now, default_window)?;
+    for (id, expires_at) in &due {
+        store::notifications::mark_warned(conn, *id, *expires_at, now)?;
+        let Some(row) = store::requests::get(conn, *id)? else {
+            continue;
+        };
+        let mfa_required =
+            store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required);
+        let mut notice = base_notice(conn, &row, EXPIRING, RequestStatus::Active, mfa_required)?;
+        let left = (expires_at - now).max(0);
+        notice.headline = format!(
+            "Your access from request #{} ends in {}",
+            row.id,
+            if left < 60 {
+                "less than a minute".to_owned()
+            } else {
+                format_duration(left - left % 60)
+            }
+        );
+        for recipient in people_of(&row) {
+            let mut notice = notice.clone();
+            notice.actions = requester_actions(&row, recipient, RequestStatus::Active, now);
+            write(conn, now, recipient, EXPIRING, &notice)?;
+        }
+    }
+    Ok(due.len())
+}
+
+/// The grantee, and the requester when someone else.
+fn people_of(row: &RequestRow) -> Vec<i64> {
+    if row.requester.id == row.grantee.id {
+        vec![row.grantee.id]
+    } else {
+        vec![row.grantee.id, row.requester.id]
+    }
+}
+
+/// One outbox row per channel the user chose.
+fn write(
+    conn: &Connection,
+    now: i64,
+    user_id: i64,
+    kind: &str,
+    notice: &Notice,
+) -> Result<(), AppError> {
+    let (slack, email) = store::notifications::preferences(conn, user_id)?;
+    let payload = serde_json::to_string(notice)?;
+    for (wanted, channel) in [(slack, Channel::Slack), (email, Channel::Email)] {
+        if wanted {
+            store::notifications::enqueue(
+                conn,
+                &NewMessage {
+                    user_id,
+                    channel,
+                    kind,
+                    request_id: Some(notice.request_id),
+                    payload: &payload,
+                },
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn requester_actions(
+    row: &RequestRow,
+    recipient: i64,
+    status: RequestStatus,
+    now: i64,
+) -> NoticeActions {
+    let actor = Actor {
+        id: recipient,
+        is_admin: false,
+    };
+    let facts = rules::RequestFacts {
+        status,
+        ..row.facts()
+    };
+    NoticeActions {
+        extend: rules::check_extend(actor, &facts, now).is_ok(),
+        revoke: rules::may_revoke(actor, &facts),
+        request_again: rules::may_request_again(actor, &facts),
+        access_details: status == RequestStatus::Active && recipient == row.grantee.id,
+        decide: false,
+    }
+}
+
+fn status_headline(row: &RequestRow, action: &str, status: RequestStatus, now: i64) -> String {
+    let id = row.id;
+    match (action, status) {
+        ("extended", _) => format!(
+            "Request #{id} was extended{}",
+            row.expires_at
+                .map(|at| format!(
+                    ": access now ends in {}",
+                    format_duration((at - now).max(60))
+                ))
+                .unwrap_or_default()
+        ),
+        (_, RequestStatus::PendingApproval) => format!("Request #{id} is Pending Approval"),
+        (_, RequestStatus::PendingMfa) => {
+            format!(
+                "Request #{id} is Pending MFA: confirm with your authenticator app in the portal"
+            )
+        }
+        (_, RequestStatus::Granting) => format!("Request #{id} was approved and is Granting"),
+        (_, RequestStatus::Active) => format!("Request #{id} is Active: your access is ready"),
+        (_, RequestStatus::Rejected) => format!("Request #{id} was Rejected"),
+        (_, RequestStatus::Revoking) => {
+            format!("Request #{id} is Revoking: access is being removed")
+        }
+        (_, RequestStatus::Revoked) => format!("Request #{id} is Revoked"),
+        (_, RequestStatus::Expired) => format!("Request #{id} has Expired"),
+        (_, RequestStatus::Failed) => format!("Request #{id} Failed"),
+    }
+}
+
+fn base_notice(
+    conn: &Connection,
+    row: &RequestRow,
+    event: &str,
+    status: RequestStatus,
+    mfa_required: bool,
+) -> Result<Notice, AppError> {
+    let items = store::requests::items_of(conn, &[row.id], Some(LISTED_ITEMS))?
+        .remove(&row.id)
+        .unwrap_or_default();
+    let mut integrations: Vec<String> = Vec::new();
+    let mut resource_types: Vec<String> = Vec::new();
+    for item in &items {
+        if !integrations.contains(&item.integration_name) {
+            integrations.push(item.integration_name.clone());
+        }
+        if !resource_types.contains(&item.resource_type_name) {
+            resource_types.push(item.resource_type_name.clone());
+        }
+    }
+    let reason = match status {
+        RequestStatus::Rejected => row.rejection_reason.clone(),
+        RequestStatus::Failed => row.failure_reason.clone().or_else(|| {
+            (event == "failed").then(|| crate::engine::PENDING_LIMIT_REASON.to_owned())
+        }),
+        RequestStatus::Revoked | RequestStatus::Revoking => row.revoke_reason.clone(),
+        _ => None,
+    };
+    Ok(Notice {
+        request_id: row.id,
+        event: event.to_owned(),
+        headline: String::new(),
+        status: status.label().to_owned(),
+        requester: row.requester.display_name.clone(),
+        grantee: row.grantee.display_name.clone(),
+        flow: row.flow_name.clone(),
+        integrations,
+        resource_types,
+        resources: items
+            .iter()
+            .map(|item| format!("{} ({})", item.resource_name, item.permission))
+            .collect(),
+        item_count: row.item_count,
+        duration: format_duration(row.duration),
+        justification: row.justification.clone(),
+        ticket: match (&row.ticket_type, &row.ticket_id) {
+            (Some(kind), Some(id)) => Some(format!("{kind} {id}")),
+            (None, Some(id)) => Some(id.clone()),
+            _ => None,
+        },
+        expires_at: row.expires_at,
+        reason,
+        why_you: None,
+        mfa_required,
+        actions: NoticeActions::default(),
+    })
+}
+
+/// "You approve step 1 of the access flow "X" (as a member of the group "G")."
+fn why_approver(
+    conn: &Connection,
+    flow: &store::flows::Flow,
+    step: i64,
+    approver: &UserRef,
+) -> Result<String, AppError> {
+    let mut groups = Vec::new();
+    let mut direct = false;
+    for (approver_step, kind, subject) in &flow.approvers {
+        if *approver_step != step {
+            continue;
+        }
+        if kind == "user" && *subject == approver.id {
+            direct = true;
+        } else if kind == "group" {
+            let name: Option<String> = conn
+                .prepare_cached(
+                    "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id
+                     WHERE g.id = ?1 AND m.user_id = ?2",
+                )?
+                .query_row([*subject, approver.id], |row| row.get(0))
+                .optional()?;
+            if let Some(name) = name {
+                groups.push(format!("\"{name}\""));
+            }
+        }
+    }
+    let steps = flow.step_count();
+    let step_text = if steps > 1 {
+        format!("step {} of {steps} of ", step + 1)
+    } else {
+        String::new()
+    };
+    let via = if direct || groups.is_empty() {
+        "you are named as an approver".to_owned()
+    } else {
+        format!("you are a member of the group {}", groups.join(", "))
+    };
+    Ok(format!(
+        "You approve {step_text}the access flow \"{}\": {via}.",
+        flow.name
+    ))
+}
