@@ -81,6 +81,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::list_favorites))
         .routes(routes!(requests::evaluate_justification))
         .routes(routes!(approvals::list_approvals))
+        .routes(routes!(approvals::count_approvals))
         .routes(routes!(access::get_access))
         .routes(routes!(access::reveal_secret))
         .routes(routes!(access::reset_credentials))

@@ -149,6 +149,12 @@ fn table() -> Vec<Row> {
         ("GET", "/api/v1/favorites", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/my-access", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/approvals", json!(null), everyone_ok(200)),
+        (
+            "GET",
+            "/api/v1/approvals/count",
+            json!(null),
+            everyone_ok(200),
+        ),
         // Access Details: the grantee (and admins) only; the requester sees the
         // request but not its credentials.
         (

@@ -8,8 +8,9 @@ use gatehouse_shared::{
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
     catalog::{App, BundlePage, Integration, ResourcePage, ResourceType},
     requests::{
-        AccessRequest, MyAccess, PreviewResponse, RejectRequest, RequestAgain, RequestDetail,
-        RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse, UserRef,
+        AccessRequest, ApprovalCount, MyAccess, PreviewResponse, RejectRequest, RequestAgain,
+        RequestDetail, RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse,
+        UserRef,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -181,6 +182,11 @@ pub async fn confirm_mfa(code: String) -> Result<MfaStatus, ApiError> {
 /// `GET /api/v1/my-access`: sessions, recent closed requests and favorites.
 pub async fn get_my_access() -> Result<MyAccess, ApiError> {
     json(send(Request::get("/api/v1/my-access"), true).await?).await
+}
+
+/// `GET /api/v1/approvals/count`: how many requests wait on me (the navigation).
+pub async fn count_approvals() -> Result<ApprovalCount, ApiError> {
+    json(send(Request::get("/api/v1/approvals/count"), true).await?).await
 }
 
 /// `GET /api/v1/requests/counts`: the My Requests widgets.

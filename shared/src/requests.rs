@@ -217,6 +217,13 @@ pub struct StatusCounts {
     pub pending_mfa: i64,
 }
 
+/// How many requests wait on the caller's decision (the navigation's count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApprovalCount {
+    pub waiting: i64,
+}
+
 /// What `POST /api/v1/requests` created: one request per access flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -3,12 +3,12 @@
 use axum::{Json, extract::State};
 use gatehouse_shared::{
     ApiError,
-    requests::{RequestPage, RequestQuery},
+    requests::{ApprovalCount, RequestPage, RequestQuery},
 };
 
 use crate::{
     auth::CurrentUser, error::AppError, extract::AppQuery, routes::requests::list_page,
-    state::AppState, store::requests::WAITING_ON_USER,
+    state::AppState, store, store::requests::WAITING_ON_USER,
 };
 
 /// Requests whose current step I can decide (never my own), newest first.
@@ -31,4 +31,27 @@ pub async fn list_approvals(
     AppQuery(query): AppQuery<RequestQuery>,
 ) -> Result<Json<RequestPage>, AppError> {
     list_page(&state, &user, WAITING_ON_USER, query).await
+}
+
+/// How many requests wait on my decision: the count next to Approvals in the
+/// portal's navigation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/approvals/count",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses(
+        (status = 200, description = "Requests waiting on me", body = ApprovalCount),
+        (status = 401, description = "Not signed in", body = ApiError),
+    )
+)]
+pub async fn count_approvals(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<ApprovalCount>, AppError> {
+    let waiting = state
+        .db
+        .call(move |conn| store::requests::count_waiting_on(conn, user.id))
+        .await?;
+    Ok(Json(ApprovalCount { waiting }))
 }

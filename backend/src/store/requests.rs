@@ -280,6 +280,15 @@ pub const WAITING_ON_USER: &str = "r.status = 'Pending Approval'
         AND ((fa.kind = 'user' AND fa.subject_id = ?1)
           OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))";
 
+/// How many requests wait on the user's decision.
+pub fn count_waiting_on(conn: &Connection, user_id: i64) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM requests r WHERE {WAITING_ON_USER}"
+        ))?
+        .query_row([user_id], |row| row.get(0))?)
+}
+
 /// Which of these requests wait on the user's decision.
 pub fn waiting_on(
     conn: &Connection,

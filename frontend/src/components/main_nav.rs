@@ -4,11 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::{
-    api::{self, RequestList},
-    components::admin_frame::is_admin,
-    refresh::use_refresh,
-};
+use crate::{api, components::admin_frame::is_admin, refresh::use_refresh};
 
 /// Whether the page at `path` belongs to the navigation entry `entry`
 /// (Delegated Requests and Favorites are views of My Requests; the New
@@ -37,17 +33,13 @@ pub fn MainNav() -> impl IntoView {
     let location = use_location();
     let waiting = LocalResource::new(move || {
         refresh.version.get();
-        api::list_requests(RequestList::Approvals, &[], None, 100)
+        api::count_approvals()
     });
     let count = move || {
-        waiting.get().and_then(Result::ok).map(|page| {
-            let n = page.items.len();
-            if page.next_cursor.is_some() {
-                format!("{n}+")
-            } else {
-                n.to_string()
-            }
-        })
+        waiting
+            .get()
+            .and_then(Result::ok)
+            .map(|count| count.waiting.to_string())
     };
     view! {
         <nav class="main-nav" aria-label="Main">
