@@ -66,7 +66,7 @@ fn details_of(
         integration_name: facts.name,
         state: row.state,
         admin_message: facts.admin_message,
-        username: row.username.clone().filter(|_| is_grantee || !granted),
+        username: row.username.clone(),
         instructions: row.instructions.clone(),
         connect,
         cli_command,
