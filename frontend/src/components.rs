@@ -3,6 +3,7 @@
 pub mod access_dialog;
 pub mod admin_form;
 pub mod admin_frame;
+pub mod admin_table;
 pub mod app_shell;
 pub mod approval_card;
 pub mod bundle_card;

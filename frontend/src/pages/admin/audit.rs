@@ -13,6 +13,7 @@ use crate::{
     components::{
         admin_form::{SelectField, TextField},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
     },
 };
@@ -35,6 +36,28 @@ fn local_time(unix: i64) -> String {
         date.get_minutes(),
         date.get_seconds()
     )
+}
+
+/// An entry as a row: local time, who, which request (a link filtering by
+/// it), what, and the details.
+fn audit_row(entry: AuditEntry) -> Row {
+    let actor = entry
+        .actor
+        .map_or_else(|| "Gatehouse".to_owned(), |a| a.display_name);
+    let request = entry.request_id.map_or(Cell::Text(String::new()), |id| {
+        Cell::Link(format!("/admin/audit?request={id}"), format!("#{id}"))
+    });
+    Row {
+        id: entry.id,
+        name: String::new(),
+        cells: vec![
+            Cell::Text(local_time(entry.at.unix_timestamp())),
+            Cell::Text(actor),
+            request,
+            Cell::Code(entry.action),
+            Cell::Long(entry.detail.to_string()),
+        ],
+    }
 }
 
 #[component]
@@ -175,54 +198,16 @@ pub fn AdminAuditPage() -> impl IntoView {
             </div>
             <p class="field-hint">{format!("Exports hold the first {AUDIT_EXPORT_MAX} entries the filters match; narrow the time range for more.")}</p>
             <ErrorAlert message=failure />
-            {move || match entries() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(entries) if entries.is_empty() => view! {
-                    <p class="empty">"No entries match these filters."</p>
-                }
-                .into_any(),
-                Some(entries) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table audit-table" aria-label="Audit entries">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Time"</th>
-                                    <th scope="col">"Actor"</th>
-                                    <th scope="col">"Request"</th>
-                                    <th scope="col">"Action"</th>
-                                    <th scope="col">"Detail"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {entries
-                                    .into_iter()
-                                    .map(|entry| {
-                                        let at = entry.at.unix_timestamp();
-                                        let actor = entry
-                                            .actor
-                                            .as_ref()
-                                            .map_or_else(|| "Gatehouse".to_owned(), |a| a.display_name.clone());
-                                        view! {
-                                            <tr>
-                                                <td class="nowrap">{local_time(at)}</td>
-                                                <td>{actor}</td>
-                                                <td>
-                                                    {entry.request_id.map(|id| view! {
-                                                        <a href=format!("/admin/audit?request={id}")>{format!("#{id}")}</a>
-                                                    })}
-                                                </td>
-                                                <td><code>{entry.action.clone()}</code></td>
-                                                <td class="cell-long"><code>{entry.detail.to_string()}</code></td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
+            <AdminTable
+                rows=Signal::derive(move || {
+                    entries().map(|entries| entries.into_iter().map(audit_row).collect())
+                })
+                headers=&["Time", "Actor", "Request", "Action", "Detail"]
+                empty="No entries match these filters."
+                page
+                read_only=true
+                label="Audit entries"
+            />
             <Show when=move || next.with(Option::is_some)>
                 <div class="list-footer">
                     <button

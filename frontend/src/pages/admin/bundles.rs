@@ -8,8 +8,9 @@ use crate::{
     admin_api::{self, Collection},
     admin_page::{AdminPage, editing_item, load},
     components::{
-        admin_form::{Editor, FormFailure, RowActions, TextField, save_action},
+        admin_form::{Editor, FormFailure, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
         field_error::FieldError,
         pager::Pager,
@@ -65,48 +66,33 @@ pub fn AdminBundlesPage() -> impl IntoView {
             <p class="result-count" role="status">
                 {move || list.items.with(|p| p.as_ref().map(|p| count_of(p.total, "bundle", "bundles")))}
             </p>
-            {move || match items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) if items.is_empty() => view! {
-                    <p class="empty">"No bundles match. Add one with New bundle."</p>
-                }
-                .into_any(),
-                Some(items) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Description"</th>
-                                    <th scope="col">"Resources"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {items
-                                    .into_iter()
-                                    .map(|bundle| {
-                                        let contents: Vec<String> = bundle
-                                            .items
+            <AdminTable
+                rows=Signal::derive(move || {
+                    items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|b| Row {
+                                id: b.id,
+                                name: b.name.clone(),
+                                cells: vec![
+                                    Cell::Text(b.name),
+                                    Cell::Long(b.description),
+                                    Cell::Long(
+                                        b.items
                                             .iter()
                                             .map(|i| format!("{} ({})", i.resource_name, i.permission))
-                                            .collect();
-                                        view! {
-                                            <tr>
-                                                <th scope="row">{bundle.name.clone()}</th>
-                                                <td class="cell-long">{bundle.description.clone()}</td>
-                                                <td class="cell-long">{contents.join(", ")}</td>
-                                                <td><RowActions id=bundle.id name=bundle.name page /></td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
+                                            .collect::<Vec<_>>()
+                                            .join(", "),
+                                    ),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Name", "Description", "Resources"]
+                empty="No bundles match. Add one with New bundle."
+                page
+            />
             <Pager
                 page=page_number
                 pages
@@ -121,7 +107,7 @@ pub fn AdminBundlesPage() -> impl IntoView {
 
 /// One (resource, permission) of the bundle being edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Row {
+struct Item {
     key: usize,
     resource_id: i64,
     name: String,
@@ -152,7 +138,7 @@ fn BundleEditor(existing: Option<Bundle>, page: AdminPage) -> impl IntoView {
             .unwrap_or_default()
             .into_iter()
             .enumerate()
-            .map(|(key, item)| Row {
+            .map(|(key, item)| Item {
                 key,
                 resource_id: item.resource_id,
                 name: item.resource_name,
@@ -172,7 +158,7 @@ fn BundleEditor(existing: Option<Bundle>, page: AdminPage) -> impl IntoView {
             .map(|p| p.name.clone())
             .collect();
         rows.update(|rows| {
-            rows.push(Row {
+            rows.push(Item {
                 key,
                 resource_id: resource.id,
                 name: resource.name,

@@ -14,8 +14,9 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{CheckField, Editor, FormFailure, RowActions, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
         field_error::FieldError,
         multi_select::{Choice, MultiSelect},
@@ -102,6 +103,46 @@ impl Directory {
         choices
     }
 
+    /// A flow as a row of the list, its ids named.
+    fn row(&self, flow: AccessFlow) -> Row {
+        let f = flow.flow;
+        let names = |subjects: &[Subject], glue: &str| {
+            subjects
+                .iter()
+                .map(|s| self.subject(s))
+                .collect::<Vec<_>>()
+                .join(glue)
+        };
+        let what: Vec<String> = f.scope.iter().map(|s| self.scope(s)).collect();
+        let permissions = (!f.permissions.is_empty())
+            .then(|| format!("Permissions: {}", f.permissions.join(", ")));
+        let approval = if f.auto_approve {
+            "Auto-approve".to_owned()
+        } else {
+            f.approver_steps
+                .iter()
+                .map(|step| names(step, " or "))
+                .collect::<Vec<_>>()
+                .join(", then ")
+        };
+        let durations: Vec<String> = f
+            .durations_seconds
+            .iter()
+            .map(|d| format_duration(*d))
+            .collect();
+        Row {
+            id: flow.id,
+            name: f.name.clone(),
+            cells: vec![
+                Cell::Text(f.name),
+                Cell::Text(names(&f.grantees, ", ")),
+                Cell::Noted(what.join(", "), permissions),
+                Cell::Text(approval),
+                Cell::Text(durations.join(", ")),
+            ],
+        }
+    }
+
     /// Every permission name some resource type offers.
     fn permission_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
@@ -166,65 +207,15 @@ pub fn AdminFlowsPage() -> impl IntoView {
         >
             <ErrorAlert message=flows.failure />
             <ErrorAlert message=names.failure />
-            {move || match (flows.items.get(), names.items.get()) {
-                (Some(items), _) if items.is_empty() => view! {
-                    <p class="empty">"No access flows yet: nobody can request anything. Add one with New access flow."</p>
-                }
-                .into_any(),
-                (Some(items), Some(dir)) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Who may request"</th>
-                                    <th scope="col">"What"</th>
-                                    <th scope="col">"Approval"</th>
-                                    <th scope="col">"Durations"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {items
-                                    .into_iter()
-                                    .map(|flow| {
-                                        let f = &flow.flow;
-                                        let who: Vec<String> = f.grantees.iter().map(|s| dir.subject(s)).collect();
-                                        let what: Vec<String> = f.scope.iter().map(|s| dir.scope(s)).collect();
-                                        let permissions = (!f.permissions.is_empty())
-                                            .then(|| format!("Permissions: {}", f.permissions.join(", ")));
-                                        let approval = if f.auto_approve {
-                                            "Auto-approve".to_owned()
-                                        } else {
-                                            f.approver_steps
-                                                .iter()
-                                                .map(|step| step.iter().map(|s| dir.subject(s)).collect::<Vec<_>>().join(" or "))
-                                                .collect::<Vec<_>>()
-                                                .join(", then ")
-                                        };
-                                        let durations: Vec<String> = f.durations_seconds.iter().map(|d| format_duration(*d)).collect();
-                                        view! {
-                                            <tr>
-                                                <th scope="row">{f.name.clone()}</th>
-                                                <td>{who.join(", ")}</td>
-                                                <td class="cell-long">
-                                                    {what.join(", ")}
-                                                    {permissions.map(|p| view! { <span class="cell-note muted">{p}</span> })}
-                                                </td>
-                                                <td>{approval}</td>
-                                                <td>{durations.join(", ")}</td>
-                                                <td><RowActions id=flow.id name=f.name.clone() page /></td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-                _ => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-            }}
+            <AdminTable
+                rows=Signal::derive(move || {
+                    let dir = names.items.get()?;
+                    flows.items.get().map(|items| items.into_iter().map(|flow| dir.row(flow)).collect())
+                })
+                headers=&["Name", "Who may request", "What", "Approval", "Durations"]
+                empty="No access flows yet: nobody can request anything. Add one with New access flow."
+                page
+            />
             {move || {
                 let dir = names.items.get()?;
                 editing.get().map(|existing| view! { <FlowEditor existing dir page /> })

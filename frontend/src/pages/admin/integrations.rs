@@ -9,10 +9,9 @@ use crate::{
     admin_page::split_list,
     admin_page::{AdminPage, editing_item, load},
     components::{
-        admin_form::{
-            CheckField, Editor, FormFailure, RowActions, SelectField, TextField, save_action,
-        },
+        admin_form::{CheckField, Editor, FormFailure, SelectField, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
         field_error::FieldError,
     },
@@ -163,45 +162,29 @@ pub fn AdminIntegrationsPage() -> impl IntoView {
             page
         >
             <ErrorAlert message=list.failure />
-            {move || match list.items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) if items.is_empty() => view! {
-                    <p class="empty">"No integrations yet. Add one with New integration."</p>
-                }
-                .into_any(),
-                Some(items) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Kind"</th>
-                                    <th scope="col">"Connector"</th>
-                                    <th scope="col">"Connect by"</th>
-                                    <th scope="col">"Message from your admin"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {items
-                                    .into_iter()
-                                    .map(|item| view! {
-                                        <tr>
-                                            <th scope="row">{item.name.clone()}</th>
-                                            <td><code>{item.kind.clone()}</code></td>
-                                            <td>{item.connector.clone()}</td>
-                                            <td>{item.connection_options.join(", ")}</td>
-                                            <td class="cell-long">{item.admin_message.clone().unwrap_or_default()}</td>
-                                            <td><RowActions id=item.id name=item.name page /></td>
-                                        </tr>
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
+            <AdminTable
+                rows=Signal::derive(move || {
+                    list.items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|i| Row {
+                                id: i.id,
+                                name: i.name.clone(),
+                                cells: vec![
+                                    Cell::Text(i.name),
+                                    Cell::Code(i.kind),
+                                    Cell::Text(i.connector),
+                                    Cell::Text(i.connection_options.join(", ")),
+                                    Cell::Long(i.admin_message.unwrap_or_default()),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Name", "Kind", "Connector", "Connect by", "Message from your admin"]
+                empty="No integrations yet. Add one with New integration."
+                page
+            />
             {move || editing.get().map(|existing| view! { <IntegrationEditor existing page /> })}
         </AdminFrame>
     }

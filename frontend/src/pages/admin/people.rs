@@ -8,8 +8,9 @@ use crate::{
     admin_api::{self, Collection},
     admin_page::{AdminPage, editing_item, load},
     components::{
-        admin_form::{CheckField, Editor, FormFailure, RowActions, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
         field_error::FieldError,
         multi_select::{Choice, MultiSelect},
@@ -39,44 +40,30 @@ pub fn AdminUsersPage() -> impl IntoView {
             page
         >
             <ErrorAlert message=users.failure />
-            {move || match users.items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) => {
+            <AdminTable
+                rows=Signal::derive(move || {
                     let all_groups = groups.items.get().unwrap_or_default();
-                    view! {
-                        <div class="table-scroll">
-                            <table class="admin-table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Username"</th>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Email"</th>
-                                        <th scope="col">"Role"</th>
-                                        <th scope="col">"Groups"</th>
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {items
-                                        .into_iter()
-                                        .map(|user| view! {
-                                            <tr>
-                                                <th scope="row">{user.username.clone()}</th>
-                                                <td>{user.display_name.clone()}</td>
-                                                <td>{user.email.clone()}</td>
-                                                <td>{if user.is_admin { "Admin" } else { "User" }}</td>
-                                                <td>{names_of(&user.group_ids, &all_groups, |g| g.id, |g| &g.name)}</td>
-                                                <td><RowActions id=user.id name=user.username page /></td>
-                                            </tr>
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                    .into_any()
-                }
-            }}
+                    users.items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|u| Row {
+                                id: u.id,
+                                name: u.username.clone(),
+                                cells: vec![
+                                    Cell::Text(u.username),
+                                    Cell::Text(u.display_name),
+                                    Cell::Text(u.email),
+                                    Cell::Text(if u.is_admin { "Admin" } else { "User" }.to_owned()),
+                                    Cell::Text(names_of(&u.group_ids, &all_groups, |g| g.id, |g| &g.name)),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Username", "Name", "Email", "Role", "Groups"]
+                empty="No users."
+                page
+            />
             {move || editing.get().map(|existing| view! { <UserEditor existing page /> })}
         </AdminFrame>
     }
@@ -162,44 +149,27 @@ pub fn AdminGroupsPage() -> impl IntoView {
             page
         >
             <ErrorAlert message=groups.failure />
-            {move || match groups.items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) if items.is_empty() => view! {
-                    <p class="empty">"No groups yet. Add one with New group."</p>
-                }
-                .into_any(),
-                Some(items) => {
+            <AdminTable
+                rows=Signal::derive(move || {
                     let all_users = users.items.get().unwrap_or_default();
-                    view! {
-                        <div class="table-scroll">
-                            <table class="admin-table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Members"</th>
-                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {items
-                                        .into_iter()
-                                        .map(|group| view! {
-                                            <tr>
-                                                <th scope="row">{group.name.clone()}</th>
-                                                <td class="cell-long">
-                                                    {names_of(&group.member_ids, &all_users, |u| u.id, |u| &u.display_name)}
-                                                </td>
-                                                <td><RowActions id=group.id name=group.name page /></td>
-                                            </tr>
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                    .into_any()
-                }
-            }}
+                    groups.items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|g| Row {
+                                id: g.id,
+                                name: g.name.clone(),
+                                cells: vec![
+                                    Cell::Text(g.name),
+                                    Cell::Long(names_of(&g.member_ids, &all_users, |u| u.id, |u| &u.display_name)),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Name", "Members"]
+                empty="No groups yet. Add one with New group."
+                page
+            />
             {move || editing.get().map(|existing| view! { <GroupEditor existing page user_choices /> })}
         </AdminFrame>
     }

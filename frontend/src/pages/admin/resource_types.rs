@@ -9,8 +9,9 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, RowActions, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
     },
 };
@@ -29,52 +30,29 @@ pub fn AdminResourceTypesPage() -> impl IntoView {
             page
         >
             <ErrorAlert message=list.failure />
-            {move || match list.items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) if items.is_empty() => view! {
-                    <p class="empty">"No resource types yet. Add an integration, then a resource type in it."</p>
-                }
-                .into_any(),
-                Some(items) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Integration"</th>
-                                    <th scope="col">"Resource type"</th>
-                                    <th scope="col">"Permissions"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {items
-                                    .into_iter()
-                                    .map(|item| {
-                                        let name = format!("{} {}", item.integration_name, item.name);
-                                        view! {
-                                            <tr>
-                                                <td>{item.integration_name.clone()}</td>
-                                                <th scope="row">{item.name.clone()}</th>
-                                                <td>
-                                                    <span class="permissions">
-                                                        {item
-                                                            .permissions
-                                                            .iter()
-                                                            .map(|p| view! { <span class="permission">{p.name.clone()}</span> })
-                                                            .collect_view()}
-                                                    </span>
-                                                </td>
-                                                <td><RowActions id=item.id name page /></td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
+            <AdminTable
+                rows=Signal::derive(move || {
+                    list.items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|t| Row {
+                                id: t.id,
+                                name: format!("{} {}", t.integration_name, t.name),
+                                cells: vec![
+                                    Cell::Text(t.name),
+                                    Cell::Text(t.integration_name),
+                                    Cell::Text(
+                                        t.permissions.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+                                    ),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Resource type", "Integration", "Permissions"]
+                empty="No resource types yet. Add an integration, then a resource type in it."
+                page
+            />
             {move || editing.get().map(|existing| view! { <ResourceTypeEditor existing page /> })}
         </AdminFrame>
     }

@@ -9,8 +9,9 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, RowActions, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
         admin_frame::AdminFrame,
+        admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
         pager::Pager,
         search_field::SearchField,
@@ -90,43 +91,28 @@ pub fn AdminResourcesPage() -> impl IntoView {
             <p class="result-count" role="status">
                 {move || list.items.with(|p| p.as_ref().map(|p| count_of(p.total, "resource", "resources")))}
             </p>
-            {move || match items.get() {
-                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
-                Some(items) if items.is_empty() => view! {
-                    <p class="empty">"No resources match. Change the search or the type, or add one with New resource."</p>
-                }
-                .into_any(),
-                Some(items) => view! {
-                    <div class="table-scroll">
-                        <table class="admin-table">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Name"</th>
-                                    <th scope="col">"Path"</th>
-                                    <th scope="col">"Integration · type"</th>
-                                    <th scope="col">"Tags"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {items
-                                    .into_iter()
-                                    .map(|item| view! {
-                                        <tr>
-                                            <th scope="row">{item.name.clone()}</th>
-                                            <td><code>{item.path.clone()}</code></td>
-                                            <td>{format!("{} · {}", item.integration_name, item.resource_type_name)}</td>
-                                            <td>{item.tags.join(", ")}</td>
-                                            <td><RowActions id=item.id name=item.name page /></td>
-                                        </tr>
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                .into_any(),
-            }}
+            <AdminTable
+                rows=Signal::derive(move || {
+                    items.get().map(|items| {
+                        items
+                            .into_iter()
+                            .map(|r| Row {
+                                id: r.id,
+                                name: r.name.clone(),
+                                cells: vec![
+                                    Cell::Text(r.name),
+                                    Cell::Code(r.path),
+                                    Cell::Text(format!("{} · {}", r.integration_name, r.resource_type_name)),
+                                    Cell::Text(r.tags.join(", ")),
+                                ],
+                            })
+                            .collect()
+                    })
+                })
+                headers=&["Name", "Path", "Integration · type", "Tags"]
+                empty="No resources match. Change the search or the type, or add one with New resource."
+                page
+            />
             <Pager
                 page=page_number
                 pages
