@@ -196,3 +196,27 @@ test('carol connects an integration through a webhook and tests the connection',
     receiver.close();
   }
 });
+
+test('Admin on a phone-sized screen: one card per row, nothing wider than the screen', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/admin/access-flows');
+  await logIn(page, 'carol');
+  const row = page.getByRole('row', { name: /On-call break-glass/ });
+  await expect(row).toContainText('Group engineering');
+  const edit = row.getByRole('button', { name: 'Edit On-call break-glass' });
+  await expect(edit).toBeInViewport();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await snapshot(page, testInfo, 'phone-access-flows');
+
+  await edit.click();
+  const editor = page.getByRole('dialog', { name: 'Edit access flow' });
+  await expect(editor.getByLabel('Name')).toHaveValue('On-call break-glass');
+  await editor.getByLabel('Name').fill('On-call break-glass (incidents)');
+  await editor.getByLabel('Each extension adds').fill('30m');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  await expect(page.getByRole('row', { name: /On-call break-glass \(incidents\)/ })).toBeVisible();
+  await page.getByRole('row', { name: /incidents/ }).getByRole('button', { name: /^Edit/ }).click();
+  await expect(editor.getByLabel('Each extension adds')).toHaveValue('30m');
+  await snapshot(page, testInfo, 'phone-flow-editor');
+});

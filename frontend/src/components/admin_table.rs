@@ -62,12 +62,18 @@ pub fn AdminTable(
                         {rows
                             .into_iter()
                             .map(|row| {
-                                let mut cells = row.cells.into_iter();
-                                let first = cells.next().map(|cell| view! { <th scope="row">{cell_view(cell)}</th> });
+                                let mut cells = row.cells.into_iter().zip(headers.iter().copied());
+                                let first = cells.next().map(|(cell, _)| view! { <th scope="row">{cell_view(cell)}</th> });
                                 view! {
                                     <tr>
                                         {first}
-                                        {cells.map(|cell| { let class = cell_class(&cell); view! { <td class=class>{cell_view(cell)}</td> } }).collect_view()}
+                                        {cells
+                                            .map(|(cell, header)| {
+                                                let class = cell_class(&cell);
+                                                // Phones show each cell under its column's name.
+                                                view! { <td class=class data-label=header>{cell_view(cell)}</td> }
+                                            })
+                                            .collect_view()}
                                         {(!read_only).then(|| view! {
                                             <td><RowActions id=row.id name=row.name page /></td>
                                         })}
