@@ -10,7 +10,14 @@ use gloo_net::http::Request;
 use crate::api::{json, send};
 
 pub async fn get_access(request_id: i64) -> Result<Vec<AccessDetails>, ApiError> {
-    json(send(Request::get(&format!("/api/v1/requests/{request_id}/access")), true).await?).await
+    json(
+        send(
+            Request::get(&format!("/api/v1/requests/{request_id}/access")),
+            true,
+        )
+        .await?,
+    )
+    .await
 }
 
 pub async fn reveal(request_id: i64, integration_id: i64) -> Result<RevealedSecret, ApiError> {
