@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use tokio::sync::Semaphore;
 
-use crate::error::AppError;
+use crate::{error::AppError, store::catalog::CatalogCache};
 
 /// Versioned migrations, embedded in the binary and applied at start.
 /// Never edit one that has shipped; add the next.
@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_engine.sql"),
     include_str!("migrations/0003_connectors.sql"),
     include_str!("migrations/0004_notifications.sql"),
+    include_str!("migrations/0005_catalog_generation.sql"),
 ];
 
 const POOL_SIZE: usize = 8;
@@ -35,6 +36,8 @@ struct Inner {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// Catalog pages and counts, valid for one catalog generation.
+    catalog_cache: CatalogCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,12 +73,18 @@ impl Db {
                 path: path.to_owned(),
                 idle: Mutex::new(vec![conn]),
                 permits: Semaphore::new(POOL_SIZE),
+                catalog_cache: CatalogCache::default(),
             }),
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The cache of catalog pages and counts of this database.
+    pub fn catalog_cache(&self) -> &CatalogCache {
+        &self.inner.catalog_cache
     }
 
     /// Run `work` with a connection on the blocking pool.

@@ -19,7 +19,11 @@ use rusqlite::Connection;
 use crate::{
     auth::CurrentUser,
     error::AppError,
-    store::{self, requests::RequestRow, tokens::timestamp},
+    store::{
+        self,
+        requests::{RequestRow, ViewerFlags},
+        tokens::timestamp,
+    },
 };
 
 /// Items shown per request in lists; the detail view shows all.
@@ -41,13 +45,36 @@ pub fn views(
     now: i64,
 ) -> Result<Vec<AccessRequest>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let mut items = store::requests::items_of(conn, &ids, items_per_request)?;
     let favorites = store::requests::favorites_among(conn, actor.id, &ids)?;
     let waiting = store::requests::waiting_on(conn, actor.id, &ids)?;
-    rows.into_iter()
+    let rows = rows
+        .into_iter()
         .map(|row| {
+            let flags = ViewerFlags {
+                is_favorite: favorites.contains(&row.id),
+                waiting_on_viewer: waiting.contains(&row.id),
+            };
+            (row, flags)
+        })
+        .collect();
+    flagged_views(conn, rows, actor, items_per_request, now)
+}
+
+/// [`views`] of rows that already say what they are to `actor`
+/// ([`store::requests::page_flagged`]): one statement fewer per flag.
+pub fn flagged_views(
+    conn: &Connection,
+    rows: Vec<(RequestRow, ViewerFlags)>,
+    actor: Actor,
+    items_per_request: Option<i64>,
+    now: i64,
+) -> Result<Vec<AccessRequest>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
+    let mut items = store::requests::items_of(conn, &ids, items_per_request)?;
+    rows.into_iter()
+        .map(|(row, flags)| {
             let facts = row.facts();
-            let decides = waiting.contains(&row.id);
+            let decides = flags.waiting_on_viewer;
             let actions = RequestActions {
                 approve: decides,
                 reject: decides,
@@ -81,7 +108,7 @@ pub fn views(
                 failure_reason: row.failure_reason,
                 revoked_by: row.revoked_by,
                 revoke_reason: row.revoke_reason,
-                is_favorite: favorites.contains(&row.id),
+                is_favorite: flags.is_favorite,
                 actions,
             })
         })

@@ -1,14 +1,18 @@
 //! The catalog as requesters browse it: resources (searched, filtered, paged),
 //! resource types with their permissions, and integrations.
 
+use std::sync::Arc;
+
 use axum::{Json, extract::State};
 use gatehouse_shared::{
     ApiError,
     catalog::{
-        App, AppsQuery, Integration, ResourceIds, ResourcePage, ResourceQuery, ResourceType,
+        App, AppsQuery, Integration, Resource, ResourceIds, ResourcePage, ResourceQuery,
+        ResourceType,
     },
     limits,
 };
+use serde::{Serialize, Serializer, ser::SerializeStruct};
 
 use crate::{
     auth::CurrentUser,
@@ -17,7 +21,7 @@ use crate::{
     routes::{page_size, search_text},
     state::AppState,
     store,
-    store::catalog::ResourceFilter,
+    store::catalog::{Lister, ResourceFilter},
 };
 
 /// Check the query's sizes and turn it into a store filter.
@@ -52,6 +56,26 @@ fn filter_from(query: &ResourceQuery, user: &CurrentUser) -> Result<ResourceFilt
     })
 }
 
+/// A [`ResourcePage`] as it goes on the wire, written straight from the
+/// cached items instead of a copy of them.
+pub struct ResourcePageBody {
+    items: Arc<Vec<Resource>>,
+    total: u64,
+    offset: u64,
+    limit: u32,
+}
+
+impl Serialize for ResourcePageBody {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut page = serializer.serialize_struct("ResourcePage", 4)?;
+        page.serialize_field("items", self.items.as_slice())?;
+        page.serialize_field("total", &self.total)?;
+        page.serialize_field("offset", &self.offset)?;
+        page.serialize_field("limit", &self.limit)?;
+        page.end()
+    }
+}
+
 /// Narrow the filter to what the caller's access flows let them request (for
 /// themselves, or on behalf of `grantee_id`), unless an admin asked for all.
 fn restrict_to_requestable(
@@ -60,15 +84,26 @@ fn restrict_to_requestable(
     query: &ResourceQuery,
     user_id: i64,
 ) -> Result<(), AppError> {
-    if query.all == Some(true) {
-        return Ok(());
-    }
-    let mut flows = store::flows::flows_for_grantee(conn, user_id)?;
-    if query.grantee_id.is_some_and(|grantee| grantee != user_id) {
-        flows.retain(|flow| flow.on_behalf_allowed);
-    }
-    filter.requestable = Some(flows);
+    filter.requestable = match lister(query, user_id) {
+        Lister::Everything => None,
+        Lister::Caller { user_id, on_behalf } => {
+            Some(store::catalog::requestable_flows(conn, user_id, on_behalf)?)
+        }
+    };
     Ok(())
+}
+
+/// Whose catalog a query lists: everything (an admin's `all=true`), or what
+/// the caller may request for themselves or on behalf of `grantee_id`.
+fn lister(query: &ResourceQuery, user_id: i64) -> Lister {
+    if query.all == Some(true) {
+        Lister::Everything
+    } else {
+        Lister::Caller {
+            user_id,
+            on_behalf: query.grantee_id.is_some_and(|grantee| grantee != user_id),
+        }
+    }
 }
 
 /// Resources the caller may request (what some access flow of theirs covers,
@@ -93,28 +128,35 @@ pub async fn list_resources(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(query): AppQuery<ResourceQuery>,
-) -> Result<Json<ResourcePage>, AppError> {
-    let mut filter = filter_from(&query, &user)?;
+) -> Result<Json<ResourcePageBody>, AppError> {
+    let filter = filter_from(&query, &user)?;
     let limit = page_size(query.limit)?;
     let offset = query.offset.unwrap_or(0);
     if offset > i64::MAX as u64 {
         return Err(AppError::invalid("offset", "Offset is too large."));
     }
-    let page = state
+    let lister = lister(&query, user.id);
+    let db = state.db.clone();
+    let (total, items) = state
         .db
         .call(move |conn| {
-            restrict_to_requestable(conn, &mut filter, &query, user.id)?;
-            let total = store::catalog::count_resources(conn, &filter)?;
-            let items = store::catalog::list_resources(conn, &filter, offset, limit)?;
-            Ok(ResourcePage {
-                items,
-                total,
-                offset,
-                limit,
-            })
+            // One snapshot: the catalog generation and the rows it names.
+            let snapshot = conn.transaction()?;
+            store::catalog::cached_listing(
+                &snapshot,
+                db.catalog_cache(),
+                filter,
+                lister,
+                Some((offset, limit)),
+            )
         })
         .await?;
-    Ok(Json(page))
+    Ok(Json(ResourcePageBody {
+        items: items.unwrap_or_default(),
+        total,
+        offset,
+        limit,
+    }))
 }
 
 /// The ids of all resources the search and filters match (at most 1,000, the
@@ -138,12 +180,22 @@ pub async fn list_resource_ids(
     AppQuery(query): AppQuery<ResourceQuery>,
 ) -> Result<Json<ResourceIds>, AppError> {
     let mut filter = filter_from(&query, &user)?;
+    let lister = lister(&query, user.id);
+    let db = state.db.clone();
     let ids = state
         .db
         .call(move |conn| {
-            restrict_to_requestable(conn, &mut filter, &query, user.id)?;
-            let total = store::catalog::count_resources(conn, &filter)?;
-            let ids = store::catalog::resource_ids(conn, &filter, limits::MAX_RESOURCES_PER_FORM)?;
+            let snapshot = conn.transaction()?;
+            let (total, _) = store::catalog::cached_listing(
+                &snapshot,
+                db.catalog_cache(),
+                filter.clone(),
+                lister,
+                None,
+            )?;
+            restrict_to_requestable(&snapshot, &mut filter, &query, user.id)?;
+            let ids =
+                store::catalog::resource_ids(&snapshot, &filter, limits::MAX_RESOURCES_PER_FORM)?;
             Ok(ResourceIds { ids, total })
         })
         .await?;
@@ -301,4 +353,45 @@ pub(crate) fn requestable_filter(
     };
     restrict_to_requestable(conn, &mut filter, &query, user_id)?;
     Ok(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_shared::catalog::Permission;
+
+    use super::*;
+
+    #[test]
+    fn the_page_body_is_written_as_a_resource_page() {
+        let resource = Resource {
+            id: 7,
+            name: "ledger".into(),
+            path: "db/public/ledger".into(),
+            tags: vec!["pii".into()],
+            integration_id: 1,
+            integration_name: "PostgreSQL".into(),
+            resource_type_id: 2,
+            resource_type_name: "table".into(),
+            permissions: vec![Permission {
+                id: 3,
+                name: "read-only".into(),
+            }],
+        };
+        let page = ResourcePage {
+            items: vec![resource.clone()],
+            total: 9,
+            offset: 50,
+            limit: 25,
+        };
+        let body = ResourcePageBody {
+            items: Arc::new(vec![resource]),
+            total: 9,
+            offset: 50,
+            limit: 25,
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            serde_json::to_string(&page).unwrap()
+        );
+    }
 }

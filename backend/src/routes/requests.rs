@@ -179,7 +179,7 @@ pub(crate) async fn list_page(
     let page = state
         .db
         .call(move |conn| {
-            let rows = store::requests::page(
+            let rows = store::requests::page_flagged(
                 conn,
                 condition,
                 vec![Value::Integer(actor.id)],
@@ -190,11 +190,12 @@ pub(crate) async fn list_page(
             let more = rows.len() > limit as usize;
             let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
             let next_cursor = if more {
-                rows.last().map(|r| r.id)
+                rows.last().map(|(r, _)| r.id)
             } else {
                 None
             };
-            let items = engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)?;
+            let items =
+                engine::flagged_views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)?;
             Ok(RequestPage { items, next_cursor })
         })
         .await?;

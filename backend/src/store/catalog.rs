@@ -1,13 +1,17 @@
 //! The catalog: integrations, resource types with permissions, resources and their search.
 
-use std::collections::HashMap;
+mod cache;
 
+use std::{collections::HashMap, sync::Arc};
+
+pub use cache::{CatalogCache, FilterKey};
 use gatehouse_shared::catalog::{Integration, Permission, Resource, ResourceType};
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 
 use crate::{
     error::AppError,
     store::{
+        self,
         flows::{CandidateItem, Flow, Scope},
         placeholders,
     },
@@ -241,6 +245,119 @@ pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64
         params_from_iter(values),
         |row| row.get::<_, i64>(0),
     )? as u64)
+}
+
+/// The catalog generation: moved forward by triggers on every write to the
+/// catalog, bundle, flow and group tables (migration 0005).
+pub fn generation(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT n FROM catalog_generation WHERE id = 1")?
+        .query_row([], |row| row.get(0))?)
+}
+
+/// Flows and pages as the cache shares them.
+pub type SharedFlows = Arc<Vec<Flow>>;
+pub type SharedResources = Arc<Vec<Resource>>;
+
+/// Whose catalog is listed: an admin's whole catalog, or what a caller may
+/// request (for themselves, or on behalf of someone else).
+#[derive(Debug, Clone, Copy)]
+pub enum Lister {
+    Everything,
+    Caller { user_id: i64, on_behalf: bool },
+}
+
+/// The flows that decide what `user_id` may request (only those allowing it
+/// on behalf of others when `on_behalf`).
+pub fn requestable_flows(
+    conn: &Connection,
+    user_id: i64,
+    on_behalf: bool,
+) -> Result<Vec<Flow>, AppError> {
+    let mut flows = store::flows::flows_for_grantee(conn, user_id)?;
+    if on_behalf {
+        flows.retain(|flow| flow.on_behalf_allowed);
+    }
+    Ok(flows)
+}
+
+/// The flows of `lister` (None: the whole catalog), from the cache when
+/// this generation has them, and the cache key of `filter` for them.
+fn lister_key(
+    conn: &Connection,
+    cache: &CatalogCache,
+    generation: i64,
+    filter: &ResourceFilter,
+    lister: Lister,
+) -> Result<(Option<SharedFlows>, FilterKey), AppError> {
+    let flows = match lister {
+        Lister::Everything => None,
+        Lister::Caller { user_id, on_behalf } => {
+            Some(match cache.flows(generation, (user_id, on_behalf)) {
+                Some(flows) => flows,
+                None => {
+                    let flows = Arc::new(requestable_flows(conn, user_id, on_behalf)?);
+                    cache.put_flows(generation, (user_id, on_behalf), Arc::clone(&flows));
+                    flows
+                }
+            })
+        }
+    };
+    let key = FilterKey {
+        flows: flows
+            .as_ref()
+            .map(|flows| flows.iter().map(|flow| flow.id).collect()),
+        search: filter.search.clone(),
+        resource_type_ids: filter.resource_type_ids.clone(),
+        permissions: filter.permissions.clone(),
+    };
+    Ok((flows, key))
+}
+
+/// How many resources `filter` (whose `requestable` is ignored) matches for
+/// `lister`, and one page of them when `page` is (offset, limit); from the
+/// cache when the catalog has not changed since they were read. Run it inside
+/// one read transaction, so the generation and the rows read are of the same
+/// snapshot.
+pub fn cached_listing(
+    conn: &Connection,
+    cache: &CatalogCache,
+    mut filter: ResourceFilter,
+    lister: Lister,
+    page: Option<(u64, u32)>,
+) -> Result<(u64, Option<SharedResources>), AppError> {
+    let generation = generation(conn)?;
+    let (flows, key) = lister_key(conn, cache, generation, &filter, lister)?;
+    let page_key = page.map(|(offset, limit)| (key.clone(), offset, limit));
+    let cached_items = page_key
+        .as_ref()
+        .and_then(|page_key| cache.page(generation, page_key));
+    let cached_total = cache.count(generation, &key);
+    if let Some(total) = cached_total
+        && (page.is_none() || cached_items.is_some())
+    {
+        return Ok((total, cached_items));
+    }
+    filter.requestable = flows.map(|flows| flows.as_ref().clone());
+    let items = match (page_key, cached_items) {
+        (Some(_), Some(items)) => Some(items),
+        (Some(page_key), None) => {
+            let (_, offset, limit) = page_key;
+            let items = Arc::new(list_resources(conn, &filter, offset, limit)?);
+            cache.put_page(generation, page_key, Arc::clone(&items));
+            Some(items)
+        }
+        (None, _) => None,
+    };
+    let total = match cached_total {
+        Some(total) => total,
+        None => {
+            let total = count_resources(conn, &filter)?;
+            cache.put_count(generation, key, total);
+            total
+        }
+    };
+    Ok((total, items))
 }
 
 /// A resource row (`r.id, r.name, r.path, r.tags, r.integration_id, i.name,

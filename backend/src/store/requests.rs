@@ -55,19 +55,60 @@ impl RequestRow {
     }
 }
 
-pub const SELECT_REQUESTS: &str = "SELECT r.id, r.flow_id, f.name, r.status,
+/// The columns [`row_to_request`] reads, then the tables they come from.
+macro_rules! request_columns {
+    () => {
+        "SELECT r.id, r.flow_id, f.name, r.status,
         rq.id, rq.username, rq.display_name, gr.id, gr.username, gr.display_name,
         r.duration, r.ticket_type, r.ticket_id, r.justification,
         r.describes_task, r.explains_access, r.includes_ticket, r.item_count, r.bundle_id,
         r.current_step, r.created_at, r.granted_at, r.expires_at, r.ended_at, r.extensions,
         r.ending_as, r.rejection_reason, r.failure_reason,
         rv.id, rv.username, rv.display_name, r.revoke_reason,
-        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window
+        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window"
+    };
+}
+macro_rules! request_tables {
+    () => {
+        "
     FROM requests r
     JOIN access_flows f ON f.id = r.flow_id
     JOIN users rq ON rq.id = r.requester_id
     JOIN users gr ON gr.id = r.grantee_id
-    LEFT JOIN users rv ON rv.id = r.revoked_by";
+    LEFT JOIN users rv ON rv.id = r.revoked_by"
+    };
+}
+/// SQL condition: the user (`?1`) can decide the current step of request `r`.
+macro_rules! waiting_on_user {
+    () => {
+        "r.status = 'Pending Approval'
+    AND r.requester_id != ?1 AND r.grantee_id != ?1
+    AND EXISTS (SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id AND fa.step = r.current_step
+        AND ((fa.kind = 'user' AND fa.subject_id = ?1)
+          OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))"
+    };
+}
+
+pub const SELECT_REQUESTS: &str = concat!(request_columns!(), request_tables!());
+
+/// [`SELECT_REQUESTS`] with two more columns about the user `?1`: whether
+/// they starred the request, and whether it waits on their decision.
+const SELECT_REQUESTS_FLAGGED: &str = concat!(
+    request_columns!(),
+    ",
+        EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = ?1 AND fv.request_id = r.id),
+        CASE WHEN ",
+    waiting_on_user!(),
+    " THEN 1 ELSE 0 END",
+    request_tables!()
+);
+
+/// What a listed request is to the user listing it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ViewerFlags {
+    pub is_favorite: bool,
+    pub waiting_on_viewer: bool,
+}
 
 pub fn row_to_request(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
     let status: String = row.get(3)?;
@@ -143,17 +184,16 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>, AppError> {
         .optional()?)
 }
 
-/// A filtered, newest-first page of requests. `condition` is a trusted SQL
-/// fragment over `r`; its values come first, then the status list.
-pub fn page(
-    conn: &Connection,
+/// The SQL and values of a filtered, newest-first page (see [`page`]).
+fn page_query(
+    select: &str,
     condition: &str,
     mut values: Vec<Value>,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
-) -> Result<Vec<RequestRow>, AppError> {
-    let mut sql = format!("{SELECT_REQUESTS} WHERE {condition}");
+) -> (String, Vec<Value>) {
+    let mut sql = format!("{select} WHERE {condition}");
     if !statuses.is_empty() {
         sql.push_str(&format!(
             " AND r.status IN ({})",
@@ -167,9 +207,56 @@ pub fn page(
     }
     sql.push_str(" ORDER BY r.id DESC LIMIT ?");
     values.push(Value::Integer(i64::from(limit)));
+    (sql, values)
+}
+
+/// A filtered, newest-first page of requests. `condition` is a trusted SQL
+/// fragment over `r`; its values come first, then the status list.
+pub fn page(
+    conn: &Connection,
+    condition: &str,
+    values: Vec<Value>,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<Vec<RequestRow>, AppError> {
+    let (sql, values) = page_query(SELECT_REQUESTS, condition, values, statuses, cursor, limit);
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values), row_to_request)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// [`page`] for the user `?1` (the first value), each row with what it is to
+/// them (starred, waiting on their decision), in the same statement.
+pub fn page_flagged(
+    conn: &Connection,
+    condition: &str,
+    values: Vec<Value>,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<Vec<(RequestRow, ViewerFlags)>, AppError> {
+    let (sql, values) = page_query(
+        SELECT_REQUESTS_FLAGGED,
+        condition,
+        values,
+        statuses,
+        cursor,
+        limit,
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values), |row| {
+            Ok((
+                row_to_request(row)?,
+                ViewerFlags {
+                    is_favorite: row.get(36)?,
+                    waiting_on_viewer: row.get(37)?,
+                },
+            ))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
@@ -273,12 +360,8 @@ pub fn favorites_among(
     )
 }
 
-/// SQL condition: the user can decide the current step of request `r`.
-pub const WAITING_ON_USER: &str = "r.status = 'Pending Approval'
-    AND r.requester_id != ?1 AND r.grantee_id != ?1
-    AND EXISTS (SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id AND fa.step = r.current_step
-        AND ((fa.kind = 'user' AND fa.subject_id = ?1)
-          OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))";
+/// SQL condition: the user (`?1`) can decide the current step of request `r`.
+pub const WAITING_ON_USER: &str = waiting_on_user!();
 
 /// How many requests wait on the user's decision.
 pub fn count_waiting_on(conn: &Connection, user_id: i64) -> Result<i64, AppError> {
