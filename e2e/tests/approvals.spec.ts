@@ -37,7 +37,7 @@ test('bob approves one request and rejects another with a reason; alice sees bot
   await snapshot(page, testInfo, 'reject-dialog');
   await dialog.getByRole('button', { name: 'Reject' }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByText('Nothing is waiting on you.')).toBeVisible();
+  await expect(page.getByText('No requests wait on your approval.')).toBeVisible();
   await logOut(page);
 
   await logIn(page, 'alice');

@@ -29,3 +29,22 @@ pub async fn reset(request_id: i64, integration_id: i64) -> Result<AccessDetails
     let path = format!("/api/v1/requests/{request_id}/access/{integration_id}/reset");
     json(send(Request::post(&path), true).await?).await
 }
+
+/// `GET /api/v1/fulfilments`: manual grants and removals waiting on me.
+pub async fn list_fulfilments() -> Result<Vec<gatehouse_shared::access::Fulfilment>, ApiError> {
+    json(send(Request::get("/api/v1/fulfilments"), true).await?).await
+}
+
+/// `POST /api/v1/fulfilments/{request}/{integration}`: mark it done.
+pub async fn fulfil(
+    request_id: i64,
+    integration_id: i64,
+    input: gatehouse_shared::access::FulfilmentInput,
+) -> Result<gatehouse_shared::access::Fulfilment, ApiError> {
+    let request = Request::post(&format!(
+        "/api/v1/fulfilments/{request_id}/{integration_id}"
+    ))
+    .json(&input)
+    .map_err(|error| crate::api::client_error(&error))?;
+    json(crate::api::sent(request, true).await?).await
+}

@@ -12,6 +12,7 @@ pub mod dialog;
 pub mod error_alert;
 pub mod favorite_star;
 pub mod field_error;
+pub mod fulfilments;
 pub mod grantee_picker;
 pub mod justification_feedback;
 pub mod justification_field;

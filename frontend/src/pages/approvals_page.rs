@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::{
     api::RequestList,
     components::{
-        approval_card::ApprovalCard, error_alert::ErrorAlert, load_more::LoadMore,
-        page_title::set_page_title,
+        approval_card::ApprovalCard, error_alert::ErrorAlert, fulfilments::Fulfilments,
+        load_more::LoadMore, page_title::set_page_title,
     },
     request_pages::RequestPages,
 };
@@ -21,6 +21,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             <p class="muted page-intro">
                 "Requests waiting on your decision. The requester sees your rejection reason."
             </p>
+            <Fulfilments />
             <ErrorAlert message=pages.failure />
             <ul class="approval-cards" aria-label="Waiting for approval">
                 <For
@@ -33,7 +34,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                 <p class="loading" role="status">"Loading…"</p>
             </Show>
             <Show when=move || pages.is_empty()>
-                <p class="empty">"Nothing is waiting on you."</p>
+                <p class="empty">"No requests wait on your approval."</p>
             </Show>
             <LoadMore pages />
         </div>
