@@ -69,8 +69,11 @@ pub fn flagged_views(
     items_per_request: Option<i64>,
     now: i64,
 ) -> Result<Vec<AccessRequest>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.id).collect();
-    let mut items = store::requests::items_of(conn, &ids, items_per_request)?;
+    let counted: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|(row, _)| (row.id, row.item_count))
+        .collect();
+    let mut items = store::requests::items_of_counted(conn, &counted, items_per_request)?;
     rows.into_iter()
         .map(|(row, flags)| {
             let facts = row.facts();

@@ -309,6 +309,65 @@ pub fn items_of(
     Ok(items)
 }
 
+/// [`items_of`] for requests whose item counts are known: those with no more
+/// than `per_request` items are read whole, in one statement without the
+/// per-request ranking (most lists: requests hold one or a few items); the
+/// others through [`items_of`].
+pub fn items_of_counted(
+    conn: &Connection,
+    requests: &[(i64, i64)],
+    per_request: Option<i64>,
+) -> Result<HashMap<i64, Vec<RequestItem>>, AppError> {
+    let cap = per_request.unwrap_or(i64::MAX);
+    let (small, large): (Vec<_>, Vec<_>) = requests.iter().partition(|(_, count)| *count <= cap);
+    let large: Vec<i64> = large.into_iter().map(|(id, _)| id).collect();
+    let mut items = items_of(conn, &large, per_request)?;
+    if small.is_empty() {
+        return Ok(items);
+    }
+    // One statement text for any number of requests: the ids go as a JSON array.
+    let ids = format!(
+        "[{}]",
+        small
+            .iter()
+            .map(|(id, _)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut statement = conn.prepare_cached(
+        "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
+         FROM request_items ri
+         JOIN resources res ON res.id = ri.resource_id
+         JOIN integrations i ON i.id = res.integration_id
+         JOIN resource_types t ON t.id = res.resource_type_id
+         JOIN permissions p ON p.id = ri.permission_id
+         WHERE ri.request_id IN (SELECT value FROM json_each(?1))
+         ORDER BY ri.request_id, res.name, res.id, p.id",
+    )?;
+    let rows = statement.query_map([ids], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            RequestItem {
+                resource_id: row.get(1)?,
+                resource_name: row.get(2)?,
+                resource_path: row.get(3)?,
+                integration_name: row.get(4)?,
+                resource_type_name: row.get(5)?,
+                permission: row.get(6)?,
+            },
+        ))
+    })?;
+    let keep = usize::try_from(cap).unwrap_or(usize::MAX);
+    for row in rows {
+        let (request_id, item) = row?;
+        let listed = items.entry(request_id).or_default();
+        if listed.len() < keep {
+            listed.push(item);
+        }
+    }
+    Ok(items)
+}
+
 /// (resource id, permission name) pairs of a request, for request again.
 pub fn selections_of(conn: &Connection, request_id: i64) -> Result<Vec<(i64, String)>, AppError> {
     let mut statement = conn.prepare_cached(
