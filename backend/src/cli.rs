@@ -79,8 +79,11 @@ fn read_password(username: &str) -> Result<String, String> {
     if let Ok(password) = std::env::var("GATEHOUSE_PASSWORD") {
         return Ok(password);
     }
-    eprint!("Password for {username}: ");
-    let _ = std::io::stderr().flush();
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("Password for {username}: "))
+            .map_err(|e| format!("cannot read the password: {e}"));
+    }
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -134,6 +137,14 @@ pub fn login(server: &str, username: &str, days: u32) -> Result<String, String> 
     let server = server.trim_end_matches('/').to_owned();
     if !(server.starts_with("http://") || server.starts_with("https://")) {
         return Err("--server must be an http:// or https:// URL".into());
+    }
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| server.starts_with(prefix));
+    if server.starts_with("http://") && !local {
+        eprintln!(
+            "warning: {server} is plain HTTP: your password and token cross the network unencrypted"
+        );
     }
     let password = read_password(username)?;
     let agent = agent();
@@ -275,11 +286,13 @@ pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitC
         }
     };
     let Connection { details, secret } = connection;
+    // Only a plain URI is handed to psql: no query part that could point it
+    // at another host (`?host=`, `?hostaddr=`) with the secret in its environment.
     let uri = details
         .connect
         .app
         .clone()
-        .filter(|link| link.starts_with("postgresql://"));
+        .filter(|link| link.starts_with("postgresql://") && !link.contains('?'));
     match uri {
         Some(uri) if !print_only => {
             eprintln!(
@@ -331,8 +344,9 @@ fn describe(details: &AccessDetails, secret: &RevealedSecret) -> String {
     {
         let _ = writeln!(
             out,
-            "  run:       PGPASSWORD='{}' psql '{app}'",
-            secret.secret
+            "  run:       PGPASSWORD={} psql {}",
+            shell_quote(&secret.secret),
+            shell_quote(app)
         );
     } else if let Some(terminal) = &details.connect.terminal {
         let _ = writeln!(out, "  terminal:  {terminal}");
@@ -344,4 +358,22 @@ fn describe(details: &AccessDetails, secret: &RevealedSecret) -> String {
         let _ = writeln!(out, "  app:       {app}");
     }
     out.trim_end().to_owned()
+}
+
+/// A POSIX shell word: single-quoted, with `'` written as `'\''`; control
+/// characters from the server are dropped so they cannot drive the terminal.
+fn shell_quote(value: &str) -> String {
+    let clean: String = value.chars().filter(|c| !c.is_control()).collect();
+    format!("'{}'", clean.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_commands_are_quoted_for_the_shell() {
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(shell_quote("x\u{1b}[2Jy"), "'x[2Jy'");
+    }
 }

@@ -278,6 +278,27 @@ async fn webhook_calls_are_signed_retried_with_backoff_and_hand_over_credentials
         .await;
     assert_eq!(revealed.body["secret"], "from-the-hook");
 
+    // While access is live, the integration cannot be pointed elsewhere.
+    let moved = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/admin/integrations/{integration}"),
+            Some(&carol),
+            Some(json!({"name": "Billing (webhook)", "kind": "billing", "connection_options": ["browser"],
+                        "settings": {"url": "http://127.0.0.1:9/elsewhere"}})),
+        )
+        .await;
+    assert_eq!(moved.status, 409, "{}", moved.body);
+    let switched = app
+        .call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/admin/integrations/{integration}"),
+            Some(&carol),
+            Some(json!({"name": "Billing (webhook)", "kind": "billing", "connector": "demo"})),
+        )
+        .await;
+    assert_eq!(switched.status, 409, "{}", switched.body);
+
     // Removal fails once, then succeeds on the retry.
     receiver.answer(500, json!(null));
     let revoked = app
@@ -319,9 +340,14 @@ async fn a_webhook_that_keeps_failing_ends_the_grant_failed_after_its_attempts()
         json!({"url": receiver.url, "secret": SECRET, "grant_attempts": 2}),
     )
     .await;
-    receiver.answer(503, json!(null));
+    // A redirect is not "done" (redirects are not followed either).
+    receiver.answer(302, json!(null));
     receiver.answer(503, json!({"error": "still down"}));
     let request = submit(&app, &alice, resource).await;
+    assert_eq!(
+        request["status"], "Granting",
+        "a 302 did not count as granted"
+    );
     app.clock.advance(time::Duration::seconds(2));
     app.tick().await;
     let detail = app
@@ -336,7 +362,15 @@ async fn a_webhook_that_keeps_failing_ends_the_grant_failed_after_its_attempts()
         "{}",
         detail.body
     );
-    assert_eq!(receiver.events(), vec!["grant", "grant"]);
+    // The failed grants may have half-happened on the other side: a revoke
+    // follows, so nothing is left behind.
+    assert_eq!(receiver.events(), vec!["grant", "grant", "revoke"]);
+    app.tick().await;
+    assert_eq!(
+        receiver.events().len(),
+        3,
+        "the revoke was acknowledged, not repeated"
+    );
 }
 
 #[tokio::test]

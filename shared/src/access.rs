@@ -96,7 +96,7 @@ pub struct AccessDetails {
 }
 
 /// The secret, handed over once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealedSecret {
     pub request_id: i64,
@@ -107,7 +107,7 @@ pub struct RevealedSecret {
 }
 
 /// Body of marking a manual grant or removal done.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FulfilmentInput {
     /// On a grant: the log-in name handed to the grantee.
@@ -119,6 +119,27 @@ pub struct FulfilmentInput {
     /// On a grant: how to use the access.
     #[serde(default)]
     pub instructions: Option<String>,
+}
+
+impl std::fmt::Debug for RevealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedSecret")
+            .field("request_id", &self.request_id)
+            .field("integration_id", &self.integration_id)
+            .field("username", &self.username)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for FulfilmentInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FulfilmentInput")
+            .field("username", &self.username)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("instructions", &self.instructions)
+            .finish()
+    }
 }
 
 /// A manual grant or removal waiting on a fulfiller.
@@ -133,8 +154,9 @@ pub struct Fulfilment {
     pub grantee: String,
     /// `resource path: permission` lines.
     pub items: Vec<String>,
-    /// Unix seconds; when the access ends.
-    pub expires_at: i64,
+    /// Unix seconds; when the access ends (absent until it is granted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 /// Result of testing an integration's connection.

@@ -78,6 +78,9 @@ impl PostgresConnector {
             .dbname(database)
             .application_name("gatehouse")
             .connect_timeout(Duration::from_secs(5))
+            // A lock held by someone else must not stall all provisioning.
+            .options("-c statement_timeout=30000 -c lock_timeout=10000")
+            .keepalives(true)
             .connect(NoTls)
             .map_err(|error| {
                 format!(
@@ -118,10 +121,18 @@ impl PostgresConnector {
             )),
             connect: ConnectOptions {
                 terminal: Some(format!(
-                    "psql \"host={host} port={port} dbname={database} user={role}\""
+                    "psql \"host={} port={port} dbname={} user={}\"",
+                    conninfo(host),
+                    conninfo(&database),
+                    conninfo(role)
                 )),
                 browser: None,
-                app: Some(format!("postgresql://{role}@{host}:{port}/{database}")),
+                app: Some(format!(
+                    "postgresql://{}@{}:{port}/{}",
+                    percent(role),
+                    percent(host),
+                    percent(&database)
+                )),
             },
         }
     }
@@ -133,17 +144,20 @@ impl PostgresConnector {
             format!(
                 "ALTER ROLE {} LOGIN PASSWORD {} VALID UNTIL {}",
                 ident(role),
-                literal(password),
+                literal(&verifier(password)),
                 literal(&valid_until)
             )
         } else {
             format!(
-                "CREATE ROLE {} LOGIN NOINHERIT PASSWORD {} VALID UNTIL {}",
+                "CREATE ROLE {} LOGIN NOINHERIT PASSWORD {} VALID UNTIL {}; GRANT {} TO CURRENT_USER",
                 ident(role),
-                literal(password),
-                literal(&valid_until)
+                literal(&verifier(password)),
+                literal(&valid_until),
+                ident(role)
             )
         };
+        // Membership lets a CREATEROLE (non-superuser) admin end the role's
+        // sessions and drop what it owns when the access ends.
         admin.batch_execute(&statement).map_err(|e| describe(&e))?;
         let mut by_database: BTreeMap<&str, Vec<&GrantItem>> = BTreeMap::new();
         for item in &grant.items {
@@ -192,10 +206,15 @@ impl PostgresConnector {
                 &[&role],
             )
             .map_err(|e| describe(&e))?;
+        // Only the databases where the role holds privileges or objects.
         let databases: Vec<String> = admin
             .query(
-                "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate",
-                &[],
+                "SELECT DISTINCT d.datname FROM pg_shdepend s
+                 JOIN pg_database d ON d.oid = s.dbid
+                 WHERE s.refclassid = 'pg_authid'::regclass
+                   AND s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+                   AND d.datallowconn",
+                &[&role],
             )
             .map_err(|e| describe(&e))?
             .iter()
@@ -262,7 +281,7 @@ impl Connector for PostgresConnector {
             .batch_execute(&format!(
                 "ALTER ROLE {} PASSWORD {}",
                 ident(&role),
-                literal(&password)
+                literal(&verifier(&password))
             ))
             .map_err(|e| describe(&e))?;
         Ok(self.credentials(grant, &role, password))
@@ -304,6 +323,11 @@ impl Connector for PostgresConnector {
             .collect();
         let mut found = Vec::new();
         for database in databases {
+            if database.contains('/') {
+                // Paths are split on '/': such a name would be read as another object.
+                tracing::warn!(%database, "sync skips a database whose name contains '/'");
+                continue;
+            }
             found.push(Discovered {
                 resource_type: "database",
                 name: database.clone(),
@@ -324,6 +348,10 @@ impl Connector for PostgresConnector {
             for row in rows {
                 let schema: String = row.get(0);
                 let table: Option<String> = row.get(1);
+                if schema.contains('/') || table.as_deref().is_some_and(|t| t.contains('/')) {
+                    tracing::warn!(%schema, ?table, "sync skips a name containing '/'");
+                    continue;
+                }
                 if last_schema.as_deref() != Some(schema.as_str()) {
                     found.push(Discovered {
                         resource_type: "schema",
@@ -438,6 +466,39 @@ pub fn role_name(grant: &Grant) -> String {
     format!("gh_{user}_{}_{}", grant.request_id, grant.integration_id)
 }
 
+/// A SCRAM-SHA-256 verifier for `password`: the server stores it as is, and
+/// the clear password never travels to it (nor into its statement log).
+fn verifier(password: &str) -> String {
+    postgres_protocol::password::scram_sha_256(password.as_bytes())
+}
+
+/// A libpq connection-string value: quoted (with `\` and `'` escaped) unless plain.
+fn conninfo(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+/// Percent-encode everything but unreserved characters (RFC 3986).
+fn percent(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// A quoted SQL identifier.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -472,6 +533,14 @@ fn describe(error: &postgres::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connection_strings_cannot_be_bent() {
+        assert_eq!(conninfo("shop"), "shop");
+        assert_eq!(conninfo("a b' host=evil"), "'a b\\' host=evil'");
+        assert_eq!(percent("db?host=evil"), "db%3Fhost%3Devil");
+        assert!(verifier("pw").starts_with("SCRAM-SHA-256$"));
+    }
 
     #[test]
     fn identifiers_and_literals_are_quoted() {

@@ -98,6 +98,11 @@ impl WebhookConnector {
             .set("X-Gatehouse-Signature", &signature)
             .send_string(&body);
         match answer {
+            // With redirects off, a 3xx arrives here: it is not "done".
+            Ok(response) if !(200..300).contains(&response.status()) => Err(format!(
+                "webhook answered {} (only 2xx means done)",
+                response.status()
+            )),
             Ok(response) => {
                 let text = response
                     .into_string()
@@ -115,7 +120,8 @@ impl WebhookConnector {
                 let text: String = text.chars().take(200).collect();
                 Err(format!("webhook answered {code}: {text}"))
             }
-            Err(error) => Err(format!("webhook unreachable: {error}")),
+            // The kind only: the error's text carries the URL, which may hold credentials.
+            Err(error) => Err(format!("webhook unreachable ({})", error.kind())),
         }
     }
 }

@@ -116,6 +116,16 @@ enum Job {
     Sync,
 }
 
+/// Provision right after a user's action, so that an auto-approved request
+/// can answer Active. The action is committed already: a provisioning fault
+/// is logged and left to the worker's next pass, not reported as the
+/// action's failure.
+pub async fn provision_now(state: &AppState) {
+    if let Err(error) = provision_all(state).await {
+        tracing::error!(%error, "provisioning after an action failed; the worker retries");
+    }
+}
+
 /// Grant what is Granting, remove what is Revoking (or left over), move
 /// extended ends, batch by batch; then settle requests whose grants are all done.
 pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
@@ -150,6 +160,21 @@ pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
         }
     }
     let now = state.now().unix_timestamp();
+    let settle =
+        "SELECT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'Revoking' AND NOT EXISTS (
+                      SELECT 1 FROM access_grants g WHERE g.request_id = r.id
+                      AND g.state IN ('granted', 'removing', 'pending', 'waiting')))";
+    if !state
+        .db
+        .call(move |conn| {
+            Ok(conn
+                .prepare_cached(settle)?
+                .query_row([], |row| row.get::<_, bool>(0))?)
+        })
+        .await?
+    {
+        return Ok(());
+    }
     state
         .db
         .write(move |tx| {
@@ -228,6 +253,10 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
         .db
         .write(move |tx| {
             let mut touched = Vec::new();
+            // Successes first: a request that then fails has every grant of
+            // this batch on record, to be removed again.
+            let mut outcomes = outcomes;
+            outcomes.sort_by_key(|(_, _, outcome)| outcome.is_err());
             for (task, max_attempts, outcome) in outcomes {
                 let (id, integration) = task.pair;
                 touched.push(id);
@@ -247,6 +276,7 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                             store::access::record_failure(tx, task.pair, GrantState::Pending, &reason, now + backoff(attempts))?;
                             tracing::warn!(request = id, integration, %reason, attempts, "granting failed; will retry");
                         } else {
+                            store::access::record_uncertain(tx, task.pair, &reason)?;
                             let reason = format!("{}: {reason}", task.grant.integration_name);
                             fail_granting(tx, id, &reason, now)?;
                         }
@@ -436,7 +466,8 @@ fn fail_granting(tx: &Connection, id: i64, reason: &str, now: i64) -> Result<(),
         })
         .optional()?;
     if status.as_deref() != Some(RequestStatus::Granting.label()) {
-        return Ok(());
+        // Failed already (another integration): this grant is removed too.
+        return store::access::abandon(tx, id);
     }
     store::requests::transition(
         tx,
@@ -449,7 +480,7 @@ fn fail_granting(tx: &Connection, id: i64, reason: &str, now: i64) -> Result<(),
             ("ended_at", Value::Integer(now)),
         ],
     )?;
-    store::access::abandon(tx, id, now)?;
+    store::access::abandon(tx, id)?;
     store::audit::record(
         tx,
         now,

@@ -255,6 +255,9 @@ pub async fn reset_credentials(
     user: CurrentUser,
     AppPath((id, integration_id)): AppPath<(i64, i64)>,
 ) -> Result<Json<AccessDetails>, AppError> {
+    // One connector call at a time for this server: two resets at once could
+    // leave the stored secret different from the one the system has.
+    let _guard = state.provisioning.lock().await;
     let now = state.now().unix_timestamp();
     let check_user = user.clone();
     let (kind, sealed, grant) = state
@@ -311,11 +314,23 @@ fn fulfilled_by(
     let mut mine = Vec::new();
     for (id, sealed) in manual {
         let settings = match sealed {
-            Some(sealed) => {
-                ManualSettings::parse(&serde_json::from_slice(&secrets.open(&sealed)?)?)
-                    .map_err(AppError::internal)?
-            }
             None => ManualSettings::default(),
+            Some(sealed) => match secrets
+                .open(&sealed)
+                .ok()
+                .and_then(|plain| serde_json::from_slice(&plain).ok())
+                .and_then(|value| ManualSettings::parse(&value).ok())
+            {
+                Some(settings) => settings,
+                None => {
+                    // One broken integration must not hide the others' work.
+                    tracing::error!(
+                        integration = id,
+                        "manual integration settings cannot be read; only admins see its work"
+                    );
+                    ManualSettings::default()
+                }
+            },
         };
         if user.is_admin || settings.fulfillers.contains(&user.username) {
             mine.push(id);
@@ -358,14 +373,13 @@ pub async fn list_fulfilments(
 }
 
 fn fulfilment_of(conn: &Connection, row: GrantRow) -> Result<Fulfilment, AppError> {
-    let (integration_name, grantee, duration, expires_at): (String, String, i64, Option<i64>) =
-        conn.query_row(
-            "SELECT i.name, u.username, r.duration, r.expires_at FROM requests r
+    let (integration_name, grantee, expires_at): (String, String, Option<i64>) = conn.query_row(
+        "SELECT i.name, u.username, r.expires_at FROM requests r
              JOIN users u ON u.id = r.grantee_id JOIN integrations i ON i.id = ?2
              WHERE r.id = ?1",
-            [row.request_id, row.integration_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        [row.request_id, row.integration_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let items = conn
         .prepare_cached(
             "SELECT res.path || ': ' || p.name FROM request_items ri
@@ -381,7 +395,7 @@ fn fulfilment_of(conn: &Connection, row: GrantRow) -> Result<Fulfilment, AppErro
         state: row.state,
         grantee,
         items,
-        expires_at: expires_at.unwrap_or(duration),
+        expires_at,
     })
 }
 
@@ -439,6 +453,16 @@ pub async fn fulfil(
                     ))
                 })?;
             if row.state == GrantState::Waiting {
+                let status: String = tx.query_row(
+                    "SELECT status FROM requests WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if status != RequestStatus::Granting.label() {
+                    return Err(AppError::Conflict(format!(
+                        "Request {id} is {status}; there is nothing to grant any more."
+                    )));
+                }
                 let credentials = Credentials {
                     username: input.username.filter(|u| !u.trim().is_empty()),
                     secret: input.secret.filter(|s| !s.is_empty()),

@@ -70,7 +70,7 @@ where
     let actor = actor(user);
     let now = state.now().unix_timestamp();
     state.db.write(move |tx| step(tx, actor, now)).await?;
-    engine::provision_all(state).await?;
+    engine::provision_now(state).await;
     load_one(state, actor, id).await
 }
 
@@ -101,7 +101,7 @@ pub async fn submit_request(
         .db
         .write(move |tx| engine::submit_in(tx, requester, &form, None, now))
         .await?;
-    engine::provision_all(&state).await?;
+    engine::provision_now(&state).await;
     let requests = load_views(&state, actor(&user), ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }
@@ -529,7 +529,7 @@ pub async fn request_again(
         .db
         .write(move |tx| engine::request_again_in(tx, actor, id, &body.justification, now))
         .await?;
-    engine::provision_all(&state).await?;
+    engine::provision_now(&state).await;
     let requests = load_views(&state, actor, ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }

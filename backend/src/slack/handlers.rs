@@ -441,7 +441,7 @@ async fn block_actions(
                     engine::approve_in(tx, actor, id, now)
                 })
                 .await?;
-            engine::provision_all(state).await?;
+            engine::provision_now(state).await;
             mark_message(
                 config,
                 payload,
@@ -477,7 +477,7 @@ async fn block_actions(
                 .db
                 .write(move |tx| engine::extend_in(tx, actor, id, now))
                 .await?;
-            engine::provision_all(state).await?;
+            engine::provision_now(state).await;
             mark_message(
                 config,
                 payload,
@@ -492,7 +492,7 @@ async fn block_actions(
                 .db
                 .write(move |tx| engine::revoke_in(tx, actor, id, None, now))
                 .await?;
-            engine::provision_all(state).await?;
+            engine::provision_now(state).await;
             let request = one_request(state, actor, id).await?;
             mark_message(
                 config,
@@ -704,7 +704,7 @@ async fn view_submission(
                 .await
             {
                 Ok(created) => {
-                    engine::provision_all(state).await?;
+                    engine::provision_now(state).await;
                     let requests = load_views(state, actor, created).await?;
                     Ok(submitted(requests))
                 }
@@ -804,7 +804,7 @@ async fn again(
         .await
     {
         Ok(created) => {
-            engine::provision_all(state).await?;
+            engine::provision_now(state).await;
             Ok(Ok(load_views(state, actor, created).await?))
         }
         Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),

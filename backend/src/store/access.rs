@@ -53,8 +53,9 @@ pub fn removals_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>
 pub fn syncs_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
     pairs(
         conn,
-        "SELECT request_id, integration_id FROM access_grants
-         WHERE state = 'granted' AND sync_due = 1 AND next_attempt_at <= ?1
+        "SELECT g.request_id, g.integration_id FROM access_grants g
+         JOIN requests r ON r.id = g.request_id AND r.status = 'Active'
+         WHERE g.state = 'granted' AND g.sync_due = 1 AND g.next_attempt_at <= ?1
          ORDER BY 1, 2 LIMIT ?2",
         now,
         limit,
@@ -66,7 +67,8 @@ pub fn anything_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM requests WHERE status IN ('Granting', 'Revoking'))
-                 OR EXISTS (SELECT 1 FROM access_grants WHERE state = 'granted' AND sync_due = 1 AND next_attempt_at <= ?1)
+                 OR EXISTS (SELECT 1 FROM access_grants g JOIN requests r ON r.id = g.request_id AND r.status = 'Active'
+                            WHERE g.state = 'granted' AND g.sync_due = 1 AND g.next_attempt_at <= ?1)
                  OR EXISTS (SELECT 1 FROM access_grants WHERE state = 'granted' AND leftover = 1 AND next_attempt_at <= ?1)",
         )?
         .query_row([now], |row| row.get(0))?)
@@ -183,6 +185,13 @@ pub fn set_granted(
         expires_at,
         now
     ])?;
+    // Granted for a request that has ended meanwhile: remove it again.
+    conn.prepare_cached(
+        "UPDATE access_grants SET leftover = 1, next_attempt_at = 0
+         WHERE request_id = ?1 AND integration_id = ?2
+           AND (SELECT status FROM requests WHERE id = ?1) NOT IN ('Granting', 'Active', 'Revoking')",
+    )?
+    .execute([request_id, integration_id])?;
     Ok(())
 }
 
@@ -262,16 +271,40 @@ pub fn mark_sync_due(conn: &Connection, request_id: i64) -> Result<(), AppError>
 
 /// A request failed after some integrations granted: remove those, and drop
 /// what was still waiting.
-pub fn abandon(conn: &Connection, request_id: i64, now: i64) -> Result<(), AppError> {
+///
+/// A grant that failed may still have half-happened (a webhook that timed
+/// out, a cleanup that failed), so `pending` grants are removed too: removal
+/// is idempotent, leaving access behind is not acceptable. A manual grant
+/// still waiting becomes a removal to confirm, since the person may have
+/// done it already.
+pub fn abandon(conn: &Connection, request_id: i64) -> Result<(), AppError> {
     conn.prepare_cached(
-        "UPDATE access_grants SET leftover = 1, next_attempt_at = 0 WHERE request_id = ?1 AND state = 'granted'",
+        "UPDATE access_grants SET state = 'granted', leftover = 1, next_attempt_at = 0,
+             attempts = 0, secret = NULL
+         WHERE request_id = ?1 AND state IN ('granted', 'pending')",
     )?
     .execute([request_id])?;
     conn.prepare_cached(
-        "UPDATE access_grants SET state = 'removed', removed_at = ?2, secret = NULL
-         WHERE request_id = ?1 AND state IN ('pending', 'waiting')",
+        "UPDATE access_grants SET state = 'removing', secret = NULL
+         WHERE request_id = ?1 AND state = 'waiting'",
     )?
-    .execute(params![request_id, now])?;
+    .execute([request_id])?;
+    Ok(())
+}
+
+/// A grant attempt whose outcome is unknown (it failed): recorded as
+/// something to remove should the request not go on.
+pub fn record_uncertain(
+    conn: &Connection,
+    (request_id, integration_id): Pair,
+    reason: &str,
+) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "INSERT INTO access_grants (request_id, integration_id, state, last_error)
+         VALUES (?1, ?2, 'pending', ?3)
+         ON CONFLICT (request_id, integration_id) DO UPDATE SET last_error = excluded.last_error",
+    )?
+    .execute(params![request_id, integration_id, reason])?;
     Ok(())
 }
 

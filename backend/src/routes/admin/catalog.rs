@@ -156,10 +156,28 @@ async fn save_integration(
                 (None, Some(previous)) => Some(previous.clone()),
                 (given, _) => given.clone(),
             };
+            let previous_target = target(&connector, previous_settings.as_ref());
             let settings = connector::prepare_settings(&connector, given, previous_settings)
                 .map_err(|(field, message)| AppError::invalid(&field, message))?;
             if let Some(settings) = &settings {
                 check_fulfillers(tx, &connector, settings)?;
+            }
+            if let (Some(id), Some((previous_kind, _))) = (id, &previous) {
+                let moved = *previous_kind != connector
+                    || previous_target != target(&connector, settings.as_ref());
+                let live: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM access_grants WHERE integration_id = ?1
+                     AND state IN ('pending', 'waiting', 'granted', 'removing')",
+                    [id],
+                    |row| row.get(0),
+                )?;
+                if moved && live > 0 {
+                    return Err(AppError::Conflict(format!(
+                        "{live} accesses granted through this integration are still live; \
+                         changing its connector or target system now would leave them behind. \
+                         Revoke them (or wait for them to end) first."
+                    )));
+                }
             }
             let sealed = settings
                 .map(|settings| secrets.seal(settings.to_string().as_bytes()))
@@ -187,6 +205,18 @@ async fn save_integration(
             admin_integration(tx, &secrets, id)
         })
         .await
+}
+
+/// The system a connector acts on: access granted there must be removed
+/// there, so it cannot change while access is live.
+fn target(connector: &str, settings: Option<&Value>) -> Option<String> {
+    let settings = settings?;
+    let field = |name: &str| settings.get(name).map(Value::to_string).unwrap_or_default();
+    match connector {
+        "postgresql" => Some(format!("{}:{}", field("host"), field("port"))),
+        "webhook" => Some(field("url")),
+        _ => None,
+    }
 }
 
 /// A manual integration's fulfillers must be users.
