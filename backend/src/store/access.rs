@@ -54,8 +54,8 @@ pub fn syncs_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, A
     pairs(
         conn,
         "SELECT g.request_id, g.integration_id FROM access_grants g
-         JOIN requests r ON r.id = g.request_id AND r.status = 'Active'
          WHERE g.state = 'granted' AND g.sync_due = 1 AND g.next_attempt_at <= ?1
+           AND (SELECT status FROM requests WHERE id = g.request_id) = 'Active'
          ORDER BY 1, 2 LIMIT ?2",
         now,
         limit,
@@ -67,8 +67,9 @@ pub fn anything_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM requests WHERE status IN ('Granting', 'Revoking'))
-                 OR EXISTS (SELECT 1 FROM access_grants g JOIN requests r ON r.id = g.request_id AND r.status = 'Active'
-                            WHERE g.state = 'granted' AND g.sync_due = 1 AND g.next_attempt_at <= ?1)
+                 OR EXISTS (SELECT 1 FROM access_grants g
+                            WHERE g.state = 'granted' AND g.sync_due = 1 AND g.next_attempt_at <= ?1
+                              AND (SELECT status FROM requests WHERE id = g.request_id) = 'Active')
                  OR EXISTS (SELECT 1 FROM access_grants WHERE state = 'granted' AND leftover = 1 AND next_attempt_at <= ?1)",
         )?
         .query_row([now], |row| row.get(0))?)
