@@ -139,24 +139,13 @@ pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
     {
         return Ok(());
     }
+    // A fault in one job (a grant batch that cannot be written, say) must not
+    // hold back the others: removals go on regardless.
+    let mut fault = None;
     for job in [Job::Grant, Job::Remove, Job::Sync] {
-        loop {
-            let now = state.now().unix_timestamp();
-            let pairs = state
-                .db
-                .call(move |conn| match job {
-                    Job::Grant => store::access::grants_due(conn, now, BATCH),
-                    Job::Remove => store::access::removals_due(conn, now, BATCH),
-                    Job::Sync => store::access::syncs_due(conn, now, BATCH),
-                })
-                .await?;
-            let full = pairs.len() as i64 == BATCH;
-            if !pairs.is_empty() {
-                run_batch(state, job, pairs).await?;
-            }
-            if !full {
-                break;
-            }
+        if let Err(error) = run_job(state, job).await {
+            tracing::error!(?job, %error, "provisioning job failed; the next pass retries");
+            fault.get_or_insert(error);
         }
     }
     let now = state.now().unix_timestamp();
@@ -173,7 +162,7 @@ pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
         })
         .await?
     {
-        return Ok(());
+        return fault.map_or(Ok(()), Err);
     }
     state
         .db
@@ -191,7 +180,30 @@ pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
             }
             Ok(())
         })
-        .await
+        .await?;
+    fault.map_or(Ok(()), Err)
+}
+
+/// Every batch of one job that is due now.
+async fn run_job(state: &AppState, job: Job) -> Result<(), AppError> {
+    loop {
+        let now = state.now().unix_timestamp();
+        let pairs = state
+            .db
+            .call(move |conn| match job {
+                Job::Grant => store::access::grants_due(conn, now, BATCH),
+                Job::Remove => store::access::removals_due(conn, now, BATCH),
+                Job::Sync => store::access::syncs_due(conn, now, BATCH),
+            })
+            .await?;
+        let full = pairs.len() as i64 == BATCH;
+        if !pairs.is_empty() {
+            run_batch(state, job, pairs).await?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
 }
 
 /// One connector call to make.
