@@ -204,6 +204,22 @@ pub fn build(
     }
 }
 
+/// An integration's settings as stored (sealed JSON), opened.
+pub fn open_settings(
+    secrets: &crate::secrets::SecretBox,
+    sealed: Option<&[u8]>,
+) -> Result<Option<Value>, String> {
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let plain = secrets.open(sealed).map_err(|_| {
+        "the integration's settings cannot be unsealed with this server's key".to_owned()
+    })?;
+    serde_json::from_slice(&plain)
+        .map(Some)
+        .map_err(|_| "the integration's settings are not valid JSON".to_owned())
+}
+
 /// A settings problem: the field and what is wrong with it.
 pub type SettingsError = (String, String);
 

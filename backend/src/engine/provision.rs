@@ -148,39 +148,24 @@ pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
             fault.get_or_insert(error);
         }
     }
+    // Requests whose access is gone everywhere end; read first, so that an
+    // idle pass never takes the write lock.
     let now = state.now().unix_timestamp();
-    let settle =
-        "SELECT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'Revoking' AND NOT EXISTS (
-                      SELECT 1 FROM access_grants g WHERE g.request_id = r.id
-                      AND g.state IN ('granted', 'removing', 'pending', 'waiting')))";
-    if !state
+    let any = state
         .db
-        .call(move |conn| {
-            Ok(conn
-                .prepare_cached(settle)?
-                .query_row([], |row| row.get::<_, bool>(0))?)
-        })
-        .await?
-    {
-        return fault.map_or(Ok(()), Err);
-    }
-    state
-        .db
-        .write(move |tx| {
-            let ending: Vec<i64> = tx
-                .prepare_cached(
-                    "SELECT r.id FROM requests r WHERE r.status = 'Revoking' AND NOT EXISTS (
-                         SELECT 1 FROM access_grants g WHERE g.request_id = r.id
-                         AND g.state IN ('granted', 'removing', 'pending', 'waiting'))",
-                )?
-                .query_map([], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-            for id in ending {
-                end_revoking(tx, id, now)?;
-            }
-            Ok(())
-        })
+        .call(|conn| store::access::access_gone(conn, None))
         .await?;
+    if !any.is_empty() {
+        state
+            .db
+            .write(move |tx| {
+                for id in store::access::access_gone(tx, None)? {
+                    end_revoking(tx, id, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
     fault.map_or(Ok(()), Err)
 }
 
@@ -333,18 +318,7 @@ fn connector_of(
     sealed: Option<&[u8]>,
     demo: &Arc<dyn Connector>,
 ) -> Result<Arc<dyn Connector>, String> {
-    let settings = match sealed {
-        None => None,
-        Some(sealed) => {
-            let plain = secrets.open(sealed).map_err(|_| {
-                "the integration's settings cannot be unsealed with this server's key".to_owned()
-            })?;
-            Some(
-                serde_json::from_slice(&plain)
-                    .map_err(|_| "the integration's settings are not valid JSON".to_owned())?,
-            )
-        }
-    };
+    let settings = connector::open_settings(secrets, sealed)?;
     connector::build(kind, settings.as_ref(), demo)
 }
 

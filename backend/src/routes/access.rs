@@ -313,24 +313,19 @@ fn fulfilled_by(
         .collect::<Result<_, _>>()?;
     let mut mine = Vec::new();
     for (id, sealed) in manual {
-        let settings = match sealed {
-            None => ManualSettings::default(),
-            Some(sealed) => match secrets
-                .open(&sealed)
-                .ok()
-                .and_then(|plain| serde_json::from_slice(&plain).ok())
-                .and_then(|value| ManualSettings::parse(&value).ok())
-            {
-                Some(settings) => settings,
-                None => {
-                    // One broken integration must not hide the others' work.
-                    tracing::error!(
-                        integration = id,
-                        "manual integration settings cannot be read; only admins see its work"
-                    );
-                    ManualSettings::default()
-                }
-            },
+        let opened = crate::connector::open_settings(secrets, sealed.as_deref())
+            .and_then(|settings| settings.map(|s| ManualSettings::parse(&s)).transpose());
+        let settings = match opened {
+            Ok(settings) => settings.unwrap_or_default(),
+            Err(reason) => {
+                // One broken integration must not hide the others' work.
+                tracing::error!(
+                    integration = id,
+                    %reason,
+                    "manual integration settings cannot be read; only admins see its work"
+                );
+                ManualSettings::default()
+            }
         };
         if user.is_admin || settings.fulfillers.contains(&user.username) {
             mine.push(id);
@@ -453,11 +448,10 @@ pub async fn fulfil(
                     ))
                 })?;
             if row.state == GrantState::Waiting {
-                let status: String = tx.query_row(
-                    "SELECT status FROM requests WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?;
+                let status: String =
+                    tx.query_row("SELECT status FROM requests WHERE id = ?1", [id], |r| {
+                        r.get(0)
+                    })?;
                 if status != RequestStatus::Granting.label() {
                     return Err(AppError::Conflict(format!(
                         "Request {id} is {status}; there is nothing to grant any more."
@@ -471,22 +465,26 @@ pub async fn fulfil(
                 };
                 let handed = engine::seal(&secrets, &credentials)?;
                 store::access::set_granted(tx, (id, integration_id), handed, None, now)?;
-                store::audit::record(tx, now, Some(user.id), Some(id), "access_granted", json!({"integration_id": integration_id, "by_hand": true}))?;
+                store::audit::record(
+                    tx,
+                    now,
+                    Some(user.id),
+                    Some(id),
+                    "access_granted",
+                    json!({"integration_id": integration_id, "by_hand": true}),
+                )?;
                 engine::settle_granting(tx, id, now)?;
             } else {
                 store::access::set_state(tx, (id, integration_id), GrantState::Removed, now)?;
-                store::audit::record(tx, now, Some(user.id), Some(id), "access_removed", json!({"integration_id": integration_id, "by_hand": true}))?;
-                let left: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM access_grants WHERE request_id = ?1 AND state IN ('granted', 'removing'))",
-                    [id],
-                    |r| r.get(0),
+                store::audit::record(
+                    tx,
+                    now,
+                    Some(user.id),
+                    Some(id),
+                    "access_removed",
+                    json!({"integration_id": integration_id, "by_hand": true}),
                 )?;
-                let revoking: bool = tx.query_row(
-                    "SELECT status = 'Revoking' FROM requests WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )?;
-                if revoking && !left {
+                if !store::access::access_gone(tx, Some(id))?.is_empty() {
                     engine::end_revoking(tx, id, now)?;
                 }
             }

@@ -6,6 +6,23 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::{error::AppError, store::placeholders};
 
+/// Grant states in which access exists, may exist, or waits on someone: the
+/// integration still has work to do for the request.
+pub const LIVE_STATES: &str = "('pending', 'waiting', 'granted', 'removing')";
+
+/// Revoking requests (all of them, or only `request`) whose access is gone
+/// from every integration: they can end.
+pub fn access_gone(conn: &Connection, request: Option<i64>) -> Result<Vec<i64>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT r.id FROM requests r
+             WHERE r.status = 'Revoking' AND (?1 IS NULL OR r.id = ?1) AND NOT EXISTS (
+                 SELECT 1 FROM access_grants g WHERE g.request_id = r.id AND g.state IN {LIVE_STATES})"
+        ))?
+        .query_map([request], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// A (request, integration) pair the provisioning worker must act on.
 pub type Pair = (i64, i64);
 

@@ -36,9 +36,7 @@ fn connector_of(conn: &Connection, id: i64) -> Result<(String, Option<Vec<u8>>),
 }
 
 fn open_settings(secrets: &SecretBox, sealed: Option<&[u8]>) -> Result<Option<Value>, AppError> {
-    sealed
-        .map(|sealed| Ok(serde_json::from_slice(&secrets.open(sealed)?)?))
-        .transpose()
+    connector::open_settings(secrets, sealed).map_err(AppError::internal)
 }
 
 /// Integrations as admins see them: with their settings, secrets redacted.
@@ -166,8 +164,11 @@ async fn save_integration(
                 let moved = *previous_kind != connector
                     || previous_target != target(&connector, settings.as_ref());
                 let live: i64 = tx.query_row(
-                    "SELECT COUNT(*) FROM access_grants WHERE integration_id = ?1
-                     AND state IN ('pending', 'waiting', 'granted', 'removing')",
+                    &format!(
+                        "SELECT COUNT(*) FROM access_grants WHERE integration_id = ?1
+                         AND state IN {}",
+                        store::access::LIVE_STATES
+                    ),
                     [id],
                     |row| row.get(0),
                 )?;
