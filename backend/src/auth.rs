@@ -14,7 +14,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::{error::AppError, state::AppState, store};
+use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
 /// Name of the portal's session cookie.
 pub const SESSION_COOKIE: &str = "gatehouse_session";
@@ -104,10 +104,10 @@ impl FromRequestParts<AppState> for CurrentUser {
                 return Err(AppError::Unauthenticated);
             };
             let hash = secret_hash(token.trim());
-            let found = state
-                .db
-                .call(move |conn| store::users::by_api_token(conn, &hash, now))
-                .await?;
+            let found = signed_in(state, now, true, hash, move |conn, hash| {
+                store::users::by_api_token(conn, hash, now)
+            })
+            .await?;
             return match found {
                 Some(user) => Ok(user.signed_in(AuthMethod::BearerToken)),
                 None => {
@@ -123,10 +123,10 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Err(AppError::Unauthenticated);
         };
         let hash = secret_hash(cookie.value());
-        let found = state
-            .db
-            .call(move |conn| store::sessions::user_for(conn, &hash, now))
-            .await?;
+        let found = signed_in(state, now, false, hash, move |conn, hash| {
+            store::sessions::user_for(conn, hash, now)
+        })
+        .await?;
         let Some(user) = found else {
             tracing::info!("refused: unknown or expired session");
             return Err(AppError::Unauthenticated);
@@ -139,6 +139,34 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
         Ok(user.signed_in(AuthMethod::SessionCookie))
     }
+}
+
+/// The user a session cookie (`is_token` false) or API token with this hash
+/// belongs to at `now`, from [`crate::memo`] when the same credential was
+/// looked up in this second with no write since. Unknown credentials are
+/// never kept, so guessing fills nothing.
+async fn signed_in(
+    state: &AppState,
+    now: i64,
+    is_token: bool,
+    hash: Vec<u8>,
+    lookup: impl FnOnce(&rusqlite::Connection, &[u8]) -> Result<Option<UserRecord>, AppError>
+    + Send
+    + 'static,
+) -> Result<Option<UserRecord>, AppError> {
+    let tag = state.memo_tag(now);
+    let key = (is_token, hash);
+    if let Some(user) = state.memos.signed_in.get(tag, &key) {
+        return Ok(Some(user));
+    }
+    let (found, key) = state
+        .db
+        .call(move |conn| Ok((lookup(conn, &key.1)?, key)))
+        .await?;
+    if let Some(user) = &found {
+        state.memos.signed_in.put(tag, key, user.clone());
+    }
+    Ok(found)
 }
 
 /// Cookie-authenticated writes must come from our own origin (CSRF defence,

@@ -4,7 +4,10 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -38,6 +41,8 @@ struct Inner {
     permits: Semaphore,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
+    /// Moves forward after every unit of work that changed a row (see [`Db::generation`]).
+    generation: AtomicU64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +79,7 @@ impl Db {
                 idle: Mutex::new(vec![conn]),
                 permits: Semaphore::new(POOL_SIZE),
                 catalog_cache: CatalogCache::default(),
+                generation: AtomicU64::new(0),
             }),
         })
     }
@@ -88,6 +94,15 @@ impl Db {
     }
 
     /// Run `work` with a connection on the blocking pool.
+    /// This server's data generation: it moves forward once a unit of work
+    /// ([`Db::call`], [`Db::write`]) that changed any row has finished, so
+    /// after its commit. An answer computed after reading generation `g`
+    /// reflects at least every change made before `g` was reached; see
+    /// [`crate::memo`]. Writes by another process are not counted.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
     pub async fn call<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
@@ -110,7 +125,11 @@ impl Db {
                 Some(conn) => conn,
                 None => connect(&inner.path)?,
             };
+            let changes_before = conn.total_changes();
             let result = work(&mut conn);
+            if conn.total_changes() != changes_before {
+                inner.generation.fetch_add(1, Ordering::Release);
+            }
             inner
                 .idle
                 .lock()

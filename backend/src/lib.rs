@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod login_limit;
+pub mod memo;
 pub mod notify;
 pub mod portal;
 pub mod routes;

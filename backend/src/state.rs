@@ -2,15 +2,41 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
+
 use crate::{
     clock::Clock,
     connector::{Connector, DemoConnector},
     db::Db,
     login_limit::LoginLimiter,
+    memo::{Memo, Tag},
     notify::NotifyConfig,
     portal::Portal,
+    routes::requests::PageKey,
     secrets::SecretBox,
+    store::users::UserRecord,
 };
+
+/// Who a session cookie (`false`) or API token (`true`), by hash, belongs to.
+const SIGNED_IN_ENTRIES: usize = 4096;
+/// Request list pages, about 45 KB each at 50 per page.
+const PAGE_ENTRIES: usize = 256;
+
+/// Answers kept while the data and the second stay the same ([`crate::memo`]).
+pub struct Memos {
+    pub signed_in: Memo<(bool, Vec<u8>), UserRecord>,
+    /// Request list pages as sent (JSON), per list, viewer and query.
+    pub request_pages: Memo<PageKey, Bytes>,
+}
+
+impl Default for Memos {
+    fn default() -> Self {
+        Self {
+            signed_in: Memo::new(SIGNED_IN_ENTRIES),
+            request_pages: Memo::new(PAGE_ENTRIES),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,6 +53,7 @@ pub struct AppState {
     pub notify: Arc<NotifyConfig>,
     /// Held while delivering the outbox, so no message is sent twice at once.
     pub delivering: Arc<tokio::sync::Mutex<()>>,
+    pub memos: Arc<Memos>,
 }
 
 impl AppState {
@@ -41,6 +68,7 @@ impl AppState {
             secrets: Arc::new(SecretBox::random()),
             notify: Arc::new(NotifyConfig::default()),
             delivering: Arc::new(tokio::sync::Mutex::new(())),
+            memos: Arc::new(Memos::default()),
         }
     }
 
@@ -64,5 +92,11 @@ impl AppState {
 
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The tag for answers computed from here on at the clock second `now`:
+    /// take it before the work.
+    pub fn memo_tag(&self, now: i64) -> Tag {
+        (self.db.generation(), now)
     }
 }

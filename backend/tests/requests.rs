@@ -1027,6 +1027,46 @@ async fn my_requests_filter_by_status_page_by_cursor_and_count_for_widgets() {
     );
 }
 
+/// Lists are kept in memory for repeated reads (crate::memo): a change, or the
+/// clock moving on, must show on the very next read, within the same second.
+#[tokio::test]
+async fn a_list_read_again_shows_every_change_and_the_time_since() {
+    let app = TestApp::with_demo().await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let pending = pending_orders_request(&app, &alice).await;
+    let first = |list: &Value| list["items"][0].clone();
+    for _ in 0..2 {
+        let mine = app.get("/api/v1/requests", &alice).await;
+        assert_eq!(first(&mine.body)["status"], "Pending Approval");
+        let waiting = app.get("/api/v1/approvals", &bob).await;
+        assert_eq!(first(&waiting.body)["id"], pending);
+    }
+
+    let approved = app
+        .post(
+            &format!("/api/v1/requests/{pending}/approve"),
+            &bob,
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let mine = app.get("/api/v1/requests", &alice).await;
+    assert_eq!(first(&mine.body)["status"], "Active");
+    assert_eq!(first(&mine.body)["actions"]["revoke"], true);
+    let waiting = app.get("/api/v1/approvals", &bob).await;
+    assert_eq!(waiting.body["items"], json!([]));
+
+    // No write, only time: Extend is offered once the window opens
+    // (GitHub self-service: 15 minutes before the end of an hour).
+    let docs = active_docs_request(&app, &alice).await;
+    let docs_first = app.get("/api/v1/requests", &alice).await;
+    assert_eq!(first(&docs_first.body)["id"], docs);
+    assert_eq!(first(&docs_first.body)["actions"]["extend"], false);
+    app.clock.advance(time::Duration::minutes(50));
+    let later = app.get("/api/v1/requests", &alice).await;
+    assert_eq!(first(&later.body)["actions"]["extend"], true);
+}
 #[tokio::test]
 async fn my_access_shows_sessions_three_recent_closed_and_favorites() {
     let app = TestApp::with_demo().await;

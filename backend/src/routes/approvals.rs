@@ -1,6 +1,6 @@
 //! Approvals: the requests waiting on my decision.
 
-use axum::{Json, extract::State};
+use axum::{Json, extract::State, response::Response};
 use gatehouse_shared::{
     ApiError,
     requests::{ApprovalCount, RequestPage, RequestQuery},
@@ -29,7 +29,7 @@ pub async fn list_approvals(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
-) -> Result<Json<RequestPage>, AppError> {
+) -> Result<Response, AppError> {
     list_page(&state, &user, WAITING_ON_USER, query).await
 }
 

@@ -1,7 +1,13 @@
 //! Access requests: submit (split per access flow), preview, read, and act on
 //! them (approve, reject, cancel, revoke, extend, request again, favorite).
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use gatehouse_shared::{
     ApiError, RequestStatus,
     justification::{self, JustificationFeedback},
@@ -163,43 +169,78 @@ pub async fn evaluate_justification(
     Ok(Json(justification::evaluate(&draft.text)))
 }
 
-/// A newest-first page of requests matching `condition` (over `r`, with `?1` = the user).
+/// What a request list page depends on: the list, the viewer and the query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    condition: &'static str,
+    viewer: (i64, bool),
+    statuses: Vec<RequestStatus>,
+    cursor: Option<i64>,
+    limit: u32,
+}
+
+/// A newest-first page of requests matching `condition` (over `r`, with `?1`
+/// = the user), as JSON; kept while no write happens in the same second
+/// ([`crate::memo`]).
 pub(crate) async fn list_page(
     state: &AppState,
     user: &CurrentUser,
     condition: &'static str,
     query: RequestQuery,
-) -> Result<Json<RequestPage>, AppError> {
+) -> Result<Response, AppError> {
     let limit = crate::routes::page_size(query.limit)?;
     if query.status.len() > RequestStatus::ALL.len() {
         return Err(AppError::invalid("status", "Too many status filters."));
     }
     let actor = actor(user);
     let now = state.now().unix_timestamp();
-    let page = state
-        .db
-        .call(move |conn| {
-            let rows = store::requests::page_flagged(
-                conn,
-                condition,
-                vec![Value::Integer(actor.id)],
-                &query.status,
-                query.cursor,
-                limit + 1,
-            )?;
-            let more = rows.len() > limit as usize;
-            let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
-            let next_cursor = if more {
-                rows.last().map(|(r, _)| r.id)
-            } else {
-                None
-            };
-            let items =
-                engine::flagged_views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)?;
-            Ok(RequestPage { items, next_cursor })
-        })
-        .await?;
-    Ok(Json(page))
+    let tag = state.memo_tag(now);
+    let key = PageKey {
+        condition,
+        viewer: (actor.id, actor.is_admin),
+        statuses: query.status.clone(),
+        cursor: query.cursor,
+        limit,
+    };
+    let body = match state.memos.request_pages.get(tag, &key) {
+        Some(body) => body,
+        None => {
+            let page = state
+                .db
+                .call(move |conn| {
+                    let rows = store::requests::page_flagged(
+                        conn,
+                        condition,
+                        vec![Value::Integer(actor.id)],
+                        &query.status,
+                        query.cursor,
+                        limit + 1,
+                    )?;
+                    let more = rows.len() > limit as usize;
+                    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+                    let next_cursor = if more {
+                        rows.last().map(|(r, _)| r.id)
+                    } else {
+                        None
+                    };
+                    let items = engine::flagged_views(
+                        conn,
+                        rows,
+                        actor,
+                        Some(engine::ITEMS_IN_LISTS),
+                        now,
+                    )?;
+                    Ok(RequestPage { items, next_cursor })
+                })
+                .await?;
+            let body = Bytes::from(serde_json::to_vec(&page).map_err(|error| {
+                AppError::internal(format!("cannot serialise a request page: {error}"))
+            })?);
+            state.memos.request_pages.put(tag, key, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// My Requests: requests that give me access (mine, or made on my behalf), newest first.
@@ -220,7 +261,7 @@ pub async fn list_my_requests(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
-) -> Result<Json<RequestPage>, AppError> {
+) -> Result<Response, AppError> {
     list_page(&state, &user, "r.grantee_id = ?1", query).await
 }
 
@@ -242,7 +283,7 @@ pub async fn list_delegated_requests(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
-) -> Result<Json<RequestPage>, AppError> {
+) -> Result<Response, AppError> {
     list_page(
         &state,
         &user,
@@ -270,7 +311,7 @@ pub async fn list_favorites(
     State(state): State<AppState>,
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
-) -> Result<Json<RequestPage>, AppError> {
+) -> Result<Response, AppError> {
     list_page(
         &state,
         &user,
