@@ -107,6 +107,7 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(admin::catalog::create_resource))
         .routes(routes!(
+            admin::catalog::get_admin_resource,
             admin::catalog::update_resource,
             admin::catalog::delete_resource
         ))
@@ -123,6 +124,11 @@ fn routes() -> OpenApiRouter<AppState> {
             admin::flows::update_access_flow,
             admin::flows::delete_access_flow
         ))
+        .routes(routes!(
+            admin::flows::list_ticket_types,
+            admin::flows::create_ticket_type
+        ))
+        .routes(routes!(admin::flows::delete_ticket_type))
         .routes(routes!(
             admin::people::list_users,
             admin::people::create_user

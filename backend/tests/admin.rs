@@ -375,3 +375,99 @@ async fn admins_manage_users_and_groups() {
         .await;
     assert_eq!(self_delete.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn admins_keep_the_ticket_types_that_requesters_choose_from() {
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let names = |body: &Value| -> Vec<String> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let listed = app.get("/api/v1/admin/ticket-types", &carol).await;
+    assert_eq!(names(&listed.body), ["Jira", "ServiceNow"]);
+
+    let linear = created(
+        app.post(
+            "/api/v1/admin/ticket-types",
+            &carol,
+            json!({"name": "  Linear "}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(linear["name"], "Linear");
+    let again = app
+        .post(
+            "/api/v1/admin/ticket-types",
+            &carol,
+            json!({"name": "Linear"}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let blank = app
+        .post("/api/v1/admin/ticket-types", &carol, json!({"name": " "}))
+        .await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(blank.body["field"], "name");
+
+    // The new type is offered to requesters (preview lists the known types).
+    let alice = app.login("alice").await;
+    let orders = app.resource("orders").await;
+    let preview = app
+        .post(
+            "/api/v1/requests/preview",
+            &alice,
+            json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 0, "justification": ""}),
+        )
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(
+        preview.body["ticket_types"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("Linear")),
+        "{}",
+        preview.body
+    );
+
+    let jira = listed.body[0]["id"].as_i64().unwrap();
+    let gone = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/admin/ticket-types/{jira}"),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let listed = app.get("/api/v1/admin/ticket-types", &carol).await;
+    assert_eq!(names(&listed.body), ["Linear", "ServiceNow"]);
+    let twice = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/admin/ticket-types/{jira}"),
+            Some(&carol),
+            None,
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admins_read_any_resource_by_id() {
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let orders = app.resource("orders").await;
+    let one = app
+        .get(&format!("/api/v1/admin/resources/{orders}"), &carol)
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(one.body["id"], orders);
+    assert_eq!(one.body["name"], "orders");
+    let missing = app.get("/api/v1/admin/resources/999999", &carol).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -181,6 +181,42 @@ async fn admins_read_and_export_the_audit_log_filtered() {
         assert_eq!(entry["request_id"], 1);
     }
 
+    // Newest first, paged backwards: the same entries in reverse.
+    let oldest = app
+        .get(&format!("/api/v1/admin/audit?actor_id={alice_id}"), &carol)
+        .await;
+    let ids = |body: &serde_json::Value| -> Vec<i64> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut newest = Vec::new();
+    let mut uri = format!("/api/v1/admin/audit?actor_id={alice_id}&order=newest&limit=3");
+    loop {
+        let page = app.get(&uri, &carol).await;
+        newest.extend(ids(&page.body));
+        match page.body["next_cursor"].as_i64() {
+            Some(cursor) => {
+                uri = format!(
+                    "/api/v1/admin/audit?actor_id={alice_id}&order=newest&limit=3&cursor={cursor}"
+                )
+            }
+            None => break,
+        }
+    }
+    let mut expected = ids(&oldest.body);
+    expected.reverse();
+    assert_eq!(newest, expected);
+    let sideways = app.get("/api/v1/admin/audit?order=sideways", &carol).await;
+    assert_eq!(
+        sideways.status,
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(sideways.body["field"], "order");
+
     let future = app
         .get("/api/v1/admin/audit?from=2030-01-01T00:00:00Z", &carol)
         .await;

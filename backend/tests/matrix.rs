@@ -361,6 +361,30 @@ fn table() -> Vec<Row> {
             admin_only(201),
         ),
         (
+            "GET",
+            "/api/v1/admin/resources/1",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "GET",
+            "/api/v1/admin/ticket-types",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "POST",
+            "/api/v1/admin/ticket-types",
+            json!({"name": "Linear"}),
+            admin_only(201),
+        ),
+        (
+            "DELETE",
+            "/api/v1/admin/ticket-types/1",
+            json!(null),
+            admin_only(204),
+        ),
+        (
             "PUT",
             "/api/v1/admin/resources/1",
             json!({"resource_type_id": 1, "name": "billing", "path": "billing", "tags": ["prod"]}),

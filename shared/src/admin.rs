@@ -41,6 +41,24 @@ pub struct ResourceTypeInput {
     pub permissions: Vec<String>,
 }
 
+/// A ticket type requesters choose from where a flow asks for a ticket
+/// (e.g. `Jira`, `ServiceNow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"id": 1, "name": "Jira"})))]
+pub struct TicketType {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Body of adding a ticket type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"name": "Jira"})))]
+pub struct TicketTypeInput {
+    pub name: String,
+}
+
 /// Body of creating or updating a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -2,7 +2,9 @@
 //! users and groups. Deleting something in use is refused with what uses it.
 
 use gatehouse_shared::{
-    admin::{AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, User},
+    admin::{
+        AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, TicketType, User,
+    },
     requests::ItemSelection,
 };
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
@@ -767,6 +769,41 @@ pub fn delete_group(conn: &Connection, id: i64) -> Result<(), AppError> {
     )?;
     let changed = conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
     found(changed, "Group", id).map(|_| ())
+}
+
+/// Every ticket type, by name.
+pub fn ticket_types(conn: &Connection) -> Result<Vec<TicketType>, AppError> {
+    let mut statement = conn.prepare_cached("SELECT id, name FROM ticket_types ORDER BY name")?;
+    let rows = statement.query_map([], |row| {
+        Ok(TicketType {
+            id: row.get(0)?,
+            name: row.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Add a ticket type; a name taken is a conflict.
+pub fn create_ticket_type(conn: &Connection, name: &str) -> Result<TicketType, AppError> {
+    let added = conn.execute(
+        "INSERT INTO ticket_types (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+        [name],
+    )?;
+    if added == 0 {
+        return Err(AppError::Conflict(format!(
+            "A ticket type named {name} exists."
+        )));
+    }
+    Ok(TicketType {
+        id: conn.last_insert_rowid(),
+        name: name.to_owned(),
+    })
+}
+
+/// Remove a ticket type. Requests keep the name they were made with.
+pub fn delete_ticket_type(conn: &Connection, id: i64) -> Result<(), AppError> {
+    let changed = conn.execute("DELETE FROM ticket_types WHERE id = ?1", [id])?;
+    found(changed, "Ticket type", id).map(|_| ())
 }
 
 /// Add a ticket type unless it exists.

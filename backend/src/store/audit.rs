@@ -135,23 +135,27 @@ pub struct AuditFilter {
     pub to: Option<i64>,
     pub actor_id: Option<i64>,
     pub request_id: Option<i64>,
-    /// Only entries after this id.
+    /// Only entries past this id, in the order listed.
     pub after_id: Option<i64>,
+    pub newest_first: bool,
 }
 
-/// Matching entries, oldest first, at most `limit`.
+/// Matching entries, oldest (or newest) first, at most `limit`.
 pub fn search(
     conn: &Connection,
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, AppError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT a.id, a.at, a.actor_id, u.username, u.display_name, a.request_id, a.action, a.detail
+    const SELECT: &str = "SELECT a.id, a.at, a.actor_id, u.username, u.display_name, a.request_id, a.action, a.detail
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
          WHERE (?1 IS NULL OR a.request_id = ?1) AND (?2 IS NULL OR a.actor_id = ?2)
-           AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4) AND (?5 IS NULL OR a.id > ?5)
-         ORDER BY a.id LIMIT ?6",
-    )?;
+           AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)";
+    let order = if filter.newest_first {
+        "AND (?5 IS NULL OR a.id < ?5) ORDER BY a.id DESC LIMIT ?6"
+    } else {
+        "AND (?5 IS NULL OR a.id > ?5) ORDER BY a.id LIMIT ?6"
+    };
+    let mut statement = conn.prepare_cached(&format!("{SELECT} {order}"))?;
     let values = params![
         filter.request_id,
         filter.actor_id,

@@ -75,7 +75,7 @@ fn csv(entries: &[AuditEntry]) -> String {
     out
 }
 
-/// The audit log, oldest first, filtered by time, actor and request; as a
+/// The audit log, oldest (or newest) first, filtered by time, actor and request; as a
 /// JSON page (default), JSON lines or CSV for export.
 #[utoipa::path(
     get,
@@ -91,7 +91,7 @@ fn csv(entries: &[AuditEntry]) -> String {
         )),
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "Not an admin", body = ApiError),
-        (status = 422, description = "Bad time, format or page size", body = ApiError),
+        (status = 422, description = "Bad time, order, format or page size", body = ApiError),
     )
 )]
 pub async fn list_audit(
@@ -108,12 +108,18 @@ pub async fn list_audit(
     if !["json", "jsonl", "csv"].contains(&format.as_str()) {
         return Err(AppError::invalid("format", "Use json, jsonl or csv."));
     }
+    let newest_first = match query.order.as_deref() {
+        None | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => return Err(AppError::invalid("order", "Use oldest or newest.")),
+    };
     let filter = AuditFilter {
         from: instant("from", query.from.as_deref())?,
         to: instant("to", query.to.as_deref())?,
         actor_id: query.actor_id,
         request_id: query.request_id,
         after_id: query.cursor,
+        newest_first,
     };
     let mut entries = state
         .db

@@ -539,6 +539,26 @@ pub async fn create_resource(
     ))
 }
 
+/// One resource of the whole catalog, by id (e.g. to name what an access flow scopes).
+#[utoipa::path(get, path = "/api/v1/admin/resources/{resource_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("resource_id" = i64, Path, description = "The resource's id")),
+    responses((status = 200, description = "The resource", body = Resource), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such resource", body = ApiError)))]
+pub async fn get_admin_resource(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<Json<Resource>, AppError> {
+    admin.require_admin()?;
+    state
+        .db
+        .call(move |conn| store::catalog::get_resource(conn, id))
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("Resource {id}")))
+}
+
 /// Update a resource.
 #[utoipa::path(put, path = "/api/v1/admin/resources/{resource_id}", tag = "admin",
     security(("session_cookie" = []), ("api_token" = [])), request_body = ResourceInput,

@@ -3,11 +3,14 @@
 use axum::{Json, extract::State, http::StatusCode};
 use gatehouse_shared::{
     ApiError,
-    admin::{AccessFlow, AccessFlowInput, ScopeEntry, Subject, validate_flow},
+    admin::{
+        AccessFlow, AccessFlowInput, ScopeEntry, Subject, TicketType, TicketTypeInput,
+        validate_flow,
+    },
 };
 use rusqlite::Connection;
 
-use super::{audit, names};
+use super::{audit, name, names};
 use crate::{
     auth::CurrentUser,
     error::AppError,
@@ -153,6 +156,77 @@ pub async fn delete_access_flow(
         id,
         "admin.access_flow.deleted",
         store::admin::delete_flow,
+    )
+    .await
+}
+
+/// Every ticket type requesters may choose from, by name.
+#[utoipa::path(get, path = "/api/v1/admin/ticket-types", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    responses((status = 200, description = "All ticket types", body = [TicketType]), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError)))]
+pub async fn list_ticket_types(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+) -> Result<Json<Vec<TicketType>>, AppError> {
+    admin.require_admin()?;
+    Ok(Json(
+        state
+            .db
+            .call(|conn| store::admin::ticket_types(conn))
+            .await?,
+    ))
+}
+
+/// Add a ticket type (e.g. Jira), offered wherever a flow asks for a ticket.
+#[utoipa::path(post, path = "/api/v1/admin/ticket-types", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = TicketTypeInput,
+    responses((status = 201, description = "Created", body = TicketType), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 409, description = "Name taken", body = ApiError),
+        (status = 422, description = "Invalid name", body = ApiError)))]
+pub async fn create_ticket_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppJson(input): AppJson<TicketTypeInput>,
+) -> Result<(StatusCode, Json<TicketType>), AppError> {
+    admin.require_admin()?;
+    let type_name = name("name", &input.name, 64)?;
+    let now = state.now().unix_timestamp();
+    let created = state
+        .db
+        .write(move |tx| {
+            let created = store::admin::create_ticket_type(tx, &type_name)?;
+            audit(
+                tx,
+                &admin,
+                now,
+                "admin.ticket_type.saved",
+                created.id,
+                &created.name,
+            )?;
+            Ok(created)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Remove a ticket type; requests made with it keep its name.
+#[utoipa::path(delete, path = "/api/v1/admin/ticket-types/{ticket_type_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("ticket_type_id" = i64, Path, description = "The ticket type's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such ticket type", body = ApiError)))]
+pub async fn delete_ticket_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+) -> Result<StatusCode, AppError> {
+    super::delete_audited(
+        &state,
+        admin,
+        id,
+        "admin.ticket_type.deleted",
+        store::admin::delete_ticket_type,
     )
     .await
 }
