@@ -435,26 +435,12 @@ async fn admins_keep_the_ticket_types_that_requesters_choose_from() {
     );
 
     let jira = listed.body[0]["id"].as_i64().unwrap();
-    let gone = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/ticket-types/{jira}"),
-            Some(&carol),
-            None,
-        )
-        .await;
-    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let jira_uri = format!("/api/v1/admin/ticket-types/{jira}");
+    let delete_jira = || app.call(Method::DELETE, &jira_uri, Some(&carol), None);
+    assert_eq!(delete_jira().await.status, StatusCode::NO_CONTENT);
     let listed = app.get("/api/v1/admin/ticket-types", &carol).await;
     assert_eq!(names(&listed.body), ["Linear", "ServiceNow"]);
-    let twice = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/admin/ticket-types/{jira}"),
-            Some(&carol),
-            None,
-        )
-        .await;
-    assert_eq!(twice.status, StatusCode::NOT_FOUND);
+    assert_eq!(delete_jira().await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
