@@ -156,14 +156,14 @@ async fn signed_in(
 ) -> Result<Option<UserRecord>, AppError> {
     let tag = state.memo_tag(now);
     let key = (is_token, hash);
-    if let Some(user) = state.memos.signed_in.get(tag, &key) {
+    if let Some(user) = tag.and_then(|tag| state.memos.signed_in.get(tag, &key)) {
         return Ok(Some(user));
     }
     let (found, key) = state
         .db
         .call(move |conn| Ok((lookup(conn, &key.1)?, key)))
         .await?;
-    if let Some(user) = &found {
+    if let (Some(tag), Some(user)) = (tag, &found) {
         state.memos.signed_in.put(tag, key, user.clone());
     }
     Ok(found)

@@ -4,10 +4,7 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -41,8 +38,8 @@ struct Inner {
     permits: Semaphore,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
-    /// Moves forward after every unit of work that changed a row (see [`Db::generation`]).
-    generation: AtomicU64,
+    /// A connection kept only to ask SQLite whether the file changed (see [`Db::generation`]).
+    watcher: Mutex<Connection>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,13 +70,17 @@ impl Db {
                 path: path.to_owned(),
                 source,
             })?;
+        let watcher = connect(path).map_err(|source| OpenError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 idle: Mutex::new(vec![conn]),
                 permits: Semaphore::new(POOL_SIZE),
                 catalog_cache: CatalogCache::default(),
-                generation: AtomicU64::new(0),
+                watcher: Mutex::new(watcher),
             }),
         })
     }
@@ -94,13 +95,27 @@ impl Db {
     }
 
     /// Run `work` with a connection on the blocking pool.
-    /// This server's data generation: it moves forward once a unit of work
-    /// ([`Db::call`], [`Db::write`]) that changed any row has finished, so
-    /// after its commit. An answer computed after reading generation `g`
-    /// reflects at least every change made before `g` was reached; see
-    /// [`crate::memo`]. Writes by another process are not counted.
-    pub fn generation(&self) -> u64 {
-        self.inner.generation.load(Ordering::Acquire)
+    /// The database's data generation: SQLite's `data_version` seen by a
+    /// connection that never writes, so it moves on after every commit by any
+    /// other connection, this server's or another process's. An answer
+    /// computed after reading generation `g` holds every change committed
+    /// before `g` was read; see [`crate::memo`]. None when SQLite cannot say.
+    pub fn generation(&self) -> Option<u64> {
+        let watcher = self
+            .inner
+            .watcher
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let version = watcher
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)));
+        match version {
+            Ok(version) => u64::try_from(version).ok(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the data version; answering without the memo");
+                None
+            }
+        }
     }
 
     pub async fn call<T, F>(&self, work: F) -> Result<T, AppError>
@@ -125,11 +140,7 @@ impl Db {
                 Some(conn) => conn,
                 None => connect(&inner.path)?,
             };
-            let changes_before = conn.total_changes();
             let result = work(&mut conn);
-            if conn.total_changes() != changes_before {
-                inner.generation.fetch_add(1, Ordering::Release);
-            }
             inner
                 .idle
                 .lock()

@@ -1,16 +1,16 @@
 //! Answers kept for as long as they are exactly what a fresh read would give.
 //!
-//! A [`Memo`] holds answers for one [`Tag`]: the server's data generation
-//! ([`crate::db::Db::generation`], which moves forward after every write) and
-//! the clock's current second (answers such as "may extend now" depend on the
-//! time, at one-second resolution). The tag is read *before* the work that
-//! computes an answer, so a write that finished before the read is always in
-//! it; when either part of the tag moves on, every kept answer is dropped. A
-//! write by another process is seen within the second.
+//! A [`Memo`] holds answers for one [`Tag`]: the database's data generation
+//! ([`crate::db::Db::generation`], which moves on after every commit, by this
+//! server or any other process) and the clock's current second (answers such
+//! as "may extend now" depend on the time, at one-second resolution). The tag
+//! is read *before* the work that computes an answer, so a commit made before
+//! the read is always in it; when either part of the tag moves on, every kept
+//! answer is dropped.
 //!
 //! This is what lets a burst of identical reads (a page polled by many tabs,
-//! a script, a load test) skip the database: the first read of a second does
-//! the work, the rest of that second share it.
+//! a script, a load test) skip the database: the first read does the work,
+//! the others share it until something changes.
 
 use std::{collections::HashMap, hash::Hash, sync::Mutex};
 

@@ -94,9 +94,9 @@ impl AppState {
         self.clock.now()
     }
 
-    /// The tag for answers computed from here on at the clock second `now`:
-    /// take it before the work.
-    pub fn memo_tag(&self, now: i64) -> Tag {
-        (self.db.generation(), now)
+    /// The tag for answers computed from here on at the clock second `now`
+    /// (take it before the work); None when the data version is unknown.
+    pub fn memo_tag(&self, now: i64) -> Option<Tag> {
+        Some((self.db.generation()?, now))
     }
 }

@@ -1066,6 +1066,17 @@ async fn a_list_read_again_shows_every_change_and_the_time_since() {
     app.clock.advance(time::Duration::minutes(50));
     let later = app.get("/api/v1/requests", &alice).await;
     assert_eq!(first(&later.body)["actions"]["extend"], true);
+
+    // A write by another process (here, another connection to the file).
+    let outside = rusqlite::Connection::open(app.db.path()).unwrap();
+    outside
+        .execute(
+            "UPDATE requests SET justification = 'edited outside' WHERE id = ?1",
+            [docs],
+        )
+        .unwrap();
+    let edited = app.get("/api/v1/requests", &alice).await;
+    assert_eq!(first(&edited.body)["justification"], "edited outside");
 }
 #[tokio::test]
 async fn my_access_shows_sessions_three_recent_closed_and_favorites() {

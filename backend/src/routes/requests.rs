@@ -202,7 +202,7 @@ pub(crate) async fn list_page(
         cursor: query.cursor,
         limit,
     };
-    let body = match state.memos.request_pages.get(tag, &key) {
+    let body = match tag.and_then(|tag| state.memos.request_pages.get(tag, &key)) {
         Some(body) => body,
         None => {
             let page = state
@@ -236,7 +236,9 @@ pub(crate) async fn list_page(
             let body = Bytes::from(serde_json::to_vec(&page).map_err(|error| {
                 AppError::internal(format!("cannot serialise a request page: {error}"))
             })?);
-            state.memos.request_pages.put(tag, key, body.clone());
+            if let Some(tag) = tag {
+                state.memos.request_pages.put(tag, key, body.clone());
+            }
             body
         }
     };
