@@ -11,7 +11,7 @@ use gatehouse_shared::{
 use gloo_net::http::Request;
 use serde::Serialize;
 
-use crate::api::{client_error, json, send, sent};
+use crate::api::{client_error, decode, fetch, send, sent};
 
 /// What an admin list is about, as its path under `/api/v1/admin/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,31 +64,31 @@ pub async fn delete(collection: Collection, id: i64) -> Result<(), ApiError> {
 
 /// Every integration with its connector and settings (secrets redacted).
 pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
-    json(send(Request::get("/api/v1/admin/integrations"), true).await?).await
+    decode(fetch(Request::get("/api/v1/admin/integrations"), true).await?)
 }
 
 /// Test an integration's connection with its saved settings.
 pub async fn test_integration(id: i64) -> Result<ConnectionCheck, ApiError> {
     let path = format!("/api/v1/admin/integrations/{id}/test");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
 /// Read the target system's catalog and add what is missing.
 pub async fn sync_integration(id: i64) -> Result<SyncResult, ApiError> {
     let path = format!("/api/v1/admin/integrations/{id}/sync");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
 pub async fn list_users() -> Result<Vec<User>, ApiError> {
-    json(send(Request::get("/api/v1/admin/users"), true).await?).await
+    decode(fetch(Request::get("/api/v1/admin/users"), true).await?)
 }
 
 pub async fn list_groups() -> Result<Vec<Group>, ApiError> {
-    json(send(Request::get("/api/v1/admin/groups"), true).await?).await
+    decode(fetch(Request::get("/api/v1/admin/groups"), true).await?)
 }
 
 pub async fn list_flows() -> Result<Vec<AccessFlow>, ApiError> {
-    json(send(Request::get("/api/v1/admin/access-flows"), true).await?).await
+    decode(fetch(Request::get("/api/v1/admin/access-flows"), true).await?)
 }
 
 /// One page of the whole catalog (`all=true`), searched and filtered by type.
@@ -109,7 +109,7 @@ pub async fn list_resources(
     if let Some(id) = resource_type_id {
         params.push(("resource_type_id", id.to_string()));
     }
-    json(send(Request::get("/api/v1/resources").query(params), true).await?).await
+    decode(fetch(Request::get("/api/v1/resources").query(params), true).await?)
 }
 
 /// One page of bundles, searched by name.
@@ -118,7 +118,7 @@ pub async fn list_bundles(search: &str, offset: u64, limit: u32) -> Result<Bundl
     if !search.trim().is_empty() {
         params.push(("search", search.trim().to_owned()));
     }
-    json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
+    decode(fetch(Request::get("/api/v1/bundles").query(params), true).await?)
 }
 
 /// The audit log's filters, as the server takes them (times in RFC 3339).
@@ -164,7 +164,7 @@ pub async fn list_audit(
         params.push(("cursor", cursor.to_string()));
     }
     params.push(("limit", AUDIT_PAGE.to_string()));
-    json(send(Request::get("/api/v1/admin/audit").query(params), true).await?).await
+    decode(fetch(Request::get("/api/v1/admin/audit").query(params), true).await?)
 }
 
 /// The address of an export (`csv` or `jsonl`) with the same filters.
