@@ -9,7 +9,6 @@ use gatehouse_shared::{
     requests::AuditPage,
 };
 use gloo_net::http::Request;
-use serde::Serialize;
 
 use crate::api::{client_error, decode, fetch, send, sent};
 
@@ -39,18 +38,17 @@ impl Collection {
     }
 }
 
-/// Create (`id` absent) or replace one. The answer's body is not read: the
-/// list loads again after a save.
-pub async fn save<B: Serialize>(
-    collection: Collection,
-    id: Option<i64>,
-    body: &B,
-) -> Result<(), ApiError> {
+/// Create (`id` absent) or replace one with `json`, the input as JSON text.
+/// The answer's body is not read: the list loads again after a save.
+pub async fn save(collection: Collection, id: Option<i64>, json: String) -> Result<(), ApiError> {
     let builder = match id {
         Some(id) => Request::put(&format!("/api/v1/admin/{}/{id}", collection.path())),
         None => Request::post(&format!("/api/v1/admin/{}", collection.path())),
     };
-    let request = builder.json(body).map_err(|error| client_error(&error))?;
+    let request = builder
+        .header("Content-Type", "application/json")
+        .body(json)
+        .map_err(|error| client_error(&error))?;
     sent(request, true).await?;
     Ok(())
 }

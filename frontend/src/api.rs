@@ -355,7 +355,7 @@ fn network_error(error: &gloo_net::Error) -> ApiError {
     )
 }
 
-pub(crate) fn client_error(error: &gloo_net::Error) -> ApiError {
+pub(crate) fn client_error(error: &dyn std::fmt::Display) -> ApiError {
     ApiError::new(
         "client_error",
         format!("The request could not be prepared ({error})."),

@@ -8,7 +8,7 @@ use crate::{
     admin_api::{self, Collection},
     admin_page::{AdminPage, editing_item, load},
     components::{
-        admin_form::{Editor, FormFailure, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -172,9 +172,9 @@ fn BundleEditor(existing: Option<Bundle>, page: AdminPage) -> impl IntoView {
         });
     });
     let failure = FormFailure::new();
-    let save = save_action(Collection::Bundles, id, page, failure);
+    let save = SaveAction::new(Collection::Bundles, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(BundleInput {
+        save.dispatch(&BundleInput {
             name: name.get_untracked(),
             description: description.get_untracked(),
             items: rows.with_untracked(|rows| {

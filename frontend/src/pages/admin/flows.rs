@@ -14,7 +14,7 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -369,7 +369,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     );
 
     let failure = FormFailure::new();
-    let save = save_action(Collection::AccessFlows, id, page, failure);
+    let save = SaveAction::new(Collection::AccessFlows, id, page, failure);
     let read = move || -> Result<AccessFlowInput, ApiError> {
         let ids = |list: RwSignal<Vec<String>>| -> Vec<i64> {
             list.with_untracked(|l| l.iter().filter_map(|v| v.parse().ok()).collect())
@@ -459,7 +459,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     };
     let on_save = Callback::new(move |()| match read() {
         Ok(flow) => {
-            save.dispatch_local(flow);
+            save.dispatch(&flow);
         }
         Err(error) => failure.0.set(Some(error)),
     });

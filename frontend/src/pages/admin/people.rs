@@ -8,7 +8,7 @@ use crate::{
     admin_api::{self, Collection},
     admin_page::{AdminPage, editing_item, load},
     components::{
-        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -80,9 +80,9 @@ fn UserEditor(existing: Option<User>, page: AdminPage) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let is_admin = RwSignal::new(existing.as_ref().is_some_and(|u| u.is_admin));
     let failure = FormFailure::new();
-    let save = save_action(Collection::Users, id, page, failure);
+    let save = SaveAction::new(Collection::Users, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(UserInput {
+        save.dispatch(&UserInput {
             username: username.get_untracked(),
             display_name: display_name.get_untracked(),
             email: email.get_untracked(),
@@ -194,9 +194,9 @@ fn GroupEditor(
             .unwrap_or_default(),
     );
     let failure = FormFailure::new();
-    let save = save_action(Collection::Groups, id, page, failure);
+    let save = SaveAction::new(Collection::Groups, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(GroupInput {
+        save.dispatch(&GroupInput {
             name: name.get_untracked(),
             member_ids: members
                 .with_untracked(|m| m.iter().filter_map(|id| id.parse().ok()).collect()),

@@ -9,7 +9,7 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -96,7 +96,7 @@ fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl I
             .unwrap_or_default(),
     );
     let failure = FormFailure::new();
-    let save = save_action(Collection::ResourceTypes, id, page, failure);
+    let save = SaveAction::new(Collection::ResourceTypes, id, page, failure);
     let on_save = Callback::new(move |()| {
         let Ok(integration_id) = integration.get_untracked().parse() else {
             failure.0.set(Some(
@@ -105,7 +105,7 @@ fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl I
             ));
             return;
         };
-        save.dispatch_local(ResourceTypeInput {
+        save.dispatch(&ResourceTypeInput {
             integration_id,
             name: name.get_untracked(),
             permissions: split_list(&permissions.get_untracked()),

@@ -9,7 +9,7 @@ use crate::{
     admin_page::{AdminPage, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -140,7 +140,7 @@ fn ResourceEditor(
     let path = field(|r| r.path.clone());
     let tags = field(|r| r.tags.join(", "));
     let failure = FormFailure::new();
-    let save = save_action(Collection::Resources, id, page, failure);
+    let save = SaveAction::new(Collection::Resources, id, page, failure);
     let on_save = Callback::new(move |()| {
         let Ok(resource_type_id) = resource_type.get_untracked().parse() else {
             failure.0.set(Some(
@@ -149,7 +149,7 @@ fn ResourceEditor(
             ));
             return;
         };
-        save.dispatch_local(ResourceInput {
+        save.dispatch(&ResourceInput {
             resource_type_id,
             name: name.get_untracked(),
             path: path.get_untracked(),
