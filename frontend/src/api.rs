@@ -49,9 +49,15 @@ pub async fn get_me() -> Result<Me, ApiError> {
     decode(fetch(Request::get("/api/v1/me"), true).await?)
 }
 
-/// `GET /api/v1/resource-types`: the Resource Type and Permission filter choices.
+/// `GET /api/v1/resource-types`: the Resource Type and Permission filter
+/// choices, as `Vec<ResourceType>`.
+pub fn resource_types() -> RequestBuilder {
+    Request::get("/api/v1/resource-types")
+}
+
+/// [`resource_types`], sent.
 pub async fn list_resource_types() -> Result<Vec<ResourceType>, ApiError> {
-    decode(fetch(Request::get("/api/v1/resource-types"), true).await?)
+    decode(fetch(resource_types(), true).await?)
 }
 
 /// `GET /api/v1/resources`: one page of the resources the filters match, as
@@ -92,9 +98,15 @@ pub async fn list_apps(grantee_id: Option<i64>) -> Result<Vec<App>, ApiError> {
     decode(fetch(Request::get("/api/v1/apps").query(params), true).await?)
 }
 
-/// `GET /api/v1/integrations`: for the admin's message on Access Granted.
+/// `GET /api/v1/integrations`: for the admin's message on Access Granted, as
+/// `Vec<Integration>`.
+pub fn integrations() -> RequestBuilder {
+    Request::get("/api/v1/integrations")
+}
+
+/// [`integrations`], sent.
 pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
-    decode(fetch(Request::get("/api/v1/integrations"), true).await?)
+    decode(fetch(integrations(), true).await?)
 }
 
 /// `GET /api/v1/users?search=`: people to request on behalf of.

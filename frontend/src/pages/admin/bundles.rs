@@ -1,12 +1,16 @@
 //! Admin → Bundles: named sets of (resource, permission) that requesters
 //! take whole or in part on New Request's Bundles tab.
 
-use gatehouse_shared::{admin::BundleInput, catalog::Bundle, requests::ItemSelection};
+use gatehouse_shared::{
+    admin::BundleInput,
+    catalog::{Bundle, BundlePage},
+    requests::ItemSelection,
+};
 use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
         admin_form::{Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
@@ -32,10 +36,9 @@ pub fn AdminBundlesPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     });
-    let list = load(page.version, move || {
-        let search = search.get();
+    let list: Loaded<BundlePage> = load(page.version, move || {
         let offset = (page_number.get() - 1) * u64::from(PAGE);
-        async move { admin_api::list_bundles(&search, offset, PAGE).await }
+        admin_api::bundles(&search.get(), offset, PAGE)
     });
     let items = Memo::new(move |_| list.items.get().map(|p| p.items));
     let pages = Signal::derive(move || {

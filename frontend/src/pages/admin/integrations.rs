@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::{
     admin_api::{self, Collection},
     admin_page::split_list,
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
         admin_form::{CheckField, Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
@@ -151,7 +151,7 @@ fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, 
 #[component]
 pub fn AdminIntegrationsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let list = load(page.version, admin_api::list_integrations);
+    let list: Loaded<Vec<Integration>> = load(page.version, admin_api::integrations);
     let editing = editing_item(page, list.items, |i: &Integration| i.id);
     view! {
         <AdminFrame

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
         admin_form::{CheckField, Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
@@ -28,8 +28,8 @@ fn names_of<T>(ids: &[i64], all: &[T], id: fn(&T) -> i64, name: fn(&T) -> &str) 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let page = AdminPage::new();
-    let users = load(page.version, admin_api::list_users);
-    let groups = load(page.version, admin_api::list_groups);
+    let users: Loaded<Vec<User>> = load(page.version, admin_api::users);
+    let groups: Loaded<Vec<Group>> = load(page.version, admin_api::groups);
     let editing = editing_item(page, users.items, |u: &User| u.id);
     view! {
         <AdminFrame
@@ -125,8 +125,8 @@ fn UserEditor(existing: Option<User>, page: AdminPage) -> impl IntoView {
 #[component]
 pub fn AdminGroupsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let groups = load(page.version, admin_api::list_groups);
-    let users = load(page.version, admin_api::list_users);
+    let groups: Loaded<Vec<Group>> = load(page.version, admin_api::groups);
+    let users: Loaded<Vec<User>> = load(page.version, admin_api::users);
     let editing = editing_item(page, groups.items, |g: &Group| g.id);
     let user_choices = Signal::derive(move || {
         users
