@@ -5,13 +5,13 @@ use gatehouse_shared::{
     ApiError,
     access::{AccessDetails, RevealedSecret},
 };
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder};
 
 use crate::api::{client_error, decode, fetch, fetch_sent};
 
-pub async fn get_access(request_id: i64) -> Result<Vec<AccessDetails>, ApiError> {
-    let path = format!("/api/v1/requests/{request_id}/access");
-    decode(fetch(Request::get(&path), true).await?)
+/// A request's access, as `Vec<AccessDetails>`.
+pub fn access(request_id: i64) -> RequestBuilder {
+    Request::get(&format!("/api/v1/requests/{request_id}/access"))
 }
 
 pub async fn reveal(request_id: i64, integration_id: i64) -> Result<RevealedSecret, ApiError> {
@@ -24,9 +24,10 @@ pub async fn reset(request_id: i64, integration_id: i64) -> Result<AccessDetails
     decode(fetch(Request::post(&path), true).await?)
 }
 
-/// `GET /api/v1/fulfilments`: manual grants and removals waiting on me.
-pub async fn list_fulfilments() -> Result<Vec<gatehouse_shared::access::Fulfilment>, ApiError> {
-    decode(fetch(Request::get("/api/v1/fulfilments"), true).await?)
+/// `GET /api/v1/fulfilments`: manual grants and removals waiting on me, as
+/// `Vec<Fulfilment>`.
+pub fn fulfilments() -> RequestBuilder {
+    Request::get("/api/v1/fulfilments")
 }
 
 /// `POST /api/v1/fulfilments/{request}/{integration}`: mark it done.

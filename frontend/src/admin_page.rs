@@ -2,7 +2,6 @@
 //! the URL (`?edit=new`, `?edit=12`), the list reloads after a change, and
 //! one item may be waiting for a delete confirmation.
 
-use gatehouse_shared::ApiError;
 use gloo_net::http::RequestBuilder;
 use leptos::prelude::*;
 use leptos_router::{
@@ -12,7 +11,7 @@ use leptos_router::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::api;
+use crate::loading::load_answer;
 
 /// What the `edit` parameter says: nothing open, a new item, or item `id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,26 +117,16 @@ pub fn load<T>(version: RwSignal<u64>, request: impl Fn() -> RequestBuilder + 's
 where
     T: DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
 {
-    let answer = answers(version, Box::new(request));
-    let decoded = Memo::new(move |_| answer.get().map(|answer| answer.and_then(api::decode::<T>)));
+    let decoded = load_answer::<T>(move || {
+        version.track();
+        request()
+    });
     let items = Memo::new(move |previous: Option<&Option<T>>| match decoded.get() {
         Some(Ok(items)) => Some(items),
         _ => previous.cloned().flatten(),
     });
     let failure = Signal::derive(move || decoded.get().and_then(Result::err).map(|e| e.message));
     Loaded { items, failure }
-}
-
-/// The bodies of `request`'s answers. Every list loads through this one
-/// resource type, decoded afterwards, rather than through a resource per list.
-fn answers(
-    version: RwSignal<u64>,
-    request: Box<dyn Fn() -> RequestBuilder>,
-) -> LocalResource<Result<String, ApiError>> {
-    LocalResource::new(move || {
-        version.track();
-        api::fetch(request(), true)
-    })
 }
 
 /// The item the open editor is about: `Some(None)` for a new one, `None`

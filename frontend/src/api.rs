@@ -6,11 +6,10 @@ use std::cell::RefCell;
 use gatehouse_shared::{
     ApiError, RequestStatus,
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
-    catalog::{App, BundlePage, Integration, ResourcePage, ResourceType},
+    catalog::{App, BundlePage, ResourcePage},
     requests::{
-        AccessRequest, ApprovalCount, MyAccess, PreviewResponse, RejectRequest, RequestAgain,
-        RequestDetail, RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse,
-        UserRef,
+        AccessRequest, PreviewResponse, RejectRequest, RequestAgain, RequestPage, RevokeRequest,
+        SubmitRequest, SubmitResponse, UserRef,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -55,11 +54,6 @@ pub fn resource_types() -> RequestBuilder {
     Request::get("/api/v1/resource-types")
 }
 
-/// [`resource_types`], sent.
-pub async fn list_resource_types() -> Result<Vec<ResourceType>, ApiError> {
-    decode(fetch(resource_types(), true).await?)
-}
-
 /// `GET /api/v1/resources`: one page of the resources the filters match, as
 /// requestable for `grantee_id` (default: me). Select all asks for up to 1,000.
 pub async fn list_resources(
@@ -102,11 +96,6 @@ pub async fn list_apps(grantee_id: Option<i64>) -> Result<Vec<App>, ApiError> {
 /// `Vec<Integration>`.
 pub fn integrations() -> RequestBuilder {
     Request::get("/api/v1/integrations")
-}
-
-/// [`integrations`], sent.
-pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
-    decode(fetch(integrations(), true).await?)
 }
 
 /// `GET /api/v1/users?search=`: people to request on behalf of.
@@ -170,8 +159,9 @@ pub async fn list_requests(
 }
 
 /// `GET /api/v1/mfa`: am I enrolled, and until when does my last code count?
-pub async fn get_mfa() -> Result<MfaStatus, ApiError> {
-    decode(fetch(Request::get("/api/v1/mfa"), true).await?)
+/// An `MfaStatus`.
+pub fn mfa() -> RequestBuilder {
+    Request::get("/api/v1/mfa")
 }
 
 /// `POST /api/v1/mfa/enrolment`: a new authenticator seed, shown once.
@@ -187,24 +177,27 @@ pub async fn confirm_mfa(code: String) -> Result<MfaStatus, ApiError> {
     decode(fetch_sent(request, true).await?)
 }
 
-/// `GET /api/v1/my-access`: sessions, recent closed requests and favorites.
-pub async fn get_my_access() -> Result<MyAccess, ApiError> {
-    decode(fetch(Request::get("/api/v1/my-access"), true).await?)
+/// `GET /api/v1/my-access`: sessions, recent closed requests and favorites,
+/// as `MyAccess`.
+pub fn my_access() -> RequestBuilder {
+    Request::get("/api/v1/my-access")
 }
 
-/// `GET /api/v1/approvals/count`: how many requests wait on me (the navigation).
-pub async fn count_approvals() -> Result<ApprovalCount, ApiError> {
-    decode(fetch(Request::get("/api/v1/approvals/count"), true).await?)
+/// `GET /api/v1/approvals/count`: how many requests wait on me (the
+/// navigation), as an `ApprovalCount`.
+pub fn approval_count() -> RequestBuilder {
+    Request::get("/api/v1/approvals/count")
 }
 
-/// `GET /api/v1/requests/counts`: the My Requests widgets.
-pub async fn request_counts() -> Result<StatusCounts, ApiError> {
-    decode(fetch(Request::get("/api/v1/requests/counts"), true).await?)
+/// `GET /api/v1/requests/counts`: the My Requests widgets, as `StatusCounts`.
+pub fn request_counts() -> RequestBuilder {
+    Request::get("/api/v1/requests/counts")
 }
 
-/// `GET /api/v1/requests/{id}`: a request with approvals and audit.
-pub async fn get_request(id: i64) -> Result<RequestDetail, ApiError> {
-    decode(fetch(Request::get(&format!("/api/v1/requests/{id}")), true).await?)
+/// `GET /api/v1/requests/{id}`: a request with approvals and audit, as a
+/// `RequestDetail`.
+pub fn request_detail(id: i64) -> RequestBuilder {
+    Request::get(&format!("/api/v1/requests/{id}"))
 }
 
 /// What can be done to a request from its card or panel.

@@ -17,6 +17,7 @@ use crate::{
         favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
+    loading::load_answer,
     refresh::{request_action, use_refresh},
     request_text::{ago, now_unix, status_class, time_left},
     selection::count_of,
@@ -37,9 +38,9 @@ enum Asking {
 #[component]
 pub fn RequestPanel(id: i64, on_close: Callback<()>) -> impl IntoView {
     let refresh = use_refresh();
-    let detail = LocalResource::new(move || {
-        refresh.version.get();
-        api::get_request(id)
+    let detail = load_answer(move || {
+        refresh.version.track();
+        api::request_detail(id)
     });
     let latest = Memo::new(
         move |previous: Option<&Option<RequestDetail>>| match detail.get() {
