@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use gatehouse_shared::{
     ApiError, RequestStatus,
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
-    catalog::{App, BundlePage, ResourcePage},
+    catalog::ResourcePage,
     requests::{
         AccessRequest, PreviewResponse, RejectRequest, RequestAgain, RequestPage, RevokeRequest,
         SubmitRequest, SubmitResponse, UserRef,
@@ -55,13 +55,14 @@ pub fn resource_types() -> RequestBuilder {
 }
 
 /// `GET /api/v1/resources`: one page of the resources the filters match, as
-/// requestable for `grantee_id` (default: me). Select all asks for up to 1,000.
-pub async fn list_resources(
+/// requestable for `grantee_id` (default: me), as a `ResourcePage`. Select all
+/// asks for up to 1,000.
+pub fn resources(
     filters: &ResourceFilters,
     grantee_id: Option<i64>,
     offset: u64,
     limit: u32,
-) -> Result<ResourcePage, ApiError> {
+) -> RequestBuilder {
     let offset = offset.to_string();
     let limit = limit.to_string();
     let mut params = filter_params(filters);
@@ -70,26 +71,36 @@ pub async fn list_resources(
     }
     params.push(("offset", offset));
     params.push(("limit", limit));
-    let request = Request::get("/api/v1/resources").query(params);
-    decode(fetch(request, true).await?)
+    Request::get("/api/v1/resources").query(params)
 }
 
-/// `GET /api/v1/bundles?search=`: bundle cards and how many match.
-pub async fn list_bundles(search: &str) -> Result<BundlePage, ApiError> {
+/// [`resources`], sent.
+pub async fn list_resources(
+    filters: &ResourceFilters,
+    grantee_id: Option<i64>,
+    offset: u64,
+    limit: u32,
+) -> Result<ResourcePage, ApiError> {
+    decode(fetch(resources(filters, grantee_id, offset, limit), true).await?)
+}
+
+/// `GET /api/v1/bundles?search=`: bundle cards and how many match, as a
+/// `BundlePage`.
+pub fn bundles(search: &str) -> RequestBuilder {
     let mut params = vec![("limit", "100")];
     if !search.trim().is_empty() {
         params.push(("search", search.trim()));
     }
-    decode(fetch(Request::get("/api/v1/bundles").query(params), true).await?)
+    Request::get("/api/v1/bundles").query(params)
 }
 
 /// `GET /api/v1/apps`: integrations with the types and permissions I may
-/// request (for `grantee_id`, default me), for By App.
-pub async fn list_apps(grantee_id: Option<i64>) -> Result<Vec<App>, ApiError> {
+/// request (for `grantee_id`, default me), for By App, as `Vec<App>`.
+pub fn apps(grantee_id: Option<i64>) -> RequestBuilder {
     let params: Vec<(&str, String)> = grantee_id
         .map(|id| vec![("grantee_id", id.to_string())])
         .unwrap_or_default();
-    decode(fetch(Request::get("/api/v1/apps").query(params), true).await?)
+    Request::get("/api/v1/apps").query(params)
 }
 
 /// `GET /api/v1/integrations`: for the admin's message on Access Granted, as
@@ -140,13 +151,14 @@ impl RequestList {
     }
 }
 
-/// One page (newest first) of a request list, filtered by status.
-pub async fn list_requests(
+/// One page (newest first) of a request list, filtered by status, as a
+/// `RequestPage`.
+pub fn requests(
     list: RequestList,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
-) -> Result<RequestPage, ApiError> {
+) -> RequestBuilder {
     let mut params: Vec<(&str, String)> = statuses
         .iter()
         .map(|status| ("status", status.label().to_owned()))
@@ -155,7 +167,17 @@ pub async fn list_requests(
         params.push(("cursor", cursor.to_string()));
     }
     params.push(("limit", limit.to_string()));
-    decode(fetch(Request::get(list.path()).query(params), true).await?)
+    Request::get(list.path()).query(params)
+}
+
+/// [`requests`], sent.
+pub async fn list_requests(
+    list: RequestList,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<RequestPage, ApiError> {
+    decode(fetch(requests(list, statuses, cursor, limit), true).await?)
 }
 
 /// `GET /api/v1/mfa`: am I enrolled, and until when does my last code count?

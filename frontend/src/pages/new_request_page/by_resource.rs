@@ -98,10 +98,9 @@ pub fn ByResource() -> impl IntoView {
 
     let draft = use_draft().draft;
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
-    let page = LocalResource::new(move || {
-        let url = url.get();
+    let page = load_answer(move || {
         let grantee_id = grantee_id.get();
-        async move { api::list_resources(&url.filters, grantee_id, url.offset(), PAGE_SIZE).await }
+        url.with(|url| api::resources(&url.filters, grantee_id, url.offset(), PAGE_SIZE))
     });
     let latest = Memo::new(
         move |previous: Option<&Option<gatehouse_shared::catalog::ResourcePage>>| match page.get() {
