@@ -5,34 +5,29 @@ use gatehouse_shared::{
     ApiError,
     access::{AccessDetails, RevealedSecret},
 };
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder};
 
-use crate::api::{json, send};
+use crate::api::{client_error, decode, fetch, fetch_sent};
 
-pub async fn get_access(request_id: i64) -> Result<Vec<AccessDetails>, ApiError> {
-    json(
-        send(
-            Request::get(&format!("/api/v1/requests/{request_id}/access")),
-            true,
-        )
-        .await?,
-    )
-    .await
+/// A request's access, as `Vec<AccessDetails>`.
+pub fn access(request_id: i64) -> RequestBuilder {
+    Request::get(&format!("/api/v1/requests/{request_id}/access"))
 }
 
 pub async fn reveal(request_id: i64, integration_id: i64) -> Result<RevealedSecret, ApiError> {
     let path = format!("/api/v1/requests/{request_id}/access/{integration_id}/reveal");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
 pub async fn reset(request_id: i64, integration_id: i64) -> Result<AccessDetails, ApiError> {
     let path = format!("/api/v1/requests/{request_id}/access/{integration_id}/reset");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
-/// `GET /api/v1/fulfilments`: manual grants and removals waiting on me.
-pub async fn list_fulfilments() -> Result<Vec<gatehouse_shared::access::Fulfilment>, ApiError> {
-    json(send(Request::get("/api/v1/fulfilments"), true).await?).await
+/// `GET /api/v1/fulfilments`: manual grants and removals waiting on me, as
+/// `Vec<Fulfilment>`.
+pub fn fulfilments() -> RequestBuilder {
+    Request::get("/api/v1/fulfilments")
 }
 
 /// `POST /api/v1/fulfilments/{request}/{integration}`: mark it done.
@@ -45,6 +40,6 @@ pub async fn fulfil(
         "/api/v1/fulfilments/{request_id}/{integration_id}"
     ))
     .json(&input)
-    .map_err(|error| crate::api::client_error(&error))?;
-    json(crate::api::sent(request, true).await?).await
+    .map_err(|error| client_error(&error))?;
+    decode(fetch_sent(request, true).await?)
 }

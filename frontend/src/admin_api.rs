@@ -4,14 +4,12 @@
 use gatehouse_shared::{
     ApiError,
     access::{ConnectionCheck, SyncResult},
-    admin::{AccessFlow, Group, User},
-    catalog::{BundlePage, Integration, ResourcePage},
+    catalog::ResourcePage,
     requests::AuditPage,
 };
-use gloo_net::http::Request;
-use serde::Serialize;
+use gloo_net::http::{Request, RequestBuilder};
 
-use crate::api::{client_error, json, send, sent};
+use crate::api::{client_error, decode, fetch, send, sent};
 
 /// What an admin list is about, as its path under `/api/v1/admin/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,18 +37,17 @@ impl Collection {
     }
 }
 
-/// Create (`id` absent) or replace one. The answer's body is not read: the
-/// list loads again after a save.
-pub async fn save<B: Serialize>(
-    collection: Collection,
-    id: Option<i64>,
-    body: &B,
-) -> Result<(), ApiError> {
+/// Create (`id` absent) or replace one with `json`, the input as JSON text.
+/// The answer's body is not read: the list loads again after a save.
+pub async fn save(collection: Collection, id: Option<i64>, json: String) -> Result<(), ApiError> {
     let builder = match id {
         Some(id) => Request::put(&format!("/api/v1/admin/{}/{id}", collection.path())),
         None => Request::post(&format!("/api/v1/admin/{}", collection.path())),
     };
-    let request = builder.json(body).map_err(|error| client_error(&error))?;
+    let request = builder
+        .header("Content-Type", "application/json")
+        .body(json)
+        .map_err(|error| client_error(&error))?;
     sent(request, true).await?;
     Ok(())
 }
@@ -62,42 +59,49 @@ pub async fn delete(collection: Collection, id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+// The lists below are requests, not calls: admin pages load them with
+// `admin_page::load`, which sends every one through the same resource.
+
 /// Every integration with its connector and settings (secrets redacted).
-pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
-    json(send(Request::get("/api/v1/admin/integrations"), true).await?).await
+pub fn integrations() -> RequestBuilder {
+    Request::get("/api/v1/admin/integrations")
 }
 
 /// Test an integration's connection with its saved settings.
 pub async fn test_integration(id: i64) -> Result<ConnectionCheck, ApiError> {
     let path = format!("/api/v1/admin/integrations/{id}/test");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
 /// Read the target system's catalog and add what is missing.
 pub async fn sync_integration(id: i64) -> Result<SyncResult, ApiError> {
     let path = format!("/api/v1/admin/integrations/{id}/sync");
-    json(send(Request::post(&path), true).await?).await
+    decode(fetch(Request::post(&path), true).await?)
 }
 
-pub async fn list_users() -> Result<Vec<User>, ApiError> {
-    json(send(Request::get("/api/v1/admin/users"), true).await?).await
+/// Every user, as `Vec<User>`.
+pub fn users() -> RequestBuilder {
+    Request::get("/api/v1/admin/users")
 }
 
-pub async fn list_groups() -> Result<Vec<Group>, ApiError> {
-    json(send(Request::get("/api/v1/admin/groups"), true).await?).await
+/// Every group, as `Vec<Group>`.
+pub fn groups() -> RequestBuilder {
+    Request::get("/api/v1/admin/groups")
 }
 
-pub async fn list_flows() -> Result<Vec<AccessFlow>, ApiError> {
-    json(send(Request::get("/api/v1/admin/access-flows"), true).await?).await
+/// Every access flow, as `Vec<AccessFlow>`.
+pub fn flows() -> RequestBuilder {
+    Request::get("/api/v1/admin/access-flows")
 }
 
-/// One page of the whole catalog (`all=true`), searched and filtered by type.
-pub async fn list_resources(
+/// One page of the whole catalog (`all=true`), searched and filtered by
+/// type, as a `ResourcePage`.
+pub fn resources(
     search: &str,
     resource_type_id: Option<i64>,
     offset: u64,
     limit: u32,
-) -> Result<ResourcePage, ApiError> {
+) -> RequestBuilder {
     let mut params = vec![
         ("all", "true".to_owned()),
         ("offset", offset.to_string()),
@@ -109,16 +113,26 @@ pub async fn list_resources(
     if let Some(id) = resource_type_id {
         params.push(("resource_type_id", id.to_string()));
     }
-    json(send(Request::get("/api/v1/resources").query(params), true).await?).await
+    Request::get("/api/v1/resources").query(params)
 }
 
-/// One page of bundles, searched by name.
-pub async fn list_bundles(search: &str, offset: u64, limit: u32) -> Result<BundlePage, ApiError> {
+/// [`resources`], sent.
+pub async fn list_resources(
+    search: &str,
+    resource_type_id: Option<i64>,
+    offset: u64,
+    limit: u32,
+) -> Result<ResourcePage, ApiError> {
+    decode(fetch(resources(search, resource_type_id, offset, limit), true).await?)
+}
+
+/// One page of bundles, searched by name, as a `BundlePage`.
+pub fn bundles(search: &str, offset: u64, limit: u32) -> RequestBuilder {
     let mut params = vec![("offset", offset.to_string()), ("limit", limit.to_string())];
     if !search.trim().is_empty() {
         params.push(("search", search.trim().to_owned()));
     }
-    json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
+    Request::get("/api/v1/bundles").query(params)
 }
 
 /// The audit log's filters, as the server takes them (times in RFC 3339).
@@ -154,17 +168,22 @@ impl AuditFilters {
 pub const AUDIT_PAGE: u32 = 50;
 pub const AUDIT_EXPORT_MAX: u32 = 10_000;
 
-/// One page of the audit log, oldest first.
-pub async fn list_audit(
-    filters: &AuditFilters,
-    cursor: Option<i64>,
-) -> Result<AuditPage, ApiError> {
+/// One page of the audit log, oldest first, as an `AuditPage`.
+pub fn audit(filters: &AuditFilters, cursor: Option<i64>) -> RequestBuilder {
     let mut params = filters.params();
     if let Some(cursor) = cursor {
         params.push(("cursor", cursor.to_string()));
     }
     params.push(("limit", AUDIT_PAGE.to_string()));
-    json(send(Request::get("/api/v1/admin/audit").query(params), true).await?).await
+    Request::get("/api/v1/admin/audit").query(params)
+}
+
+/// [`audit`], sent.
+pub async fn list_audit(
+    filters: &AuditFilters,
+    cursor: Option<i64>,
+) -> Result<AuditPage, ApiError> {
+    decode(fetch(audit(filters, cursor), true).await?)
 }
 
 /// The address of an export (`csv` or `jsonl`) with the same filters.

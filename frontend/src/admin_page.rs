@@ -2,13 +2,16 @@
 //! the URL (`?edit=new`, `?edit=12`), the list reloads after a change, and
 //! one item may be waiting for a delete confirmation.
 
-use gatehouse_shared::ApiError;
+use gloo_net::http::RequestBuilder;
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
     hooks::{use_location, use_navigate, use_query_map},
     params::ParamsMap,
 };
+use serde::de::DeserializeOwned;
+
+use crate::loading::load_answer;
 
 /// What the `edit` parameter says: nothing open, a new item, or item `id`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,21 +112,20 @@ pub struct Loaded<T: Send + Sync + 'static> {
     pub failure: Signal<Option<String>>,
 }
 
-/// Load `fetch` now and again whenever `version` changes.
-pub fn load<T, Fut>(version: RwSignal<u64>, fetch: impl Fn() -> Fut + 'static) -> Loaded<T>
+/// Load what `request` asks for now, and again whenever `version` changes.
+pub fn load<T>(version: RwSignal<u64>, request: impl Fn() -> RequestBuilder + 'static) -> Loaded<T>
 where
-    T: Clone + PartialEq + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, ApiError>> + 'static,
+    T: DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
 {
-    let resource = LocalResource::new(move || {
+    let decoded = load_answer::<T>(move || {
         version.track();
-        fetch()
+        request()
     });
-    let items = Memo::new(move |previous: Option<&Option<T>>| match resource.get() {
+    let items = Memo::new(move |previous: Option<&Option<T>>| match decoded.get() {
         Some(Ok(items)) => Some(items),
         _ => previous.cloned().flatten(),
     });
-    let failure = Signal::derive(move || resource.get().and_then(Result::err).map(|e| e.message));
+    let failure = Signal::derive(move || decoded.get().and_then(Result::err).map(|e| e.message));
     Loaded { items, failure }
 }
 

@@ -6,11 +6,10 @@ use std::cell::RefCell;
 use gatehouse_shared::{
     ApiError, RequestStatus,
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
-    catalog::{App, BundlePage, Integration, ResourcePage, ResourceType},
+    catalog::ResourcePage,
     requests::{
-        AccessRequest, ApprovalCount, MyAccess, PreviewResponse, RejectRequest, RequestAgain,
-        RequestDetail, RequestPage, RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse,
-        UserRef,
+        AccessRequest, PreviewResponse, RejectRequest, RequestAgain, RequestPage, RevokeRequest,
+        SubmitRequest, SubmitResponse, UserRef,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -35,11 +34,7 @@ pub async fn log_in(login: &LoginRequest) -> Result<Me, ApiError> {
     let request = Request::post("/api/v1/session")
         .json(login)
         .map_err(|error| client_error(&error))?;
-    let response = request
-        .send()
-        .await
-        .map_err(|error| network_error(&error))?;
-    json(checked(response, false).await?).await
+    decode(fetch_sent(request, false).await?)
 }
 
 /// `DELETE /api/v1/session`.
@@ -50,22 +45,24 @@ pub async fn log_out() -> Result<(), ApiError> {
 
 /// `GET /api/v1/me`: who is signed in.
 pub async fn get_me() -> Result<Me, ApiError> {
-    json(send(Request::get("/api/v1/me"), true).await?).await
+    decode(fetch(Request::get("/api/v1/me"), true).await?)
 }
 
-/// `GET /api/v1/resource-types`: the Resource Type and Permission filter choices.
-pub async fn list_resource_types() -> Result<Vec<ResourceType>, ApiError> {
-    json(send(Request::get("/api/v1/resource-types"), true).await?).await
+/// `GET /api/v1/resource-types`: the Resource Type and Permission filter
+/// choices, as `Vec<ResourceType>`.
+pub fn resource_types() -> RequestBuilder {
+    Request::get("/api/v1/resource-types")
 }
 
 /// `GET /api/v1/resources`: one page of the resources the filters match, as
-/// requestable for `grantee_id` (default: me). Select all asks for up to 1,000.
-pub async fn list_resources(
+/// requestable for `grantee_id` (default: me), as a `ResourcePage`. Select all
+/// asks for up to 1,000.
+pub fn resources(
     filters: &ResourceFilters,
     grantee_id: Option<i64>,
     offset: u64,
     limit: u32,
-) -> Result<ResourcePage, ApiError> {
+) -> RequestBuilder {
     let offset = offset.to_string();
     let limit = limit.to_string();
     let mut params = filter_params(filters);
@@ -74,37 +71,48 @@ pub async fn list_resources(
     }
     params.push(("offset", offset));
     params.push(("limit", limit));
-    let request = Request::get("/api/v1/resources").query(params);
-    json(send(request, true).await?).await
+    Request::get("/api/v1/resources").query(params)
 }
 
-/// `GET /api/v1/bundles?search=`: bundle cards and how many match.
-pub async fn list_bundles(search: &str) -> Result<BundlePage, ApiError> {
+/// [`resources`], sent.
+pub async fn list_resources(
+    filters: &ResourceFilters,
+    grantee_id: Option<i64>,
+    offset: u64,
+    limit: u32,
+) -> Result<ResourcePage, ApiError> {
+    decode(fetch(resources(filters, grantee_id, offset, limit), true).await?)
+}
+
+/// `GET /api/v1/bundles?search=`: bundle cards and how many match, as a
+/// `BundlePage`.
+pub fn bundles(search: &str) -> RequestBuilder {
     let mut params = vec![("limit", "100")];
     if !search.trim().is_empty() {
         params.push(("search", search.trim()));
     }
-    json(send(Request::get("/api/v1/bundles").query(params), true).await?).await
+    Request::get("/api/v1/bundles").query(params)
 }
 
 /// `GET /api/v1/apps`: integrations with the types and permissions I may
-/// request (for `grantee_id`, default me), for By App.
-pub async fn list_apps(grantee_id: Option<i64>) -> Result<Vec<App>, ApiError> {
+/// request (for `grantee_id`, default me), for By App, as `Vec<App>`.
+pub fn apps(grantee_id: Option<i64>) -> RequestBuilder {
     let params: Vec<(&str, String)> = grantee_id
         .map(|id| vec![("grantee_id", id.to_string())])
         .unwrap_or_default();
-    json(send(Request::get("/api/v1/apps").query(params), true).await?).await
+    Request::get("/api/v1/apps").query(params)
 }
 
-/// `GET /api/v1/integrations`: for the admin's message on Access Granted.
-pub async fn list_integrations() -> Result<Vec<Integration>, ApiError> {
-    json(send(Request::get("/api/v1/integrations"), true).await?).await
+/// `GET /api/v1/integrations`: for the admin's message on Access Granted, as
+/// `Vec<Integration>`.
+pub fn integrations() -> RequestBuilder {
+    Request::get("/api/v1/integrations")
 }
 
 /// `GET /api/v1/users?search=`: people to request on behalf of.
 pub async fn search_users(search: &str) -> Result<Vec<UserRef>, ApiError> {
     let request = Request::get("/api/v1/users").query([("search", search), ("limit", "8")]);
-    json(send(request, true).await?).await
+    decode(fetch(request, true).await?)
 }
 
 /// `POST /api/v1/requests/preview`: flows, approvers and durations a draft would get.
@@ -112,7 +120,7 @@ pub async fn preview_request(form: &SubmitRequest) -> Result<PreviewResponse, Ap
     let request = Request::post("/api/v1/requests/preview")
         .json(form)
         .map_err(|error| client_error(&error))?;
-    json(sent(request, true).await?).await
+    decode(fetch_sent(request, true).await?)
 }
 
 /// `POST /api/v1/requests`: submit the form; one request per access flow comes back.
@@ -120,7 +128,7 @@ pub async fn submit_request(form: &SubmitRequest) -> Result<SubmitResponse, ApiE
     let request = Request::post("/api/v1/requests")
         .json(form)
         .map_err(|error| client_error(&error))?;
-    json(sent(request, true).await?).await
+    decode(fetch_sent(request, true).await?)
 }
 
 /// Which list of requests a page shows.
@@ -143,13 +151,14 @@ impl RequestList {
     }
 }
 
-/// One page (newest first) of a request list, filtered by status.
-pub async fn list_requests(
+/// One page (newest first) of a request list, filtered by status, as a
+/// `RequestPage`.
+pub fn requests(
     list: RequestList,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
-) -> Result<RequestPage, ApiError> {
+) -> RequestBuilder {
     let mut params: Vec<(&str, String)> = statuses
         .iter()
         .map(|status| ("status", status.label().to_owned()))
@@ -158,17 +167,28 @@ pub async fn list_requests(
         params.push(("cursor", cursor.to_string()));
     }
     params.push(("limit", limit.to_string()));
-    json(send(Request::get(list.path()).query(params), true).await?).await
+    Request::get(list.path()).query(params)
+}
+
+/// [`requests`], sent.
+pub async fn list_requests(
+    list: RequestList,
+    statuses: &[RequestStatus],
+    cursor: Option<i64>,
+    limit: u32,
+) -> Result<RequestPage, ApiError> {
+    decode(fetch(requests(list, statuses, cursor, limit), true).await?)
 }
 
 /// `GET /api/v1/mfa`: am I enrolled, and until when does my last code count?
-pub async fn get_mfa() -> Result<MfaStatus, ApiError> {
-    json(send(Request::get("/api/v1/mfa"), true).await?).await
+/// An `MfaStatus`.
+pub fn mfa() -> RequestBuilder {
+    Request::get("/api/v1/mfa")
 }
 
 /// `POST /api/v1/mfa/enrolment`: a new authenticator seed, shown once.
 pub async fn enrol_mfa() -> Result<MfaEnrolment, ApiError> {
-    json(send(Request::post("/api/v1/mfa/enrolment"), true).await?).await
+    decode(fetch(Request::post("/api/v1/mfa/enrolment"), true).await?)
 }
 
 /// `POST /api/v1/mfa/confirm`: a code from the app; releases Pending MFA requests.
@@ -176,27 +196,30 @@ pub async fn confirm_mfa(code: String) -> Result<MfaStatus, ApiError> {
     let request = Request::post("/api/v1/mfa/confirm")
         .json(&MfaCode { code })
         .map_err(|error| client_error(&error))?;
-    json(sent(request, true).await?).await
+    decode(fetch_sent(request, true).await?)
 }
 
-/// `GET /api/v1/my-access`: sessions, recent closed requests and favorites.
-pub async fn get_my_access() -> Result<MyAccess, ApiError> {
-    json(send(Request::get("/api/v1/my-access"), true).await?).await
+/// `GET /api/v1/my-access`: sessions, recent closed requests and favorites,
+/// as `MyAccess`.
+pub fn my_access() -> RequestBuilder {
+    Request::get("/api/v1/my-access")
 }
 
-/// `GET /api/v1/approvals/count`: how many requests wait on me (the navigation).
-pub async fn count_approvals() -> Result<ApprovalCount, ApiError> {
-    json(send(Request::get("/api/v1/approvals/count"), true).await?).await
+/// `GET /api/v1/approvals/count`: how many requests wait on me (the
+/// navigation), as an `ApprovalCount`.
+pub fn approval_count() -> RequestBuilder {
+    Request::get("/api/v1/approvals/count")
 }
 
-/// `GET /api/v1/requests/counts`: the My Requests widgets.
-pub async fn request_counts() -> Result<StatusCounts, ApiError> {
-    json(send(Request::get("/api/v1/requests/counts"), true).await?).await
+/// `GET /api/v1/requests/counts`: the My Requests widgets, as `StatusCounts`.
+pub fn request_counts() -> RequestBuilder {
+    Request::get("/api/v1/requests/counts")
 }
 
-/// `GET /api/v1/requests/{id}`: a request with approvals and audit.
-pub async fn get_request(id: i64) -> Result<RequestDetail, ApiError> {
-    json(send(Request::get(&format!("/api/v1/requests/{id}")), true).await?).await
+/// `GET /api/v1/requests/{id}`: a request with approvals and audit, as a
+/// `RequestDetail`.
+pub fn request_detail(id: i64) -> RequestBuilder {
+    Request::get(&format!("/api/v1/requests/{id}"))
 }
 
 /// What can be done to a request from its card or panel.
@@ -209,28 +232,28 @@ pub enum RequestAction {
     Extend,
 }
 
+impl RequestAction {
+    fn verb(&self) -> &'static str {
+        match self {
+            RequestAction::Approve => "approve",
+            RequestAction::Reject(_) => "reject",
+            RequestAction::Cancel => "cancel",
+            RequestAction::Revoke => "revoke",
+            RequestAction::Extend => "extend",
+        }
+    }
+}
+
 /// `POST /api/v1/requests/{id}/approve|reject|cancel|revoke|extend`.
 pub async fn act_on_request(id: i64, action: RequestAction) -> Result<AccessRequest, ApiError> {
-    let (verb, body) = match action {
-        RequestAction::Approve => ("approve", None),
-        RequestAction::Reject(reason) => (
-            "reject",
-            Some(serde_json::to_value(RejectRequest { reason }).unwrap_or_default()),
-        ),
-        RequestAction::Cancel => ("cancel", None),
-        RequestAction::Revoke => (
-            "revoke",
-            Some(serde_json::to_value(RevokeRequest::default()).unwrap_or_default()),
-        ),
-        RequestAction::Extend => ("extend", None),
-    };
-    let builder = Request::post(&format!("/api/v1/requests/{id}/{verb}"));
-    let request = match body {
-        Some(body) => builder.json(&body),
-        None => builder.build(),
+    let builder = Request::post(&format!("/api/v1/requests/{id}/{}", action.verb()));
+    let request = match action {
+        RequestAction::Reject(reason) => builder.json(&RejectRequest { reason }),
+        RequestAction::Revoke => builder.json(&RevokeRequest::default()),
+        RequestAction::Approve | RequestAction::Cancel | RequestAction::Extend => builder.build(),
     }
     .map_err(|error| client_error(&error))?;
-    json(sent(request, true).await?).await
+    decode(fetch_sent(request, true).await?)
 }
 
 /// `POST /api/v1/requests/{id}/request-again` with a new justification.
@@ -238,7 +261,7 @@ pub async fn request_again(id: i64, justification: String) -> Result<SubmitRespo
     let request = Request::post(&format!("/api/v1/requests/{id}/request-again"))
         .json(&RequestAgain { justification })
         .map_err(|error| client_error(&error))?;
-    json(sent(request, true).await?).await
+    decode(fetch_sent(request, true).await?)
 }
 
 /// `PUT` / `DELETE /api/v1/requests/{id}/favorite`.
@@ -308,26 +331,48 @@ async fn checked(response: Response, signed_in_call: bool) -> Result<Response, A
 /// The one place a non-2xx body is decoded. Every API error body is an
 /// `ApiError`; anything else (a proxy's HTML page, say) gets a plain message.
 async fn failure(response: &Response) -> ApiError {
-    match response.json::<ApiError>().await {
-        Ok(error) => error,
-        Err(_) => ApiError::new(
+    let body = response.text().await.unwrap_or_default();
+    serde_json::from_str(&body).unwrap_or_else(|_| {
+        ApiError::new(
             "unexpected_response",
             format!(
                 "The server answered {} {} without an explanation. Try again in a moment.",
                 response.status(),
                 response.status_text()
             ),
-        ),
-    }
-}
-
-pub(crate) async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response.json::<T>().await.map_err(|error| {
-        ApiError::new(
-            "unexpected_response",
-            format!("The server's answer could not be read ({error})."),
         )
     })
+}
+
+/// [`send`] and read the 2xx answer's body. Reading is kept apart from
+/// [`decode`] so that the asynchronous part is one function, not one per
+/// answer type.
+pub(crate) async fn fetch(
+    request: RequestBuilder,
+    signed_in_call: bool,
+) -> Result<String, ApiError> {
+    text(send(request, signed_in_call).await?).await
+}
+
+/// [`fetch`] for a request that already carries its body.
+pub(crate) async fn fetch_sent(request: Request, signed_in_call: bool) -> Result<String, ApiError> {
+    text(sent(request, signed_in_call).await?).await
+}
+
+async fn text(response: Response) -> Result<String, ApiError> {
+    response.text().await.map_err(|error| unreadable(&error))
+}
+
+/// An answer's body, as `T`.
+pub(crate) fn decode<T: DeserializeOwned>(body: String) -> Result<T, ApiError> {
+    serde_json::from_str(&body).map_err(|error| unreadable(&error))
+}
+
+fn unreadable(error: &dyn std::fmt::Display) -> ApiError {
+    ApiError::new(
+        "unexpected_response",
+        format!("The server's answer could not be read ({error})."),
+    )
 }
 
 fn network_error(error: &gloo_net::Error) -> ApiError {
@@ -337,7 +382,7 @@ fn network_error(error: &gloo_net::Error) -> ApiError {
     )
 }
 
-pub(crate) fn client_error(error: &gloo_net::Error) -> ApiError {
+pub(crate) fn client_error(error: &dyn std::fmt::Display) -> ApiError {
     ApiError::new(
         "client_error",
         format!("The request could not be prepared ({error})."),

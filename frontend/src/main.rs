@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod components;
 mod draft;
+mod loading;
 mod pages;
 mod refresh;
 mod request_list_url;

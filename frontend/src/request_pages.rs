@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{self, RequestList},
+    loading::load_answer,
     refresh::use_refresh,
 };
 
@@ -27,10 +28,9 @@ pub struct RequestPages {
 impl RequestPages {
     pub fn new(list: RequestList, statuses: Signal<Vec<RequestStatus>>) -> Self {
         let refresh = use_refresh();
-        let resource = LocalResource::new(move || {
-            let statuses = statuses.get();
-            refresh.version.get();
-            async move { api::list_requests(list, &statuses, None, PAGE).await }
+        let resource = load_answer(move || {
+            refresh.version.track();
+            statuses.with(|statuses| api::requests(list, statuses, None, PAGE))
         });
         let first = Memo::new(
             move |previous: Option<&Option<RequestPage>>| match resource.get() {

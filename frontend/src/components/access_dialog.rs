@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::{
     access_api,
     components::{dialog::Dialog, error_alert::ErrorAlert},
+    loading::load_answer,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +21,9 @@ pub enum AccessView {
 #[component]
 pub fn AccessDialog(request_id: i64, view: AccessView, on_close: Callback<()>) -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let details = LocalResource::new(move || {
-        version.get();
-        access_api::get_access(request_id)
+    let details = load_answer::<Vec<AccessDetails>>(move || {
+        version.track();
+        access_api::access(request_id)
     });
     let failure = Signal::derive(move || details.get().and_then(Result::err).map(|e| e.message));
     let title = match view {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::{
     admin_api::{self, Collection},
     admin_page::AdminPage,
+    api::client_error,
     components::{
         confirm_dialog::ConfirmDialog, dialog::Dialog, error_alert::ErrorAlert,
         field_error::FieldError,
@@ -51,25 +52,44 @@ impl FormFailure {
 
 /// Saving an editor's input: closes the editor and reloads the page's lists
 /// when it goes through, keeps everything typed and shows the refusal when not.
-pub fn save_action<B>(
-    collection: Collection,
-    id: Option<i64>,
-    page: AdminPage,
+/// The input travels as JSON text, so one action type serves every editor.
+#[derive(Clone, Copy)]
+pub struct SaveAction {
+    save: Action<String, Result<(), ApiError>>,
     failure: FormFailure,
-) -> Action<B, Result<(), ApiError>>
-where
-    B: Serialize + Clone + 'static,
-{
-    let save = Action::new_local(move |input: &B| {
-        let input = input.clone();
-        async move { admin_api::save(collection, id, &input).await }
-    });
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => page.saved(),
-        Some(Err(error)) => failure.0.set(Some(error)),
-        None => {}
-    });
-    save
+}
+
+impl SaveAction {
+    pub fn new(
+        collection: Collection,
+        id: Option<i64>,
+        page: AdminPage,
+        failure: FormFailure,
+    ) -> Self {
+        let save = Action::new_local(move |body: &String| {
+            let body = body.clone();
+            async move { admin_api::save(collection, id, body).await }
+        });
+        Effect::new(move |_| match save.value().get() {
+            Some(Ok(())) => page.saved(),
+            Some(Err(error)) => failure.0.set(Some(error)),
+            None => {}
+        });
+        SaveAction { save, failure }
+    }
+
+    pub fn dispatch(self, input: &impl Serialize) {
+        match serde_json::to_string(input) {
+            Ok(body) => {
+                self.save.dispatch_local(body);
+            }
+            Err(error) => self.failure.0.set(Some(client_error(&error))),
+        }
+    }
+
+    pub fn pending(self) -> Memo<bool> {
+        self.save.pending()
+    }
 }
 
 /// A labelled text input (or text area) with an optional hint and the

@@ -6,30 +6,18 @@ use gatehouse_shared::{duration::format_duration, requests::AccessRequest};
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, RequestAction},
+    api::RequestAction,
     components::{error_alert::ErrorAlert, reject_dialog::RejectDialog},
-    refresh::use_refresh,
+    refresh::request_action,
     request_text::{ago, now_unix},
 };
 
 #[component]
 pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
-    let refresh = use_refresh();
     let id = request.id;
     let rejecting = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
-    let act = Action::new_local(move |action: &RequestAction| {
-        let action = action.clone();
-        async move { api::act_on_request(id, action).await }
-    });
-    Effect::new(move |_| match act.value().get() {
-        Some(Ok(_)) => {
-            rejecting.set(false);
-            refresh.bump();
-        }
-        Some(Err(error)) => failure.set(Some(error.message)),
-        None => {}
-    });
+    let act = request_action(id, failure, Callback::new(move |()| rejecting.set(false)));
     let feedback = request.justification_feedback;
     let verdict = if feedback.complete {
         "Clear justification".to_owned()

@@ -6,14 +6,14 @@
 use gatehouse_shared::access::{Fulfilment, FulfilmentInput, GrantState};
 use leptos::prelude::*;
 
-use crate::{access_api, components::error_alert::ErrorAlert};
+use crate::{access_api, components::error_alert::ErrorAlert, loading::load_answer};
 
 #[component]
 pub fn Fulfilments() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let list = LocalResource::new(move || {
-        version.get();
-        access_api::list_fulfilments()
+    let list = load_answer::<Vec<Fulfilment>>(move || {
+        version.track();
+        access_api::fulfilments()
     });
     let items = move || list.get().and_then(Result::ok).unwrap_or_default();
     let failure = Signal::derive(move || list.get().and_then(Result::err).map(|e| e.message));

@@ -1,10 +1,11 @@
 //! The main navigation. Add a page by adding a line to [`PAGES`]; Approvals
 //! shows how many requests wait on me; Admin shows only to admins.
 
+use gatehouse_shared::requests::ApprovalCount;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::{api, components::admin_frame::is_admin, refresh::use_refresh};
+use crate::{api, components::admin_frame::is_admin, loading::load_answer, refresh::use_refresh};
 
 /// Whether the page at `path` belongs to the navigation entry `entry`
 /// (Delegated Requests and Favorites are views of My Requests; the New
@@ -31,9 +32,9 @@ const PAGES: &[(&str, &str)] = &[
 pub fn MainNav() -> impl IntoView {
     let refresh = use_refresh();
     let location = use_location();
-    let waiting = LocalResource::new(move || {
-        refresh.version.get();
-        api::count_approvals()
+    let waiting = load_answer::<ApprovalCount>(move || {
+        refresh.version.track();
+        api::approval_count()
     });
     let count = move || {
         waiting

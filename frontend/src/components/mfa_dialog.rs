@@ -3,18 +3,20 @@
 //! here first (the seed is shown once).
 
 use gatehouse_shared::auth::MfaEnrolment;
+use gatehouse_shared::auth::MfaStatus;
 use leptos::prelude::*;
 
 use crate::{
     api,
     components::{dialog::Dialog, error_alert::ErrorAlert, field_error::FieldError},
+    loading::load_answer,
     refresh::use_refresh,
 };
 
 #[component]
 pub fn MfaDialog(on_close: Callback<()>) -> impl IntoView {
     let refresh = use_refresh();
-    let status = LocalResource::new(api::get_mfa);
+    let status = load_answer::<MfaStatus>(api::mfa);
     let enrolment = RwSignal::new(None::<MfaEnrolment>);
     let code = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<String>);

@@ -5,14 +5,14 @@ use gatehouse_shared::{RequestStatus, duration::format_duration, requests::Acces
 use leptos::prelude::*;
 
 use crate::{
-    api::{self, RequestAction},
+    api::RequestAction,
     components::{
         access_dialog::{AccessDialog, AccessView},
         confirm_dialog::ConfirmDialog,
         favorite_star::FavoriteStar,
         request_again_dialog::RequestAgainDialog,
     },
-    refresh::use_refresh,
+    refresh::request_action,
     request_text::{ago, now_unix, resources_summary, status_class, time_left},
     session::use_session,
 };
@@ -49,18 +49,13 @@ pub fn RequestCard(
     let offer_again = again && request.actions.request_again;
     let again_label = format!("Request again: request {id}");
     // Extend is offered right in the row when access nears expiry.
-    let refresh = use_refresh();
     let asking_extend = RwSignal::new(false);
     let extend_failure = RwSignal::new(None::<String>);
-    let extend = Action::new_local(move |()| api::act_on_request(id, RequestAction::Extend));
-    Effect::new(move |_| match extend.value().get() {
-        Some(Ok(_)) => {
-            asking_extend.set(false);
-            refresh.bump();
-        }
-        Some(Err(error)) => extend_failure.set(Some(error.message)),
-        None => {}
-    });
+    let extend = request_action(
+        id,
+        extend_failure,
+        Callback::new(move |()| asking_extend.set(false)),
+    );
     let offer_extend = request.actions.extend;
     // Connect and Access Details: the grantee's own active access.
     let offer_access =
@@ -142,7 +137,7 @@ pub fn RequestCard(
                     failure=extend_failure
                     on_confirm=Callback::new(move |()| {
                         extend_failure.set(None);
-                        extend.dispatch_local(());
+                        extend.dispatch_local(RequestAction::Extend);
                     })
                     on_close=Callback::new(move |()| asking_extend.set(false))
                 />

@@ -17,7 +17,8 @@ use crate::{
         favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
-    refresh::use_refresh,
+    loading::load_answer,
+    refresh::{request_action, use_refresh},
     request_text::{ago, now_unix, status_class, time_left},
     selection::count_of,
     session::use_session,
@@ -37,9 +38,9 @@ enum Asking {
 #[component]
 pub fn RequestPanel(id: i64, on_close: Callback<()>) -> impl IntoView {
     let refresh = use_refresh();
-    let detail = LocalResource::new(move || {
-        refresh.version.get();
-        api::get_request(id)
+    let detail = load_answer(move || {
+        refresh.version.track();
+        api::request_detail(id)
     });
     let latest = Memo::new(
         move |previous: Option<&Option<RequestDetail>>| match detail.get() {
@@ -65,7 +66,6 @@ pub fn RequestPanel(id: i64, on_close: Callback<()>) -> impl IntoView {
 
 #[component]
 fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl IntoView {
-    let refresh = use_refresh();
     let request = detail.request.clone();
     let id = request.id;
     let actions = request.actions;
@@ -73,18 +73,11 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
     let failure = RwSignal::new(None::<String>);
     let show_resources = RwSignal::new(false);
 
-    let act = Action::new_local(move |action: &RequestAction| {
-        let action = action.clone();
-        async move { api::act_on_request(id, action).await }
-    });
-    Effect::new(move |_| match act.value().get() {
-        Some(Ok(_)) => {
-            asking.set(Asking::Nothing);
-            refresh.bump();
-        }
-        Some(Err(error)) => failure.set(Some(error.message)),
-        None => {}
-    });
+    let act = request_action(
+        id,
+        failure,
+        Callback::new(move |()| asking.set(Asking::Nothing)),
+    );
     let ask = move |what: Asking| {
         failure.set(None);
         asking.set(what);

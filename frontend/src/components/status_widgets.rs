@@ -4,7 +4,7 @@
 use gatehouse_shared::RequestStatus;
 use leptos::prelude::*;
 
-use crate::{api, refresh::use_refresh};
+use crate::{api, loading::load_answer, refresh::use_refresh};
 
 #[component]
 pub fn StatusWidgets(
@@ -12,8 +12,8 @@ pub fn StatusWidgets(
     on_toggle: Callback<RequestStatus>,
 ) -> impl IntoView {
     let refresh = use_refresh();
-    let counts = LocalResource::new(move || {
-        refresh.version.get();
+    let counts = load_answer(move || {
+        refresh.version.track();
         api::request_counts()
     });
     let latest = Memo::new(

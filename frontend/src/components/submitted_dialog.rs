@@ -2,6 +2,7 @@
 //! automatically (with the admin's message about the integration, if any),
 //! or the Pending Approval pop-up that leads to My Requests.
 
+use gatehouse_shared::catalog::Integration;
 use gatehouse_shared::{RequestStatus, requests::AccessRequest};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -9,6 +10,7 @@ use leptos_router::components::A;
 use crate::{
     api,
     components::dialog::Dialog,
+    loading::load_answer,
     request_text::{resources_summary, status_class},
 };
 
@@ -33,7 +35,7 @@ pub fn SubmittedDialog(requests: Vec<AccessRequest>, on_close: Callback<()>) -> 
         .filter(|r| granted(r))
         .flat_map(|r| r.items.iter().map(|i| i.integration_name.clone()))
         .collect();
-    let integrations = LocalResource::new(api::list_integrations);
+    let integrations = load_answer::<Vec<Integration>>(api::integrations);
     let messages = move || {
         integrations
             .get()

@@ -14,6 +14,7 @@ use crate::{
         error_alert::ErrorAlert, page_title::set_page_title, request_card::RequestCard,
         request_panel::RequestPanel,
     },
+    loading::load_answer,
     refresh::use_refresh,
     request_list_url::RequestListUrl,
 };
@@ -43,9 +44,9 @@ pub fn MyAccessPage() -> impl IntoView {
     };
     let on_open = Callback::new(move |id: i64| open(Some(id)));
     let on_close = Callback::new(move |()| open(None));
-    let access = LocalResource::new(move || {
-        refresh.version.get();
-        api::get_my_access()
+    let access = load_answer(move || {
+        refresh.version.track();
+        api::my_access()
     });
     let latest = Memo::new(
         move |previous: Option<&Option<MyAccess>>| match access.get() {

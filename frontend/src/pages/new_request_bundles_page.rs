@@ -12,6 +12,7 @@ use crate::{
         new_request_tabs::NewRequestTabs, page_title::set_page_title, search_field::SearchField,
     },
     draft::{DraftStore, use_draft},
+    loading::load_answer,
     selection::count_of,
 };
 
@@ -35,10 +36,7 @@ pub fn NewRequestBundlesPage() -> impl IntoView {
 fn Bundles() -> impl IntoView {
     let draft = use_draft().draft;
     let search = RwSignal::new(String::new());
-    let found = LocalResource::new(move || {
-        let search = search.get();
-        async move { api::list_bundles(&search).await }
-    });
+    let found = load_answer(move || search.with(|search| api::bundles(search)));
     let latest = Memo::new(
         move |previous: Option<&Option<BundlePage>>| match found.get() {
             Some(Ok(page)) => Some(page),

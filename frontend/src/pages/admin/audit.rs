@@ -3,13 +3,16 @@
 //! actor and request (the filters live in the URL), with exports in CSV and
 //! JSON lines carrying the same filters.
 
-use gatehouse_shared::requests::{AuditEntry, AuditPage};
+use gatehouse_shared::{
+    admin::User,
+    requests::{AuditEntry, AuditPage},
+};
 use leptos::prelude::*;
 use web_sys::js_sys::{Date, encode_uri_component};
 
 use crate::{
     admin_api::{self, AUDIT_EXPORT_MAX, AuditFilters},
-    admin_page::{AdminPage, load},
+    admin_page::{AdminPage, Loaded, load},
     components::{
         admin_form::{SelectField, TextField},
         admin_frame::AdminFrame,
@@ -69,10 +72,8 @@ pub fn AdminAuditPage() -> impl IntoView {
         actor_id: page.param("actor").and_then(|v| v.parse().ok()),
         request_id: page.param("request").and_then(|v| v.parse().ok()),
     });
-    let first = load(page.version, move || {
-        let filters = filters.get();
-        async move { admin_api::list_audit(&filters, None).await }
-    });
+    let first: Loaded<AuditPage> =
+        load(page.version, move || admin_api::audit(&filters.get(), None));
     let more = RwSignal::new(Vec::<AuditEntry>::new());
     let next = RwSignal::new(None::<i64>);
     Effect::new(move |_| {
@@ -100,7 +101,7 @@ pub fn AdminAuditPage() -> impl IntoView {
                 .map(|e| e.message)
         })
     });
-    let users = load(page.version, admin_api::list_users);
+    let users: Loaded<Vec<User>> = load(page.version, admin_api::users);
     let actor_choices = Signal::derive(move || {
         users
             .items

@@ -1,14 +1,18 @@
 //! Admin → Bundles: named sets of (resource, permission) that requesters
 //! take whole or in part on New Request's Bundles tab.
 
-use gatehouse_shared::{admin::BundleInput, catalog::Bundle, requests::ItemSelection};
+use gatehouse_shared::{
+    admin::BundleInput,
+    catalog::{Bundle, BundlePage},
+    requests::ItemSelection,
+};
 use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
-        admin_form::{Editor, FormFailure, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -32,10 +36,9 @@ pub fn AdminBundlesPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     });
-    let list = load(page.version, move || {
-        let search = search.get();
+    let list: Loaded<BundlePage> = load(page.version, move || {
         let offset = (page_number.get() - 1) * u64::from(PAGE);
-        async move { admin_api::list_bundles(&search, offset, PAGE).await }
+        admin_api::bundles(&search.get(), offset, PAGE)
     });
     let items = Memo::new(move |_| list.items.get().map(|p| p.items));
     let pages = Signal::derive(move || {
@@ -172,9 +175,9 @@ fn BundleEditor(existing: Option<Bundle>, page: AdminPage) -> impl IntoView {
         });
     });
     let failure = FormFailure::new();
-    let save = save_action(Collection::Bundles, id, page, failure);
+    let save = SaveAction::new(Collection::Bundles, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(BundleInput {
+        save.dispatch(&BundleInput {
             name: name.get_untracked(),
             description: description.get_untracked(),
             items: rows.with_untracked(|rows| {

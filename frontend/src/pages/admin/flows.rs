@@ -3,18 +3,21 @@
 
 use gatehouse_shared::{
     ApiError,
-    admin::{AccessFlow, AccessFlowInput, ExtendSettings, ScopeEntry, Subject, validate_flow},
-    catalog::{Bundle, Integration, ResourceType},
+    admin::{
+        AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, User,
+        validate_flow,
+    },
+    catalog::{Bundle, BundlePage, Integration, ResourceType},
     duration::{format_duration, parse_duration},
 };
 use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load, split_list},
+    admin_page::{AdminPage, Loaded, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -27,21 +30,41 @@ use crate::{
 /// Everything a flow's ids refer to, to name them and offer them.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Directory {
-    users: Vec<gatehouse_shared::admin::User>,
-    groups: Vec<gatehouse_shared::admin::Group>,
+    users: Vec<User>,
+    groups: Vec<Group>,
     integrations: Vec<Integration>,
     types: Vec<ResourceType>,
     bundles: Vec<Bundle>,
 }
 
-async fn directory() -> Result<Directory, ApiError> {
-    Ok(Directory {
-        users: admin_api::list_users().await?,
-        groups: admin_api::list_groups().await?,
-        integrations: api::list_integrations().await?,
-        types: api::list_resource_types().await?,
-        bundles: admin_api::list_bundles("", 0, 1000).await?.items,
-    })
+/// The directory, whole once every part of it has loaded.
+fn directory(version: RwSignal<u64>) -> Loaded<Directory> {
+    let users: Loaded<Vec<User>> = load(version, admin_api::users);
+    let groups: Loaded<Vec<Group>> = load(version, admin_api::groups);
+    let integrations: Loaded<Vec<Integration>> = load(version, api::integrations);
+    let types: Loaded<Vec<ResourceType>> = load(version, api::resource_types);
+    let bundles: Loaded<BundlePage> = load(version, || admin_api::bundles("", 0, 1000));
+    let items = Memo::new(move |_| {
+        Some(Directory {
+            users: users.items.get()?,
+            groups: groups.items.get()?,
+            integrations: integrations.items.get()?,
+            types: types.items.get()?,
+            bundles: bundles.items.get()?.items,
+        })
+    });
+    let failure = Signal::derive(move || {
+        [
+            users.failure,
+            groups.failure,
+            integrations.failure,
+            types.failure,
+            bundles.failure,
+        ]
+        .into_iter()
+        .find_map(|failure| failure.get())
+    });
+    Loaded { items, failure }
 }
 
 impl Directory {
@@ -194,8 +217,8 @@ fn invalid(field: &str, message: &str) -> ApiError {
 #[component]
 pub fn AdminFlowsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let flows = load(page.version, admin_api::list_flows);
-    let names = load(page.version, directory);
+    let flows: Loaded<Vec<AccessFlow>> = load(page.version, admin_api::flows);
+    let names = directory(page.version);
     let editing = editing_item(page, flows.items, |f: &AccessFlow| f.id);
     view! {
         <AdminFrame
@@ -369,7 +392,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     );
 
     let failure = FormFailure::new();
-    let save = save_action(Collection::AccessFlows, id, page, failure);
+    let save = SaveAction::new(Collection::AccessFlows, id, page, failure);
     let read = move || -> Result<AccessFlowInput, ApiError> {
         let ids = |list: RwSignal<Vec<String>>| -> Vec<i64> {
             list.with_untracked(|l| l.iter().filter_map(|v| v.parse().ok()).collect())
@@ -459,7 +482,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     };
     let on_save = Callback::new(move |()| match read() {
         Ok(flow) => {
-            save.dispatch_local(flow);
+            save.dispatch(&flow);
         }
         Err(error) => failure.0.set(Some(error)),
     });

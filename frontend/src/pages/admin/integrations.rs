@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use crate::{
     admin_api::{self, Collection},
     admin_page::split_list,
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
-        admin_form::{CheckField, Editor, FormFailure, SelectField, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -151,7 +151,7 @@ fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, 
 #[component]
 pub fn AdminIntegrationsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let list = load(page.version, admin_api::list_integrations);
+    let list: Loaded<Vec<Integration>> = load(page.version, admin_api::integrations);
     let editing = editing_item(page, list.items, |i: &Integration| i.id);
     view! {
         <AdminFrame
@@ -242,7 +242,7 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
         }
     });
     let failure = FormFailure::new();
-    let save = save_action(Collection::Integrations, id, page, failure);
+    let save = SaveAction::new(Collection::Integrations, id, page, failure);
     let on_save = Callback::new(move |()| {
         let chosen = connector.get_untracked();
         let values: Vec<String> = values.iter().map(|v| v.get_untracked()).collect();
@@ -262,7 +262,7 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
             .map(|(value, _, _)| *value)
             .collect();
         let message = message.get_untracked();
-        save.dispatch_local(serde_json::json!({
+        save.dispatch(&serde_json::json!({
             "name": name.get_untracked(),
             "kind": kind.get_untracked(),
             "admin_message": (!message.trim().is_empty()).then_some(message),

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load},
+    admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
-        admin_form::{CheckField, Editor, FormFailure, TextField, save_action},
+        admin_form::{CheckField, Editor, FormFailure, SaveAction, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -28,8 +28,8 @@ fn names_of<T>(ids: &[i64], all: &[T], id: fn(&T) -> i64, name: fn(&T) -> &str) 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let page = AdminPage::new();
-    let users = load(page.version, admin_api::list_users);
-    let groups = load(page.version, admin_api::list_groups);
+    let users: Loaded<Vec<User>> = load(page.version, admin_api::users);
+    let groups: Loaded<Vec<Group>> = load(page.version, admin_api::groups);
     let editing = editing_item(page, users.items, |u: &User| u.id);
     view! {
         <AdminFrame
@@ -80,9 +80,9 @@ fn UserEditor(existing: Option<User>, page: AdminPage) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let is_admin = RwSignal::new(existing.as_ref().is_some_and(|u| u.is_admin));
     let failure = FormFailure::new();
-    let save = save_action(Collection::Users, id, page, failure);
+    let save = SaveAction::new(Collection::Users, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(UserInput {
+        save.dispatch(&UserInput {
             username: username.get_untracked(),
             display_name: display_name.get_untracked(),
             email: email.get_untracked(),
@@ -125,8 +125,8 @@ fn UserEditor(existing: Option<User>, page: AdminPage) -> impl IntoView {
 #[component]
 pub fn AdminGroupsPage() -> impl IntoView {
     let page = AdminPage::new();
-    let groups = load(page.version, admin_api::list_groups);
-    let users = load(page.version, admin_api::list_users);
+    let groups: Loaded<Vec<Group>> = load(page.version, admin_api::groups);
+    let users: Loaded<Vec<User>> = load(page.version, admin_api::users);
     let editing = editing_item(page, groups.items, |g: &Group| g.id);
     let user_choices = Signal::derive(move || {
         users
@@ -194,9 +194,9 @@ fn GroupEditor(
             .unwrap_or_default(),
     );
     let failure = FormFailure::new();
-    let save = save_action(Collection::Groups, id, page, failure);
+    let save = SaveAction::new(Collection::Groups, id, page, failure);
     let on_save = Callback::new(move |()| {
-        save.dispatch_local(GroupInput {
+        save.dispatch(&GroupInput {
             name: name.get_untracked(),
             member_ids: members
                 .with_untracked(|m| m.iter().filter_map(|id| id.parse().ok()).collect()),

@@ -1,15 +1,18 @@
 //! Admin → Resource Types: the kinds of resource in each integration and the
 //! permissions (levels of access) each offers.
 
-use gatehouse_shared::{admin::ResourceTypeInput, catalog::ResourceType};
+use gatehouse_shared::{
+    admin::ResourceTypeInput,
+    catalog::{Integration, ResourceType},
+};
 use leptos::prelude::*;
 
 use crate::{
     admin_api::Collection,
-    admin_page::{AdminPage, editing_item, load, split_list},
+    admin_page::{AdminPage, Loaded, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -19,7 +22,7 @@ use crate::{
 #[component]
 pub fn AdminResourceTypesPage() -> impl IntoView {
     let page = AdminPage::new();
-    let list = load(page.version, api::list_resource_types);
+    let list: Loaded<Vec<ResourceType>> = load(page.version, api::resource_types);
     let editing = editing_item(page, list.items, |t: &ResourceType| t.id);
     view! {
         <AdminFrame
@@ -61,7 +64,7 @@ pub fn AdminResourceTypesPage() -> impl IntoView {
 #[component]
 fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl IntoView {
     let id = existing.as_ref().map(|t| t.id);
-    let integrations = load(page.version, api::list_integrations);
+    let integrations: Loaded<Vec<Integration>> = load(page.version, api::integrations);
     let choices = Signal::derive(move || {
         integrations
             .items
@@ -96,7 +99,7 @@ fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl I
             .unwrap_or_default(),
     );
     let failure = FormFailure::new();
-    let save = save_action(Collection::ResourceTypes, id, page, failure);
+    let save = SaveAction::new(Collection::ResourceTypes, id, page, failure);
     let on_save = Callback::new(move |()| {
         let Ok(integration_id) = integration.get_untracked().parse() else {
             failure.0.set(Some(
@@ -105,7 +108,7 @@ fn ResourceTypeEditor(existing: Option<ResourceType>, page: AdminPage) -> impl I
             ));
             return;
         };
-        save.dispatch_local(ResourceTypeInput {
+        save.dispatch(&ResourceTypeInput {
             integration_id,
             name: name.get_untracked(),
             permissions: split_list(&permissions.get_untracked()),

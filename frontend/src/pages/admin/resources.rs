@@ -1,15 +1,18 @@
 //! Admin → Resources: the whole catalog, searched and filtered on the server
 //! a page at a time (the search, type and page live in the URL).
 
-use gatehouse_shared::{admin::ResourceInput, catalog::Resource};
+use gatehouse_shared::{
+    admin::ResourceInput,
+    catalog::{Resource, ResourcePage, ResourceType},
+};
 use leptos::prelude::*;
 
 use crate::{
     admin_api::{self, Collection},
-    admin_page::{AdminPage, editing_item, load, split_list},
+    admin_page::{AdminPage, Loaded, editing_item, load, split_list},
     api,
     components::{
-        admin_form::{Editor, FormFailure, SelectField, TextField, save_action},
+        admin_form::{Editor, FormFailure, SaveAction, SelectField, TextField},
         admin_frame::AdminFrame,
         admin_table::{AdminTable, Cell, Row},
         error_alert::ErrorAlert,
@@ -32,18 +35,17 @@ pub fn AdminResourcesPage() -> impl IntoView {
             .unwrap_or(1)
             .max(1)
     });
-    let list = load(page.version, move || {
-        let search = search.get();
+    let list: Loaded<ResourcePage> = load(page.version, move || {
         let type_id = type_filter.get().parse().ok();
         let offset = (page_number.get() - 1) * u64::from(PAGE);
-        async move { admin_api::list_resources(&search, type_id, offset, PAGE).await }
+        admin_api::resources(&search.get(), type_id, offset, PAGE)
     });
     let items = Memo::new(move |_| list.items.get().map(|p| p.items));
     let total = Signal::derive(move || list.items.with(|p| p.as_ref().map_or(0, |p| p.total)));
     let pages = Signal::derive(move || total.get().div_ceil(u64::from(PAGE)).max(1));
     let editing = editing_item(page, items, |r: &Resource| r.id);
 
-    let types = load(page.version, api::list_resource_types);
+    let types: Loaded<Vec<ResourceType>> = load(page.version, api::resource_types);
     let type_choices = Signal::derive(move || {
         types
             .items
@@ -140,7 +142,7 @@ fn ResourceEditor(
     let path = field(|r| r.path.clone());
     let tags = field(|r| r.tags.join(", "));
     let failure = FormFailure::new();
-    let save = save_action(Collection::Resources, id, page, failure);
+    let save = SaveAction::new(Collection::Resources, id, page, failure);
     let on_save = Callback::new(move |()| {
         let Ok(resource_type_id) = resource_type.get_untracked().parse() else {
             failure.0.set(Some(
@@ -149,7 +151,7 @@ fn ResourceEditor(
             ));
             return;
         };
-        save.dispatch_local(ResourceInput {
+        save.dispatch(&ResourceInput {
             resource_type_id,
             name: name.get_untracked(),
             path: path.get_untracked(),

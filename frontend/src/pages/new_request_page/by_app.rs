@@ -12,6 +12,7 @@ use crate::{
     api,
     components::error_alert::ErrorAlert,
     draft::{DraftResource, use_draft},
+    loading::load_answer,
     resource_filters::ResourceFilters,
     selection::select_one,
 };
@@ -21,7 +22,7 @@ pub fn ByApp() -> impl IntoView {
     let draft = use_draft().draft;
     let navigate = StoredValue::new_local(use_navigate());
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
-    let apps = LocalResource::new(move || api::list_apps(grantee_id.get()));
+    let apps = load_answer::<Vec<App>>(move || api::apps(grantee_id.get()));
     let app_list = Memo::new(move |_| apps.get().and_then(Result::ok).unwrap_or_default());
     let apps_failure = Signal::derive(move || apps.get().and_then(Result::err).map(|e| e.message));
 

@@ -25,6 +25,7 @@ use crate::{
         search_field::SearchField,
     },
     draft::{DraftResource, use_draft},
+    loading::load_answer,
     resource_filters::{PAGE_SIZE, ResourceFilters, ResourceListUrl},
     selection::{count_of, select_all, select_one, thousands},
 };
@@ -88,7 +89,7 @@ pub fn ByResource() -> impl IntoView {
         go(next, replace);
     };
 
-    let types = LocalResource::new(api::list_resource_types);
+    let types = load_answer::<Vec<ResourceType>>(api::resource_types);
     let type_list = Memo::new(move |_| types.get().and_then(Result::ok).unwrap_or_default());
     let type_choices = Signal::derive(move || type_list.with(|t| resource_type_choices(t)));
     let permission_choices = Signal::derive(move || type_list.with(|t| permission_choices(t)));
@@ -97,10 +98,9 @@ pub fn ByResource() -> impl IntoView {
 
     let draft = use_draft().draft;
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
-    let page = LocalResource::new(move || {
-        let url = url.get();
+    let page = load_answer(move || {
         let grantee_id = grantee_id.get();
-        async move { api::list_resources(&url.filters, grantee_id, url.offset(), PAGE_SIZE).await }
+        url.with(|url| api::resources(&url.filters, grantee_id, url.offset(), PAGE_SIZE))
     });
     let latest = Memo::new(
         move |previous: Option<&Option<gatehouse_shared::catalog::ResourcePage>>| match page.get() {
