@@ -128,7 +128,10 @@ fn routes() -> OpenApiRouter<AppState> {
             admin::flows::list_ticket_types,
             admin::flows::create_ticket_type
         ))
-        .routes(routes!(admin::flows::delete_ticket_type))
+        .routes(routes!(
+            admin::flows::update_ticket_type,
+            admin::flows::delete_ticket_type
+        ))
         .routes(routes!(
             admin::people::list_users,
             admin::people::create_user

@@ -434,12 +434,33 @@ async fn admins_keep_the_ticket_types_that_requesters_choose_from() {
         preview.body
     );
 
+    let service_now = listed.body[1]["id"].as_i64().unwrap();
+    let renamed = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/ticket-types/{service_now}"),
+            Some(&carol),
+            Some(json!({"name": "ServiceNow ITSM"})),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.body["name"], "ServiceNow ITSM");
+    let taken = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/ticket-types/{service_now}"),
+            Some(&carol),
+            Some(json!({"name": "Linear"})),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+
     let jira = listed.body[0]["id"].as_i64().unwrap();
     let jira_uri = format!("/api/v1/admin/ticket-types/{jira}");
     let delete_jira = || app.call(Method::DELETE, &jira_uri, Some(&carol), None);
     assert_eq!(delete_jira().await.status, StatusCode::NO_CONTENT);
     let listed = app.get("/api/v1/admin/ticket-types", &carol).await;
-    assert_eq!(names(&listed.body), ["Linear", "ServiceNow"]);
+    assert_eq!(names(&listed.body), ["Linear", "ServiceNow ITSM"]);
     assert_eq!(delete_jira().await.status, StatusCode::NOT_FOUND);
 }
 

@@ -379,6 +379,12 @@ fn table() -> Vec<Row> {
             admin_only(201),
         ),
         (
+            "PUT",
+            "/api/v1/admin/ticket-types/2",
+            json!({"name": "ServiceNow"}),
+            admin_only(200),
+        ),
+        (
             "DELETE",
             "/api/v1/admin/ticket-types/1",
             json!(null),

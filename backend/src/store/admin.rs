@@ -785,17 +785,25 @@ pub fn ticket_types(conn: &Connection) -> Result<Vec<TicketType>, AppError> {
 
 /// Add a ticket type; a name taken is a conflict.
 pub fn create_ticket_type(conn: &Connection, name: &str) -> Result<TicketType, AppError> {
-    let added = conn.execute(
-        "INSERT INTO ticket_types (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
-        [name],
-    )?;
-    if added == 0 {
-        return Err(AppError::Conflict(format!(
-            "A ticket type named {name} exists."
-        )));
-    }
+    conn.execute("INSERT INTO ticket_types (name) VALUES (?1)", [name])
+        .map_err(|error| unique(error, &format!("A ticket type named {name}")))?;
     Ok(TicketType {
         id: conn.last_insert_rowid(),
+        name: name.to_owned(),
+    })
+}
+
+/// Rename a ticket type; requests keep the name they were made with.
+pub fn rename_ticket_type(conn: &Connection, id: i64, name: &str) -> Result<TicketType, AppError> {
+    let changed = conn
+        .execute(
+            "UPDATE ticket_types SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )
+        .map_err(|error| unique(error, &format!("A ticket type named {name}")))?;
+    found(changed, "Ticket type", id)?;
+    Ok(TicketType {
+        id,
         name: name.to_owned(),
     })
 }

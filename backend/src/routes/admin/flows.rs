@@ -189,25 +189,57 @@ pub async fn create_ticket_type(
     admin: CurrentUser,
     AppJson(input): AppJson<TicketTypeInput>,
 ) -> Result<(StatusCode, Json<TicketType>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(save_ticket_type(&state, admin, None, input).await?),
+    ))
+}
+
+async fn save_ticket_type(
+    state: &AppState,
+    admin: CurrentUser,
+    id: Option<i64>,
+    input: TicketTypeInput,
+) -> Result<TicketType, AppError> {
     admin.require_admin()?;
     let type_name = name("name", &input.name, 64)?;
     let now = state.now().unix_timestamp();
-    let created = state
+    state
         .db
         .write(move |tx| {
-            let created = store::admin::create_ticket_type(tx, &type_name)?;
+            let saved = match id {
+                Some(id) => store::admin::rename_ticket_type(tx, id, &type_name)?,
+                None => store::admin::create_ticket_type(tx, &type_name)?,
+            };
             audit(
                 tx,
                 &admin,
                 now,
                 "admin.ticket_type.saved",
-                created.id,
-                &created.name,
+                saved.id,
+                &saved.name,
             )?;
-            Ok(created)
+            Ok(saved)
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+        .await
+}
+
+/// Rename a ticket type; requests made with it keep the old name.
+#[utoipa::path(put, path = "/api/v1/admin/ticket-types/{ticket_type_id}", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])), request_body = TicketTypeInput,
+    params(("ticket_type_id" = i64, Path, description = "The ticket type's id")),
+    responses((status = 200, description = "Renamed", body = TicketType), (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an admin", body = ApiError), (status = 404, description = "No such ticket type", body = ApiError),
+        (status = 409, description = "Name taken", body = ApiError), (status = 422, description = "Invalid name", body = ApiError)))]
+pub async fn update_ticket_type(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(input): AppJson<TicketTypeInput>,
+) -> Result<Json<TicketType>, AppError> {
+    Ok(Json(
+        save_ticket_type(&state, admin, Some(id), input).await?,
+    ))
 }
 
 /// Remove a ticket type; requests made with it keep its name.
