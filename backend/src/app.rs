@@ -105,7 +105,10 @@ fn routes() -> OpenApiRouter<AppState> {
             admin::catalog::update_resource_type,
             admin::catalog::delete_resource_type
         ))
-        .routes(routes!(admin::catalog::create_resource))
+        .routes(routes!(
+            admin::catalog::list_admin_resources,
+            admin::catalog::create_resource
+        ))
         .routes(routes!(
             admin::catalog::get_admin_resource,
             admin::catalog::update_resource,

@@ -477,4 +477,34 @@ async fn admins_read_any_resource_by_id() {
     assert_eq!(one.body["name"], "orders");
     let missing = app.get("/api/v1/admin/resources/999999", &carol).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let docs = app.resource("acme/docs").await;
+    let several = app
+        .get(
+            &format!("/api/v1/admin/resources?id={docs}&id=999999&id={orders}"),
+            &carol,
+        )
+        .await;
+    assert_eq!(several.status, StatusCode::OK, "{}", several.body);
+    let ids: Vec<i64> = several
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [docs, orders],
+        "in the order asked, unknown ids left out"
+    );
+    let too_many = (0..1001).map(|i| format!("id={i}")).collect::<Vec<_>>();
+    let refused = app
+        .get(
+            &format!("/api/v1/admin/resources?{}", too_many.join("&")),
+            &carol,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.body["field"], "id");
 }

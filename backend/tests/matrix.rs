@@ -362,6 +362,12 @@ fn table() -> Vec<Row> {
         ),
         (
             "GET",
+            "/api/v1/admin/resources",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "GET",
             "/api/v1/admin/resources/1",
             json!(null),
             admin_only(200),

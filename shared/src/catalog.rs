@@ -76,6 +76,16 @@ pub struct ResourcePage {
     pub limit: u32,
 }
 
+/// Resources by id: `?id=1&id=2` (at most 1,000).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct ResourceIdQuery {
+    /// The resources' ids; repeat the key for each.
+    #[serde(default)]
+    pub id: Vec<i64>,
+}
+
 /// The filters of the By Resource list, as query parameters.
 ///
 /// Multi-valued filters repeat the key: `?resource_type_id=1&resource_type_id=2`.

@@ -5,7 +5,7 @@ use gatehouse_shared::access::{ConnectionCheck, SyncResult};
 use gatehouse_shared::{
     ApiError,
     admin::{BundleInput, IntegrationInput, ResourceInput, ResourceTypeInput},
-    catalog::{Bundle, Integration, Resource, ResourceType},
+    catalog::{Bundle, Integration, Resource, ResourceIdQuery, ResourceType},
     limits::MAX_RESOURCES_PER_FORM,
 };
 use rusqlite::{Connection, OptionalExtension};
@@ -16,7 +16,7 @@ use crate::{
     auth::CurrentUser,
     connector, engine,
     error::AppError,
-    extract::{AppJson, AppPath},
+    extract::{AppJson, AppPath, AppQuery},
     secrets::SecretBox,
     state::AppState,
     store,
@@ -539,7 +539,40 @@ pub async fn create_resource(
     ))
 }
 
-/// One resource of the whole catalog, by id (e.g. to name what an access flow scopes).
+/// Resources of the whole catalog by id, in the order asked, leaving out ids
+/// that match none (e.g. to name what access flows scope).
+#[utoipa::path(get, path = "/api/v1/admin/resources", tag = "admin",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(ResourceIdQuery),
+    responses((status = 200, description = "The resources found", body = [Resource]), (status = 400, description = "Malformed query string", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError), (status = 403, description = "Not an admin", body = ApiError),
+        (status = 422, description = "More than 1,000 ids", body = ApiError)))]
+pub async fn list_admin_resources(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    AppQuery(query): AppQuery<ResourceIdQuery>,
+) -> Result<Json<Vec<Resource>>, AppError> {
+    admin.require_admin()?;
+    if query.id.len() > MAX_RESOURCES_PER_FORM {
+        return Err(AppError::invalid(
+            "id",
+            format!("Ask for at most {MAX_RESOURCES_PER_FORM} resources at once."),
+        ));
+    }
+    let found = state
+        .db
+        .call(move |conn| {
+            let mut found = Vec::with_capacity(query.id.len());
+            for id in query.id {
+                found.extend(store::catalog::get_resource(conn, id)?);
+            }
+            Ok(found)
+        })
+        .await?;
+    Ok(Json(found))
+}
+
+/// One resource of the whole catalog, by id.
 #[utoipa::path(get, path = "/api/v1/admin/resources/{resource_id}", tag = "admin",
     security(("session_cookie" = []), ("api_token" = [])),
     params(("resource_id" = i64, Path, description = "The resource's id")),
