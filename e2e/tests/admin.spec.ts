@@ -128,6 +128,55 @@ test('carol edits a resource type and a refused delete says why', async ({ page 
   await snapshot(page, testInfo, 'resources');
 });
 
+test('carol keeps the ticket types, and a flow scoped to one resource names it', async ({ page }, testInfo) => {
+  await page.goto('/admin/ticket-types');
+  await logIn(page, 'carol');
+  await expect(page.getByRole('heading', { name: 'Ticket Types', level: 1 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Jira/ })).toBeVisible();
+  await expect(page.getByRole('row', { name: /ServiceNow/ })).toBeVisible();
+
+  // A name taken is refused next to the field, and what was typed stays.
+  await page.getByRole('button', { name: 'New ticket type' }).click();
+  const editor = page.getByRole('dialog', { name: 'New ticket type' });
+  await editor.getByLabel('Name').fill('Jira');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor.getByRole('alert').first()).toContainText('already exists');
+  await expect(editor.getByLabel('Name')).toHaveValue('Jira');
+  await editor.getByLabel('Name').fill('Linear');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  await expect(page.getByRole('row', { name: /Linear/ })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Edit ServiceNow' }).click();
+  const rename = page.getByRole('dialog', { name: 'Rename ticket type' });
+  await rename.getByLabel('Name').fill('ServiceNow ITSM');
+  await rename.getByRole('button', { name: 'Save' }).click();
+  await expect(rename).toBeHidden();
+  await expect(page.getByRole('row', { name: /ServiceNow ITSM/ })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete Jira' }).click();
+  await page.getByRole('dialog', { name: 'Delete Jira?' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('row', { name: /Jira/ })).toHaveCount(0);
+  await snapshot(page, testInfo, 'ticket-types');
+
+  // A flow over one resource shows the resource's name, in the list and the editor.
+  const found = await page.request.get('/api/v1/resources?all=true&search=deploy-scripts');
+  const resource = (await found.json()).items[0];
+  const created = await page.request.post('/api/v1/admin/access-flows', {
+    data: {
+      name: 'Deploy scripts only', grantees: [{ kind: 'everyone' }], scope: [{ kind: 'resource', id: resource.id }],
+      auto_approve: true, durations_seconds: [3600], max_duration_seconds: 3600,
+    },
+  });
+  expect(created.status()).toBe(201);
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Access Flows' }).click();
+  const row = page.getByRole('row', { name: /Deploy scripts only/ });
+  await expect(row).toContainText(`Resource deploy-scripts (${resource.integration_name})`);
+  await row.getByRole('button', { name: 'Edit Deploy scripts only' }).click();
+  await expect(page.getByRole('dialog', { name: 'Edit access flow' })).toContainText(`deploy-scripts (${resource.integration_name})`);
+  await snapshot(page, testInfo, 'flow-resource-named');
+});
+
 test('alice cannot reach Admin, and the server refuses her its API', async ({ page }, testInfo) => {
   await page.goto('/admin/audit');
   await logIn(page, 'alice');

@@ -23,6 +23,9 @@ test('carol filters the audit log by a request alice made and exports it as CSV'
   await expect(entries).not.toHaveCount(0);
   const count = await entries.count();
   expect(count).toBeGreaterThanOrEqual(3); // submitted, granted, revoked
+  // Newest first: the submission is the last row.
+  await expect(entries.last()).toContainText('submitted');
+  await expect(entries.first()).not.toContainText('submitted');
   for (const row of await entries.all()) {
     await expect(row).toContainText(`#${id}`);
   }

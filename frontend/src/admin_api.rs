@@ -21,6 +21,7 @@ pub enum Collection {
     AccessFlows,
     Users,
     Groups,
+    TicketTypes,
 }
 
 impl Collection {
@@ -33,6 +34,7 @@ impl Collection {
             Collection::AccessFlows => "access-flows",
             Collection::Users => "users",
             Collection::Groups => "groups",
+            Collection::TicketTypes => "ticket-types",
         }
     }
 }
@@ -87,6 +89,16 @@ pub fn users() -> RequestBuilder {
 /// Every group, as `Vec<Group>`.
 pub fn groups() -> RequestBuilder {
     Request::get("/api/v1/admin/groups")
+}
+
+/// Every ticket type, as `Vec<TicketType>`.
+pub fn ticket_types() -> RequestBuilder {
+    Request::get("/api/v1/admin/ticket-types")
+}
+
+/// The resources with these ids, as `Vec<Resource>`.
+pub fn resources_by_id(ids: &[i64]) -> RequestBuilder {
+    Request::get("/api/v1/admin/resources").query(ids.iter().map(|id| ("id", id.to_string())))
 }
 
 /// Every access flow, as `Vec<AccessFlow>`.
@@ -168,9 +180,10 @@ impl AuditFilters {
 pub const AUDIT_PAGE: u32 = 50;
 pub const AUDIT_EXPORT_MAX: u32 = 10_000;
 
-/// One page of the audit log, oldest first, as an `AuditPage`.
+/// One page of the audit log, newest first, as an `AuditPage`.
 pub fn audit(filters: &AuditFilters, cursor: Option<i64>) -> RequestBuilder {
     let mut params = filters.params();
+    params.push(("order", "newest".to_owned()));
     if let Some(cursor) = cursor {
         params.push(("cursor", cursor.to_string()));
     }

@@ -17,6 +17,7 @@ use crate::{
             people::{AdminGroupsPage, AdminUsersPage},
             resource_types::AdminResourceTypesPage,
             resources::AdminResourcesPage,
+            ticket_types::AdminTicketTypesPage,
         },
         approvals_page::ApprovalsPage,
         delegated_requests_page::DelegatedRequestsPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/integrations") view=AdminIntegrationsPage />
                         <Route path=path!("/users") view=AdminUsersPage />
                         <Route path=path!("/groups") view=AdminGroupsPage />
+                        <Route path=path!("/ticket-types") view=AdminTicketTypesPage />
                         <Route path=path!("/audit") view=AdminAuditPage />
                     </ParentRoute>
                 </ParentRoute>

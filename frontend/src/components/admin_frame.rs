@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("Integrations", "/admin/integrations"),
     ("Users", "/admin/users"),
     ("Groups", "/admin/groups"),
+    ("Ticket Types", "/admin/ticket-types"),
     ("Audit Log", "/admin/audit"),
 ];
 

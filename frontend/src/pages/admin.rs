@@ -7,3 +7,4 @@ pub mod integrations;
 pub mod people;
 pub mod resource_types;
 pub mod resources;
+pub mod ticket_types;

@@ -1,5 +1,5 @@
 //! Admin → Audit Log: every state change, approval, revoke, extension,
-//! credential reveal, admin change and log-in, oldest first, filtered by time,
+//! credential reveal, admin change and log-in, newest first, filtered by time,
 //! actor and request (the filters live in the URL), with exports in CSV and
 //! JSON lines carrying the same filters.
 
@@ -163,7 +163,7 @@ pub fn AdminAuditPage() -> impl IntoView {
     view! {
         <AdminFrame
             title="Audit Log"
-            intro="Every change, decision and log-in, oldest first. Entries are hash-chained: `gatehouse audit verify` finds any edit."
+            intro="Every change, decision and log-in, newest first (exports run oldest first). Entries are hash-chained: `gatehouse audit verify` finds any edit."
             page
         >
             <form class="audit-filters" on:submit=apply aria-label="Audit filters">

@@ -7,7 +7,7 @@ use gatehouse_shared::{
         AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, User,
         validate_flow,
     },
-    catalog::{Bundle, BundlePage, Integration, ResourceType},
+    catalog::{Bundle, BundlePage, Integration, Resource, ResourceType},
     duration::{format_duration, parse_duration},
 };
 use leptos::prelude::*;
@@ -35,15 +35,38 @@ struct Directory {
     integrations: Vec<Integration>,
     types: Vec<ResourceType>,
     bundles: Vec<Bundle>,
+    /// The resources flows scope one by one.
+    resources: Vec<Resource>,
 }
 
-/// The directory, whole once every part of it has loaded.
-fn directory(version: RwSignal<u64>) -> Loaded<Directory> {
+fn resource_label(resource: &Resource) -> String {
+    format!("{} ({})", resource.name, resource.integration_name)
+}
+
+/// The directory, whole once every part of it has loaded; `flows` names the
+/// resources to look up.
+fn directory(version: RwSignal<u64>, flows: Memo<Option<Vec<AccessFlow>>>) -> Loaded<Directory> {
     let users: Loaded<Vec<User>> = load(version, admin_api::users);
     let groups: Loaded<Vec<Group>> = load(version, admin_api::groups);
     let integrations: Loaded<Vec<Integration>> = load(version, api::integrations);
     let types: Loaded<Vec<ResourceType>> = load(version, api::resource_types);
     let bundles: Loaded<BundlePage> = load(version, || admin_api::bundles("", 0, 1000));
+    let resources: Loaded<Vec<Resource>> = load(version, move || {
+        let mut ids: Vec<i64> = flows.with(|flows| {
+            flows
+                .iter()
+                .flatten()
+                .flat_map(|flow| &flow.flow.scope)
+                .filter_map(|entry| match entry {
+                    ScopeEntry::Resource { id } => Some(*id),
+                    _ => None,
+                })
+                .collect()
+        });
+        ids.sort_unstable();
+        ids.dedup();
+        admin_api::resources_by_id(&ids)
+    });
     let items = Memo::new(move |_| {
         Some(Directory {
             users: users.items.get()?,
@@ -51,6 +74,7 @@ fn directory(version: RwSignal<u64>) -> Loaded<Directory> {
             integrations: integrations.items.get()?,
             types: types.items.get()?,
             bundles: bundles.items.get()?.items,
+            resources: resources.items.get()?,
         })
     });
     let failure = Signal::derive(move || {
@@ -60,6 +84,7 @@ fn directory(version: RwSignal<u64>) -> Loaded<Directory> {
             integrations.failure,
             types.failure,
             bundles.failure,
+            resources.failure,
         ]
         .into_iter()
         .find_map(|failure| failure.get())
@@ -96,7 +121,7 @@ impl Directory {
                 .iter()
                 .find(|t| t.id == *id)
                 .map_or_else(|| format!("Resource type #{id}"), type_label),
-            ScopeEntry::Resource { id } => format!("Resource #{id}"),
+            ScopeEntry::Resource { id } => format!("Resource {}", self.resource_name(*id)),
             ScopeEntry::Tag { tag } => format!("Tag {tag}"),
             ScopeEntry::Bundle { id } => self
                 .bundles
@@ -104,6 +129,15 @@ impl Directory {
                 .find(|b| b.id == *id)
                 .map_or_else(|| format!("Bundle #{id}"), |b| format!("Bundle {}", b.name)),
         }
+    }
+
+    /// A scoped resource as the picker labels it: name (integration); its id
+    /// when it no longer exists.
+    fn resource_name(&self, id: i64) -> String {
+        self.resources
+            .iter()
+            .find(|r| r.id == id)
+            .map_or_else(|| format!("#{id}"), resource_label)
     }
 
     /// Users and groups as choices (`user:1`, `group:2`), with Everyone first when asked.
@@ -218,7 +252,7 @@ fn invalid(field: &str, message: &str) -> ApiError {
 pub fn AdminFlowsPage() -> impl IntoView {
     let page = AdminPage::new();
     let flows: Loaded<Vec<AccessFlow>> = load(page.version, admin_api::flows);
-    let names = directory(page.version);
+    let names = directory(page.version, flows.items);
     let editing = editing_item(page, flows.items, |f: &AccessFlow| f.id);
     view! {
         <AdminFrame
@@ -299,7 +333,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         flow.scope
             .iter()
             .filter_map(|s| match s {
-                ScopeEntry::Resource { id } => Some((*id, format!("Resource #{id}"))),
+                ScopeEntry::Resource { id } => Some((*id, dir.resource_name(*id))),
                 _ => None,
             })
             .collect::<Vec<_>>(),
@@ -486,13 +520,10 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         }
         Err(error) => failure.0.set(Some(error)),
     });
-    let on_pick = Callback::new(move |resource: gatehouse_shared::catalog::Resource| {
+    let on_pick = Callback::new(move |resource: Resource| {
         resources.update(|r| {
             if !r.iter().any(|(id, _)| *id == resource.id) {
-                r.push((
-                    resource.id,
-                    format!("{} ({})", resource.name, resource.integration_name),
-                ));
+                r.push((resource.id, resource_label(&resource)));
             }
         });
     });
