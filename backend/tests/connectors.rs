@@ -373,6 +373,31 @@ async fn a_webhook_that_keeps_failing_ends_the_grant_failed_after_its_attempts()
     );
 }
 
+/// The outbox's "do it by hand" notices: recipient, channel, and the
+/// headline's first word.
+async fn fulfil_notices(app: &TestApp) -> Vec<String> {
+    app.db
+        .call(|conn| {
+            let mut statement = conn.prepare(
+                "SELECT u.username, o.channel, o.payload FROM outbox o JOIN users u ON u.id = o.user_id
+                 WHERE o.kind = 'fulfil' ORDER BY o.id",
+            )?;
+            let rows = statement.query_map([], |row| {
+                let payload: String = row.get(2)?;
+                let notice: Value = serde_json::from_str(&payload).unwrap();
+                let headline = notice["headline"].as_str().unwrap().to_owned();
+                assert!(headline.contains("by hand"), "{headline}");
+                let verb = headline.split(' ').next().unwrap().to_owned();
+                Ok(format!("{} {} {verb}", row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            let mut told = rows.collect::<Result<Vec<_>, _>>()?;
+            told.sort();
+            Ok(told)
+        })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_manual_grant_waits_for_its_fulfiller_and_so_does_its_removal() {
     let app = TestApp::with_demo().await;
@@ -400,6 +425,17 @@ async fn a_manual_grant_waits_for_its_fulfiller_and_so_does_its_removal() {
         status(&app, &alice, &id).await,
         "Granting",
         "waits for a person"
+    );
+
+    // The admins and the named fulfiller are told, on each channel they keep.
+    assert_eq!(
+        fulfil_notices(&app).await,
+        [
+            "bob email Grant",
+            "bob slack Grant",
+            "carol email Grant",
+            "carol slack Grant"
+        ]
     );
 
     let waiting = app.get("/api/v1/fulfilments", &bob).await;
@@ -445,6 +481,12 @@ async fn a_manual_grant_waits_for_its_fulfiller_and_so_does_its_removal() {
     assert_eq!(revoked.body["status"], "Revoking");
     let waiting = app.get("/api/v1/fulfilments", &bob).await;
     assert_eq!(waiting.body[0]["state"], "removing");
+    let told = fulfil_notices(&app).await;
+    assert_eq!(told.len(), 8, "{told:?}");
+    assert!(
+        told.iter().filter(|t| t.ends_with("Remove")).count() == 4,
+        "{told:?}"
+    );
     assert_eq!(app.post(&path, &bob, json!({})).await.status, 200);
     assert_eq!(status(&app, &alice, &id).await, "Revoked");
 }

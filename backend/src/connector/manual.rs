@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Connector, Grant, Outcome};
+use crate::secrets::SecretBox;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +23,24 @@ impl ManualSettings {
             Value::Null => Ok(Self::default()),
             other => serde_json::from_value(other.clone())
                 .map_err(|error| format!("Manual settings: {error}")),
+        }
+    }
+}
+
+/// The usernames integration `id`'s sealed settings name as fulfillers. An
+/// unreadable setting names nobody (admins still fulfil), and is logged.
+pub fn fulfillers(secrets: &SecretBox, id: i64, sealed: Option<&[u8]>) -> Vec<String> {
+    let opened = super::open_settings(secrets, sealed)
+        .and_then(|settings| settings.map(|s| ManualSettings::parse(&s)).transpose());
+    match opened {
+        Ok(settings) => settings.unwrap_or_default().fulfillers,
+        Err(reason) => {
+            tracing::error!(
+                integration = id,
+                %reason,
+                "manual integration settings cannot be read; only admins fulfil it"
+            );
+            Vec::new()
         }
     }
 }

@@ -200,6 +200,30 @@ struct Task {
     attempts: i64,
 }
 
+/// A connector waits on people: tell the admins and the integration's fulfillers.
+fn tell_fulfillers(
+    tx: &Connection,
+    secrets: &SecretBox,
+    task: &Task,
+    removal: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    let (request_id, integration_id) = task.pair;
+    let fulfillers = if task.kind == "manual" {
+        crate::connector::manual::fulfillers(secrets, integration_id, task.settings.as_deref())
+    } else {
+        Vec::new()
+    };
+    crate::notify::notice::fulfilment_needed(
+        tx,
+        now,
+        request_id,
+        &task.grant.integration_name,
+        removal,
+        &fulfillers,
+    )
+}
+
 async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
     let tasks = state
@@ -266,6 +290,7 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                     (Job::Grant, Ok(Outcome::Waiting)) => {
                         store::access::set_state(tx, task.pair, GrantState::Waiting, now)?;
                         store::audit::record(tx, now, None, Some(id), "grant_waiting", json!({"integration": task.grant.integration_name}))?;
+                        tell_fulfillers(tx, &secrets, &task, false, now)?;
                     }
                     (Job::Grant, Err(reason)) => {
                         let attempts = task.attempts + 1;
@@ -285,6 +310,7 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                     (Job::Remove, Ok(Outcome::Waiting)) => {
                         store::access::set_state(tx, task.pair, GrantState::Removing, now)?;
                         store::audit::record(tx, now, None, Some(id), "removal_waiting", json!({"integration": task.grant.integration_name}))?;
+                        tell_fulfillers(tx, &secrets, &task, true, now)?;
                     }
                     (Job::Remove | Job::Sync, Err(reason)) => {
                         let attempts = store::access::record_failure(tx, task.pair, GrantState::Granted, &reason, now + backoff(task.attempts + 1))?;

@@ -158,6 +158,8 @@ pub fn render(notice: &Notice, kind: &str, config: &NotifyConfig) -> (String, St
         } else {
             ("Approve or reject", "/approvals")
         }
+    } else if kind == super::notice::FULFIL {
+        ("Mark it done under To do by hand", "/approvals")
     } else if notice.actions.extend {
         ("Extend or review your access", "/my-requests")
     } else if notice.actions.request_again {

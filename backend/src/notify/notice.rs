@@ -27,6 +27,7 @@ pub const STATUS: &str = "status";
 pub const APPROVAL: &str = "approval";
 pub const APPROVAL_CLOSED: &str = "approval_closed";
 pub const EXPIRING: &str = "expiring";
+pub const FULFIL: &str = "fulfil";
 
 /// What to tell one person about one request, as it was when it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +224,40 @@ pub fn warn_expiring(conn: &Connection, now: i64, default_window: i64) -> Result
         }
     }
     Ok(due.len())
+}
+
+/// Tell the admins and the integration's `fulfillers` (usernames) that the
+/// access request `request_id` gives in `integration` must be granted (or,
+/// with `removal`, removed) by hand and then marked done.
+pub fn fulfilment_needed(
+    conn: &Connection,
+    now: i64,
+    request_id: i64,
+    integration: &str,
+    removal: bool,
+    fulfillers: &[String],
+) -> Result<(), AppError> {
+    let Some(row) = store::requests::get(conn, request_id)? else {
+        return Ok(());
+    };
+    let event = if removal {
+        "removal_waiting"
+    } else {
+        "grant_waiting"
+    };
+    let mfa_required =
+        store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required);
+    let mut notice = base_notice(conn, &row, event, row.status, mfa_required)?;
+    notice.headline = format!(
+        "{} {}'s access in {integration} by hand, then mark request #{} done",
+        if removal { "Remove" } else { "Grant" },
+        row.grantee.display_name,
+        row.id
+    );
+    for recipient in store::users::admins_and_named(conn, fulfillers)? {
+        write(conn, now, recipient, FULFIL, &notice)?;
+    }
+    Ok(())
 }
 
 /// The grantee, and the requester when someone else.

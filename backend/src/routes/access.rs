@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::{
     auth::CurrentUser,
-    connector::{Credentials, manual::ManualSettings},
+    connector::{Credentials, manual},
     engine::{self, actor},
     error::AppError,
     extract::{AppJson, AppPath},
@@ -313,21 +313,10 @@ fn fulfilled_by(
         .collect::<Result<_, _>>()?;
     let mut mine = Vec::new();
     for (id, sealed) in manual {
-        let opened = crate::connector::open_settings(secrets, sealed.as_deref())
-            .and_then(|settings| settings.map(|s| ManualSettings::parse(&s)).transpose());
-        let settings = match opened {
-            Ok(settings) => settings.unwrap_or_default(),
-            Err(reason) => {
-                // One broken integration must not hide the others' work.
-                tracing::error!(
-                    integration = id,
-                    %reason,
-                    "manual integration settings cannot be read; only admins see its work"
-                );
-                ManualSettings::default()
-            }
-        };
-        if user.is_admin || settings.fulfillers.contains(&user.username) {
+        // One broken integration must not hide the others' work.
+        if user.is_admin
+            || manual::fulfillers(secrets, id, sealed.as_deref()).contains(&user.username)
+        {
             mine.push(id);
         }
     }

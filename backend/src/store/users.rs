@@ -117,3 +117,16 @@ pub fn exists_id(conn: &Connection, id: i64) -> Result<bool, AppError> {
         .optional()?
         .is_some())
 }
+
+/// The ids of every admin and of the users with these usernames, once each.
+pub fn admins_and_named(conn: &Connection, usernames: &[String]) -> Result<Vec<i64>, AppError> {
+    let names = serde_json::to_string(usernames)?;
+    let mut statement = conn.prepare_cached(
+        "SELECT id FROM users WHERE is_admin = 1 OR username IN (SELECT value FROM json_each(?1))
+         ORDER BY id",
+    )?;
+    let ids = statement
+        .query_map([names], |row| row.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
