@@ -163,7 +163,7 @@ pub fn AdminAuditPage() -> impl IntoView {
     view! {
         <AdminFrame
             title="Audit Log"
-            intro="Every change, decision and log-in, newest first (exports run oldest first). Entries are hash-chained: `gatehouse audit verify` finds any edit."
+            intro="Every change, decision and log-in, newest first (exports run oldest first). Entries are hash-chained: the command gatehouse audit verify finds any edit."
             page
         >
             <form class="audit-filters" on:submit=apply aria-label="Audit filters">
