@@ -4,6 +4,7 @@
 //! user's channels, warns before access expires, and survives a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod fakes;
 
 use axum::http::{Method, StatusCode};

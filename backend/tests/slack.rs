@@ -4,6 +4,7 @@
 //! reject, request again, revoke, Home tab).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
 mod fakes;
 
 use axum::http::{Method, StatusCode};

@@ -57,21 +57,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        send(&self.router, request).await
     }
 
     /// A request with an optional session cookie and JSON body.
@@ -82,38 +68,83 @@ impl TestApp {
         cookie: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut builder = Request::builder().method(method).uri(uri);
-        if let Some(cookie) = cookie {
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        let request = match body {
-            Some(json) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string()))
-                .unwrap(),
-            None => builder.body(Body::empty()).unwrap(),
-        };
-        self.send(request).await
+        self.send(request(method, uri, cookie, body)).await
     }
 
     /// Log in and return the `name=value` cookie to send back.
     pub async fn login(&self, username: &str) -> String {
-        let answer = self
-            .call(
-                Method::POST,
-                "/api/v1/session",
-                None,
-                Some(serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD})),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-        let set_cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
-        set_cookie.split(';').next().unwrap().to_owned()
+        login(&self.router, username).await
     }
 
     pub async fn get(&self, uri: &str, cookie: &str) -> Answer {
         self.call(Method::GET, uri, Some(cookie), None).await
     }
+}
+
+/// Send `request` through `router`; the answer's body as JSON (or as text).
+pub async fn send(router: &Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A request with an optional session cookie and JSON body.
+pub fn request(
+    method: Method,
+    uri: &str,
+    cookie: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
+    }
+    match body {
+        Some(json) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+/// Log in as a demo user; the `name=value` cookie to send back.
+pub async fn login(router: &Router, username: &str) -> String {
+    let body = serde_json::json!({"username": username, "password": demo::DEMO_PASSWORD});
+    let answer = send(
+        router,
+        request(Method::POST, "/api/v1/session", None, Some(body)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let set_cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Id of the resource at `path`.
+pub async fn resource_id(db: &Db, path: &str) -> i64 {
+    let path = path.to_owned();
+    db.call(move |conn| {
+        Ok(
+            conn.query_row("SELECT id FROM resources WHERE path = ?1", [path], |r| {
+                r.get(0)
+            })?,
+        )
+    })
+    .await
+    .unwrap()
 }
 
 fn clock_now(clock: &ManualClock) -> i64 {
@@ -143,17 +174,7 @@ impl TestApp {
 
     /// Id of the demo resource at `path`.
     pub async fn resource(&self, path: &str) -> i64 {
-        let path = path.to_owned();
-        self.db
-            .call(move |conn| {
-                Ok(
-                    conn.query_row("SELECT id FROM resources WHERE path = ?1", [path], |r| {
-                        r.get(0)
-                    })?,
-                )
-            })
-            .await
-            .unwrap()
+        resource_id(&self.db, path).await
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::{
     Router,
     body::Body,
-    http::{Method, Request, StatusCode, header},
+    http::{Method, Request, header},
 };
 use gatehouse::{
     AppState, app,
@@ -17,11 +17,10 @@ use gatehouse::{
     notify::{NotifyConfig, Secret, deliver::Report, email::EmailConfig},
     slack::{SlackConfig, verify},
 };
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use super::{BOT_TOKEN, FakeSlack, SIGNING_SECRET, SmtpCapture};
+use crate::common;
 
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -35,10 +34,7 @@ pub struct World {
     pub dir: tempfile::TempDir,
 }
 
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Value,
-}
+pub use crate::common::Answer;
 
 pub fn notify_config(slack: &FakeSlack, smtp: &SmtpCapture) -> NotifyConfig {
     NotifyConfig {
@@ -95,16 +91,7 @@ impl World {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Answer { status, body }
+        common::send(&self.router, request).await
     }
 
     /// A request to a Slack endpoint with the given signature headers.
@@ -283,18 +270,7 @@ impl World {
     }
 
     pub async fn login(&self, username: &str) -> String {
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri("/api/v1/session")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(
-                json!({"username": username, "password": demo::DEMO_PASSWORD}).to_string(),
-            ))
-            .unwrap();
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
-        cookie.split(';').next().unwrap().to_owned()
+        common::login(&self.router, username).await
     }
 
     pub async fn call(
@@ -304,23 +280,11 @@ impl World {
         cookie: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut builder = Request::builder().method(method).uri(uri);
-        if let Some(cookie) = cookie {
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        let request = match body {
-            Some(json) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json.to_string()))
-                .unwrap(),
-            None => builder.body(Body::empty()).unwrap(),
-        };
-        self.send(request).await
+        self.send(common::request(method, uri, cookie, body)).await
     }
 
     pub async fn resource(&self, path: &str) -> i64 {
-        self.query_i64(&format!("SELECT id FROM resources WHERE path = '{path}'"))
-            .await
+        common::resource_id(&self.db, path).await
     }
 
     pub async fn query_i64(&self, sql: &str) -> i64 {
