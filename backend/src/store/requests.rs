@@ -261,6 +261,22 @@ pub fn page_flagged(
     Ok(rows)
 }
 
+/// (request id, item) from a row of request id, resource id, name and path,
+/// integration, resource type and permission names.
+fn item_row(row: &Row<'_>) -> rusqlite::Result<(i64, RequestItem)> {
+    Ok((
+        row.get(0)?,
+        RequestItem {
+            resource_id: row.get(1)?,
+            resource_name: row.get(2)?,
+            resource_path: row.get(3)?,
+            integration_name: row.get(4)?,
+            resource_type_name: row.get(5)?,
+            permission: row.get(6)?,
+        },
+    ))
+}
+
 /// Items of the given requests, at most `per_request` each, in a stable order.
 pub fn items_of(
     conn: &Connection,
@@ -289,19 +305,7 @@ pub fn items_of(
     let mut values: Vec<Value> = request_ids.iter().map(|id| Value::Integer(*id)).collect();
     values.push(Value::Integer(cap));
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params_from_iter(values), |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            RequestItem {
-                resource_id: row.get(1)?,
-                resource_name: row.get(2)?,
-                resource_path: row.get(3)?,
-                integration_name: row.get(4)?,
-                resource_type_name: row.get(5)?,
-                permission: row.get(6)?,
-            },
-        ))
-    })?;
+    let rows = statement.query_map(params_from_iter(values), item_row)?;
     for row in rows {
         let (request_id, item) = row?;
         items.entry(request_id).or_default().push(item);
@@ -344,19 +348,7 @@ pub fn items_of_counted(
          WHERE ri.request_id IN (SELECT value FROM json_each(?1))
          ORDER BY ri.request_id, res.name, res.id, p.id",
     )?;
-    let rows = statement.query_map([ids], |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            RequestItem {
-                resource_id: row.get(1)?,
-                resource_name: row.get(2)?,
-                resource_path: row.get(3)?,
-                integration_name: row.get(4)?,
-                resource_type_name: row.get(5)?,
-                permission: row.get(6)?,
-            },
-        ))
-    })?;
+    let rows = statement.query_map([ids], item_row)?;
     let keep = usize::try_from(cap).unwrap_or(usize::MAX);
     for row in rows {
         let (request_id, item) = row?;
