@@ -21,6 +21,7 @@ pub mod slack;
 pub mod state;
 pub mod store;
 pub mod totp;
+pub mod uri;
 pub mod worker;
 
 pub use app::{app, openapi};

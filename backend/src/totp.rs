@@ -4,6 +4,8 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
+use crate::uri::percent_encode;
+
 pub const STEP: i64 = 30;
 pub const DIGITS: u32 = 6;
 
@@ -59,23 +61,12 @@ pub fn base32(bytes: &[u8]) -> String {
 
 /// The enrolment URI authenticator apps read (usually from a QR code).
 pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
     format!(
         "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP}",
-        encode(issuer),
-        encode(account),
+        percent_encode(issuer),
+        percent_encode(account),
         base32(secret),
-        encode(issuer)
+        percent_encode(issuer)
     )
 }
 

@@ -14,6 +14,8 @@ use serde_json::Value;
 use super::{Connector, Credentials, Discovered, Grant, GrantItem, Outcome, random_secret};
 use gatehouse_shared::access::ConnectOptions;
 
+use crate::uri::percent_encode;
+
 const PERMISSIONS: &[&str] = &["read-only", "read-write", "admin"];
 
 #[derive(Clone, Deserialize)]
@@ -129,9 +131,9 @@ impl PostgresConnector {
                 browser: None,
                 app: Some(format!(
                     "postgresql://{}@{}:{port}/{}",
-                    percent(role),
-                    percent(host),
-                    percent(&database)
+                    percent_encode(role),
+                    percent_encode(host),
+                    percent_encode(&database)
                 )),
             },
         }
@@ -485,20 +487,6 @@ fn conninfo(value: &str) -> String {
     }
 }
 
-/// Percent-encode everything but unreserved characters (RFC 3986).
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// A quoted SQL identifier.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -538,7 +526,6 @@ mod tests {
     fn connection_strings_cannot_be_bent() {
         assert_eq!(conninfo("shop"), "shop");
         assert_eq!(conninfo("a b' host=evil"), "'a b\\' host=evil'");
-        assert_eq!(percent("db?host=evil"), "db%3Fhost%3Devil");
         assert!(verifier("pw").starts_with("SCRAM-SHA-256$"));
     }
 
