@@ -204,9 +204,13 @@ pub fn warn_expiring(conn: &Connection, now: i64, default_window: i64) -> Result
         let Some(row) = store::requests::get(conn, *id)? else {
             continue;
         };
-        let mfa_required =
-            store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required);
-        let mut notice = base_notice(conn, &row, EXPIRING, RequestStatus::Active, mfa_required)?;
+        let mut notice = base_notice(
+            conn,
+            &row,
+            EXPIRING,
+            RequestStatus::Active,
+            flow_needs_mfa(conn, &row)?,
+        )?;
         let left = (expires_at - now).max(0);
         notice.headline = format!(
             "Your access from request #{} ends in {}",
@@ -245,9 +249,7 @@ pub fn fulfilment_needed(
     } else {
         "grant_waiting"
     };
-    let mfa_required =
-        store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required);
-    let mut notice = base_notice(conn, &row, event, row.status, mfa_required)?;
+    let mut notice = base_notice(conn, &row, event, row.status, flow_needs_mfa(conn, &row)?)?;
     notice.headline = format!(
         "{} {}'s access in {integration} by hand, then mark request #{} done",
         if removal { "Remove" } else { "Grant" },
@@ -258,6 +260,11 @@ pub fn fulfilment_needed(
         write(conn, now, recipient, FULFIL, &notice)?;
     }
     Ok(())
+}
+
+/// Whether the request's access flow asks for MFA.
+fn flow_needs_mfa(conn: &Connection, row: &RequestRow) -> Result<bool, AppError> {
+    Ok(store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required))
 }
 
 /// The grantee, and the requester when someone else.
