@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
+    Lazy, LazyRoute,
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
@@ -54,18 +55,64 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <ParentRoute path=path!("/admin") view=AdminGate>
                         <Route path=path!("") view=|| view! { <Redirect path="/admin/access-flows" /> } />
-                        <Route path=path!("/access-flows") view=AdminFlowsPage />
-                        <Route path=path!("/bundles") view=AdminBundlesPage />
-                        <Route path=path!("/resources") view=AdminResourcesPage />
-                        <Route path=path!("/resource-types") view=AdminResourceTypesPage />
-                        <Route path=path!("/integrations") view=AdminIntegrationsPage />
-                        <Route path=path!("/users") view=AdminUsersPage />
-                        <Route path=path!("/groups") view=AdminGroupsPage />
-                        <Route path=path!("/ticket-types") view=AdminTicketTypesPage />
-                        <Route path=path!("/audit") view=AdminAuditPage />
+                        <Route path=path!("/access-flows") view={Lazy::<AdminRoute<{ admin::FLOWS }>>::new()} />
+                        <Route path=path!("/bundles") view={Lazy::<AdminRoute<{ admin::BUNDLES }>>::new()} />
+                        <Route path=path!("/resources") view={Lazy::<AdminRoute<{ admin::RESOURCES }>>::new()} />
+                        <Route path=path!("/resource-types") view={Lazy::<AdminRoute<{ admin::RESOURCE_TYPES }>>::new()} />
+                        <Route path=path!("/integrations") view={Lazy::<AdminRoute<{ admin::INTEGRATIONS }>>::new()} />
+                        <Route path=path!("/users") view={Lazy::<AdminRoute<{ admin::USERS }>>::new()} />
+                        <Route path=path!("/groups") view={Lazy::<AdminRoute<{ admin::GROUPS }>>::new()} />
+                        <Route path=path!("/ticket-types") view={Lazy::<AdminRoute<{ admin::TICKET_TYPES }>>::new()} />
+                        <Route path=path!("/audit") view={Lazy::<AdminRoute<{ admin::AUDIT }>>::new()} />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// The Admin pages by number, for [`AdminRoute`].
+mod admin {
+    pub const FLOWS: u8 = 0;
+    pub const BUNDLES: u8 = 1;
+    pub const RESOURCES: u8 = 2;
+    pub const RESOURCE_TYPES: u8 = 3;
+    pub const INTEGRATIONS: u8 = 4;
+    pub const USERS: u8 = 5;
+    pub const GROUPS: u8 = 6;
+    pub const TICKET_TYPES: u8 = 7;
+    pub const AUDIT: u8 = 8;
+}
+
+/// An Admin page. Only admins open these, so they are one part of the portal
+/// that is downloaded on first use ([`admin_view`]), not with the rest.
+struct AdminRoute<const PAGE: u8>;
+
+impl<const PAGE: u8> LazyRoute for AdminRoute<PAGE> {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_this: Self) -> AnyView {
+        admin_view(PAGE).await
+    }
+}
+
+/// Every Admin page behind one split point: `scripts/portal-wasm` moves what
+/// only this function reaches into its own wasm module, fetched the first
+/// time an admin opens Admin. One split point keeps it one file.
+#[lazy]
+fn admin_view(page: u8) -> AnyView {
+    match page {
+        admin::FLOWS => view! { <AdminFlowsPage /> }.into_any(),
+        admin::BUNDLES => view! { <AdminBundlesPage /> }.into_any(),
+        admin::RESOURCES => view! { <AdminResourcesPage /> }.into_any(),
+        admin::RESOURCE_TYPES => view! { <AdminResourceTypesPage /> }.into_any(),
+        admin::INTEGRATIONS => view! { <AdminIntegrationsPage /> }.into_any(),
+        admin::USERS => view! { <AdminUsersPage /> }.into_any(),
+        admin::GROUPS => view! { <AdminGroupsPage /> }.into_any(),
+        admin::TICKET_TYPES => view! { <AdminTicketTypesPage /> }.into_any(),
+        admin::AUDIT => view! { <AdminAuditPage /> }.into_any(),
+        _ => view! { <NotFoundPage /> }.into_any(),
     }
 }
