@@ -192,6 +192,38 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
   expect(bundle.status()).toBe(403);
 });
 
+test('the Admin pages are downloaded by whoever opens Admin, once, and by nobody else', async ({ page }) => {
+  // scripts/portal-wasm splits the Admin pages into their own wasm module.
+  const adminModules: string[] = [];
+  page.on('response', (response) => {
+    if (/\/portal-[0-9a-f]+\/split_[^/]+\.wasm$/.test(new URL(response.url()).pathname)) {
+      adminModules.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    }
+  });
+  const main = page.getByRole('navigation', { name: 'Main' });
+
+  await page.goto('/new-request');
+  await logIn(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'New Request', level: 1 })).toBeVisible();
+  for (const view of ['My Requests', 'My Access']) {
+    await main.getByRole('link', { name: view }).click();
+    await expect(page.getByRole('heading', { name: view, level: 1 })).toBeVisible();
+  }
+  expect(adminModules).toEqual([]);
+  await logOut(page);
+
+  await logIn(page, 'carol');
+  await main.getByRole('link', { name: 'Admin' }).click();
+  await expect(page.getByRole('heading', { name: 'Access Flows', level: 1 })).toBeVisible();
+  const sections = page.getByRole('navigation', { name: 'Admin sections' });
+  for (const section of ['Bundles', 'Users', 'Audit Log']) {
+    await sections.getByRole('link', { name: section }).click();
+    await expect(page.getByRole('heading', { name: section, level: 1 })).toBeVisible();
+  }
+  expect(adminModules).toHaveLength(1);
+  expect(adminModules[0]).toMatch(/^200 /);
+});
+
 test('carol connects an integration through a webhook and tests the connection', async ({ page }, testInfo) => {
   const pings: string[] = [];
   const receiver = createServer((request, response) => {
