@@ -192,13 +192,12 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
   expect(bundle.status()).toBe(403);
 });
 
-test('the Admin pages are downloaded by whoever opens Admin, once, and by nobody else', async ({ page }) => {
-  // scripts/portal-wasm splits the Admin pages into their own wasm module.
-  const adminModules: string[] = [];
+test('Admin and Approvals are downloaded by those who open them, once, and by nobody else', async ({ page }) => {
+  // scripts/portal-wasm splits each into its own wasm module (split_<name>_<hash>.wasm).
+  const modules: string[] = [];
   page.on('response', (response) => {
-    if (/\/portal-[0-9a-f]+\/split_[^/]+\.wasm$/.test(new URL(response.url()).pathname)) {
-      adminModules.push(`${response.status()} ${new URL(response.url()).pathname}`);
-    }
+    const split = /\/portal-[0-9a-f]+\/split_([a-z]+)_view_\d+\.wasm$/.exec(new URL(response.url()).pathname);
+    if (split) modules.push(`${response.status()} ${split[1]}`);
   });
   const main = page.getByRole('navigation', { name: 'Main' });
 
@@ -209,7 +208,16 @@ test('the Admin pages are downloaded by whoever opens Admin, once, and by nobody
     await main.getByRole('link', { name: view }).click();
     await expect(page.getByRole('heading', { name: view, level: 1 })).toBeVisible();
   }
-  expect(adminModules).toEqual([]);
+  expect(modules).toEqual([]);
+  await logOut(page);
+
+  await logIn(page, 'bob');
+  await main.getByRole('link', { name: /^Approvals/ }).click();
+  await expect(page.getByRole('heading', { name: 'Approvals', level: 1 })).toBeVisible();
+  await main.getByRole('link', { name: 'My Requests' }).click();
+  await main.getByRole('link', { name: /^Approvals/ }).click();
+  await expect(page.getByRole('heading', { name: 'Approvals', level: 1 })).toBeVisible();
+  expect(modules).toEqual(['200 approvals']);
   await logOut(page);
 
   await logIn(page, 'carol');
@@ -220,8 +228,7 @@ test('the Admin pages are downloaded by whoever opens Admin, once, and by nobody
     await sections.getByRole('link', { name: section }).click();
     await expect(page.getByRole('heading', { name: section, level: 1 })).toBeVisible();
   }
-  expect(adminModules).toHaveLength(1);
-  expect(adminModules[0]).toMatch(/^200 /);
+  expect(modules).toEqual(['200 approvals', '200 admin']);
 });
 
 test('carol connects an integration through a webhook and tests the connection', async ({ page }, testInfo) => {

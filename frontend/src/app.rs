@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my-requests") view=MyRequestsPage />
                     <Route path=path!("/delegated-requests") view=DelegatedRequestsPage />
                     <Route path=path!("/favorites") view=FavoritesPage />
-                    <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/approvals") view={Lazy::<ApprovalsRoute>::new()} />
                     <ParentRoute path=path!("/admin") view=AdminGate>
                         <Route path=path!("") view=|| view! { <Redirect path="/admin/access-flows" /> } />
                         <Route path=path!("/access-flows") view={Lazy::<AdminRoute<{ admin::FLOWS }>>::new()} />
@@ -69,6 +69,26 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// Approvals: only approvers open it, so, like Admin, it is downloaded on
+/// first use ([`approvals_view`]).
+struct ApprovalsRoute;
+
+impl LazyRoute for ApprovalsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_this: Self) -> AnyView {
+        approvals_view().await
+    }
+}
+
+/// The Approvals page's split point (see [`admin_view`]).
+#[lazy]
+fn approvals_view() -> AnyView {
+    view! { <ApprovalsPage /> }.into_any()
 }
 
 /// The Admin pages by number, for [`AdminRoute`].
