@@ -193,10 +193,10 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
 });
 
 test('Admin and Approvals are downloaded by those who open them, once, and by nobody else', async ({ page }) => {
-  // scripts/portal-wasm splits each into its own wasm module (split_<name>_<hash>.wasm).
+  // scripts/portal-wasm splits each into its own wasm module (split_<name>.wasm).
   const modules: string[] = [];
   page.on('response', (response) => {
-    const split = /\/portal-[0-9a-f]+\/split_([a-z]+)_view_\d+\.wasm$/.exec(new URL(response.url()).pathname);
+    const split = /\/portal-[0-9a-f]+\/split_([a-z]+)\.wasm$/.exec(new URL(response.url()).pathname);
     if (split) modules.push(`${response.status()} ${split[1]}`);
   });
   const main = page.getByRole('navigation', { name: 'Main' });
@@ -229,6 +229,29 @@ test('Admin and Approvals are downloaded by those who open them, once, and by no
     await expect(page.getByRole('heading', { name: section, level: 1 })).toBeVisible();
   }
   expect(modules).toEqual(['200 approvals', '200 admin']);
+});
+
+test('a failed download of Admin says so, and opening Admin again retries', async ({ browser, baseURL }, testInfo) => {
+  // Its own page: the browser logs the refused download, which the shared
+  // page fixture counts as a failure.
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const adminModule = /\/portal-[0-9a-f]+\/split_admin\.wasm$/;
+  await page.route(adminModule, (route) => route.abort('connectionfailed'));
+  await page.goto('/my-requests');
+  await logIn(page, 'carol');
+  const main = page.getByRole('navigation', { name: 'Main' });
+  await main.getByRole('link', { name: 'Admin' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Admin could not be downloaded. Check the connection, then open Admin again.');
+  await snapshot(page, testInfo, 'admin-not-downloaded');
+
+  await page.unroute(adminModule);
+  await main.getByRole('link', { name: 'My Requests' }).click();
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+  await main.getByRole('link', { name: 'Admin' }).click();
+  await expect(page.getByRole('heading', { name: 'Access Flows', level: 1 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /GitHub self-service/ })).toBeVisible();
+  await context.close();
 });
 
 test('carol connects an integration through a webhook and tests the connection', async ({ page }, testInfo) => {

@@ -1,6 +1,9 @@
 //! The app's routes: log-in on its own, every other page inside the signed-in shell.
 
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_split::{SplitLoaderError, wasm_split},
+};
 use leptos_router::{
     Lazy, LazyRoute,
     components::{ParentRoute, Redirect, Route, Router, Routes},
@@ -81,14 +84,16 @@ impl LazyRoute for ApprovalsRoute {
     }
 
     async fn view(_this: Self) -> AnyView {
-        approvals_view().await
+        approvals_view()
+            .await
+            .unwrap_or_else(|_| not_downloaded("Approvals"))
     }
 }
 
 /// The Approvals page's split point (see [`admin_view`]).
-#[lazy]
-fn approvals_view() -> AnyView {
-    view! { <ApprovalsPage /> }.into_any()
+#[wasm_split(approvals, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn approvals_view() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ApprovalsPage /> }.into_any())
 }
 
 /// The Admin pages by number, for [`AdminRoute`].
@@ -114,16 +119,20 @@ impl<const PAGE: u8> LazyRoute for AdminRoute<PAGE> {
     }
 
     async fn view(_this: Self) -> AnyView {
-        admin_view(PAGE).await
+        admin_view(PAGE)
+            .await
+            .unwrap_or_else(|_| not_downloaded("Admin"))
     }
 }
 
 /// Every Admin page behind one split point: `scripts/portal-wasm` moves what
-/// only this function reaches into its own wasm module, fetched the first
-/// time an admin opens Admin. One split point keeps it one file.
-#[lazy]
-fn admin_view(page: u8) -> AnyView {
-    match page {
+/// only this function reaches into its own wasm module (`split_admin.wasm`),
+/// fetched the first time an admin opens Admin. One split point keeps it one
+/// file. `fallible`: a failed download is an answer, not a panic, and the
+/// next visit tries again.
+#[wasm_split(admin, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn admin_view(page: u8) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
         admin::FLOWS => view! { <AdminFlowsPage /> }.into_any(),
         admin::BUNDLES => view! { <AdminBundlesPage /> }.into_any(),
         admin::RESOURCES => view! { <AdminResourcesPage /> }.into_any(),
@@ -134,5 +143,18 @@ fn admin_view(page: u8) -> AnyView {
         admin::TICKET_TYPES => view! { <AdminTicketTypesPage /> }.into_any(),
         admin::AUDIT => view! { <AdminAuditPage /> }.into_any(),
         _ => view! { <NotFoundPage /> }.into_any(),
+    })
+}
+
+/// What a page downloaded on first use shows when the download failed.
+fn not_downloaded(page: &'static str) -> AnyView {
+    view! {
+        <div class="page">
+            <h1>{page}</h1>
+            <p class="alert" role="alert">
+                {format!("{page} could not be downloaded. Check the connection, then open {page} again.")}
+            </p>
+        </div>
     }
+    .into_any()
 }
