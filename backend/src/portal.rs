@@ -26,7 +26,9 @@ The API is at <a href=\"/api/docs\">/api/docs</a>.</p>";
 
 pub struct Portal {
     /// The Content-Security-Policy for portal pages, allowing exactly the
-    /// inline start-up script Trunk wrote (by hash) and nothing else inline.
+    /// inline start-up script of `index.html` (written in frontend/index.html,
+    /// its URLs filled in by scripts/portal-wasm) by hash, and nothing else
+    /// inline.
     pub csp: String,
 }
 

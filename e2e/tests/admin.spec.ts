@@ -242,8 +242,15 @@ test('a failed download of Admin says so, and opening Admin again retries', asyn
   await logIn(page, 'carol');
   const main = page.getByRole('navigation', { name: 'Main' });
   await main.getByRole('link', { name: 'Admin' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Admin could not be downloaded. Check the connection, then open Admin again.');
+  const failed = page.getByRole('alert');
+  const message =
+    'Admin could not be downloaded. Check the connection and open Admin again, or reload the page if Gatehouse was updated since you opened it.';
+  await expect(failed).toHaveText(message);
   await snapshot(page, testInfo, 'admin-not-downloaded');
+  // The button reloads the whole page (which, still refused, fails again).
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload the page' }).click()]);
+  await expect(page).toHaveURL(/\/admin\/access-flows$/);
+  await expect(failed).toHaveText(message);
 
   await page.unroute(adminModule);
   await main.getByRole('link', { name: 'My Requests' }).click();

@@ -127,9 +127,10 @@ impl<const PAGE: u8> LazyRoute for AdminRoute<PAGE> {
 
 /// Every Admin page behind one split point: `scripts/portal-wasm` moves what
 /// only this function reaches into its own wasm module (`split_admin.wasm`),
-/// fetched the first time an admin opens Admin. One split point keeps it one
-/// file. `fallible`: a failed download is an answer, not a panic, and the
-/// next visit tries again.
+/// fetched the first time an admin opens Admin; one split point for all nine
+/// pages keeps it one file (plus a small chunk shared with Approvals).
+/// `fallible`: a failed download is an answer, not a panic, and the next
+/// visit tries again.
 #[wasm_split(admin, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn admin_view(page: u8) -> Result<AnyView, SplitLoaderError> {
     Ok(match page {
@@ -146,14 +147,23 @@ fn admin_view(page: u8) -> Result<AnyView, SplitLoaderError> {
     })
 }
 
-/// What a page downloaded on first use shows when the download failed.
+/// What a page downloaded on first use shows when the download failed: the
+/// connection dropped (opening the page again retries), or Gatehouse was
+/// updated since this tab loaded, so its modules are gone (only a reload
+/// helps).
 fn not_downloaded(page: &'static str) -> AnyView {
     view! {
         <div class="page">
             <h1>{page}</h1>
             <p class="alert" role="alert">
-                {format!("{page} could not be downloaded. Check the connection, then open {page} again.")}
+                {format!(
+                    "{page} could not be downloaded. Check the connection and open {page} again, \
+                     or reload the page if Gatehouse was updated since you opened it."
+                )}
             </p>
+            <button type="button" class="button" on:click=|_| {
+                let _ = window().location().reload();
+            }>"Reload the page"</button>
         </div>
     }
     .into_any()
