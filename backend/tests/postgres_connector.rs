@@ -1,7 +1,8 @@
 //! The PostgreSQL connector against a real PostgreSQL server started by the
 //! test: request → approve → the grantee logs in with the revealed password
 //! and can read but not write; extend; expiry and revoke drop the role;
-//! Reset Credentials; the server down at expiry; a missing table.
+//! Reset Credentials; the server down at expiry; a missing table; TLS to the
+//! server, checked against the integration's CA.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -472,5 +473,91 @@ async fn a_missing_table_fails_the_request_and_leaves_no_role_behind() {
             .unwrap()
             .contains("cannot connect"),
         "{request}"
+    );
+}
+
+/// The admin connection is TLS by default, checked like libpq's
+/// `verify-full`: with the integration's CA it connects, and the server logs
+/// Gatehouse's session as SSL; with only Mozilla's roots the server's
+/// certificate is refused; a server without TLS is refused unless the
+/// integration says `ssl_mode: disable`; a CA that is not PEM is refused
+/// when the integration is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_connection_is_tls_checked_against_the_integrations_ca() {
+    let tls = sync(PgServer::start_with_tls);
+    let plain = sync(PgServer::start);
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let app = TestApp::starting_at(now).await;
+    let carol = app.login("carol").await;
+    let mut names = 0;
+    let mut check = async |settings: Value| {
+        names += 1;
+        let created = app
+            .post(
+                "/api/v1/admin/integrations",
+                &carol,
+                json!({"name": format!("PostgreSQL {names}"), "kind": "postgresql",
+                       "connector": "postgresql", "settings": settings,
+                       "connection_options": ["terminal"]}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = created.body["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/admin/integrations/{id}/test"),
+            &carol,
+            json!(null),
+        )
+        .await
+        .body
+    };
+
+    let with_ca = check(tls.settings()).await;
+    assert_eq!(with_ca["ok"], true, "{with_ca}");
+    let log = tls.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("connection authorized: user=gh_admin")
+                && line.contains("application_name=gatehouse")
+                && line.contains("SSL enabled")),
+        "no TLS session from Gatehouse in the server's log:\n{log}"
+    );
+
+    let mut mozilla_roots = tls.settings();
+    mozilla_roots
+        .as_object_mut()
+        .unwrap()
+        .remove("ssl_root_cert");
+    let refused = check(mozilla_roots).await;
+    assert_eq!(refused["ok"], false, "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(message.contains("certificate"), "{message}");
+
+    let mut default_mode = plain.settings();
+    default_mode.as_object_mut().unwrap().remove("ssl_mode");
+    let no_tls = check(default_mode).await;
+    assert_eq!(no_tls["ok"], false, "{no_tls}");
+    let message = no_tls["message"].as_str().unwrap();
+    assert!(message.contains("TLS"), "{message}");
+    let plain_on_purpose = check(plain.settings()).await;
+    assert_eq!(plain_on_purpose["ok"], true, "{plain_on_purpose}");
+
+    let mut not_pem = tls.settings();
+    not_pem["ssl_root_cert"] = "not a certificate".into();
+    let saved = app
+        .post(
+            "/api/v1/admin/integrations",
+            &carol,
+            json!({"name": "Bad CA", "kind": "postgresql", "connector": "postgresql",
+                   "settings": not_pem, "connection_options": ["terminal"]}),
+        )
+        .await;
+    assert_eq!(saved.status, 422, "{}", saved.body);
+    assert!(
+        saved.body.to_string().contains("ssl_root_cert"),
+        "{}",
+        saved.body
     );
 }

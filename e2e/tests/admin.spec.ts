@@ -315,6 +315,38 @@ test('carol connects an integration through a webhook and tests the connection',
   }
 });
 
+test('carol sets up a PostgreSQL integration: TLS unless turned off, and its settings refused next to them', async ({ page }, testInfo) => {
+  await page.goto('/admin/integrations');
+  await logIn(page, 'carol');
+  await page.getByRole('button', { name: 'New integration' }).click();
+  const editor = page.getByRole('dialog', { name: 'New integration' });
+  await editor.getByLabel('Name').fill('Orders database');
+  await editor.getByLabel('Kind').fill('database');
+  await editor.getByLabel('Connector').selectOption('postgresql');
+  await editor.getByLabel('Host', { exact: true }).fill('orders-db.internal');
+  await editor.getByLabel('Admin user').fill('gatehouse');
+  await editor.getByLabel('Admin password').fill('a-long-admin-password');
+  const settingsError = editor.locator('#integration-settings-error');
+
+  await editor.getByLabel('TLS').fill('prefer');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(settingsError).toContainText('expected `verify-full` or `disable`');
+
+  await editor.getByLabel('TLS').fill('verify-full');
+  await editor.getByLabel('CA certificate (PEM)').fill('-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(settingsError).toContainText('ssl_root_cert is not a PEM certificate');
+  await expect(editor.getByLabel('Name')).toHaveValue('Orders database');
+  await snapshot(page, testInfo, 'postgresql-tls-settings');
+
+  await editor.getByLabel('CA certificate (PEM)').fill('');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  const row = page.getByRole('row', { name: /Orders database/ });
+  await row.getByRole('button', { name: 'Edit Orders database' }).click();
+  await expect(page.getByRole('dialog', { name: 'Edit integration' }).getByLabel('TLS')).toHaveValue('verify-full');
+});
+
 test('Admin on a phone-sized screen: one card per row, nothing wider than the screen', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/admin/access-flows');

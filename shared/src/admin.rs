@@ -22,7 +22,8 @@ pub struct IntegrationInput {
     pub connector: Option<String>,
     /// The connector's settings. Left out on update, they stay; secret fields
     /// (a password, a signing secret) left out are kept from before.
-    /// PostgreSQL: `host`, `port`, `user`, `password`, `database`, `connect_host`.
+    /// PostgreSQL: `host`, `port`, `user`, `password`, `database`, `connect_host`,
+    /// `ssl_mode` (`verify-full`, the default, or `disable`), `ssl_root_cert` (PEM).
     /// Webhook: `url`, `secret`, `grant_attempts`, `timeout_seconds`.
     /// Manual: `fulfillers` (usernames).
     #[serde(default, skip_serializing_if = "Option::is_none")]

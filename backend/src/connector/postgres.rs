@@ -4,12 +4,19 @@
 //!
 //! Resource paths: `database`, `database/schema`, `database/schema/table`.
 //! Permissions: `read-only`, `read-write`, `admin`.
+//!
+//! The admin connection is TLS unless the integration says `ssl_mode:
+//! disable`: libpq's `verify-full`, the server's certificate checked against
+//! Mozilla's roots or the integration's own CA (`ssl_root_cert`, PEM) and
+//! valid for `host`.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, config::SslMode as PgSslMode};
+use rustls::pki_types::{CertificateDer, pem::PemObject};
 use serde::Deserialize;
 use serde_json::Value;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Connector, Credentials, Discovered, Grant, GrantItem, Outcome, random_secret};
 use gatehouse_shared::access::ConnectOptions;
@@ -32,6 +39,54 @@ struct Settings {
     /// The host grantees connect to, when it differs (a bastion, a proxy).
     #[serde(default)]
     connect_host: Option<String>,
+    /// libpq's names: `verify-full` (the default) or `disable`.
+    #[serde(default)]
+    ssl_mode: SslMode,
+    /// The CA that signed the server's certificate (PEM), when it is not one
+    /// of Mozilla's roots.
+    #[serde(default)]
+    ssl_root_cert: Option<String>,
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+enum SslMode {
+    /// Encrypted, and the certificate must be valid for `host`.
+    #[default]
+    #[serde(rename = "verify-full")]
+    VerifyFull,
+    /// Plain text: only for a server on the same host or a trusted network.
+    #[serde(rename = "disable")]
+    Disable,
+}
+
+const NOT_PEM: &str = "PostgreSQL settings: ssl_root_cert is not a PEM certificate";
+
+/// The TLS side of the admin connection: rustls (ring), trusting Mozilla's
+/// roots, or only the given CA when there is one.
+fn tls_connector(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    match root_cert.map(str::trim).filter(|pem| !pem.is_empty()) {
+        Some(pem) => {
+            let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| NOT_PEM.to_owned())?;
+            if certificates.is_empty() {
+                return Err("PostgreSQL settings: ssl_root_cert holds no certificate".into());
+            }
+            for certificate in certificates {
+                roots.add(certificate).map_err(|_| NOT_PEM.to_owned())?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| format!("TLS: {error}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 fn default_port() -> u16 {
@@ -44,6 +99,8 @@ fn default_database() -> String {
 
 pub struct PostgresConnector {
     settings: Settings,
+    /// Built once from the settings; `None` when `ssl_mode` is `disable`.
+    tls: Option<MakeRustlsConnect>,
 }
 
 impl std::fmt::Debug for PostgresConnector {
@@ -53,6 +110,7 @@ impl std::fmt::Debug for PostgresConnector {
             .field("port", &self.settings.port)
             .field("user", &self.settings.user)
             .field("password", &"<redacted>")
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -67,12 +125,17 @@ impl PostgresConnector {
         if settings.user.trim().is_empty() {
             return Err("PostgreSQL settings: user is empty".into());
         }
-        Ok(Self { settings })
+        let tls = match settings.ssl_mode {
+            SslMode::Disable => None,
+            SslMode::VerifyFull => Some(tls_connector(settings.ssl_root_cert.as_deref())?),
+        };
+        Ok(Self { settings, tls })
     }
 
     fn client(&self, database: &str) -> Result<Client, String> {
         let s = &self.settings;
-        Config::new()
+        let mut config = Config::new();
+        config
             .host(&s.host)
             .port(s.port)
             .user(&s.user)
@@ -82,16 +145,19 @@ impl PostgresConnector {
             .connect_timeout(Duration::from_secs(5))
             // A lock held by someone else must not stall all provisioning.
             .options("-c statement_timeout=30000 -c lock_timeout=10000")
-            .keepalives(true)
-            .connect(NoTls)
-            .map_err(|error| {
-                format!(
-                    "cannot connect to PostgreSQL at {}:{}: {}",
-                    s.host,
-                    s.port,
-                    describe(&error)
-                )
-            })
+            .keepalives(true);
+        let connected = match &self.tls {
+            Some(tls) => config.ssl_mode(PgSslMode::Require).connect(tls.clone()),
+            None => config.ssl_mode(PgSslMode::Disable).connect(NoTls),
+        };
+        connected.map_err(|error| {
+            format!(
+                "cannot connect to PostgreSQL at {}:{}: {}",
+                s.host,
+                s.port,
+                describe(&error)
+            )
+        })
     }
 
     fn role_exists(admin: &mut Client, role: &str) -> Result<bool, String> {
@@ -514,7 +580,17 @@ fn until(unix: i64) -> Result<String, String> {
 fn describe(error: &postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => db.message().to_owned(),
-        None => error.to_string(),
+        None => {
+            // With its causes: "error performing TLS handshake" alone does
+            // not say that the certificate was refused, or why.
+            let mut text = error.to_string();
+            let mut cause = std::error::Error::source(error);
+            while let Some(inner) = cause {
+                text.push_str(&format!(": {inner}"));
+                cause = inner.source();
+            }
+            text
+        }
     }
 }
 

@@ -29,7 +29,98 @@ pub struct PgServer {
     data: PathBuf,
     log: PathBuf,
     run_as_postgres: bool,
+    /// Started with `ssl = on` and a certificate from [`make_certificates`].
+    tls: bool,
     _dir: tempfile::TempDir,
+}
+
+/// A CA and, signed by it, a certificate for 127.0.0.1 (EC P-256, two days),
+/// made with openssl in `dir`: ca.crt, server.crt, server.key.
+fn make_certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Gatehouse test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
 }
 
 /// The newest installed PostgreSQL's bin directory.
@@ -61,7 +152,18 @@ fn is_root() -> bool {
 }
 
 impl PgServer {
+    /// A server taking plain connections only.
     pub fn start() -> Self {
+        Self::start_with(false)
+    }
+
+    /// A server that also takes TLS, with a certificate for 127.0.0.1 signed
+    /// by its own CA ([`Self::ca_pem`]), and every connection logged.
+    pub fn start_with_tls() -> Self {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Self {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("gatehouse-pg-")
@@ -71,6 +173,9 @@ impl PgServer {
         let data = dir.path().join("data");
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, ADMIN_PASSWORD).unwrap();
+        if tls {
+            make_certificates(dir.path());
+        }
         if run_as_postgres {
             let status = Command::new("chown")
                 .args(["-R", "postgres:postgres"])
@@ -90,6 +195,7 @@ impl PgServer {
             bin,
             data,
             run_as_postgres,
+            tls,
             _dir: dir,
         };
         server.run(
@@ -135,11 +241,17 @@ impl PgServer {
 
     /// Start (or start again) the server and wait until it takes log-ins.
     pub fn up(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+        let dir = self.data.parent().unwrap().display();
+        let mut options = format!(
+            "-p {} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
-            self.data.parent().unwrap().display()
         );
+        if self.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key \
+                 -c log_connections=on"
+            ));
+        }
         self.run(
             "pg_ctl",
             &[
@@ -215,15 +327,32 @@ impl PgServer {
         self.try_admin(database).unwrap()
     }
 
-    /// The settings an integration needs to reach this server.
+    /// The settings an integration needs to reach this server: TLS checked
+    /// against this server's CA when it has one, plain text otherwise.
     pub fn settings(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut settings = serde_json::json!({
             "host": "127.0.0.1",
             "port": self.port,
             "user": ADMIN,
             "password": ADMIN_PASSWORD,
             "database": "postgres",
-        })
+            "ssl_mode": "disable",
+        });
+        if self.tls {
+            settings["ssl_mode"] = "verify-full".into();
+            settings["ssl_root_cert"] = self.ca_pem().into();
+        }
+        settings
+    }
+
+    /// The CA that signed this server's certificate (PEM).
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(self.data.parent().unwrap().join("ca.crt")).unwrap()
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     pub fn data_dir(&self) -> &Path {

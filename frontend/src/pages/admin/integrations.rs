@@ -39,10 +39,12 @@ enum Setting {
     Secret,
     /// Comma-separated in the form, a list in the settings.
     List,
+    /// Several lines (a PEM certificate).
+    Lines,
 }
 
 /// Each connector's settings: (connector, key, label, input id, kind, hint).
-const SETTINGS: [(&str, &str, &str, &str, Setting, &str); 11] = [
+const SETTINGS: [(&str, &str, &str, &str, Setting, &str); 13] = [
     ("postgresql", "host", "Host", "pg-host", Setting::Text, ""),
     (
         "postgresql",
@@ -83,6 +85,22 @@ const SETTINGS: [(&str, &str, &str, &str, Setting, &str); 11] = [
         "pg-connect-host",
         Setting::Text,
         "When it differs from Host: a bastion or a proxy.",
+    ),
+    (
+        "postgresql",
+        "ssl_mode",
+        "TLS",
+        "pg-ssl-mode",
+        Setting::Text,
+        "verify-full (default): encrypted, the server's certificate checked; disable: plain text.",
+    ),
+    (
+        "postgresql",
+        "ssl_root_cert",
+        "CA certificate (PEM)",
+        "pg-ssl-root-cert",
+        Setting::Lines,
+        "The CA that signed the server's certificate, when it is not a public one.",
     ),
     (
         "webhook",
@@ -141,7 +159,7 @@ fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, 
                 .map(serde_json::Value::from)
                 .map_err(|_| format!("{label} is a whole number."))?,
             Setting::List => serde_json::Value::from(split_list(value)),
-            Setting::Text | Setting::Secret => serde_json::Value::from(value),
+            Setting::Text | Setting::Secret | Setting::Lines => serde_json::Value::from(value),
         };
         settings.insert((*key).to_owned(), json);
     }
@@ -332,11 +350,12 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                         let input_kind = match kind {
                             Setting::Secret => "password",
                             Setting::Number => "number",
-                            Setting::Text | Setting::List => "text",
+                            Setting::Text | Setting::List | Setting::Lines => "text",
                         };
+                        let multiline = kind == Setting::Lines;
                         view! {
                             <Show when=move || connector.with(|c| c == owner)>
-                                <TextField id=input_id label=label value kind=input_kind hint />
+                                <TextField id=input_id label=label value kind=input_kind hint multiline />
                             </Show>
                         }
                     })
