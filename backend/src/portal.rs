@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use axum::{
     body::Body,
-    http::{HeaderValue, StatusCode, Uri, header},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
@@ -81,7 +81,9 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 /// Fallback handler: a portal file, `index.html` for app routes, or a JSON 404 under `/api`.
-pub async fn serve_portal(uri: Uri) -> Response {
+/// A file with a gzipped copy beside it (`scripts/portal-wasm` makes them,
+/// with gzip -9) is sent as that copy to a browser that takes gzip.
+pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
         return AppError::NotFound(format!("API route {path}")).into_response();
@@ -90,11 +92,23 @@ pub async fn serve_portal(uri: Uri) -> Response {
     if !file.is_empty() && file != "index.html" {
         if let Some(asset) = Assets::get(file) {
             let mime = mime_guess::from_path(file).first_or_octet_stream();
-            return file_response(
-                asset.data,
-                mime.as_ref(),
-                "public, max-age=31536000, immutable",
-            );
+            const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+            let Some(packed) = Assets::get(&format!("{file}.gz")) else {
+                return file_response(asset.data, mime.as_ref(), IMMUTABLE);
+            };
+            let mut response = if accepts_gzip(&headers) {
+                let mut response = file_response(packed.data, mime.as_ref(), IMMUTABLE);
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                response
+            } else {
+                file_response(asset.data, mime.as_ref(), IMMUTABLE)
+            };
+            response
+                .headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            return response;
         }
         // A missing file with an extension is a missing file, not an app route.
         if file
@@ -115,6 +129,26 @@ pub async fn serve_portal(uri: Uri) -> Response {
     }
 }
 
+/// Whether `Accept-Encoding` takes gzip (by name or `*`, and not `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
 fn file_response(data: Cow<'static, [u8]>, mime: &str, cache: &'static str) -> Response {
     let mut response = Response::new(Body::from(data.into_owned()));
     let headers = response.headers_mut();
@@ -128,6 +162,25 @@ fn file_response(data: Cow<'static, [u8]>, mime: &str, cache: &'static str) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_is_sent_only_to_who_takes_it() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip, deflate, br, zstd"));
+        assert!(with("br;q=1.0, GZIP;q=0.5"));
+        assert!(with("*"));
+        assert!(!with("br, zstd"));
+        assert!(!with("gzip;q=0, br"));
+        assert!(!with("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 
     #[test]
     fn only_inline_scripts_are_hashed() {

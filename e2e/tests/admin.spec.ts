@@ -194,9 +194,14 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
 
 test('Admin and Approvals are downloaded by those who open them, once, and by nobody else', async ({ page }) => {
   // scripts/portal-wasm splits each into its own wasm module (split_<name>.wasm).
+  // Every module comes gzipped (the server sends the build's gzip -9 copy).
   const modules: string[] = [];
-  page.on('response', (response) => {
-    const split = /\/portal-[0-9a-f]+\/split_([a-z]+)\.wasm$/.exec(new URL(response.url()).pathname);
+  const encodings = new Map<string, string | undefined>();
+  page.on('response', async (response) => {
+    const path = new URL(response.url()).pathname;
+    if (!/\/portal-[0-9a-f]+\/[^/]+\.wasm$/.test(path)) return;
+    encodings.set(path.split('/').pop() ?? path, (await response.allHeaders())['content-encoding']);
+    const split = /split_([a-z]+)\.wasm$/.exec(path);
     if (split) modules.push(`${response.status()} ${split[1]}`);
   });
   const main = page.getByRole('navigation', { name: 'Main' });
@@ -229,6 +234,10 @@ test('Admin and Approvals are downloaded by those who open them, once, and by no
     await expect(page.getByRole('heading', { name: section, level: 1 })).toBeVisible();
   }
   expect(modules).toEqual(['200 approvals', '200 admin']);
+  expect([...encodings.keys()]).toEqual(
+    expect.arrayContaining(['gatehouse-portal_bg.wasm', 'split_admin.wasm', 'split_approvals.wasm']),
+  );
+  expect(new Set(encodings.values())).toEqual(new Set(['gzip']));
 });
 
 test('a failed download of Admin says so, and opening Admin again retries', async ({ browser, baseURL }, testInfo) => {
