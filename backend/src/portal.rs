@@ -92,22 +92,21 @@ pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
     if !file.is_empty() && file != "index.html" {
         if let Some(asset) = Assets::get(file) {
             let mime = mime_guess::from_path(file).first_or_octet_stream();
-            const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-            let Some(packed) = Assets::get(&format!("{file}.gz")) else {
-                return file_response(asset.data, mime.as_ref(), IMMUTABLE);
+            let packed = Assets::get(&format!("{file}.gz"));
+            let has_copy = packed.is_some();
+            let (data, gzipped) = match packed {
+                Some(packed) if accepts_gzip(&headers) => (packed.data, true),
+                _ => (asset.data, false),
             };
-            let mut response = if accepts_gzip(&headers) {
-                let mut response = file_response(packed.data, mime.as_ref(), IMMUTABLE);
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                response
-            } else {
-                file_response(asset.data, mime.as_ref(), IMMUTABLE)
-            };
-            response
-                .headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            let mut response =
+                file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
+            let headers = response.headers_mut();
+            if gzipped {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            if has_copy {
+                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            }
             return response;
         }
         // A missing file with an extension is a missing file, not an app route.
