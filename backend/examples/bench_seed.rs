@@ -160,7 +160,7 @@ fn main() {
         .unwrap_or(0);
     for n in 0..audit {
         gatehouse::store::audit::record(
-            &tx,
+            gatehouse::store::Conn::Sqlite(&tx),
             now,
             Some(n % USERS + 1),
             Some(n % requests.max(1) + 1),

@@ -14,6 +14,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::store::Conn;
 use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
 /// Name of the portal's session cookie.
@@ -150,9 +151,7 @@ async fn signed_in(
     now: i64,
     is_token: bool,
     hash: Vec<u8>,
-    lookup: impl FnOnce(&rusqlite::Connection, &[u8]) -> Result<Option<UserRecord>, AppError>
-    + Send
-    + 'static,
+    lookup: impl FnOnce(Conn<'_>, &[u8]) -> Result<Option<UserRecord>, AppError> + Send + 'static,
 ) -> Result<Option<UserRecord>, AppError> {
     let tag = state.memo_tag(now);
     let key = (is_token, hash);

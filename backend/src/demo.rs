@@ -1,9 +1,14 @@
 //! `--demo`: a catalog and three users to try Gatehouse with. Idempotent: run
 //! it on every start and it adds only what is missing.
 
-use rusqlite::OptionalExtension;
-
-use crate::{auth, db::Db, error::AppError, store, store::users::NewUser};
+use crate::store::Conn;
+use crate::{
+    auth,
+    db::Db,
+    error::AppError,
+    store,
+    store::{demo::item, users::NewUser},
+};
 
 /// The password of every demo user, printed at start.
 pub const DEMO_PASSWORD: &str = "gatehouse-demo";
@@ -114,46 +119,19 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), AppError> {
 
 const HOUR: i64 = 3_600;
 
-fn id_of(tx: &rusqlite::Transaction<'_>, sql: &str, key: &str) -> Result<i64, AppError> {
-    Ok(tx.query_row(sql, [key], |row| row.get(0))?)
-}
-
-/// (resource path, permission) → (resource id, permission id)
-fn item(
-    tx: &rusqlite::Transaction<'_>,
-    path: &str,
-    permission: &str,
-) -> Result<(i64, i64), AppError> {
-    Ok(tx.query_row(
-        "SELECT r.id, p.id FROM resources r JOIN permissions p ON p.resource_type_id = r.resource_type_id
-         WHERE r.path = ?1 AND p.name = ?2",
-        rusqlite::params![path, permission],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
-}
-
 /// Groups, ticket types, bundles and access flows: one auto-approving, one
 /// needing bob, one with two ordered steps (bob, then carol). Written through
 /// the same store functions as the admin API, once each.
-fn seed_flows(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
+fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
     use gatehouse_shared::admin::{
         AccessFlowInput, ExtendSettings, ScopeEntry,
         Subject::{self, Everyone, Group, User},
     };
 
-    let user = |name: &str| id_of(tx, "SELECT id FROM users WHERE username = ?1", name);
-    let integration = |name: &str| id_of(tx, "SELECT id FROM integrations WHERE name = ?1", name);
-    let existing = |table: &str, name: &str| -> Result<Option<i64>, AppError> {
-        Ok(tx
-            .query_row(
-                &format!("SELECT id FROM {table} WHERE name = ?1"),
-                [name],
-                |row| row.get(0),
-            )
-            .optional()?)
-    };
+    let user = |name: &str| store::demo::user_id(tx, name);
+    let integration = |name: &str| store::demo::integration_id(tx, name);
     let group = |name: &str, members: &[i64]| -> Result<i64, AppError> {
-        match existing("groups", name)? {
+        match store::demo::group_id(tx, name)? {
             Some(id) => Ok(id),
             None => store::admin::save_group(tx, None, name, members),
         }
@@ -292,14 +270,14 @@ fn seed_flows(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
         },
     ];
     for input in &flows {
-        if existing("access_flows", &input.name)?.is_none() {
+        if store::demo::flow_id(tx, &input.name)?.is_none() {
             store::admin::save_flow(tx, None, input)?;
         }
     }
     Ok(())
 }
 
-fn seed_catalog(tx: &rusqlite::Transaction<'_>) -> Result<(), AppError> {
+fn seed_catalog(tx: Conn<'_>) -> Result<(), AppError> {
     use store::catalog::{ensure_integration, ensure_resource, ensure_resource_type};
 
     let postgres = ensure_integration(

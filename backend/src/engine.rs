@@ -14,13 +14,12 @@ use gatehouse_shared::{
     requests::{AccessRequest, RequestActions},
     rules::{self, Actor},
 };
-use rusqlite::Connection;
 
 use crate::{
     auth::CurrentUser,
     error::AppError,
     store::{
-        self,
+        self, Conn,
         requests::{RequestRow, ViewerFlags},
         tokens::timestamp,
     },
@@ -38,7 +37,7 @@ pub fn actor(user: &CurrentUser) -> Actor {
 
 /// Turn rows into the wire shape, with what `actor` may do with each.
 pub fn views(
-    conn: &Connection,
+    conn: Conn<'_>,
     rows: Vec<RequestRow>,
     actor: Actor,
     items_per_request: Option<i64>,
@@ -63,7 +62,7 @@ pub fn views(
 /// [`views`] of rows that already say what they are to `actor`
 /// ([`store::requests::page_flagged`]): one statement fewer per flag.
 pub fn flagged_views(
-    conn: &Connection,
+    conn: Conn<'_>,
     rows: Vec<(RequestRow, ViewerFlags)>,
     actor: Actor,
     items_per_request: Option<i64>,
@@ -120,7 +119,7 @@ pub fn flagged_views(
 
 /// A user sees a request when they asked for it, receive it, decide (or
 /// decided) it, or are an admin. Anyone else is told it does not exist.
-pub fn load_visible(conn: &Connection, actor: Actor, id: i64) -> Result<RequestRow, AppError> {
+pub fn load_visible(conn: Conn<'_>, actor: Actor, id: i64) -> Result<RequestRow, AppError> {
     let not_found = || AppError::NotFound(format!("Request {id}"));
     let row = store::requests::get(conn, id)?.ok_or_else(not_found)?;
     let visible = actor.is_admin

@@ -41,6 +41,14 @@ pub enum AppError {
     /// Anything the caller cannot fix; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database cannot be reached (or went away mid-request); logged,
+    /// answered 503 so a client or load balancer tries again.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A concurrent transaction won a race; the store runs the transaction
+    /// again, and only when that keeps failing is it answered 503.
+    #[error("database contended: {0}")]
+    Contended(String),
 }
 
 impl AppError {
@@ -67,6 +75,7 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) | AppError::Contended(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -102,22 +111,36 @@ impl AppError {
                 "internal_error",
                 "Something went wrong on the server. The details are in its log.",
             ),
+            AppError::Unavailable(_) | AppError::Contended(_) => ApiError::new(
+                "unavailable",
+                "The server cannot reach its database just now. Nothing was changed; try again.",
+            ),
         }
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            AppError::Unavailable(detail) | AppError::Contended(detail) => {
+                tracing::error!(%detail, "database unavailable");
+            }
+            _ => {}
         }
         (self.status(), Json(self.body())).into_response()
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(error: rusqlite::Error) -> Self {
-        AppError::Internal(format!("sqlite: {error}"))
+impl From<crate::store::sql::Error> for AppError {
+    fn from(error: crate::store::sql::Error) -> Self {
+        if error.is_retryable() {
+            AppError::Contended(error.to_string())
+        } else if error.is_unavailable() {
+            AppError::Unavailable(error.to_string())
+        } else {
+            AppError::Internal(error.to_string())
+        }
     }
 }
 
@@ -157,6 +180,8 @@ mod tests {
                 "too_many_attempts",
             ),
             (AppError::internal("disk on fire"), 500, "internal_error"),
+            (AppError::Unavailable("down".into()), 503, "unavailable"),
+            (AppError::Contended("lost".into()), 503, "unavailable"),
         ];
         for (error, status, code) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");

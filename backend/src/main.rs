@@ -19,16 +19,19 @@ struct Cli {
 enum Command {
     /// Run the server: REST API, portal and background work.
     Serve {
-        /// SQLite database file (created when missing).
+        /// The store: a SQLite file (a path or `sqlite:PATH`, created when
+        /// missing) or a PostgreSQL server (`postgres://user:pass@host/db`,
+        /// completed from the PG* variables, TLS as `sslmode` says).
         #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
-        db: PathBuf,
+        db: String,
         /// Address to listen on.
         #[arg(long, env = "GATEHOUSE_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// Add the demo catalog and users (alice, bob, carol) when missing.
         #[arg(long, env = "GATEHOUSE_DEMO")]
         demo: bool,
-        /// Key that seals secrets at rest (created when missing; default: the database path + ".key").
+        /// Key that seals secrets at rest (created when missing; default: the
+        /// SQLite file's path + ".key", or `gatehouse.key` with PostgreSQL).
         #[arg(long, env = "GATEHOUSE_KEY_FILE")]
         key_file: Option<PathBuf>,
         #[command(flatten)]
@@ -163,19 +166,21 @@ impl NotifyArgs {
 enum AuditCommand {
     /// Recompute the audit log's hash chain; exits 1 when an entry was edited or removed.
     Verify {
-        /// SQLite database file.
+        /// The store: a SQLite file or a `postgres://` URL.
         #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
-        db: PathBuf,
+        db: String,
     },
 }
 
-fn verify_audit(path: &std::path::Path) -> ExitCode {
-    if !path.is_file() {
+fn verify_audit(location: &str) -> ExitCode {
+    if let gatehouse::db::Location::Sqlite(path) = gatehouse::db::Location::parse(location)
+        && !path.is_file()
+    {
         eprintln!("gatehouse: no database at {}", path.display());
         return ExitCode::FAILURE;
     }
     let started = std::time::Instant::now();
-    let verdict = Db::open(path)
+    let verdict = Db::connect(location)
         .map_err(|error| error.to_string())
         .and_then(|db| {
             let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
@@ -276,10 +281,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let key_file = key_file.unwrap_or_else(|| {
-                let mut name = db.clone().into_os_string();
-                name.push(".key");
-                PathBuf::from(name)
+            let key_file = key_file.unwrap_or_else(|| match gatehouse::db::Location::parse(&db) {
+                gatehouse::db::Location::Sqlite(path) => {
+                    let mut name = path.into_os_string();
+                    name.push(".key");
+                    PathBuf::from(name)
+                }
+                gatehouse::db::Location::Postgres(_) => PathBuf::from("gatehouse.key"),
             });
             let notify = match notify.config(listen) {
                 Ok(notify) => notify,
@@ -300,13 +308,17 @@ fn main() -> ExitCode {
 }
 
 async fn serve(
-    db_path: PathBuf,
+    db_location: String,
     listen: SocketAddr,
     with_demo: bool,
     key_file: PathBuf,
     notify: gatehouse::notify::NotifyConfig,
 ) -> Result<(), String> {
-    let db = Db::open(&db_path).map_err(|error| error.to_string())?;
+    // Blocking: connecting and migrating happen before the server takes requests.
+    let db = tokio::task::spawn_blocking(move || Db::connect(&db_location))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())?;
     let (secrets, created) = gatehouse::secrets::SecretBox::from_key_file(&key_file)?;
     if created {
         tracing::warn!(
@@ -338,7 +350,7 @@ async fn serve(
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
     say(format_args!("Gatehouse is running at http://{address}/"));
-    say(format_args!("  database: {}", db_path.display()));
+    say(format_args!("  database: {}", db.describe()));
     say(format_args!("  API docs: http://{address}/api/docs"));
     say(format_args!(
         "  notifications: Slack {}, e-mail {}",

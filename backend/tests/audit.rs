@@ -25,7 +25,7 @@ async fn app_with_history() -> TestApp {
 fn verify_with_binary(app: &TestApp) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["audit", "verify", "--db"])
-        .arg(app.db.path())
+        .arg(app.db.path().unwrap())
         .output()
         .unwrap();
     (

@@ -536,7 +536,7 @@ async fn expired_access_is_removed_after_restart() {
     let id = active_docs_request(&app, &alice).await;
     // The server is down for a day; a new process opens the same file.
     app.clock.advance(time::Duration::days(1));
-    let reopened = gatehouse::db::Db::open(app.db.path()).unwrap();
+    let reopened = gatehouse::db::Db::open(app.db.path().unwrap()).unwrap();
     let state = gatehouse::AppState::new(reopened, Arc::new(app.clock.clone()))
         .with_connector(connector.clone());
     gatehouse::worker::tick(&state).await.unwrap();
@@ -1068,7 +1068,7 @@ async fn a_list_read_again_shows_every_change_and_the_time_since() {
     assert_eq!(first(&later.body)["actions"]["extend"], true);
 
     // A write by another process (here, another connection to the file).
-    let outside = rusqlite::Connection::open(app.db.path()).unwrap();
+    let outside = rusqlite::Connection::open(app.db.path().unwrap()).unwrap();
     outside
         .execute(
             "UPDATE requests SET justification = 'edited outside' WHERE id = ?1",

@@ -63,7 +63,7 @@ const NOT_PEM: &str = "PostgreSQL settings: ssl_root_cert is not a PEM certifica
 
 /// The TLS side of the admin connection: rustls (ring), trusting Mozilla's
 /// roots, or only the given CA when there is one.
-fn tls_connector(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
+pub(crate) fn tls_connector(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
     let mut roots = rustls::RootCertStore::empty();
     match root_cert.map(str::trim).filter(|pem| !pem.is_empty()) {
         Some(pem) => {

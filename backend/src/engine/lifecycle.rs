@@ -7,12 +7,11 @@ use gatehouse_shared::{
     requests::{ItemSelection, SubmitRequest},
     rules::{self, Actor},
 };
-use rusqlite::{Connection, types::Value};
 use serde_json::json;
 
 use crate::{
     error::AppError,
-    store::{self, flows::Flow, requests::RequestRow},
+    store::{self, Conn, flows::Flow, requests::RequestRow},
 };
 
 use super::{load_visible, submit_in};
@@ -28,14 +27,14 @@ pub enum ApprovalOutcome {
     Approved,
 }
 
-fn flow_of(conn: &Connection, row: &RequestRow) -> Result<Flow, AppError> {
+fn flow_of(conn: Conn<'_>, row: &RequestRow) -> Result<Flow, AppError> {
     store::flows::flow_by_id(conn, row.flow_id)?.ok_or_else(|| {
         AppError::internal(format!("request {} has no flow {}", row.id, row.flow_id))
     })
 }
 
 /// Refuse with the reason a user cannot decide this request.
-fn check_decider(conn: &Connection, actor: Actor, row: &RequestRow) -> Result<(), AppError> {
+fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), AppError> {
     if row.status != RequestStatus::PendingApproval {
         return Err(AppError::Conflict(format!(
             "Request {} is {}, not Pending Approval.",
@@ -61,7 +60,7 @@ fn check_decider(conn: &Connection, actor: Actor, row: &RequestRow) -> Result<()
 }
 
 pub fn approve_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     actor: Actor,
     id: i64,
     now: i64,
@@ -74,17 +73,10 @@ pub fn approve_in(
             "This access flow requires MFA: confirm a code from your authenticator app before approving.".into(),
         ));
     }
-    tx.execute(
-        "INSERT INTO approvals (request_id, step, approver_id, decision, decided_at) VALUES (?1, ?2, ?3, 'approved', ?4)",
-        rusqlite::params![id, row.current_step, actor.id, now],
-    )?;
+    store::transitions::record_approval(tx, id, row.current_step, actor.id, now)?;
     let next_step = row.current_step + 1;
     if next_step < flow.step_count() {
-        let changed = tx.execute(
-            "UPDATE requests SET current_step = ?1, updated_at = ?2 WHERE id = ?3 AND status = 'Pending Approval' AND current_step = ?4",
-            rusqlite::params![next_step, now, id, row.current_step],
-        )?;
-        if changed != 1 {
+        if !store::transitions::approve_step(tx, id, row.current_step, next_step, now)? {
             return Err(AppError::Conflict(format!(
                 "Request {id} changed meanwhile; reload it."
             )));
@@ -99,13 +91,12 @@ pub fn approve_in(
         )?;
         Ok(ApprovalOutcome::NextStep)
     } else {
-        store::requests::transition(
+        store::transitions::advance(
             tx,
             id,
             RequestStatus::PendingApproval,
             RequestStatus::Granting,
             now,
-            &[],
         )?;
         store::audit::record(
             tx,
@@ -120,7 +111,7 @@ pub fn approve_in(
 }
 
 pub fn reject_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     actor: Actor,
     id: i64,
     reason: &str,
@@ -129,21 +120,8 @@ pub fn reject_in(
     let reason = checked_reason(reason, true)?;
     let row = load_visible(tx, actor, id)?;
     check_decider(tx, actor, &row)?;
-    tx.execute(
-        "INSERT INTO approvals (request_id, step, approver_id, decision, reason, decided_at) VALUES (?1, ?2, ?3, 'rejected', ?4, ?5)",
-        rusqlite::params![id, row.current_step, actor.id, reason, now],
-    )?;
-    store::requests::transition(
-        tx,
-        id,
-        RequestStatus::PendingApproval,
-        RequestStatus::Rejected,
-        now,
-        &[
-            ("rejection_reason", Value::Text(reason.clone())),
-            ("ended_at", Value::Integer(now)),
-        ],
-    )?;
+    store::transitions::record_rejection(tx, id, row.current_step, actor.id, &reason, now)?;
+    store::transitions::reject(tx, id, &reason, now)?;
     store::audit::record(
         tx,
         now,
@@ -171,7 +149,7 @@ fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
     Ok(reason.to_owned())
 }
 
-pub fn cancel_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<(), AppError> {
+pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), AppError> {
     let row = load_visible(tx, actor, id)?;
     if !rules::may_cancel(actor, &row.facts()) {
         return Err(if actor.id != row.requester.id {
@@ -183,21 +161,7 @@ pub fn cancel_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<(),
             ))
         });
     }
-    store::requests::transition(
-        tx,
-        id,
-        row.status,
-        RequestStatus::Revoked,
-        now,
-        &[
-            ("revoked_by", Value::Integer(actor.id)),
-            (
-                "revoke_reason",
-                Value::Text("cancelled by requester".into()),
-            ),
-            ("ended_at", Value::Integer(now)),
-        ],
-    )?;
+    store::transitions::cancel(tx, id, row.status, actor.id, "cancelled by requester", now)?;
     store::audit::record(
         tx,
         now,
@@ -210,7 +174,7 @@ pub fn cancel_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<(),
 
 /// Start removing access: Active → Revoking; provisioning finishes it.
 pub fn revoke_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     actor: Actor,
     id: i64,
     reason: Option<&str>,
@@ -235,24 +199,7 @@ pub fn revoke_in(
     } else {
         Some(reason)
     };
-    store::requests::transition(
-        tx,
-        id,
-        RequestStatus::Active,
-        RequestStatus::Revoking,
-        now,
-        &[
-            (
-                "ending_as",
-                Value::Text(RequestStatus::Revoked.label().into()),
-            ),
-            ("revoked_by", Value::Integer(actor.id)),
-            (
-                "revoke_reason",
-                reason.clone().map_or(Value::Null, Value::Text),
-            ),
-        ],
-    )?;
+    store::transitions::begin_revoke(tx, id, actor.id, reason.as_deref(), now)?;
     store::audit::record(
         tx,
         now,
@@ -263,7 +210,7 @@ pub fn revoke_in(
     )
 }
 
-pub fn extend_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<i64, AppError> {
+pub fn extend_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<i64, AppError> {
     let row = load_visible(tx, actor, id)?;
     if let Err(refusal) = rules::check_extend(actor, &row.facts(), now) {
         return Err(match refusal {
@@ -272,12 +219,7 @@ pub fn extend_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<i64
         });
     }
     let expires_at = row.expires_at.unwrap_or(now) + row.extend.by;
-    let changed = tx.execute(
-        "UPDATE requests SET expires_at = ?1, extensions = extensions + 1, updated_at = ?2
-         WHERE id = ?3 AND status = 'Active' AND extensions = ?4",
-        rusqlite::params![expires_at, now, id, row.extensions],
-    )?;
-    if changed != 1 {
+    if !store::transitions::extend(tx, id, expires_at, row.extensions, now)? {
         return Err(AppError::Conflict(format!(
             "Request {id} changed meanwhile; reload it."
         )));
@@ -297,7 +239,7 @@ pub fn extend_in(tx: &Connection, actor: Actor, id: i64, now: i64) -> Result<i64
 
 /// Submit the same access again with a new justification.
 pub fn request_again_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     actor: Actor,
     id: i64,
     justification: &str,
@@ -341,7 +283,7 @@ pub fn request_again_in(
 }
 
 pub fn set_favorite_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     actor: Actor,
     id: i64,
     starred: bool,
@@ -369,25 +311,15 @@ pub fn set_favorite_in(
 
 /// After the requester confirmed MFA: their requests waiting in Pending MFA
 /// move on, to Granting when their flow auto-approves, else Pending Approval.
-pub fn release_pending_mfa(
-    tx: &Connection,
-    requester_id: i64,
-    now: i64,
-) -> Result<usize, AppError> {
-    let waiting: Vec<(i64, bool)> = tx
-        .prepare(
-            "SELECT r.id, f.auto_approve FROM requests r JOIN access_flows f ON f.id = r.flow_id
-             WHERE r.requester_id = ?1 AND r.status = 'Pending MFA' ORDER BY r.id",
-        )?
-        .query_map([requester_id], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+pub fn release_pending_mfa(tx: Conn<'_>, requester_id: i64, now: i64) -> Result<usize, AppError> {
+    let waiting = store::transitions::pending_mfa_of(tx, requester_id)?;
     for (id, auto_approve) in &waiting {
         let next = if *auto_approve {
             RequestStatus::Granting
         } else {
             RequestStatus::PendingApproval
         };
-        store::requests::transition(tx, *id, RequestStatus::PendingMfa, next, now, &[])?;
+        store::transitions::advance(tx, *id, RequestStatus::PendingMfa, next, now)?;
         store::audit::record(
             tx,
             now,

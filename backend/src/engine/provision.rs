@@ -13,7 +13,6 @@
 use std::{collections::HashMap, sync::Arc};
 
 use gatehouse_shared::{RequestStatus, access::GrantState};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value};
 use serde_json::json;
 
 use crate::{
@@ -22,7 +21,7 @@ use crate::{
     secrets::SecretBox,
     state::AppState,
     store::{
-        self,
+        self, Conn,
         access::{Handed, Pair},
     },
 };
@@ -32,49 +31,32 @@ pub const PENDING_LIMIT: i64 = 7 * 24 * 3600;
 pub const PENDING_LIMIT_REASON: &str = "Pending approval for more than 7 days";
 const BATCH: i64 = 500;
 
-/// Whether any request matches `condition` (with `values` bound); a cheap
-/// read so that idle passes never take the write lock.
-async fn any_due(
-    state: &AppState,
-    condition: &'static str,
-    values: Vec<i64>,
-) -> Result<bool, AppError> {
-    state
-        .db
-        .call(move |conn| {
-            Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT EXISTS (SELECT 1 FROM requests WHERE {condition})"
-                ))?
-                .query_row(params_from_iter(values), |row| row.get::<_, bool>(0))?)
-        })
-        .await
-}
-
 /// Pending Approval or Pending MFA for more than 7 days becomes Failed.
 pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, AppError> {
-    let stale = "status IN ('Pending Approval', 'Pending MFA') AND created_at <= ?1";
-    if !any_due(state, stale, vec![now - PENDING_LIMIT]).await? {
+    let cutoff = now - PENDING_LIMIT;
+    // A cheap read first, so that idle passes never take the write lock.
+    if !state
+        .db
+        .call(move |conn| store::transitions::any_stale_pending(conn, cutoff))
+        .await?
+    {
         return Ok(0);
     }
     state
         .db
         .write(move |tx| {
-            let cutoff = now - PENDING_LIMIT;
-            let condition = "status IN ('Pending Approval', 'Pending MFA') AND created_at <= ?1";
-            let due: Vec<(i64, String)> = tx
-                .prepare(&format!("SELECT id, status FROM requests WHERE {condition} ORDER BY id"))?
-                .query_map([cutoff], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+            let due = store::transitions::stale_pending(tx, cutoff)?;
             for (id, from) in &due {
-                store::audit::record(tx, now, None, Some(*id), "failed", json!({"reason": PENDING_LIMIT_REASON, "from": from}))?;
+                store::audit::record(
+                    tx,
+                    now,
+                    None,
+                    Some(*id),
+                    "failed",
+                    json!({"reason": PENDING_LIMIT_REASON, "from": from}),
+                )?;
             }
-            Ok(tx.execute(
-                &format!(
-                    "UPDATE requests SET status = 'Failed', failure_reason = ?3, ended_at = ?2, updated_at = ?2 WHERE {condition}"
-                ),
-                params![cutoff, now, PENDING_LIMIT_REASON],
-            )?)
+            store::transitions::fail_stale_pending(tx, cutoff, PENDING_LIMIT_REASON, now)
         })
         .await
 }
@@ -85,25 +67,30 @@ pub async fn begin_due_expiries(
     state: &AppState,
     now: i64,
 ) -> Result<(usize, Option<i64>), AppError> {
-    if !any_due(state, "status = 'Active' AND expires_at <= ?1", vec![now]).await? {
+    // A cheap read first, so that idle passes never take the write lock.
+    if !state
+        .db
+        .call(move |conn| store::transitions::any_expiry_due(conn, now))
+        .await?
+    {
         return Ok((0, None));
     }
     state
         .db
         .write(move |tx| {
-            let condition = "status = 'Active' AND expires_at <= ?1";
-            let due: Vec<(i64, i64)> = tx
-                .prepare(&format!("SELECT id, expires_at FROM requests WHERE {condition} ORDER BY id"))?
-                .query_map([now], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?;
+            let due = store::transitions::expiries_due(tx, now)?;
             let earliest = due.iter().map(|(_, expires_at)| *expires_at).min();
             for (id, expires_at) in &due {
-                store::audit::record(tx, now, None, Some(*id), "expiry_started", json!({"expires_at": expires_at}))?;
+                store::audit::record(
+                    tx,
+                    now,
+                    None,
+                    Some(*id),
+                    "expiry_started",
+                    json!({"expires_at": expires_at}),
+                )?;
             }
-            let count = tx.execute(
-                &format!("UPDATE requests SET status = 'Revoking', ending_as = 'Expired', updated_at = ?1 WHERE {condition}"),
-                [now],
-            )?;
+            let count = store::transitions::begin_expiries(tx, now)?;
             Ok((count, earliest))
         })
         .await
@@ -192,6 +179,7 @@ async fn run_job(state: &AppState, job: Job) -> Result<(), AppError> {
 }
 
 /// One connector call to make.
+#[derive(Clone)]
 struct Task {
     pair: Pair,
     kind: String,
@@ -202,7 +190,7 @@ struct Task {
 
 /// A connector waits on people: tell the admins and the integration's fulfillers.
 fn tell_fulfillers(
-    tx: &Connection,
+    tx: Conn<'_>,
     secrets: &SecretBox,
     task: &Task,
     removal: bool,
@@ -276,7 +264,7 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
             let mut touched = Vec::new();
             // Successes first: a request that then fails has every grant of
             // this batch on record, to be removed again.
-            let mut outcomes = outcomes;
+            let mut outcomes = outcomes.clone();
             outcomes.sort_by_key(|(_, _, outcome)| outcome.is_err());
             for (task, max_attempts, outcome) in outcomes {
                 let (id, integration) = task.pair;
@@ -367,92 +355,44 @@ pub(crate) fn seal<'a>(
 }
 
 /// Everything a connector needs for one request in one integration.
-fn task_of(conn: &Connection, pair: Pair, now: i64) -> Result<Task, AppError> {
+fn task_of(conn: Conn<'_>, pair: Pair, now: i64) -> Result<Task, AppError> {
     let (request_id, integration_id) = pair;
-    let (
-        integration_name,
-        kind,
-        settings,
-        username,
-        email,
-        status,
-        duration,
-        expires_at,
-        login,
-        attempts,
-        integration_kind,
-    ) = conn
-        .prepare_cached(
-            "SELECT i.name, i.connector, i.settings, u.username, u.email, r.status, r.duration,
-                    r.expires_at, g.username, COALESCE(g.attempts, 0), i.kind
-             FROM requests r JOIN users u ON u.id = r.grantee_id
-             JOIN integrations i ON i.id = ?2
-             LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = i.id
-             WHERE r.id = ?1",
-        )?
-        .query_row(pair_params(pair), |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<Vec<u8>>>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, i64>(6)?,
-                row.get::<_, Option<i64>>(7)?,
-                row.get::<_, Option<String>>(8)?,
-                row.get::<_, i64>(9)?,
-                row.get::<_, String>(10)?,
-            ))
-        })?;
-    let expires_at = if status == RequestStatus::Granting.label() {
-        now + duration
+    let target = store::access::target_of(conn, pair)?;
+    let expires_at = if target.status == RequestStatus::Granting.label() {
+        now + target.duration
     } else {
-        expires_at.unwrap_or(now)
+        target.expires_at.unwrap_or(now)
     };
-    let items = conn
-        .prepare_cached(
-            "SELECT rt.name, res.path, p.name FROM request_items ri
-             JOIN resources res ON res.id = ri.resource_id
-             JOIN resource_types rt ON rt.id = res.resource_type_id
-             JOIN permissions p ON p.id = ri.permission_id
-             WHERE ri.request_id = ?1 AND res.integration_id = ?2
-             ORDER BY res.id, p.id",
-        )?
-        .query_map(pair_params(pair), |row| {
-            Ok(GrantItem {
-                resource_type: row.get(0)?,
-                resource_path: row.get(1)?,
-                permission: row.get(2)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let items = store::access::items_in(conn, pair)?
+        .into_iter()
+        .map(|item| GrantItem {
+            resource_type: item.resource_type,
+            resource_path: item.resource_path,
+            permission: item.permission,
+        })
+        .collect();
     Ok(Task {
         pair,
-        kind,
-        settings,
+        kind: target.connector,
+        settings: target.settings,
         grant: Grant {
             request_id,
             integration_id,
-            integration_name,
-            integration_kind,
-            grantee_username: username,
-            grantee_email: Some(email),
+            integration_name: target.integration_name,
+            integration_kind: target.integration_kind,
+            grantee_username: target.grantee_username,
+            grantee_email: Some(target.grantee_email),
             expires_at,
-            login,
+            login: target.login,
             items,
         },
-        attempts,
+        attempts: target.attempts,
     })
-}
-
-fn pair_params((request_id, integration_id): Pair) -> [i64; 2] {
-    [request_id, integration_id]
 }
 
 /// What the connector needs to act on an existing grant (reset, extend).
 pub fn grant_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     pair: Pair,
     now: i64,
 ) -> Result<(String, Option<Vec<u8>>, Grant), AppError> {
@@ -471,27 +411,13 @@ pub fn open_connector(
 
 /// A grant failed for good: the request ends Failed, and what other
 /// integrations granted is removed.
-fn fail_granting(tx: &Connection, id: i64, reason: &str, now: i64) -> Result<(), AppError> {
-    let status: Option<String> = tx
-        .query_row("SELECT status FROM requests WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })
-        .optional()?;
+fn fail_granting(tx: Conn<'_>, id: i64, reason: &str, now: i64) -> Result<(), AppError> {
+    let status = store::transitions::status_of(tx, id)?;
     if status.as_deref() != Some(RequestStatus::Granting.label()) {
         // Failed already (another integration): this grant is removed too.
         return store::access::abandon(tx, id);
     }
-    store::requests::transition(
-        tx,
-        id,
-        RequestStatus::Granting,
-        RequestStatus::Failed,
-        now,
-        &[
-            ("failure_reason", Value::Text(reason.to_owned())),
-            ("ended_at", Value::Integer(now)),
-        ],
-    )?;
+    store::transitions::fail_granting(tx, id, reason, now)?;
     store::access::abandon(tx, id)?;
     store::audit::record(
         tx,
@@ -506,15 +432,8 @@ fn fail_granting(tx: &Connection, id: i64, reason: &str, now: i64) -> Result<(),
 /// A Granting request whose every integration granted becomes Active; its
 /// end is the earliest end a target system was given (or now + duration for
 /// those granted by hand).
-pub fn settle_granting(tx: &Connection, id: i64, now: i64) -> Result<(), AppError> {
-    let row: Option<(String, i64)> = tx
-        .query_row(
-            "SELECT status, duration FROM requests WHERE id = ?1",
-            [id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let Some((status, duration)) = row else {
+pub fn settle_granting(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
+    let Some((status, duration)) = store::transitions::status_and_duration(tx, id)? else {
         return Ok(());
     };
     if status != RequestStatus::Granting.label() {
@@ -535,17 +454,7 @@ pub fn settle_granting(tx: &Connection, id: i64, now: i64) -> Result<(), AppErro
         .map(|g| g.synced_expires_at.unwrap_or(now + duration))
         .min()
         .unwrap_or(now + duration);
-    store::requests::transition(
-        tx,
-        id,
-        RequestStatus::Granting,
-        RequestStatus::Active,
-        now,
-        &[
-            ("granted_at", Value::Integer(now)),
-            ("expires_at", Value::Integer(expires_at)),
-        ],
-    )?;
+    store::transitions::activate(tx, id, expires_at, now)?;
     store::audit::record(
         tx,
         now,
@@ -557,21 +466,10 @@ pub fn settle_granting(tx: &Connection, id: i64, now: i64) -> Result<(), AppErro
 }
 
 /// A Revoking request whose access is gone everywhere ends Revoked or Expired.
-pub fn end_revoking(tx: &Connection, id: i64, now: i64) -> Result<(), AppError> {
-    let ending: String = tx.query_row(
-        "SELECT COALESCE(ending_as, 'Revoked') FROM requests WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+pub fn end_revoking(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
+    let ending = store::transitions::ending_as(tx, id)?;
     let to = RequestStatus::from_label(&ending).unwrap_or(RequestStatus::Revoked);
-    store::requests::transition(
-        tx,
-        id,
-        RequestStatus::Revoking,
-        to,
-        now,
-        &[("ended_at", Value::Integer(now))],
-    )?;
+    store::transitions::end_revoking(tx, id, to, now)?;
     let action = if to == RequestStatus::Expired {
         "expired"
     } else {

@@ -11,13 +11,12 @@ use gatehouse_shared::{
     limits::MAX_RESOURCES_PER_FORM,
     requests::{PreviewGroup, PreviewResponse, SubmitRequest},
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use crate::{
     error::AppError,
     store::{
-        self,
+        self, Conn,
         flows::{CandidateItem, Flow},
         requests::NewRequest,
     },
@@ -41,29 +40,15 @@ pub struct Group<'a> {
     pub items: Vec<&'a CandidateItem>,
 }
 
-fn resolve_items(conn: &Connection, form: &SubmitRequest) -> Result<Vec<CandidateItem>, AppError> {
+fn resolve_items(conn: Conn<'_>, form: &SubmitRequest) -> Result<Vec<CandidateItem>, AppError> {
     let mut items: Vec<CandidateItem> = Vec::new();
     let mut seen: HashSet<(i64, i64)> = HashSet::new();
-    let mut lookup = conn.prepare_cached(
-        "SELECT r.id, r.name, r.integration_id, r.resource_type_id, p.id
-         FROM resources r LEFT JOIN permissions p ON p.resource_type_id = r.resource_type_id AND p.name = ?2
-         WHERE r.id = ?1",
-    )?;
     for (index, selection) in form.items.iter().enumerate() {
-        let found = lookup
-            .query_row(
-                params![selection.resource_id, selection.permission],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, i64>(3)?,
-                        row.get::<_, Option<i64>>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
+        let found = store::flows::resource_with_permission(
+            conn,
+            selection.resource_id,
+            &selection.permission,
+        )?;
         let field = format!("items[{index}]");
         let Some((resource_id, name, integration_id, resource_type_id, permission_id)) = found
         else {
@@ -94,38 +79,13 @@ fn resolve_items(conn: &Connection, form: &SubmitRequest) -> Result<Vec<Candidat
         }
     }
     if let Some(bundle) = &form.bundle {
-        let exists = conn
-            .query_row(
-                "SELECT 1 FROM bundles WHERE id = ?1",
-                [bundle.bundle_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if !exists {
+        if !store::flows::bundle_exists(conn, bundle.bundle_id)? {
             return Err(AppError::invalid(
                 "bundle.bundle_id",
                 format!("Bundle {} does not exist.", bundle.bundle_id),
             ));
         }
-        let mut statement = conn.prepare_cached(
-            "SELECT r.id, r.name, r.integration_id, r.resource_type_id, p.id, p.name
-             FROM bundle_items b JOIN resources r ON r.id = b.resource_id JOIN permissions p ON p.id = b.permission_id
-             WHERE b.bundle_id = ?1 ORDER BY r.name, r.id, p.id",
-        )?;
-        let bundle_items = statement
-            .query_map([bundle.bundle_id], |row| {
-                Ok(CandidateItem {
-                    resource_id: row.get(0)?,
-                    resource_name: row.get(1)?,
-                    integration_id: row.get(2)?,
-                    resource_type_id: row.get(3)?,
-                    permission_id: row.get(4)?,
-                    permission: row.get(5)?,
-                    via_bundle: Some(bundle.bundle_id),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let bundle_items = store::flows::bundle_candidates(conn, bundle.bundle_id)?;
         let wanted: Option<HashSet<i64>> = bundle
             .resource_ids
             .as_ref()
@@ -153,7 +113,7 @@ fn resolve_items(conn: &Connection, form: &SubmitRequest) -> Result<Vec<Candidat
 
 /// Resolve the grantee, the items, and which of the requester's flows cover each item.
 pub fn resolve(
-    conn: &Connection,
+    conn: Conn<'_>,
     requester_id: i64,
     form: &SubmitRequest,
 ) -> Result<Resolved, AppError> {
@@ -354,7 +314,7 @@ pub fn check_details(
 /// Validate and write the form as one request per access flow, in the
 /// caller's transaction. Returns the new ids and which went straight to Granting.
 pub fn submit_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     requester_id: i64,
     form: &SubmitRequest,
     requested_again_from: Option<i64>,
@@ -433,7 +393,7 @@ pub fn submit_in(
 /// What a draft would get, without writing anything. Problems that would
 /// refuse a submission are listed rather than returned as errors.
 pub fn preview(
-    conn: &Connection,
+    conn: Conn<'_>,
     requester_id: i64,
     form: &SubmitRequest,
 ) -> Result<PreviewResponse, AppError> {

@@ -100,7 +100,7 @@ pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
             }
             state
                 .db
-                .write(move |tx| match outcome {
+                .write(move |tx| match outcome.clone() {
                     Outcome::Delivered => {
                         store::notifications::finish(tx, id, "delivered", None, now)
                     }

@@ -7,13 +7,12 @@ use gatehouse_shared::{
     requests::UserRef,
     rules::{self, Actor},
 };
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     error::AppError,
     store::{
-        self,
+        self, Conn,
         notifications::{Channel, NewMessage},
         requests::RequestRow,
     },
@@ -111,12 +110,7 @@ fn event(action: &str) -> Option<Event> {
 
 /// Called by the audit log for every entry about a request, in the
 /// transaction of the change: writes the notices it calls for to the outbox.
-pub fn on_audit(
-    conn: &Connection,
-    now: i64,
-    request_id: i64,
-    action: &str,
-) -> Result<(), AppError> {
+pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Result<(), AppError> {
     let Some(event) = event(action) else {
         return Ok(());
     };
@@ -197,7 +191,7 @@ pub fn on_audit(
 
 /// Warn grantees (and requesters) whose access ends soon; each expiry once.
 /// Returns how many requests were warned.
-pub fn warn_expiring(conn: &Connection, now: i64, default_window: i64) -> Result<usize, AppError> {
+pub fn warn_expiring(conn: Conn<'_>, now: i64, default_window: i64) -> Result<usize, AppError> {
     let due = store::notifications::unwarned_expiring(conn, now, default_window)?;
     for (id, expires_at) in &due {
         store::notifications::mark_warned(conn, *id, *expires_at, now)?;
@@ -234,7 +228,7 @@ pub fn warn_expiring(conn: &Connection, now: i64, default_window: i64) -> Result
 /// access request `request_id` gives in `integration` must be granted (or,
 /// with `removal`, removed) by hand and then marked done.
 pub fn fulfilment_needed(
-    conn: &Connection,
+    conn: Conn<'_>,
     now: i64,
     request_id: i64,
     integration: &str,
@@ -263,7 +257,7 @@ pub fn fulfilment_needed(
 }
 
 /// Whether the request's access flow asks for MFA.
-fn flow_needs_mfa(conn: &Connection, row: &RequestRow) -> Result<bool, AppError> {
+fn flow_needs_mfa(conn: Conn<'_>, row: &RequestRow) -> Result<bool, AppError> {
     Ok(store::flows::flow_by_id(conn, row.flow_id)?.is_some_and(|flow| flow.mfa_required))
 }
 
@@ -278,7 +272,7 @@ fn people_of(row: &RequestRow) -> Vec<i64> {
 
 /// One outbox row per channel the user chose.
 fn write(
-    conn: &Connection,
+    conn: Conn<'_>,
     now: i64,
     user_id: i64,
     kind: &str,
@@ -358,7 +352,7 @@ fn status_headline(row: &RequestRow, action: &str, status: RequestStatus, now: i
 }
 
 fn base_notice(
-    conn: &Connection,
+    conn: Conn<'_>,
     row: &RequestRow,
     event: &str,
     status: RequestStatus,
@@ -417,7 +411,7 @@ fn base_notice(
 
 /// "You approve step 1 of the access flow "X" (as a member of the group "G")."
 fn why_approver(
-    conn: &Connection,
+    conn: Conn<'_>,
     flow: &store::flows::Flow,
     step: i64,
     approver: &UserRef,
@@ -431,14 +425,9 @@ fn why_approver(
         if kind == "user" && *subject == approver.id {
             direct = true;
         } else if kind == "group" {
-            let name: Option<String> = conn
-                .prepare_cached(
-                    "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id
-                     WHERE g.id = ?1 AND m.user_id = ?2",
-                )?
-                .query_row([*subject, approver.id], |row| row.get(0))
-                .optional()?;
-            if let Some(name) = name {
+            if let Some(name) =
+                store::notifications::group_name_if_member(conn, *subject, approver.id)?
+            {
                 groups.push(format!("\"{name}\""));
             }
         }

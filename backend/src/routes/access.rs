@@ -9,7 +9,6 @@ use gatehouse_shared::{
         AccessDetails, ConnectOptions, Fulfilment, FulfilmentInput, GrantState, RevealedSecret,
     },
 };
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::{
@@ -20,36 +19,16 @@ use crate::{
     extract::{AppJson, AppPath},
     secrets::SecretBox,
     state::AppState,
-    store::{self, access::GrantRow},
+    store::{self, Conn, access::GrantRow},
 };
 
-/// The integration facts Access Details shows.
-struct IntegrationFacts {
-    name: String,
-    admin_message: Option<String>,
-    options: Vec<String>,
-}
-
-fn integration_facts(conn: &Connection, id: i64) -> Result<IntegrationFacts, AppError> {
-    let (name, admin_message, options): (String, Option<String>, String) = conn.query_row(
-        "SELECT name, admin_message, connection_options FROM integrations WHERE id = ?1",
-        [id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    Ok(IntegrationFacts {
-        name,
-        admin_message,
-        options: serde_json::from_str(&options)?,
-    })
-}
-
 fn details_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     row: &GrantRow,
     is_grantee: bool,
     active: bool,
 ) -> Result<AccessDetails, AppError> {
-    let facts = integration_facts(conn, row.integration_id)?;
+    let facts = store::catalog::integration_facts(conn, row.integration_id)?;
     let offered = |option: &str| facts.options.iter().any(|o| o == option);
     let connect: ConnectOptions = serde_json::from_str(&row.connect).unwrap_or_default();
     let granted = row.state == GrantState::Granted && active;
@@ -79,7 +58,7 @@ fn details_of(
 
 /// The request, if the caller may see its access details: the grantee, or an admin.
 fn load_for_details(
-    conn: &Connection,
+    conn: Conn<'_>,
     user: &CurrentUser,
     id: i64,
 ) -> Result<(store::requests::RequestRow, bool), AppError> {
@@ -122,7 +101,7 @@ pub async fn get_access(
 
 /// Access Details of every integration of a request (the portal and Slack).
 pub(crate) fn access_details(
-    conn: &Connection,
+    conn: Conn<'_>,
     user: &CurrentUser,
     id: i64,
 ) -> Result<Vec<AccessDetails>, AppError> {
@@ -136,7 +115,7 @@ pub(crate) fn access_details(
 
 /// The grantee's own granted access in one integration of an Active request.
 fn own_granted(
-    conn: &Connection,
+    conn: Conn<'_>,
     user: &CurrentUser,
     id: i64,
     integration_id: i64,
@@ -198,7 +177,7 @@ pub async fn reveal_secret(
 
 /// Reveal the secret once, wiping the stored copy (the portal and Slack).
 pub(crate) fn reveal_in(
-    tx: &Connection,
+    tx: Conn<'_>,
     secrets: &SecretBox,
     user: &CurrentUser,
     id: i64,
@@ -303,16 +282,12 @@ pub async fn reset_credentials(
 
 /// The manual integrations `user` fulfils (all of them for admins).
 fn fulfilled_by(
-    conn: &Connection,
+    conn: Conn<'_>,
     secrets: &SecretBox,
     user: &CurrentUser,
 ) -> Result<Vec<i64>, AppError> {
-    let manual: Vec<(i64, Option<Vec<u8>>)> = conn
-        .prepare_cached("SELECT id, settings FROM integrations WHERE connector = 'manual'")?
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
     let mut mine = Vec::new();
-    for (id, sealed) in manual {
+    for (id, sealed) in store::catalog::manual_integrations(conn)? {
         // One broken integration must not hide the others' work.
         if user.is_admin
             || manual::fulfillers(secrets, id, sealed.as_deref()).contains(&user.username)
@@ -356,30 +331,16 @@ pub async fn list_fulfilments(
     Ok(Json(list))
 }
 
-fn fulfilment_of(conn: &Connection, row: GrantRow) -> Result<Fulfilment, AppError> {
-    let (integration_name, grantee, expires_at): (String, String, Option<i64>) = conn.query_row(
-        "SELECT i.name, u.username, r.expires_at FROM requests r
-             JOIN users u ON u.id = r.grantee_id JOIN integrations i ON i.id = ?2
-             WHERE r.id = ?1",
-        [row.request_id, row.integration_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    let items = conn
-        .prepare_cached(
-            "SELECT res.path || ': ' || p.name FROM request_items ri
-             JOIN resources res ON res.id = ri.resource_id JOIN permissions p ON p.id = ri.permission_id
-             WHERE ri.request_id = ?1 AND res.integration_id = ?2 ORDER BY res.id, p.id",
-        )?
-        .query_map([row.request_id, row.integration_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+fn fulfilment_of(conn: Conn<'_>, row: GrantRow) -> Result<Fulfilment, AppError> {
+    let facts = store::requests::fulfilment_facts(conn, row.request_id, row.integration_id)?;
     Ok(Fulfilment {
         request_id: row.request_id,
         integration_id: row.integration_id,
-        integration_name,
+        integration_name: facts.integration_name,
         state: row.state,
-        grantee,
-        items,
-        expires_at,
+        grantee: facts.grantee,
+        items: facts.items,
+        expires_at: facts.expires_at,
     })
 }
 
@@ -437,19 +398,16 @@ pub async fn fulfil(
                     ))
                 })?;
             if row.state == GrantState::Waiting {
-                let status: String =
-                    tx.query_row("SELECT status FROM requests WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })?;
+                let status = store::requests::status_label(tx, id)?;
                 if status != RequestStatus::Granting.label() {
                     return Err(AppError::Conflict(format!(
                         "Request {id} is {status}; there is nothing to grant any more."
                     )));
                 }
                 let credentials = Credentials {
-                    username: input.username.filter(|u| !u.trim().is_empty()),
-                    secret: input.secret.filter(|s| !s.is_empty()),
-                    instructions: input.instructions.filter(|i| !i.trim().is_empty()),
+                    username: input.username.clone().filter(|u| !u.trim().is_empty()),
+                    secret: input.secret.clone().filter(|s| !s.is_empty()),
+                    instructions: input.instructions.clone().filter(|i| !i.trim().is_empty()),
                     connect: ConnectOptions::default(),
                 };
                 let handed = engine::seal(&secrets, &credentials)?;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod flows;
 pub mod people;
 
+use crate::store::Conn;
 use crate::{auth::CurrentUser, error::AppError, store};
 
 /// A trimmed name of 1 to `max` characters, or a refusal naming the field.
@@ -48,7 +49,7 @@ pub(crate) async fn delete_audited(
     admin: CurrentUser,
     id: i64,
     action: &'static str,
-    delete: fn(&rusqlite::Connection, i64) -> Result<(), AppError>,
+    delete: fn(Conn<'_>, i64) -> Result<(), AppError>,
 ) -> Result<axum::http::StatusCode, AppError> {
     admin.require_admin()?;
     let now = state.now().unix_timestamp();
@@ -64,7 +65,7 @@ pub(crate) async fn delete_audited(
 
 /// Record an admin change in the audit log.
 pub(crate) fn audit(
-    conn: &rusqlite::Connection,
+    conn: Conn<'_>,
     admin: &CurrentUser,
     now: i64,
     action: &str,

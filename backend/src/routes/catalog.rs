@@ -14,6 +14,7 @@ use gatehouse_shared::{
 };
 use serde::{Serialize, Serializer, ser::SerializeStruct};
 
+use crate::store::Conn;
 use crate::{
     auth::CurrentUser,
     error::AppError,
@@ -79,7 +80,7 @@ impl Serialize for ResourcePageBody {
 /// Narrow the filter to what the caller's access flows let them request (for
 /// themselves, or on behalf of `grantee_id`), unless an admin asked for all.
 fn restrict_to_requestable(
-    conn: &rusqlite::Connection,
+    conn: Conn<'_>,
     filter: &mut ResourceFilter,
     query: &ResourceQuery,
     user_id: i64,
@@ -139,11 +140,10 @@ pub async fn list_resources(
     let db = state.db.clone();
     let (total, items) = state
         .db
-        .call(move |conn| {
+        .read(move |snapshot| {
             // One snapshot: the catalog generation and the rows it names.
-            let snapshot = conn.transaction()?;
             store::catalog::cached_listing(
-                &snapshot,
+                snapshot,
                 db.catalog_cache(),
                 filter,
                 lister,
@@ -184,18 +184,17 @@ pub async fn list_resource_ids(
     let db = state.db.clone();
     let ids = state
         .db
-        .call(move |conn| {
-            let snapshot = conn.transaction()?;
+        .read(move |snapshot| {
             let (total, _) = store::catalog::cached_listing(
-                &snapshot,
+                snapshot,
                 db.catalog_cache(),
                 filter.clone(),
                 lister,
                 None,
             )?;
-            restrict_to_requestable(&snapshot, &mut filter, &query, user.id)?;
+            restrict_to_requestable(snapshot, &mut filter, &query, user.id)?;
             let ids =
-                store::catalog::resource_ids(&snapshot, &filter, limits::MAX_RESOURCES_PER_FORM)?;
+                store::catalog::resource_ids(snapshot, &filter, limits::MAX_RESOURCES_PER_FORM)?;
             Ok(ResourceIds { ids, total })
         })
         .await?;
@@ -278,7 +277,7 @@ pub async fn list_apps(
 /// The integrations, resource types and permissions `user_id` may request
 /// (for themselves, or on behalf of `grantee_id`): By App, in the portal and in Slack.
 pub(crate) fn requestable_apps(
-    conn: &rusqlite::Connection,
+    conn: Conn<'_>,
     user_id: i64,
     grantee_id: Option<i64>,
 ) -> Result<Vec<App>, AppError> {
@@ -334,7 +333,7 @@ pub(crate) fn requestable_apps(
 /// The requestable resources of one type for `user_id` (for themselves or on
 /// behalf of `grantee_id`), optionally searched and narrowed to a permission.
 pub(crate) fn requestable_filter(
-    conn: &rusqlite::Connection,
+    conn: Conn<'_>,
     user_id: i64,
     grantee_id: Option<i64>,
     resource_type_id: i64,

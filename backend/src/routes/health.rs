@@ -25,7 +25,7 @@ pub struct Health {
 pub async fn get_health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     state
         .db
-        .call(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+        .call(|conn| crate::store::admin::ping(conn))
         .await?;
     Ok(Json(Health { status: "ok" }))
 }

@@ -2,14 +2,13 @@
 
 use axum::{Json, extract::State};
 use gatehouse_shared::{ApiError, requests::MyAccess};
-use rusqlite::types::Value;
 
 use crate::{
     auth::CurrentUser,
     engine::{self, actor},
     error::AppError,
     state::AppState,
-    store,
+    store::{self, requests::RequestList},
 };
 
 const RECENT: u32 = 3;
@@ -35,18 +34,14 @@ pub async fn get_my_access(
     let access = state
         .db
         .call(move |conn| {
-            let me = || vec![Value::Integer(actor.id)];
-            let page = |condition: &str, limit: u32| {
-                let rows = store::requests::page(conn, condition, me(), &[], None, limit)?;
+            let page = |list: RequestList, limit: u32| {
+                let rows = store::requests::page(conn, actor.id, list, &[], None, limit)?;
                 engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)
             };
             Ok(MyAccess {
-                sessions: page("r.grantee_id = ?1 AND r.status = 'Active'", MAX_SESSIONS)?,
-                closed: page(
-                    "r.grantee_id = ?1 AND r.status IN ('Rejected', 'Revoked', 'Expired', 'Failed')",
-                    RECENT,
-                )?,
-                favorites: page("r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)", RECENT)?,
+                sessions: page(RequestList::GranteeActive, MAX_SESSIONS)?,
+                closed: page(RequestList::GranteeClosed, RECENT)?,
+                favorites: page(RequestList::Favorites, RECENT)?,
             })
         })
         .await?;

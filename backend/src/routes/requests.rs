@@ -1,6 +1,15 @@
 //! Access requests: submit (split per access flow), preview, read, and act on
 //! them (approve, reject, cancel, revoke, extend, request again, favorite).
 
+use crate::store::{Conn, requests::RequestList};
+use crate::{
+    auth::CurrentUser,
+    engine::{self, actor},
+    error::AppError,
+    extract::{AppJson, AppPath, AppQuery},
+    state::AppState,
+    store,
+};
 use axum::{
     Json,
     body::Bytes,
@@ -17,16 +26,6 @@ use gatehouse_shared::{
         SubmitResponse,
     },
     rules::Actor,
-};
-use rusqlite::types::Value;
-
-use crate::{
-    auth::CurrentUser,
-    engine::{self, actor},
-    error::AppError,
-    extract::{AppJson, AppPath, AppQuery},
-    state::AppState,
-    store,
 };
 
 /// Read requests back in the wire shape, in the given order.
@@ -71,7 +70,7 @@ async fn act_on<T, F>(
 ) -> Result<Json<AccessRequest>, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&rusqlite::Connection, Actor, i64) -> Result<T, AppError> + Send + 'static,
+    F: Fn(Conn<'_>, Actor, i64) -> Result<T, AppError> + Send + 'static,
 {
     let actor = actor(user);
     let now = state.now().unix_timestamp();
@@ -172,20 +171,19 @@ pub async fn evaluate_justification(
 /// What a request list page depends on: the list, the viewer and the query.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
-    condition: &'static str,
+    list: RequestList,
     viewer: (i64, bool),
     statuses: Vec<RequestStatus>,
     cursor: Option<i64>,
     limit: u32,
 }
 
-/// A newest-first page of requests matching `condition` (over `r`, with `?1`
-/// = the user), as JSON; kept while no write happens in the same second
-/// ([`crate::memo`]).
+/// A newest-first page of the user's `list` of requests, as JSON; kept while
+/// no write happens in the same second ([`crate::memo`]).
 pub(crate) async fn list_page(
     state: &AppState,
     user: &CurrentUser,
-    condition: &'static str,
+    list: RequestList,
     query: RequestQuery,
 ) -> Result<Response, AppError> {
     let limit = crate::routes::page_size(query.limit)?;
@@ -196,7 +194,7 @@ pub(crate) async fn list_page(
     let now = state.now().unix_timestamp();
     let tag = state.memo_tag(now);
     let key = PageKey {
-        condition,
+        list,
         viewer: (actor.id, actor.is_admin),
         statuses: query.status.clone(),
         cursor: query.cursor,
@@ -210,8 +208,8 @@ pub(crate) async fn list_page(
                 .call(move |conn| {
                     let rows = store::requests::page_flagged(
                         conn,
-                        condition,
-                        vec![Value::Integer(actor.id)],
+                        actor.id,
+                        list,
                         &query.status,
                         query.cursor,
                         limit + 1,
@@ -264,7 +262,7 @@ pub async fn list_my_requests(
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
 ) -> Result<Response, AppError> {
-    list_page(&state, &user, "r.grantee_id = ?1", query).await
+    list_page(&state, &user, RequestList::Mine, query).await
 }
 
 /// Delegated Requests: requests I made on behalf of others.
@@ -286,13 +284,7 @@ pub async fn list_delegated_requests(
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
 ) -> Result<Response, AppError> {
-    list_page(
-        &state,
-        &user,
-        "r.requester_id = ?1 AND r.grantee_id != ?1",
-        query,
-    )
-    .await
+    list_page(&state, &user, RequestList::Delegated, query).await
 }
 
 /// Favorites: my starred requests, newest first.
@@ -314,13 +306,7 @@ pub async fn list_favorites(
     user: CurrentUser,
     AppQuery(query): AppQuery<RequestQuery>,
 ) -> Result<Response, AppError> {
-    list_page(
-        &state,
-        &user,
-        "r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)",
-        query,
-    )
-    .await
+    list_page(&state, &user, RequestList::Favorites, query).await
 }
 
 /// Counts for the Active, Pending Approval and Pending MFA widgets of My Requests.

@@ -15,7 +15,6 @@ use axum::{
     routing::post,
 };
 use gatehouse_shared::{ApiError, RequestStatus, rules::Actor};
-use rusqlite::types::Value as SqlValue;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -208,8 +207,8 @@ async fn my_requests(state: &AppState, me: &UserRecord, now: i64) -> Result<Vec<
         .call(move |conn| {
             let rows = store::requests::page(
                 conn,
-                "(r.grantee_id = ?1 OR r.requester_id = ?1) AND (r.status = 'Active' OR r.created_at >= ?2)",
-                vec![SqlValue::Integer(actor.id), SqlValue::Integer(since)],
+                actor.id,
+                store::requests::RequestList::InvolvedActiveOrSince { since },
                 &[],
                 None,
                 20,

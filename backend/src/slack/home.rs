@@ -1,8 +1,8 @@
 //! The Home tab: Create New Request, and My Access with Recent & Favorites
 //! (the last three of each) and My Sessions (active access with Access Details).
 
+use crate::store::{Conn, requests::RequestList};
 use gatehouse_shared::rules::Actor;
-use rusqlite::{Connection, types::Value as SqlValue};
 use serde_json::{Value, json};
 
 use super::blocks::{self, action, button, context, divider, header, section};
@@ -13,7 +13,7 @@ const RECENT: u32 = 3;
 const MAX_SESSIONS: u32 = 20;
 
 pub fn home_view(
-    conn: &Connection,
+    conn: Conn<'_>,
     me: &UserRecord,
     config: &NotifyConfig,
     now: i64,
@@ -22,17 +22,10 @@ pub fn home_view(
         id: me.id,
         is_admin: me.is_admin,
     };
-    let page = |condition: &str,
+    let page = |list: RequestList,
                 limit: u32|
      -> Result<Vec<gatehouse_shared::requests::AccessRequest>, AppError> {
-        let rows = store::requests::page(
-            conn,
-            condition,
-            vec![SqlValue::Integer(me.id)],
-            &[],
-            None,
-            limit,
-        )?;
+        let rows = store::requests::page(conn, me.id, list, &[], None, limit)?;
         engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)
     };
     let mut view_blocks = vec![
@@ -53,14 +46,8 @@ pub fn home_view(
         header("My Access"),
         section("*Recent & Favorites*"),
     ];
-    let recent = page(
-        "(r.grantee_id = ?1 OR r.requester_id = ?1) AND r.status IN ('Rejected', 'Revoked', 'Expired', 'Failed')",
-        RECENT,
-    )?;
-    let favorites = page(
-        "r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)",
-        RECENT,
-    )?;
+    let recent = page(RequestList::InvolvedClosed, RECENT)?;
+    let favorites = page(RequestList::Favorites, RECENT)?;
     if recent.is_empty() && favorites.is_empty() {
         view_blocks.push(context("Closed requests and favorites appear here."));
     }
@@ -78,7 +65,7 @@ pub fn home_view(
         }
     }
     view_blocks.push(section("*My Sessions*"));
-    let sessions = page("r.grantee_id = ?1 AND r.status = 'Active'", MAX_SESSIONS)?;
+    let sessions = page(RequestList::GranteeActive, MAX_SESSIONS)?;
     if sessions.is_empty() {
         view_blocks.push(context("No active access right now."));
     }

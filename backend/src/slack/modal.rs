@@ -3,12 +3,12 @@
 //! user's current input whenever a choice changes, so every menu offers only
 //! what the user's access flows allow for what they picked so far.
 
+use crate::store::{Conn, requests::RequestList};
 use gatehouse_shared::{
     RequestStatus,
     duration::format_duration,
     requests::{AccessRequest, BundleSelection, ItemSelection, SubmitRequest},
 };
-use rusqlite::{Connection, types::Value as SqlValue};
 use serde_json::{Value, json};
 
 use super::blocks::{
@@ -290,7 +290,7 @@ pub fn form_of(draft: &Draft, me: i64) -> Option<SubmitRequest> {
 }
 
 /// The Request Access modal for the draft.
-pub fn request_view(conn: &Connection, me: &UserRecord, draft: &Draft) -> Result<Value, AppError> {
+pub fn request_view(conn: Conn<'_>, me: &UserRecord, draft: &Draft) -> Result<Value, AppError> {
     let ids = BlockIds::of(draft, me.id);
     let grantee = draft.grantee.filter(|g| *g != me.id);
     let mut view_blocks = Vec::new();
@@ -631,20 +631,14 @@ pub fn request_view(conn: &Connection, me: &UserRecord, draft: &Draft) -> Result
     ))
 }
 
-fn user_option(conn: &Connection, id: i64) -> Result<Option<Value>, AppError> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .prepare_cached("SELECT display_name, username FROM users WHERE id = ?1")?
-        .query_row([id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })
-        .optional()?
-        .map(|(name, username)| option(&format!("{name} ({username})"), id)))
+fn user_option(conn: Conn<'_>, id: i64) -> Result<Option<Value>, AppError> {
+    Ok(store::users::user_ref(conn, id)?
+        .map(|user| option(&format!("{} ({})", user.display_name, user.username), id)))
 }
 
 /// Options for an external select: people (grantee) or resources.
 pub fn options_for(
-    conn: &Connection,
+    conn: Conn<'_>,
     me: &UserRecord,
     action_id: &str,
     block_id: &str,
@@ -657,30 +651,11 @@ pub fn options_for(
         .collect();
     match action_id {
         "grantee" => {
-            let pattern = format!(
-                "%{}%",
-                query
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let mut statement = conn.prepare_cached(
-                "SELECT id, username, display_name FROM users
-                 WHERE lower(username) LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\'
-                 ORDER BY username LIMIT ?2",
-            )?;
-            let users = statement
-                .query_map(rusqlite::params![pattern, MAX_OPTIONS as i64], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let users = store::users::search(conn, &query, MAX_OPTIONS as u32)?;
             Ok(users
                 .into_iter()
-                .map(|(id, username, name)| {
+                .map(|user| {
+                    let (id, username, name) = (user.id, user.username, user.display_name);
                     let label = if id == me.id {
                         format!("{name} (me)")
                     } else {
@@ -777,7 +752,7 @@ pub fn submitted_view(requests: &[AccessRequest], config: &NotifyConfig) -> Valu
 
 /// The favorites modal: each favorite with More Details and Select (one at a time).
 pub fn favorites_view(
-    conn: &Connection,
+    conn: Conn<'_>,
     me: &UserRecord,
     selected: Option<i64>,
     justification: &str,
@@ -790,8 +765,8 @@ pub fn favorites_view(
     };
     let rows = store::requests::page(
         conn,
-        "r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)",
-        vec![SqlValue::Integer(me.id)],
+        me.id,
+        RequestList::Favorites,
         &[],
         None,
         FAVORITES_SHOWN,
@@ -874,7 +849,7 @@ pub fn reject_view(request_id: i64, channel: &str, ts: &str) -> Value {
 /// instructions, how to connect, and Reveal credentials while a secret waits
 /// to be shown (once, as in the portal).
 pub fn access_details_view(
-    conn: &Connection,
+    conn: Conn<'_>,
     user: &crate::auth::CurrentUser,
     request: &AccessRequest,
     config: &NotifyConfig,

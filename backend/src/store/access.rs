@@ -1,8 +1,8 @@
 //! Access grants: per request and integration, what the connector did and
 //! the credentials it handed out (the secret sealed, wiped once revealed).
 
+use crate::store::sql::{Conn, OptionalExtension, params, params_from_iter};
 use gatehouse_shared::access::GrantState;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::{error::AppError, store::placeholders};
 
@@ -12,7 +12,7 @@ pub const LIVE_STATES: &str = "('pending', 'waiting', 'granted', 'removing')";
 
 /// Revoking requests (all of them, or only `request`) whose access is gone
 /// from every integration: they can end.
-pub fn access_gone(conn: &Connection, request: Option<i64>) -> Result<Vec<i64>, AppError> {
+pub fn access_gone(conn: Conn<'_>, request: Option<i64>) -> Result<Vec<i64>, AppError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT r.id FROM requests r
@@ -26,7 +26,7 @@ pub fn access_gone(conn: &Connection, request: Option<i64>) -> Result<Vec<i64>, 
 /// A (request, integration) pair the provisioning worker must act on.
 pub type Pair = (i64, i64);
 
-fn pairs(conn: &Connection, sql: &str, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+fn pairs(conn: Conn<'_>, sql: &str, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
     Ok(conn
         .prepare_cached(sql)?
         .query_map(params![now, limit], |row| Ok((row.get(0)?, row.get(1)?)))?
@@ -34,7 +34,7 @@ fn pairs(conn: &Connection, sql: &str, now: i64, limit: i64) -> Result<Vec<Pair>
 }
 
 /// Granting requests' integrations not asked yet, or whose retry is due.
-pub fn grants_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+pub fn grants_due(conn: Conn<'_>, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
     pairs(
         conn,
         "SELECT DISTINCT r.id, res.integration_id
@@ -51,7 +51,7 @@ pub fn grants_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, 
 }
 
 /// Granted access to remove: of Revoking requests, and leftovers of failed ones.
-pub fn removals_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+pub fn removals_due(conn: Conn<'_>, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
     pairs(
         conn,
         "SELECT g.request_id, g.integration_id FROM requests r
@@ -67,7 +67,7 @@ pub fn removals_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>
 }
 
 /// Extended access whose new end the target system does not know yet.
-pub fn syncs_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
+pub fn syncs_due(conn: Conn<'_>, now: i64, limit: i64) -> Result<Vec<Pair>, AppError> {
     pairs(
         conn,
         "SELECT g.request_id, g.integration_id FROM access_grants g
@@ -80,7 +80,7 @@ pub fn syncs_due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pair>, A
 }
 
 /// Whether anything waits on a connector now: one cheap read per kind.
-pub fn anything_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
+pub fn anything_due(conn: Conn<'_>, now: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM requests WHERE status IN ('Granting', 'Revoking'))
@@ -112,7 +112,7 @@ pub struct GrantRow {
 const COLUMNS: &str = "request_id, integration_id, state, username, secret, instructions, connect, \
      version, seen_version, synced_expires_at, attempts, last_error";
 
-fn row_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
+fn row_of(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<GrantRow> {
     let state: String = row.get(2)?;
     Ok(GrantRow {
         request_id: row.get(0)?,
@@ -131,7 +131,7 @@ fn row_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<GrantRow> {
 }
 
 pub fn get(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_id: i64,
     integration_id: i64,
 ) -> Result<Option<GrantRow>, AppError> {
@@ -143,7 +143,7 @@ pub fn get(
         .optional()?)
 }
 
-pub fn of_request(conn: &Connection, request_id: i64) -> Result<Vec<GrantRow>, AppError> {
+pub fn of_request(conn: Conn<'_>, request_id: i64) -> Result<Vec<GrantRow>, AppError> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM access_grants WHERE request_id = ?1 ORDER BY integration_id"
@@ -153,7 +153,7 @@ pub fn of_request(conn: &Connection, request_id: i64) -> Result<Vec<GrantRow>, A
 }
 
 /// The integrations a request's items belong to.
-pub fn integrations_of(conn: &Connection, request_id: i64) -> Result<Vec<i64>, AppError> {
+pub fn integrations_of(conn: Conn<'_>, request_id: i64) -> Result<Vec<i64>, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT DISTINCT res.integration_id FROM request_items ri
@@ -174,7 +174,7 @@ pub struct Handed<'a> {
 
 /// The access now exists in the target system.
 pub fn set_granted(
-    conn: &Connection,
+    conn: Conn<'_>,
     (request_id, integration_id): Pair,
     handed: Handed<'_>,
     expires_at: Option<i64>,
@@ -215,7 +215,7 @@ pub fn set_granted(
 
 /// Put a grant in `state` (no credentials change).
 pub fn set_state(
-    conn: &Connection,
+    conn: Conn<'_>,
     (request_id, integration_id): Pair,
     state: GrantState,
     now: i64,
@@ -242,7 +242,7 @@ pub fn set_state(
 /// A failed attempt: count it and wait `backoff` seconds before the next.
 /// `state` is the row's state afterwards (`pending` for a grant to retry).
 pub fn record_failure(
-    conn: &Connection,
+    conn: Conn<'_>,
     (request_id, integration_id): Pair,
     state: GrantState,
     reason: &str,
@@ -265,7 +265,7 @@ pub fn record_failure(
 
 /// The new end reached the target system.
 pub fn set_synced(
-    conn: &Connection,
+    conn: Conn<'_>,
     (request_id, integration_id): Pair,
     expires_at: i64,
 ) -> Result<(), AppError> {
@@ -279,7 +279,7 @@ pub fn set_synced(
 }
 
 /// After an extension: every granted integration must learn the new end.
-pub fn mark_sync_due(conn: &Connection, request_id: i64) -> Result<(), AppError> {
+pub fn mark_sync_due(conn: Conn<'_>, request_id: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE access_grants SET sync_due = 1, next_attempt_at = 0 WHERE request_id = ?1 AND state = 'granted'",
     )?
@@ -295,7 +295,7 @@ pub fn mark_sync_due(conn: &Connection, request_id: i64) -> Result<(), AppError>
 /// is idempotent, leaving access behind is not acceptable. A manual grant
 /// still waiting becomes a removal to confirm, since the person may have
 /// done it already.
-pub fn abandon(conn: &Connection, request_id: i64) -> Result<(), AppError> {
+pub fn abandon(conn: Conn<'_>, request_id: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE access_grants SET state = 'granted', leftover = 1, next_attempt_at = 0,
              attempts = 0, secret = NULL
@@ -313,7 +313,7 @@ pub fn abandon(conn: &Connection, request_id: i64) -> Result<(), AppError> {
 /// A grant attempt whose outcome is unknown (it failed): recorded as
 /// something to remove should the request not go on.
 pub fn record_uncertain(
-    conn: &Connection,
+    conn: Conn<'_>,
     (request_id, integration_id): Pair,
     reason: &str,
 ) -> Result<(), AppError> {
@@ -327,7 +327,7 @@ pub fn record_uncertain(
 }
 
 /// The secret was shown: wipe it and remember which version the grantee saw.
-pub fn wipe_secret(conn: &Connection, (request_id, integration_id): Pair) -> Result<(), AppError> {
+pub fn wipe_secret(conn: Conn<'_>, (request_id, integration_id): Pair) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE access_grants SET secret = NULL, seen_version = version
          WHERE request_id = ?1 AND integration_id = ?2",
@@ -337,11 +337,7 @@ pub fn wipe_secret(conn: &Connection, (request_id, integration_id): Pair) -> Res
 }
 
 /// New credentials from Reset Credentials.
-pub fn replace_credentials(
-    conn: &Connection,
-    pair: Pair,
-    handed: Handed<'_>,
-) -> Result<(), AppError> {
+pub fn replace_credentials(conn: Conn<'_>, pair: Pair, handed: Handed<'_>) -> Result<(), AppError> {
     conn.prepare_cached(
         "UPDATE access_grants SET username = COALESCE(?3, username), secret = ?4,
              instructions = COALESCE(?5, instructions), connect = ?6, version = version + 1
@@ -361,7 +357,7 @@ pub fn replace_credentials(
 /// Manual grants and removals waiting on a person, in the given integrations
 /// (all when `None`).
 pub fn waiting_on_people(
-    conn: &Connection,
+    conn: Conn<'_>,
     integrations: Option<&[i64]>,
 ) -> Result<Vec<GrantRow>, AppError> {
     let filter = match integrations {
@@ -375,5 +371,89 @@ pub fn waiting_on_people(
              ORDER BY request_id, integration_id LIMIT 500"
         ))?
         .query_map(params_from_iter(ids), row_of)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// What a connector needs to know about one request in one integration.
+#[derive(Debug, Clone)]
+pub struct GrantTarget {
+    pub integration_name: String,
+    /// The integration's connector kind.
+    pub connector: String,
+    /// The connector's sealed settings.
+    pub settings: Option<Vec<u8>>,
+    pub grantee_username: String,
+    pub grantee_email: String,
+    /// The request's status label.
+    pub status: String,
+    pub duration: i64,
+    pub expires_at: Option<i64>,
+    /// The login the connector handed out, if granted before.
+    pub login: Option<String>,
+    /// Attempts made so far (0 when not tried yet).
+    pub attempts: i64,
+    pub integration_kind: String,
+}
+
+/// The request, grantee, integration and grant of a (request, integration) pair.
+pub fn target_of(
+    conn: Conn<'_>,
+    (request_id, integration_id): Pair,
+) -> Result<GrantTarget, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT i.name, i.connector, i.settings, u.username, u.email, r.status, r.duration,
+                    r.expires_at, g.username, COALESCE(g.attempts, 0), i.kind
+             FROM requests r JOIN users u ON u.id = r.grantee_id
+             JOIN integrations i ON i.id = ?2
+             LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = i.id
+             WHERE r.id = ?1",
+        )?
+        .query_row([request_id, integration_id], |row| {
+            Ok(GrantTarget {
+                integration_name: row.get(0)?,
+                connector: row.get(1)?,
+                settings: row.get(2)?,
+                grantee_username: row.get(3)?,
+                grantee_email: row.get(4)?,
+                status: row.get(5)?,
+                duration: row.get(6)?,
+                expires_at: row.get(7)?,
+                login: row.get(8)?,
+                attempts: row.get(9)?,
+                integration_kind: row.get(10)?,
+            })
+        })?)
+}
+
+/// One item of a request in one integration: what a connector grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetItem {
+    pub resource_type: String,
+    pub resource_path: String,
+    pub permission: String,
+}
+
+/// The items of a request that belong to an integration, by resource and permission.
+pub fn items_in(
+    conn: Conn<'_>,
+    (request_id, integration_id): Pair,
+) -> Result<Vec<TargetItem>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT rt.name, res.path, p.name FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id
+             JOIN resource_types rt ON rt.id = res.resource_type_id
+             JOIN permissions p ON p.id = ri.permission_id
+             WHERE ri.request_id = ?1 AND res.integration_id = ?2
+             ORDER BY res.id, p.id",
+        )?
+        .query_map([request_id, integration_id], |row| {
+            Ok(TargetItem {
+                resource_type: row.get(0)?,
+                resource_path: row.get(1)?,
+                permission: row.get(2)?,
+            })
+        })?
         .collect::<Result<_, _>>()?)
 }

@@ -1,31 +1,30 @@
 //! Admin writes: create, update and delete catalog entries, access flows,
 //! users and groups. Deleting something in use is refused with what uses it.
 
+use crate::store::sql::{Conn, OptionalExtension, params};
 use gatehouse_shared::{
     admin::{
         AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, TicketType, User,
     },
     requests::ItemSelection,
 };
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use crate::{error::AppError, store};
 
 /// Turn a UNIQUE violation into a conflict naming the duplicate.
-pub fn unique(error: rusqlite::Error, what: &str) -> AppError {
-    match &error {
-        rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::ConstraintViolation => {
-            AppError::Conflict(format!("{what} already exists."))
-        }
-        _ => error.into(),
+pub fn unique(error: crate::store::sql::Error, what: &str) -> AppError {
+    if error.is_unique_violation() {
+        AppError::Conflict(format!("{what} already exists."))
+    } else {
+        error.into()
     }
 }
 
-fn count(conn: &Connection, sql: &str, id: i64) -> Result<i64, AppError> {
+fn count(conn: Conn<'_>, sql: &str, id: i64) -> Result<i64, AppError> {
     Ok(conn.query_row(sql, [id], |row| row.get(0))?)
 }
 
-fn refuse_if_used(conn: &Connection, id: i64, checks: &[(&str, &str)]) -> Result<(), AppError> {
+fn refuse_if_used(conn: Conn<'_>, id: i64, checks: &[(&str, &str)]) -> Result<(), AppError> {
     for (sql, message) in checks {
         let n = count(conn, sql, id)?;
         if n > 0 {
@@ -35,7 +34,38 @@ fn refuse_if_used(conn: &Connection, id: i64, checks: &[(&str, &str)]) -> Result
     Ok(())
 }
 
-pub fn exists(conn: &Connection, table: &str, id: i64) -> Result<bool, AppError> {
+/// The database answers a trivial query (the health check).
+pub fn ping(conn: Conn<'_>) -> Result<(), AppError> {
+    Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?)
+}
+
+/// What an access flow (or a group) may refer to by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    User,
+    Group,
+    Integration,
+    ResourceType,
+    Resource,
+    Bundle,
+}
+
+impl Entity {
+    fn table(self) -> &'static str {
+        match self {
+            Entity::User => "users",
+            Entity::Group => "groups",
+            Entity::Integration => "integrations",
+            Entity::ResourceType => "resource_types",
+            Entity::Resource => "resources",
+            Entity::Bundle => "bundles",
+        }
+    }
+}
+
+/// Whether the user, group, integration… with this id exists.
+pub fn exists(conn: Conn<'_>, what: Entity, id: i64) -> Result<bool, AppError> {
+    let table = what.table();
     Ok(conn
         .query_row(
             &format!("SELECT 1 FROM {table} WHERE id = ?1"),
@@ -60,7 +90,7 @@ pub struct IntegrationRow<'a> {
 }
 
 pub fn save_integration(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     row: IntegrationRow<'_>,
 ) -> Result<i64, AppError> {
@@ -75,13 +105,13 @@ pub fn save_integration(
     let options = serde_json::to_string(options)?;
     match id {
         None => {
-            conn.execute(
+            let new_id = conn.insert(
                 "INSERT INTO integrations (name, kind, admin_message, connection_options, connector, settings)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![name, kind, admin_message, options, connector, settings],
             )
             .map_err(|e| unique(e, &format!("An integration named \"{name}\"")))?;
-            Ok(conn.last_insert_rowid())
+            Ok(new_id)
         }
         Some(id) => {
             let changed = conn
@@ -104,7 +134,7 @@ fn found(changed: usize, what: &str, id: i64) -> Result<i64, AppError> {
     }
 }
 
-pub fn delete_integration(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_integration(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -126,7 +156,7 @@ pub fn delete_integration(conn: &Connection, id: i64) -> Result<(), AppError> {
 // ---- resource types ----
 
 pub fn save_resource_type(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     integration_id: i64,
     name: &str,
@@ -135,18 +165,19 @@ pub fn save_resource_type(
     let what = format!("A resource type named \"{name}\" in this integration");
     let id = match id {
         None => {
-            if !exists(conn, "integrations", integration_id)? {
+            if !exists(conn, Entity::Integration, integration_id)? {
                 return Err(AppError::invalid(
                     "integration_id",
                     format!("Integration {integration_id} does not exist."),
                 ));
             }
-            conn.execute(
-                "INSERT INTO resource_types (integration_id, name) VALUES (?1, ?2)",
-                params![integration_id, name],
-            )
-            .map_err(|e| unique(e, &what))?;
-            conn.last_insert_rowid()
+            let new_id = conn
+                .insert(
+                    "INSERT INTO resource_types (integration_id, name) VALUES (?1, ?2)",
+                    params![integration_id, name],
+                )
+                .map_err(|e| unique(e, &what))?;
+            new_id
         }
         Some(id) => {
             let changed = conn
@@ -199,7 +230,7 @@ pub fn save_resource_type(
     Ok(id)
 }
 
-pub fn delete_resource_type(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_resource_type(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -221,7 +252,7 @@ pub fn delete_resource_type(conn: &Connection, id: i64) -> Result<(), AppError> 
 // ---- resources ----
 
 pub fn save_resource(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     resource_type_id: i64,
     name: &str,
@@ -246,12 +277,12 @@ pub fn save_resource(
     let what = format!("A resource with the path \"{path}\" in this integration");
     let id = match id {
         None => {
-            conn.execute(
+            let new_id = conn.insert(
                 "INSERT INTO resources (integration_id, resource_type_id, name, path, tags, search_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![integration_id, resource_type_id, name, path, tags_json, search_text],
             )
             .map_err(|e| unique(e, &what))?;
-            conn.last_insert_rowid()
+            new_id
         }
         Some(id) => {
             let current_type: Option<i64> = conn
@@ -293,7 +324,7 @@ pub fn save_resource(
     Ok(id)
 }
 
-pub fn delete_resource(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_resource(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -319,7 +350,7 @@ pub fn delete_resource(conn: &Connection, id: i64) -> Result<(), AppError> {
 // ---- bundles ----
 
 pub fn save_bundle(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     name: &str,
     description: &str,
@@ -347,12 +378,13 @@ pub fn save_bundle(
     let what = format!("A bundle named \"{name}\"");
     let id = match id {
         None => {
-            conn.execute(
-                "INSERT INTO bundles (name, description) VALUES (?1, ?2)",
-                params![name, description],
-            )
-            .map_err(|e| unique(e, &what))?;
-            conn.last_insert_rowid()
+            let new_id = conn
+                .insert(
+                    "INSERT INTO bundles (name, description) VALUES (?1, ?2)",
+                    params![name, description],
+                )
+                .map_err(|e| unique(e, &what))?;
+            new_id
         }
         Some(id) => {
             let changed = conn
@@ -375,7 +407,7 @@ pub fn save_bundle(
     Ok(id)
 }
 
-pub fn delete_bundle(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_bundle(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -411,11 +443,7 @@ fn subject_from(kind: &str, id: i64) -> Subject {
     }
 }
 
-pub fn save_flow(
-    conn: &Connection,
-    id: Option<i64>,
-    flow: &AccessFlowInput,
-) -> Result<i64, AppError> {
+pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Result<i64, AppError> {
     let what = format!("An access flow named \"{}\"", flow.name);
     let durations = serde_json::to_string(&flow.durations_seconds)?;
     let values = params![
@@ -434,14 +462,14 @@ pub fn save_flow(
     ];
     let id = match id {
         None => {
-            conn.execute(
+            let new_id = conn.insert(
                 "INSERT INTO access_flows (name, auto_approve, durations, max_duration, justification_required, ticket_required,
                     mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 values,
             )
             .map_err(|e| unique(e, &what))?;
-            conn.last_insert_rowid()
+            new_id
         }
         Some(id) => {
             let mut all = values.to_vec();
@@ -504,7 +532,7 @@ pub fn save_flow(
     Ok(id)
 }
 
-pub fn delete_flow(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_flow(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -517,7 +545,7 @@ pub fn delete_flow(conn: &Connection, id: i64) -> Result<(), AppError> {
     found(changed, "Access flow", id).map(|_| ())
 }
 
-pub fn list_flows(conn: &Connection) -> Result<Vec<AccessFlow>, AppError> {
+pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
     let flows = store::flows::all_flows(conn)?;
     let mut out = Vec::with_capacity(flows.len());
     for flow in flows {
@@ -578,7 +606,7 @@ pub fn list_flows(conn: &Connection) -> Result<Vec<AccessFlow>, AppError> {
 
 // ---- users and groups ----
 
-pub fn list_users(conn: &Connection) -> Result<Vec<User>, AppError> {
+pub fn list_users(conn: Conn<'_>) -> Result<Vec<User>, AppError> {
     let mut statement = conn.prepare(
         "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
                 COALESCE((SELECT json_group_array(group_id) FROM group_members WHERE user_id = u.id), '[]')
@@ -614,7 +642,7 @@ pub struct UserFields<'a> {
 }
 
 pub fn save_user(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     user: &UserFields<'_>,
     now: i64,
@@ -625,12 +653,12 @@ pub fn save_user(
             let hash = user
                 .password_hash
                 .ok_or_else(|| AppError::invalid("password", "Set a password for the new user."))?;
-            conn.execute(
+            let new_id = conn.insert(
                 "INSERT INTO users (username, display_name, email, password_hash, is_admin, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![user.username, user.display_name, user.email, hash, user.is_admin, now],
             )
             .map_err(|e| unique(e, &what))?;
-            Ok(conn.last_insert_rowid())
+            Ok(new_id)
         }
         Some(id) => {
             let changed = conn
@@ -656,7 +684,7 @@ pub fn save_user(
     }
 }
 
-pub fn delete_user(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_user(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -687,7 +715,7 @@ pub fn delete_user(conn: &Connection, id: i64) -> Result<(), AppError> {
     found(changed, "User", id).map(|_| ())
 }
 
-pub fn list_groups(conn: &Connection) -> Result<Vec<Group>, AppError> {
+pub fn list_groups(conn: Conn<'_>) -> Result<Vec<Group>, AppError> {
     let mut statement = conn.prepare(
         "SELECT g.id, g.name, COALESCE((SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members WHERE group_id = g.id ORDER BY user_id)), '[]')
          FROM groups g ORDER BY g.name",
@@ -711,13 +739,13 @@ pub fn list_groups(conn: &Connection) -> Result<Vec<Group>, AppError> {
 }
 
 pub fn save_group(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: Option<i64>,
     name: &str,
     members: &[i64],
 ) -> Result<i64, AppError> {
     for (index, member) in members.iter().enumerate() {
-        if !exists(conn, "users", *member)? {
+        if !exists(conn, Entity::User, *member)? {
             return Err(AppError::invalid(
                 format!("member_ids[{index}]"),
                 format!("User {member} does not exist."),
@@ -727,9 +755,10 @@ pub fn save_group(
     let what = format!("A group named \"{name}\"");
     let id = match id {
         None => {
-            conn.execute("INSERT INTO groups (name) VALUES (?1)", [name])
+            let new_id = conn
+                .insert("INSERT INTO groups (name) VALUES (?1)", [name])
                 .map_err(|e| unique(e, &what))?;
-            conn.last_insert_rowid()
+            new_id
         }
         Some(id) => {
             let changed = conn
@@ -752,7 +781,7 @@ pub fn save_group(
     Ok(id)
 }
 
-pub fn delete_group(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_group(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     refuse_if_used(
         conn,
         id,
@@ -772,7 +801,7 @@ pub fn delete_group(conn: &Connection, id: i64) -> Result<(), AppError> {
 }
 
 /// Every ticket type, by name.
-pub fn ticket_types(conn: &Connection) -> Result<Vec<TicketType>, AppError> {
+pub fn ticket_types(conn: Conn<'_>) -> Result<Vec<TicketType>, AppError> {
     let mut statement = conn.prepare_cached("SELECT id, name FROM ticket_types ORDER BY name")?;
     let rows = statement.query_map([], |row| {
         Ok(TicketType {
@@ -784,17 +813,18 @@ pub fn ticket_types(conn: &Connection) -> Result<Vec<TicketType>, AppError> {
 }
 
 /// Add a ticket type; a name taken is a conflict.
-pub fn create_ticket_type(conn: &Connection, name: &str) -> Result<TicketType, AppError> {
-    conn.execute("INSERT INTO ticket_types (name) VALUES (?1)", [name])
+pub fn create_ticket_type(conn: Conn<'_>, name: &str) -> Result<TicketType, AppError> {
+    let new_id = conn
+        .insert("INSERT INTO ticket_types (name) VALUES (?1)", [name])
         .map_err(|error| unique(error, &format!("A ticket type named {name}")))?;
     Ok(TicketType {
-        id: conn.last_insert_rowid(),
+        id: new_id,
         name: name.to_owned(),
     })
 }
 
 /// Rename a ticket type; requests keep the name they were made with.
-pub fn rename_ticket_type(conn: &Connection, id: i64, name: &str) -> Result<TicketType, AppError> {
+pub fn rename_ticket_type(conn: Conn<'_>, id: i64, name: &str) -> Result<TicketType, AppError> {
     let changed = conn
         .execute(
             "UPDATE ticket_types SET name = ?2 WHERE id = ?1",
@@ -809,13 +839,13 @@ pub fn rename_ticket_type(conn: &Connection, id: i64, name: &str) -> Result<Tick
 }
 
 /// Remove a ticket type. Requests keep the name they were made with.
-pub fn delete_ticket_type(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub fn delete_ticket_type(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     let changed = conn.execute("DELETE FROM ticket_types WHERE id = ?1", [id])?;
     found(changed, "Ticket type", id).map(|_| ())
 }
 
 /// Add a ticket type unless it exists.
-pub fn ensure_ticket_type(conn: &Connection, name: &str) -> Result<(), AppError> {
+pub fn ensure_ticket_type(conn: Conn<'_>, name: &str) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO ticket_types (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
         [name],

@@ -1,8 +1,8 @@
 //! The append-only audit log: every state change with its actor and time,
 //! hash-chained so that an edited or removed entry is detected.
 
+use crate::store::sql::{Conn, OptionalExtension, params};
 use gatehouse_shared::requests::{AuditEntry, UserRef};
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::{error::AppError, store::tokens::timestamp};
@@ -27,7 +27,7 @@ pub fn entry_hash(
 /// Append one entry. `actor` is None when Gatehouse itself acted. Call it
 /// inside the write transaction of the change it records.
 pub fn record(
-    conn: &Connection,
+    conn: Conn<'_>,
     at: i64,
     actor: Option<i64>,
     request_id: Option<i64>,
@@ -72,22 +72,26 @@ pub enum Verdict {
 }
 
 /// Recompute the chain from the first entry.
-pub fn verify(conn: &Connection) -> Result<Verdict, AppError> {
+pub fn verify(conn: Conn<'_>) -> Result<Verdict, AppError> {
     let mut statement = conn.prepare(
         "SELECT id, at, actor_id, request_id, action, detail, hash FROM audit_log ORDER BY id",
     )?;
-    let mut rows = statement.query([])?;
     let mut previous: Vec<u8> = Vec::new();
     let mut expected_id = 1;
     let mut entries = 0;
-    while let Some(row) = rows.next()? {
+    let mut broken = None;
+    statement.for_each([], |row| {
+        if broken.is_some() {
+            return Ok(());
+        }
         let id: i64 = row.get(0)?;
         if id != expected_id {
-            return Ok(Verdict::Broken {
+            broken = Some(Verdict::Broken {
                 entries_checked: entries,
                 at_id: id,
                 reason: format!("entry {expected_id} is missing"),
             });
+            return Ok(());
         }
         let hash: Vec<u8> = row.get(6)?;
         let computed = entry_hash(
@@ -100,15 +104,20 @@ pub fn verify(conn: &Connection) -> Result<Verdict, AppError> {
             &row.get::<_, String>(5)?,
         );
         if computed != hash {
-            return Ok(Verdict::Broken {
+            broken = Some(Verdict::Broken {
                 entries_checked: entries,
                 at_id: id,
                 reason: "its content or an earlier entry was changed".into(),
             });
+            return Ok(());
         }
         previous = hash;
         expected_id += 1;
         entries += 1;
+        Ok(())
+    })?;
+    if let Some(verdict) = broken {
+        return Ok(verdict);
     }
     Ok(Verdict::Intact {
         entries,
@@ -117,7 +126,7 @@ pub fn verify(conn: &Connection) -> Result<Verdict, AppError> {
 }
 
 /// The trail of one request, oldest first.
-pub fn for_request(conn: &Connection, request_id: i64) -> Result<Vec<AuditEntry>, AppError> {
+pub fn for_request(conn: Conn<'_>, request_id: i64) -> Result<Vec<AuditEntry>, AppError> {
     search(
         conn,
         &AuditFilter {
@@ -142,7 +151,7 @@ pub struct AuditFilter {
 
 /// Matching entries, oldest (or newest) first, at most `limit`.
 pub fn search(
-    conn: &Connection,
+    conn: Conn<'_>,
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, AppError> {

@@ -1,7 +1,7 @@
 //! Bundles: search with a total, contents, and creation for demo and admin.
 
+use crate::store::sql::{Conn, OptionalExtension, params};
 use gatehouse_shared::catalog::{Bundle, BundleItem};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::AppError;
 
@@ -15,7 +15,7 @@ fn pattern(search: Option<&str>) -> String {
 }
 
 pub fn search(
-    conn: &Connection,
+    conn: Conn<'_>,
     search: Option<&str>,
     offset: u64,
     limit: u32,
@@ -44,7 +44,7 @@ pub fn search(
     Ok((bundles, total as u64))
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<Bundle>, AppError> {
+pub fn get(conn: Conn<'_>, id: i64) -> Result<Option<Bundle>, AppError> {
     let head = conn
         .prepare_cached("SELECT id, name, description FROM bundles WHERE id = ?1")?
         .query_row([id], |row| {
@@ -88,7 +88,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Bundle>, AppError> {
 
 /// Insert a bundle unless one of that name exists, with its items; returns its id.
 pub fn ensure(
-    conn: &Connection,
+    conn: Conn<'_>,
     name: &str,
     description: &str,
     items: &[(i64, i64)],

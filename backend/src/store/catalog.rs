@@ -4,9 +4,9 @@ mod cache;
 
 use std::{collections::HashMap, sync::Arc};
 
+use crate::store::sql::{Conn, OptionalExtension, Value, params, params_from_iter};
 pub use cache::{CatalogCache, FilterKey};
 use gatehouse_shared::catalog::{Integration, Permission, Resource, ResourceType};
-use rusqlite::{Connection, params, params_from_iter, types::Value};
 
 use crate::{
     error::AppError,
@@ -31,7 +31,7 @@ pub struct ResourceFilter {
 /// Every (resource type, permission name): small, read once per listing.
 pub type PermissionIndex = Vec<(i64, String)>;
 
-pub fn permission_index(conn: &Connection) -> Result<PermissionIndex, AppError> {
+pub fn permission_index(conn: Conn<'_>) -> Result<PermissionIndex, AppError> {
     let mut statement = conn.prepare_cached("SELECT resource_type_id, name FROM permissions")?;
     let rows = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
@@ -238,7 +238,7 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64, AppError> {
+pub fn count_resources(conn: Conn<'_>, filter: &ResourceFilter) -> Result<u64, AppError> {
     let (clause, values) = filter.clause(&permission_index(conn)?);
     Ok(conn.query_row(
         &format!("SELECT COUNT(*) FROM resources r {clause}"),
@@ -249,7 +249,7 @@ pub fn count_resources(conn: &Connection, filter: &ResourceFilter) -> Result<u64
 
 /// The catalog generation: moved forward by triggers on every write to the
 /// catalog, bundle, flow and group tables (migration 0005).
-pub fn generation(conn: &Connection) -> Result<i64, AppError> {
+pub fn generation(conn: Conn<'_>) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached("SELECT n FROM catalog_generation WHERE id = 1")?
         .query_row([], |row| row.get(0))?)
@@ -270,7 +270,7 @@ pub enum Lister {
 /// The flows that decide what `user_id` may request (only those allowing it
 /// on behalf of others when `on_behalf`).
 pub fn requestable_flows(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     on_behalf: bool,
 ) -> Result<Vec<Flow>, AppError> {
@@ -284,7 +284,7 @@ pub fn requestable_flows(
 /// The flows of `lister` (None: the whole catalog), from the cache when
 /// this generation has them, and the cache key of `filter` for them.
 fn lister_key(
-    conn: &Connection,
+    conn: Conn<'_>,
     cache: &CatalogCache,
     generation: i64,
     filter: &ResourceFilter,
@@ -320,7 +320,7 @@ fn lister_key(
 /// one read transaction, so the generation and the rows read are of the same
 /// snapshot.
 pub fn cached_listing(
-    conn: &Connection,
+    conn: Conn<'_>,
     cache: &CatalogCache,
     mut filter: ResourceFilter,
     lister: Lister,
@@ -362,7 +362,7 @@ pub fn cached_listing(
 
 /// A resource row (`r.id, r.name, r.path, r.tags, r.integration_id, i.name,
 /// r.resource_type_id, t.name`) and its tags as stored (JSON), before permissions.
-fn resource_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Resource, String)> {
+fn resource_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Resource, String)> {
     Ok((
         Resource {
             id: row.get(0)?,
@@ -381,7 +381,7 @@ fn resource_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Resource, String)>
 
 /// One page of resources in a stable order (name, then id).
 pub fn list_resources(
-    conn: &Connection,
+    conn: Conn<'_>,
     filter: &ResourceFilter,
     offset: u64,
     limit: u32,
@@ -426,7 +426,7 @@ pub fn list_resources(
 
 /// The ids of every resource the filter matches, in list order, at most `cap`.
 pub fn resource_ids(
-    conn: &Connection,
+    conn: Conn<'_>,
     filter: &ResourceFilter,
     cap: usize,
 ) -> Result<Vec<i64>, AppError> {
@@ -442,7 +442,7 @@ pub fn resource_ids(
 }
 
 fn permissions_by_type(
-    conn: &Connection,
+    conn: Conn<'_>,
     type_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<Permission>>, AppError> {
     let mut unique: Vec<i64> = type_ids.to_vec();
@@ -472,7 +472,7 @@ fn permissions_by_type(
     Ok(by_type)
 }
 
-pub fn list_resource_types(conn: &Connection) -> Result<Vec<ResourceType>, AppError> {
+pub fn list_resource_types(conn: Conn<'_>) -> Result<Vec<ResourceType>, AppError> {
     let mut statement = conn.prepare(
         "SELECT t.id, t.integration_id, i.name, t.name FROM resource_types t
          JOIN integrations i ON i.id = t.integration_id ORDER BY i.name, t.name",
@@ -496,7 +496,7 @@ pub fn list_resource_types(conn: &Connection) -> Result<Vec<ResourceType>, AppEr
     Ok(types)
 }
 
-pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError> {
+pub fn list_integrations(conn: Conn<'_>) -> Result<Vec<Integration>, AppError> {
     let mut statement = conn.prepare(
         "SELECT id, name, kind, admin_message, connection_options, connector FROM integrations ORDER BY name",
     )?;
@@ -527,7 +527,7 @@ pub fn list_integrations(conn: &Connection) -> Result<Vec<Integration>, AppError
 
 /// Insert an integration unless one of that name exists; returns its id.
 pub fn ensure_integration(
-    conn: &Connection,
+    conn: Conn<'_>,
     name: &str,
     kind: &str,
     admin_message: Option<&str>,
@@ -547,7 +547,7 @@ pub fn ensure_integration(
 
 /// Insert a resource type and its permissions unless present; returns its id.
 pub fn ensure_resource_type(
-    conn: &Connection,
+    conn: Conn<'_>,
     integration_id: i64,
     name: &str,
     permissions: &[&str],
@@ -574,7 +574,7 @@ pub fn ensure_resource_type(
 
 /// Insert a resource unless its path exists in the integration; returns its id.
 pub fn ensure_resource(
-    conn: &Connection,
+    conn: Conn<'_>,
     integration_id: i64,
     resource_type_id: i64,
     name: &str,
@@ -609,7 +609,7 @@ pub fn ensure_resource(
 }
 
 /// One resource with its permissions.
-pub fn get_resource(conn: &Connection, id: i64) -> Result<Option<Resource>, AppError> {
+pub fn get_resource(conn: Conn<'_>, id: i64) -> Result<Option<Resource>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT r.id, r.name, r.path, r.tags, r.integration_id, i.name, r.resource_type_id, t.name
          FROM resources r JOIN integrations i ON i.id = r.integration_id JOIN resource_types t ON t.id = r.resource_type_id
@@ -625,4 +625,74 @@ pub fn get_resource(conn: &Connection, id: i64) -> Result<Option<Resource>, AppE
         .remove(&resource.resource_type_id)
         .unwrap_or_default();
     Ok(Some(resource))
+}
+
+/// What Access Details shows of an integration.
+#[derive(Debug, Clone)]
+pub struct IntegrationFacts {
+    pub name: String,
+    pub admin_message: Option<String>,
+    /// The connection options it offers (terminal, browser, app).
+    pub options: Vec<String>,
+}
+
+/// An integration's name, admin message and connection options.
+pub fn integration_facts(conn: Conn<'_>, id: i64) -> Result<IntegrationFacts, AppError> {
+    let (name, admin_message, options): (String, Option<String>, String) = conn.query_row(
+        "SELECT name, admin_message, connection_options FROM integrations WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    Ok(IntegrationFacts {
+        name,
+        admin_message,
+        options: serde_json::from_str(&options)?,
+    })
+}
+
+/// An integration's connector and sealed settings; None when there is no
+/// such integration.
+pub fn integration_connector(
+    conn: Conn<'_>,
+    id: i64,
+) -> Result<Option<(String, Option<Vec<u8>>)>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT connector, settings FROM integrations WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Every manual integration: (id, sealed settings).
+pub fn manual_integrations(conn: Conn<'_>) -> Result<Vec<(i64, Option<Vec<u8>>)>, AppError> {
+    let manual = conn
+        .prepare_cached("SELECT id, settings FROM integrations WHERE connector = 'manual'")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(manual)
+}
+
+/// How many accesses granted through the integration are still live
+/// (pending, waiting, granted or being removed).
+pub fn live_grants_in(conn: Conn<'_>, integration_id: i64) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT COUNT(*) FROM access_grants WHERE integration_id = ?1
+                         AND state IN {}",
+            store::access::LIVE_STATES
+        ),
+        [integration_id],
+        |row| row.get(0),
+    )?)
+}
+
+/// Whether the integration has a resource at this path.
+pub fn has_resource_at(conn: Conn<'_>, integration_id: i64, path: &str) -> Result<bool, AppError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM resources WHERE integration_id = ?1 AND path = ?2)",
+        params![integration_id, path],
+        |row| row.get(0),
+    )?)
 }

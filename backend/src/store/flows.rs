@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::sql::{Conn, params, params_from_iter};
 use gatehouse_shared::{requests::UserRef, rules::ExtendPolicy};
-use rusqlite::{Connection, params, params_from_iter};
 
 use crate::{error::AppError, store::placeholders};
 
@@ -89,7 +89,7 @@ impl Flow {
 const FLOW_COLUMNS: &str = "id, name, auto_approve, durations, max_duration, justification_required, \
     ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window";
 
-fn flow_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Flow, String)> {
+fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Flow, String)> {
     Ok((
         Flow {
             id: row.get(0)?,
@@ -116,7 +116,7 @@ fn flow_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Flow, String)> {
 }
 
 /// The flows whose grantees include the user (directly, by group, or everyone).
-pub fn flows_for_grantee(conn: &Connection, user_id: i64) -> Result<Vec<Flow>, AppError> {
+pub fn flows_for_grantee(conn: Conn<'_>, user_id: i64) -> Result<Vec<Flow>, AppError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {FLOW_COLUMNS} FROM access_flows WHERE id IN (
             SELECT flow_id FROM flow_grantees WHERE kind = 'everyone'
@@ -130,7 +130,7 @@ pub fn flows_for_grantee(conn: &Connection, user_id: i64) -> Result<Vec<Flow>, A
     complete(conn, flows)
 }
 
-pub fn flow_by_id(conn: &Connection, flow_id: i64) -> Result<Option<Flow>, AppError> {
+pub fn flow_by_id(conn: Conn<'_>, flow_id: i64) -> Result<Option<Flow>, AppError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {FLOW_COLUMNS} FROM access_flows WHERE id = ?1"
     ))?;
@@ -140,7 +140,7 @@ pub fn flow_by_id(conn: &Connection, flow_id: i64) -> Result<Option<Flow>, AppEr
     Ok(complete(conn, flows)?.into_iter().next())
 }
 
-pub fn all_flows(conn: &Connection) -> Result<Vec<Flow>, AppError> {
+pub fn all_flows(conn: Conn<'_>) -> Result<Vec<Flow>, AppError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {FLOW_COLUMNS} FROM access_flows ORDER BY id"
     ))?;
@@ -150,7 +150,7 @@ pub fn all_flows(conn: &Connection) -> Result<Vec<Flow>, AppError> {
     complete(conn, flows)
 }
 
-fn complete(conn: &Connection, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, AppError> {
+fn complete(conn: Conn<'_>, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, AppError> {
     let mut flows = Vec::with_capacity(rows.len());
     for (mut flow, durations) in rows {
         flow.durations = serde_json::from_str(&durations)?;
@@ -191,7 +191,7 @@ fn complete(conn: &Connection, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, A
 
 /// Tags of the given resources.
 pub fn tags_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     resource_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<String>>, AppError> {
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
@@ -213,7 +213,7 @@ pub fn tags_of(
 
 /// (bundle, resource, permission) for the bundles the flows scope.
 pub fn bundle_items_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     flows: &[Flow],
 ) -> Result<HashSet<(i64, i64, i64)>, AppError> {
     let bundle_ids: HashSet<i64> = flows
@@ -241,7 +241,7 @@ pub fn bundle_items_of(
 
 /// Approvers of one step, without the excluded users (requester and grantee).
 pub fn approvers_of_step(
-    conn: &Connection,
+    conn: Conn<'_>,
     flow: &Flow,
     step: i64,
     excluded: &[i64],
@@ -279,10 +279,69 @@ pub fn approvers_of_step(
     Ok(users)
 }
 
-pub fn ticket_types(conn: &Connection) -> Result<Vec<String>, AppError> {
+pub fn ticket_types(conn: Conn<'_>) -> Result<Vec<String>, AppError> {
     let mut statement = conn.prepare_cached("SELECT name FROM ticket_types ORDER BY name")?;
     let names = statement
         .query_map([], |row| row.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
     Ok(names)
+}
+
+/// A resource and the id of its type's permission named `permission`
+/// (None when the type has no such permission); None when no such resource.
+pub fn resource_with_permission(
+    conn: Conn<'_>,
+    resource_id: i64,
+    permission: &str,
+) -> Result<Option<(i64, String, i64, i64, Option<i64>)>, AppError> {
+    use crate::store::sql::OptionalExtension;
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.id, r.name, r.integration_id, r.resource_type_id, p.id
+         FROM resources r LEFT JOIN permissions p ON p.resource_type_id = r.resource_type_id AND p.name = ?2
+         WHERE r.id = ?1",
+        )?
+        .query_row(params![resource_id, permission], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, Option<i64>>(4)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// Whether a bundle exists.
+pub fn bundle_exists(conn: Conn<'_>, bundle_id: i64) -> Result<bool, AppError> {
+    use crate::store::sql::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT 1 FROM bundles WHERE id = ?1", [bundle_id], |_| {
+            Ok(())
+        })
+        .optional()?
+        .is_some())
+}
+
+/// A bundle's items as candidates asked for through it, by resource name.
+pub fn bundle_candidates(conn: Conn<'_>, bundle_id: i64) -> Result<Vec<CandidateItem>, AppError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT r.id, r.name, r.integration_id, r.resource_type_id, p.id, p.name
+             FROM bundle_items b JOIN resources r ON r.id = b.resource_id JOIN permissions p ON p.id = b.permission_id
+             WHERE b.bundle_id = ?1 ORDER BY r.name, r.id, p.id",
+    )?;
+    Ok(statement
+        .query_map([bundle_id], |row| {
+            Ok(CandidateItem {
+                resource_id: row.get(0)?,
+                resource_name: row.get(1)?,
+                integration_id: row.get(2)?,
+                resource_type_id: row.get(3)?,
+                permission_id: row.get(4)?,
+                permission: row.get(5)?,
+                via_bundle: Some(bundle_id),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
 }

@@ -1,6 +1,6 @@
 //! MFA enrolment and confirmations.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::sql::{Conn, OptionalExtension, params};
 
 use crate::error::AppError;
 
@@ -12,7 +12,7 @@ pub struct MfaRow {
     pub failures_since: i64,
 }
 
-pub fn get(conn: &Connection, user_id: i64) -> Result<Option<MfaRow>, AppError> {
+pub fn get(conn: Conn<'_>, user_id: i64) -> Result<Option<MfaRow>, AppError> {
     Ok(conn
         .prepare_cached("SELECT sealed_secret, enabled, confirmed_until, failures, failures_since FROM mfa WHERE user_id = ?1")?
         .query_row([user_id], |row| {
@@ -28,7 +28,7 @@ pub fn get(conn: &Connection, user_id: i64) -> Result<Option<MfaRow>, AppError> 
 }
 
 /// Start (or restart) enrolment with a new sealed seed; MFA is off until a code confirms it.
-pub fn begin_enrolment(conn: &Connection, user_id: i64, sealed: &[u8]) -> Result<(), AppError> {
+pub fn begin_enrolment(conn: Conn<'_>, user_id: i64, sealed: &[u8]) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO mfa (user_id, sealed_secret) VALUES (?1, ?2)
          ON CONFLICT (user_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, enabled = 0, confirmed_until = 0",
@@ -38,7 +38,7 @@ pub fn begin_enrolment(conn: &Connection, user_id: i64, sealed: &[u8]) -> Result
 }
 
 /// A right code: enabled, confirmed for the next hour, failures forgotten.
-pub fn confirmed(conn: &Connection, user_id: i64, until: i64) -> Result<(), AppError> {
+pub fn confirmed(conn: Conn<'_>, user_id: i64, until: i64) -> Result<(), AppError> {
     conn.execute(
         "UPDATE mfa SET enabled = 1, confirmed_until = ?2, failures = 0 WHERE user_id = ?1",
         params![user_id, until],
@@ -47,7 +47,7 @@ pub fn confirmed(conn: &Connection, user_id: i64, until: i64) -> Result<(), AppE
 }
 
 /// A wrong code: counted within the current window.
-pub fn failed(conn: &Connection, user_id: i64, now: i64, window: i64) -> Result<(), AppError> {
+pub fn failed(conn: Conn<'_>, user_id: i64, now: i64, window: i64) -> Result<(), AppError> {
     conn.execute(
         "UPDATE mfa SET failures = CASE WHEN failures_since <= ?2 - ?3 THEN 1 ELSE failures + 1 END,
                         failures_since = CASE WHEN failures_since <= ?2 - ?3 THEN ?2 ELSE failures_since END
@@ -58,6 +58,6 @@ pub fn failed(conn: &Connection, user_id: i64, now: i64, window: i64) -> Result<
 }
 
 /// Whether the user confirmed a code within the last hour.
-pub fn is_confirmed(conn: &Connection, user_id: i64, now: i64) -> Result<bool, AppError> {
+pub fn is_confirmed(conn: Conn<'_>, user_id: i64, now: i64) -> Result<bool, AppError> {
     Ok(get(conn, user_id)?.is_some_and(|row| row.enabled && row.confirmed_until > now))
 }

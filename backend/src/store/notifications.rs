@@ -2,7 +2,7 @@
 //! Slack messages that wait on an approver, Slack signatures already seen,
 //! and run-time settings.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::sql::{Conn, OptionalExtension, params};
 
 use crate::error::AppError;
 
@@ -31,7 +31,7 @@ impl Channel {
 }
 
 /// A user's channels; both when they never chose.
-pub fn preferences(conn: &Connection, user_id: i64) -> Result<(bool, bool), AppError> {
+pub fn preferences(conn: Conn<'_>, user_id: i64) -> Result<(bool, bool), AppError> {
     Ok(conn
         .prepare_cached("SELECT slack, email FROM notification_preferences WHERE user_id = ?1")?
         .query_row([user_id], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -40,7 +40,7 @@ pub fn preferences(conn: &Connection, user_id: i64) -> Result<(bool, bool), AppE
 }
 
 pub fn set_preferences(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     slack: bool,
     email: bool,
@@ -63,7 +63,7 @@ pub struct NewMessage<'a> {
     pub payload: &'a str,
 }
 
-pub fn enqueue(conn: &Connection, message: &NewMessage<'_>, now: i64) -> Result<(), AppError> {
+pub fn enqueue(conn: Conn<'_>, message: &NewMessage<'_>, now: i64) -> Result<(), AppError> {
     conn.prepare_cached(
         "INSERT INTO outbox (created_at, user_id, channel, kind, request_id, payload, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?1)",
@@ -94,7 +94,7 @@ pub struct Pending {
 }
 
 /// Rows due now, oldest first.
-pub fn due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pending>, AppError> {
+pub fn due(conn: Conn<'_>, now: i64, limit: i64) -> Result<Vec<Pending>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT o.id, o.user_id, u.email, u.display_name, o.channel, o.kind, o.request_id, o.payload, o.attempts
          FROM outbox o JOIN users u ON u.id = o.user_id
@@ -120,7 +120,7 @@ pub fn due(conn: &Connection, now: i64, limit: i64) -> Result<Vec<Pending>, AppE
 }
 
 /// Whether anything is due: a cheap read so idle passes take no write lock.
-pub fn any_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
+pub fn any_due(conn: Conn<'_>, now: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1)",
@@ -130,7 +130,7 @@ pub fn any_due(conn: &Connection, now: i64) -> Result<bool, AppError> {
 
 /// Delivered, or finished without delivery (`skipped`, `dead`), with why.
 pub fn finish(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: i64,
     state: &str,
     error: Option<&str>,
@@ -146,7 +146,7 @@ pub fn finish(
 
 /// A failed attempt: try again at `next_attempt_at`.
 pub fn retry_later(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: i64,
     error: &str,
     next_attempt_at: i64,
@@ -159,7 +159,7 @@ pub fn retry_later(
 }
 
 /// Forget finished rows older than `before`.
-pub fn prune(conn: &Connection, before: i64) -> Result<usize, AppError> {
+pub fn prune(conn: Conn<'_>, before: i64) -> Result<usize, AppError> {
     Ok(conn.execute(
         "DELETE FROM outbox WHERE state != 'pending' AND created_at < ?1",
         [before],
@@ -169,7 +169,7 @@ pub fn prune(conn: &Connection, before: i64) -> Result<usize, AppError> {
 /// Active requests whose expiry is within their warning window and that were
 /// not yet warned for this expiry: (id, expires_at).
 pub fn unwarned_expiring(
-    conn: &Connection,
+    conn: Conn<'_>,
     now: i64,
     default_window: i64,
 ) -> Result<Vec<(i64, i64)>, AppError> {
@@ -195,7 +195,7 @@ pub fn unwarned_expiring(
 }
 
 pub fn mark_warned(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_id: i64,
     expires_at: i64,
     now: i64,
@@ -209,7 +209,7 @@ pub fn mark_warned(
 
 /// Remember a Slack message that asks `user_id` to decide `request_id`.
 pub fn remember_slack_message(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_id: i64,
     user_id: i64,
     channel: &str,
@@ -223,7 +223,7 @@ pub fn remember_slack_message(
 }
 
 /// Users with a Slack message asking them to decide the request.
-pub fn slack_deciders(conn: &Connection, request_id: i64) -> Result<Vec<i64>, AppError> {
+pub fn slack_deciders(conn: Conn<'_>, request_id: i64) -> Result<Vec<i64>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT DISTINCT user_id FROM slack_messages WHERE request_id = ?1 ORDER BY user_id",
     )?;
@@ -235,7 +235,7 @@ pub fn slack_deciders(conn: &Connection, request_id: i64) -> Result<Vec<i64>, Ap
 
 /// The (channel, ts) of the user's messages about the request.
 pub fn slack_messages_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_id: i64,
     user_id: i64,
 ) -> Result<Vec<(String, String)>, AppError> {
@@ -251,7 +251,7 @@ pub fn slack_messages_of(
 }
 
 pub fn forget_slack_message(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_id: i64,
     user_id: i64,
     channel: &str,
@@ -267,7 +267,7 @@ pub fn forget_slack_message(
 /// Record a Slack signature; false when it was already seen (a replay).
 /// Signatures older than `forget_before` are dropped first.
 pub fn first_sight_of_signature(
-    conn: &Connection,
+    conn: Conn<'_>,
     signature: &str,
     now: i64,
     forget_before: i64,
@@ -282,14 +282,14 @@ pub fn first_sight_of_signature(
     Ok(inserted == 1)
 }
 
-pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
+pub fn setting(conn: Conn<'_>, key: &str) -> Result<Option<String>, AppError> {
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
         .query_row([key], |row| row.get(0))
         .optional()?)
 }
 
-pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
+pub fn set_setting(conn: Conn<'_>, key: &str, value: &str) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -300,13 +300,13 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<(), AppE
 pub const CHAT_APPROVAL: &str = "slack.chat_approval";
 
 /// Whether approvers may decide from Slack (on unless an admin turned it off).
-pub fn chat_approval(conn: &Connection) -> Result<bool, AppError> {
+pub fn chat_approval(conn: Conn<'_>) -> Result<bool, AppError> {
     Ok(setting(conn, CHAT_APPROVAL)?.is_none_or(|value| value != "false"))
 }
 
 /// The user with this e-mail address (case-insensitive), when exactly one has it.
 pub fn user_by_email(
-    conn: &Connection,
+    conn: Conn<'_>,
     email: &str,
 ) -> Result<Option<crate::store::users::UserRecord>, AppError> {
     let mut statement = conn.prepare_cached(
@@ -324,4 +324,19 @@ pub fn user_by_email(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(if users.len() == 1 { users.pop() } else { None })
+}
+
+/// The name of group `group_id` when `user_id` is a member of it.
+pub fn group_name_if_member(
+    conn: Conn<'_>,
+    group_id: i64,
+    user_id: i64,
+) -> Result<Option<String>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT g.name FROM groups g JOIN group_members m ON m.group_id = g.id
+                     WHERE g.id = ?1 AND m.user_id = ?2",
+        )?
+        .query_row([group_id, user_id], |row| row.get(0))
+        .optional()?)
 }

@@ -2,13 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::store::sql::{Conn, OptionalExtension, Row, Value, params, params_from_iter};
 use gatehouse_shared::{
     RequestStatus,
     justification::JustificationFeedback,
     requests::{Approval, RequestItem, UserRef},
     rules::{ExtendPolicy, RequestFacts},
 };
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 
 use crate::{error::AppError, store::placeholders, store::tokens::timestamp};
 
@@ -110,14 +110,10 @@ pub struct ViewerFlags {
     pub waiting_on_viewer: bool,
 }
 
-pub fn row_to_request(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
+pub fn row_to_request(row: &Row<'_>) -> crate::store::sql::Result<RequestRow> {
     let status: String = row.get(3)?;
     let status = RequestStatus::from_label(&status).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            3,
-            rusqlite::types::Type::Text,
-            format!("unknown status {status}").into(),
-        )
+        crate::store::sql::Error::conversion(3, format!("unknown status {status}"))
     })?;
     let describes_task: bool = row.get(14)?;
     let explains_access_level: bool = row.get(15)?;
@@ -177,22 +173,77 @@ pub fn row_to_request(row: &Row<'_>) -> rusqlite::Result<RequestRow> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> Result<Option<RequestRow>, AppError> {
+pub fn get(conn: Conn<'_>, id: i64) -> Result<Option<RequestRow>, AppError> {
     Ok(conn
         .prepare_cached(&format!("{SELECT_REQUESTS} WHERE r.id = ?1"))?
         .query_row([id], row_to_request)
         .optional()?)
 }
 
+/// A list of requests, as one user sees it: what a page of [`page`] or
+/// [`page_flagged`] holds. Each list is relative to the user it is listed for
+/// (the `user` argument of those functions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestList {
+    /// My Requests: the requests giving the user access (theirs, or made on
+    /// their behalf).
+    Mine,
+    /// Delegated Requests: the requests the user made on behalf of others.
+    Delegated,
+    /// The requests the user starred.
+    Favorites,
+    /// The requests whose current step the user can decide (never their own).
+    WaitingOn,
+    /// The user's active access: Active requests granting them access.
+    GranteeActive,
+    /// Closed requests (Rejected, Revoked, Expired, Failed) granting the user access.
+    GranteeClosed,
+    /// Closed requests the user made or that grant them access.
+    InvolvedClosed,
+    /// Requests the user made or that grant them access, Active or created at
+    /// or after `since`.
+    InvolvedActiveOrSince { since: i64 },
+}
+
+impl RequestList {
+    /// The SQL condition over `r`, with `?1` the user, and its values.
+    fn condition(self, user: i64) -> (&'static str, Vec<Value>) {
+        let condition = match self {
+            RequestList::Mine => "r.grantee_id = ?1",
+            RequestList::Delegated => "r.requester_id = ?1 AND r.grantee_id != ?1",
+            RequestList::Favorites => {
+                "r.id IN (SELECT request_id FROM favorites WHERE user_id = ?1)"
+            }
+            RequestList::WaitingOn => WAITING_ON_USER_SQL,
+            RequestList::GranteeActive => "r.grantee_id = ?1 AND r.status = 'Active'",
+            RequestList::GranteeClosed => {
+                "r.grantee_id = ?1 AND r.status IN ('Rejected', 'Revoked', 'Expired', 'Failed')"
+            }
+            RequestList::InvolvedClosed => {
+                "(r.grantee_id = ?1 OR r.requester_id = ?1) AND r.status IN ('Rejected', 'Revoked', 'Expired', 'Failed')"
+            }
+            RequestList::InvolvedActiveOrSince { .. } => {
+                "(r.grantee_id = ?1 OR r.requester_id = ?1) AND (r.status = 'Active' OR r.created_at >= ?2)"
+            }
+        };
+        let mut values = vec![Value::Integer(user)];
+        if let RequestList::InvolvedActiveOrSince { since } = self {
+            values.push(Value::Integer(since));
+        }
+        (condition, values)
+    }
+}
+
 /// The SQL and values of a filtered, newest-first page (see [`page`]).
 fn page_query(
     select: &str,
-    condition: &str,
-    mut values: Vec<Value>,
+    list: RequestList,
+    user: i64,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
 ) -> (String, Vec<Value>) {
+    let (condition, mut values) = list.condition(user);
     let mut sql = format!("{select} WHERE {condition}");
     if !statuses.is_empty() {
         sql.push_str(&format!(
@@ -210,17 +261,17 @@ fn page_query(
     (sql, values)
 }
 
-/// A filtered, newest-first page of requests. `condition` is a trusted SQL
-/// fragment over `r`; its values come first, then the status list.
+/// A newest-first page of the user's `list`, only in `statuses` (any, when
+/// empty), older than `cursor` (a request id) when given.
 pub fn page(
-    conn: &Connection,
-    condition: &str,
-    values: Vec<Value>,
+    conn: Conn<'_>,
+    user: i64,
+    list: RequestList,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
 ) -> Result<Vec<RequestRow>, AppError> {
-    let (sql, values) = page_query(SELECT_REQUESTS, condition, values, statuses, cursor, limit);
+    let (sql, values) = page_query(SELECT_REQUESTS, list, user, statuses, cursor, limit);
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values), row_to_request)?
@@ -228,24 +279,17 @@ pub fn page(
     Ok(rows)
 }
 
-/// [`page`] for the user `?1` (the first value), each row with what it is to
-/// them (starred, waiting on their decision), in the same statement.
+/// [`page`], each row with what it is to the user (starred, waiting on their
+/// decision), in the same statement.
 pub fn page_flagged(
-    conn: &Connection,
-    condition: &str,
-    values: Vec<Value>,
+    conn: Conn<'_>,
+    user: i64,
+    list: RequestList,
     statuses: &[RequestStatus],
     cursor: Option<i64>,
     limit: u32,
 ) -> Result<Vec<(RequestRow, ViewerFlags)>, AppError> {
-    let (sql, values) = page_query(
-        SELECT_REQUESTS_FLAGGED,
-        condition,
-        values,
-        statuses,
-        cursor,
-        limit,
-    );
+    let (sql, values) = page_query(SELECT_REQUESTS_FLAGGED, list, user, statuses, cursor, limit);
     let rows = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(values), |row| {
@@ -263,7 +307,7 @@ pub fn page_flagged(
 
 /// (request id, item) from a row of request id, resource id, name and path,
 /// integration, resource type and permission names.
-fn item_row(row: &Row<'_>) -> rusqlite::Result<(i64, RequestItem)> {
+fn item_row(row: &Row<'_>) -> crate::store::sql::Result<(i64, RequestItem)> {
     Ok((
         row.get(0)?,
         RequestItem {
@@ -279,7 +323,7 @@ fn item_row(row: &Row<'_>) -> rusqlite::Result<(i64, RequestItem)> {
 
 /// Items of the given requests, at most `per_request` each, in a stable order.
 pub fn items_of(
-    conn: &Connection,
+    conn: Conn<'_>,
     request_ids: &[i64],
     per_request: Option<i64>,
 ) -> Result<HashMap<i64, Vec<RequestItem>>, AppError> {
@@ -318,7 +362,7 @@ pub fn items_of(
 /// per-request ranking (most lists: requests hold one or a few items); the
 /// others through [`items_of`].
 pub fn items_of_counted(
-    conn: &Connection,
+    conn: Conn<'_>,
     requests: &[(i64, i64)],
     per_request: Option<i64>,
 ) -> Result<HashMap<i64, Vec<RequestItem>>, AppError> {
@@ -361,7 +405,7 @@ pub fn items_of_counted(
 }
 
 /// (resource id, permission name) pairs of a request, for request again.
-pub fn selections_of(conn: &Connection, request_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+pub fn selections_of(conn: Conn<'_>, request_id: i64) -> Result<Vec<(i64, String)>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT ri.resource_id, p.name FROM request_items ri JOIN permissions p ON p.id = ri.permission_id
          WHERE ri.request_id = ?1 ORDER BY ri.resource_id, p.id",
@@ -375,7 +419,7 @@ pub fn selections_of(conn: &Connection, request_id: i64) -> Result<Vec<(i64, Str
 /// The ids among `request_ids` that `select` (an `SELECT <id> … WHERE …`
 /// whose `?1` is the user) returns, with `AND <id_column> IN (…)` appended.
 fn ids_among(
-    conn: &Connection,
+    conn: Conn<'_>,
     select: &str,
     id_column: &str,
     user_id: i64,
@@ -398,7 +442,7 @@ fn ids_among(
 
 /// Which of these requests the user has starred.
 pub fn favorites_among(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     request_ids: &[i64],
 ) -> Result<HashSet<i64>, AppError> {
@@ -412,26 +456,30 @@ pub fn favorites_among(
 }
 
 /// SQL condition: the user (`?1`) can decide the current step of request `r`.
-pub const WAITING_ON_USER: &str = waiting_on_user!();
+const WAITING_ON_USER_SQL: &str = waiting_on_user!();
+
+/// The list of requests waiting on the user's decision (the Approvals page);
+/// the same as [`RequestList::WaitingOn`].
+pub const WAITING_ON_USER: RequestList = RequestList::WaitingOn;
 
 /// How many requests wait on the user's decision.
-pub fn count_waiting_on(conn: &Connection, user_id: i64) -> Result<i64, AppError> {
+pub fn count_waiting_on(conn: Conn<'_>, user_id: i64) -> Result<i64, AppError> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM requests r WHERE {WAITING_ON_USER}"
+            "SELECT COUNT(*) FROM requests r WHERE {WAITING_ON_USER_SQL}"
         ))?
         .query_row([user_id], |row| row.get(0))?)
 }
 
 /// Which of these requests wait on the user's decision.
 pub fn waiting_on(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     request_ids: &[i64],
 ) -> Result<HashSet<i64>, AppError> {
     ids_among(
         conn,
-        &format!("SELECT r.id FROM requests r WHERE {WAITING_ON_USER}"),
+        &format!("SELECT r.id FROM requests r WHERE {WAITING_ON_USER_SQL}"),
         "r.id",
         user_id,
         request_ids,
@@ -439,7 +487,7 @@ pub fn waiting_on(
 }
 
 /// Whether the user decided any step of the request.
-pub fn has_decided(conn: &Connection, user_id: i64, request_id: i64) -> Result<bool, AppError> {
+pub fn has_decided(conn: Conn<'_>, user_id: i64, request_id: i64) -> Result<bool, AppError> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM approvals WHERE request_id = ?1 AND approver_id = ?2 LIMIT 1",
@@ -449,7 +497,7 @@ pub fn has_decided(conn: &Connection, user_id: i64, request_id: i64) -> Result<b
         .is_some())
 }
 
-pub fn approvals_of(conn: &Connection, request_id: i64) -> Result<Vec<Approval>, AppError> {
+pub fn approvals_of(conn: Conn<'_>, request_id: i64) -> Result<Vec<Approval>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT a.step, u.id, u.username, u.display_name, a.decision, a.reason, a.decided_at
          FROM approvals a JOIN users u ON u.id = a.approver_id WHERE a.request_id = ?1 ORDER BY a.id",
@@ -497,14 +545,15 @@ pub struct NewRequest<'a> {
     pub items: &'a [(i64, i64)],
 }
 
-pub fn insert(conn: &Connection, request: &NewRequest<'_>, now: i64) -> Result<i64, AppError> {
-    conn.prepare_cached(
+pub fn insert(conn: Conn<'_>, request: &NewRequest<'_>, now: i64) -> Result<i64, AppError> {
+    let id: i64 = conn.prepare_cached(
         "INSERT INTO requests (flow_id, requester_id, grantee_id, status, duration, ticket_type, ticket_id,
             justification, describes_task, explains_access, includes_ticket, item_count, bundle_id,
             requested_again_from, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+         RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         request.flow_id,
         request.requester_id,
         request.grantee_id,
@@ -520,8 +569,7 @@ pub fn insert(conn: &Connection, request: &NewRequest<'_>, now: i64) -> Result<i
         request.bundle_id,
         request.requested_again_from,
         now,
-    ])?;
-    let id = conn.last_insert_rowid();
+    ], |row| row.get(0))?;
     let mut item = conn.prepare_cached(
         "INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)",
     )?;
@@ -534,7 +582,7 @@ pub fn insert(conn: &Connection, request: &NewRequest<'_>, now: i64) -> Result<i
 /// Move a request from `from` to `to`, setting extra columns; fails with a
 /// conflict when the request is no longer in `from` (someone acted first).
 pub fn transition(
-    conn: &Connection,
+    conn: Conn<'_>,
     id: i64,
     from: RequestStatus,
     to: RequestStatus,
@@ -569,7 +617,7 @@ pub fn transition(
 
 /// Ids of requests in a status, oldest first.
 pub fn ids_in_status(
-    conn: &Connection,
+    conn: Conn<'_>,
     status: RequestStatus,
     limit: i64,
 ) -> Result<Vec<i64>, AppError> {
@@ -581,7 +629,7 @@ pub fn ids_in_status(
 }
 
 pub fn set_favorite(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     request_id: i64,
     now: i64,
@@ -593,7 +641,7 @@ pub fn set_favorite(
     Ok(())
 }
 
-pub fn unset_favorite(conn: &Connection, user_id: i64, request_id: i64) -> Result<(), AppError> {
+pub fn unset_favorite(conn: Conn<'_>, user_id: i64, request_id: i64) -> Result<(), AppError> {
     conn.execute(
         "DELETE FROM favorites WHERE user_id = ?1 AND request_id = ?2",
         params![user_id, request_id],
@@ -601,10 +649,7 @@ pub fn unset_favorite(conn: &Connection, user_id: i64, request_id: i64) -> Resul
     Ok(())
 }
 
-pub fn count_by_status(
-    conn: &Connection,
-    grantee_id: i64,
-) -> Result<HashMap<String, i64>, AppError> {
+pub fn count_by_status(conn: Conn<'_>, grantee_id: i64) -> Result<HashMap<String, i64>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT status, COUNT(*) FROM requests WHERE grantee_id = ?1
          AND status IN ('Active', 'Pending Approval', 'Pending MFA') GROUP BY status",
@@ -613,4 +658,54 @@ pub fn count_by_status(
         .query_map([grantee_id], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<HashMap<String, i64>, _>>()?;
     Ok(counts)
+}
+
+/// The stored status of a request, as its label.
+pub fn status_label(conn: Conn<'_>, id: i64) -> Result<String, AppError> {
+    Ok(
+        conn.query_row("SELECT status FROM requests WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// What a person fulfilling a manual grant (or removal) is shown of it.
+#[derive(Debug, Clone)]
+pub struct FulfilmentFacts {
+    pub integration_name: String,
+    /// The grantee's username.
+    pub grantee: String,
+    pub expires_at: Option<i64>,
+    /// "resource path: permission" of each item of the request in the integration.
+    pub items: Vec<String>,
+}
+
+/// The integration's name, the grantee, the expiry and the items of a
+/// request in one integration.
+pub fn fulfilment_facts(
+    conn: Conn<'_>,
+    request_id: i64,
+    integration_id: i64,
+) -> Result<FulfilmentFacts, AppError> {
+    let (integration_name, grantee, expires_at): (String, String, Option<i64>) = conn.query_row(
+        "SELECT i.name, u.username, r.expires_at FROM requests r
+             JOIN users u ON u.id = r.grantee_id JOIN integrations i ON i.id = ?2
+             WHERE r.id = ?1",
+        [request_id, integration_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let items = conn
+        .prepare_cached(
+            "SELECT res.path || ': ' || p.name FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id JOIN permissions p ON p.id = ri.permission_id
+             WHERE ri.request_id = ?1 AND res.integration_id = ?2 ORDER BY res.id, p.id",
+        )?
+        .query_map([request_id, integration_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(FulfilmentFacts {
+        integration_name,
+        grantee,
+        expires_at,
+        items,
+    })
 }

@@ -1,11 +1,11 @@
 //! Portal sessions: created at log-in, looked up by the hash of the cookie, deleted at log-out.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::store::sql::{Conn, OptionalExtension, params};
 
 use crate::{error::AppError, store::users::UserRecord};
 
 pub fn create(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     token_hash: &[u8],
     now: i64,
@@ -30,7 +30,7 @@ const SEEN_RESOLUTION: i64 = 60;
 
 /// The user of a live session, refreshing its last use.
 pub fn user_for(
-    conn: &Connection,
+    conn: Conn<'_>,
     token_hash: &[u8],
     now: i64,
 ) -> Result<Option<UserRecord>, AppError> {
@@ -63,11 +63,11 @@ pub fn user_for(
 }
 
 /// End every session of a user (log out everywhere); returns how many.
-pub fn delete_all_of(conn: &Connection, user_id: i64) -> Result<usize, AppError> {
+pub fn delete_all_of(conn: Conn<'_>, user_id: i64) -> Result<usize, AppError> {
     Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)
 }
 
-pub fn delete(conn: &Connection, token_hash: &[u8]) -> Result<(), AppError> {
+pub fn delete(conn: Conn<'_>, token_hash: &[u8]) -> Result<(), AppError> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }

@@ -1,32 +1,32 @@
 //! Personal API tokens: created (secret returned once), listed, revoked by their owner.
 
+use crate::store::sql::{Conn, params};
 use gatehouse_shared::auth::ApiToken;
-use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
 
 pub fn create(
-    conn: &Connection,
+    conn: Conn<'_>,
     user_id: i64,
     name: &str,
     token_hash: &[u8],
     now: i64,
     expires_at: Option<i64>,
 ) -> Result<ApiToken, AppError> {
-    conn.execute(
+    let new_id = conn.insert(
         "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![token_hash, user_id, name, now, expires_at],
     )?;
     Ok(ApiToken {
-        id: conn.last_insert_rowid(),
+        id: new_id,
         name: name.to_owned(),
         created_at: timestamp(now)?,
         expires_at: expires_at.map(timestamp).transpose()?,
     })
 }
 
-pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<ApiToken>, AppError> {
+pub fn list(conn: Conn<'_>, user_id: i64) -> Result<Vec<ApiToken>, AppError> {
     let mut statement = conn.prepare(
         "SELECT id, name, created_at, expires_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
     )?;
@@ -51,7 +51,7 @@ pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<ApiToken>, AppError> 
 }
 
 /// Delete one of the user's tokens; false when they have no such token.
-pub fn delete(conn: &Connection, user_id: i64, token_id: i64) -> Result<bool, AppError> {
+pub fn delete(conn: Conn<'_>, user_id: i64, token_id: i64) -> Result<bool, AppError> {
     Ok(conn.execute(
         "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
         params![token_id, user_id],

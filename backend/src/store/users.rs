@@ -1,6 +1,8 @@
 //! Users: lookup for log-in and for the auth extractor, creation for demo and admin.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use gatehouse_shared::requests::UserRef;
+
+use crate::store::sql::{Conn, OptionalExtension, Row, params};
 
 use crate::{
     auth::{AuthMethod, CurrentUser},
@@ -32,7 +34,7 @@ impl UserRecord {
 
 const COLUMNS: &str = "users.id, users.username, users.display_name, users.email, users.is_admin";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+fn from_row(row: &Row<'_>) -> crate::store::sql::Result<UserRecord> {
     Ok(UserRecord {
         id: row.get(0)?,
         username: row.get(1)?,
@@ -43,10 +45,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
 }
 
 /// The user and stored password hash for a log-in attempt.
-pub fn for_login(
-    conn: &Connection,
-    username: &str,
-) -> Result<Option<(UserRecord, String)>, AppError> {
+pub fn for_login(conn: Conn<'_>, username: &str) -> Result<Option<(UserRecord, String)>, AppError> {
     Ok(conn
         .query_row(
             &format!("SELECT {COLUMNS}, users.password_hash FROM users WHERE username = ?1"),
@@ -58,7 +57,7 @@ pub fn for_login(
 
 /// The owner of an API token that has not expired.
 pub fn by_api_token(
-    conn: &Connection,
+    conn: Conn<'_>,
     token_hash: &[u8],
     now: i64,
 ) -> Result<Option<UserRecord>, AppError> {
@@ -80,7 +79,7 @@ pub struct NewUser<'a> {
 }
 
 /// Insert a user unless one with that name exists; returns its id either way.
-pub fn ensure(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
+pub fn ensure(conn: Conn<'_>, user: &NewUser<'_>, now: i64) -> Result<i64, AppError> {
     conn.execute(
         "INSERT INTO users (username, display_name, email, password_hash, is_admin, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (username) DO NOTHING",
@@ -100,7 +99,7 @@ pub fn ensure(conn: &Connection, user: &NewUser<'_>, now: i64) -> Result<i64, Ap
     )?)
 }
 
-pub fn exists(conn: &Connection, username: &str) -> Result<bool, AppError> {
+pub fn exists(conn: Conn<'_>, username: &str) -> Result<bool, AppError> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM users WHERE username = ?1",
@@ -111,7 +110,7 @@ pub fn exists(conn: &Connection, username: &str) -> Result<bool, AppError> {
         .is_some())
 }
 
-pub fn exists_id(conn: &Connection, id: i64) -> Result<bool, AppError> {
+pub fn exists_id(conn: Conn<'_>, id: i64) -> Result<bool, AppError> {
     Ok(conn
         .query_row("SELECT 1 FROM users WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
@@ -119,7 +118,7 @@ pub fn exists_id(conn: &Connection, id: i64) -> Result<bool, AppError> {
 }
 
 /// The ids of every admin and of the users with these usernames, once each.
-pub fn admins_and_named(conn: &Connection, usernames: &[String]) -> Result<Vec<i64>, AppError> {
+pub fn admins_and_named(conn: Conn<'_>, usernames: &[String]) -> Result<Vec<i64>, AppError> {
     let names = serde_json::to_string(usernames)?;
     let mut statement = conn.prepare_cached(
         "SELECT id FROM users WHERE is_admin = 1 OR username IN (SELECT value FROM json_each(?1))
@@ -129,4 +128,44 @@ pub fn admins_and_named(conn: &Connection, usernames: &[String]) -> Result<Vec<i
         .query_map([names], |row| row.get(0))?
         .collect::<Result<Vec<i64>, _>>()?;
     Ok(ids)
+}
+
+/// A user by id, as lists name them; None when there is no such user.
+pub fn user_ref(conn: Conn<'_>, id: i64) -> Result<Option<UserRef>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT display_name, username FROM users WHERE id = ?1")?
+        .query_row([id], |row| {
+            Ok(UserRef {
+                id,
+                display_name: row.get(0)?,
+                username: row.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The user directory: at most `limit` users whose username or display name
+/// contains `text` (already lower-case), by username.
+pub fn search(conn: Conn<'_>, text: &str, limit: u32) -> Result<Vec<UserRef>, AppError> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut statement = conn.prepare_cached(
+        "SELECT id, username, display_name FROM users
+                 WHERE lower(username) LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\'
+                 ORDER BY username LIMIT ?2",
+    )?;
+    let users = statement
+        .query_map(params![pattern, limit], |row| {
+            Ok(UserRef {
+                id: row.get(0)?,
+                username: row.get(1)?,
+                display_name: row.get(2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(users)
 }

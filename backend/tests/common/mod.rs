@@ -26,6 +26,37 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The store under test: a SQLite file in `dir`, or, when
+/// `GATEHOUSE_TEST_PG` names a PostgreSQL server (scripts/test starts one), a
+/// database of its own there, created empty and migrated by the server.
+pub fn test_db(dir: &std::path::Path) -> Db {
+    match std::env::var("GATEHOUSE_TEST_PG") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("test_{:016x}", rand::random::<u64>());
+            let mut admin = postgres::Client::connect(&server, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL {server}: {e}"));
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            let (base, query) = server.split_once('?').unwrap_or((&server, ""));
+            let base = base.rsplit_once('/').map_or(base, |(host, _)| host);
+            let url = if query.is_empty() {
+                format!("{base}/{name}")
+            } else {
+                format!("{base}/{name}?{query}")
+            };
+            Db::open_postgres(&url).unwrap()
+        }
+        _ => Db::open(&dir.join("gatehouse.db")).unwrap(),
+    }
+}
+
+/// Whether this run tests PostgreSQL (tests that open the SQLite file
+/// beside the server, as another process would, only run on SQLite).
+pub fn on_postgres() -> bool {
+    std::env::var("GATEHOUSE_TEST_PG").is_ok_and(|v| !v.is_empty())
+}
+
 pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -41,7 +72,7 @@ impl TestApp {
     /// systems start at the real time, so that expiries they hand out hold).
     pub async fn starting_at(start: time::OffsetDateTime) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
+        let db = test_db(dir.path());
         let clock = ManualClock::new(start);
         demo::seed(&db, clock_now(&clock)).await.unwrap();
         let mut app = Self {

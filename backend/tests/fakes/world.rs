@@ -60,7 +60,7 @@ impl World {
     /// With another connector for `demo` integrations.
     pub async fn with_connector(connector: Arc<dyn gatehouse::connector::Connector>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
+        let db = common::test_db(dir.path());
         let clock = ManualClock::new(time::macros::datetime!(2026-11-02 09:00 UTC));
         demo::seed(&db, clock.now().unix_timestamp()).await.unwrap();
         let slack = FakeSlack::with_demo_users().await;
@@ -81,7 +81,7 @@ impl World {
 
     /// The same database and fakes, as a server restarted would see them.
     pub fn restarted(&self) -> AppState {
-        let db = Db::open(&self.dir.path().join("gatehouse.db")).unwrap();
+        let db = self.db.reopen().unwrap();
         AppState::new(db, Arc::new(self.clock.clone()))
             .with_notify(notify_config(&self.slack, &self.smtp))
     }

@@ -8,7 +8,6 @@ use gatehouse_shared::{
     catalog::{Bundle, Integration, Resource, ResourceIdQuery, ResourceType},
     limits::MAX_RESOURCES_PER_FORM,
 };
-use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
 use super::{audit, name, names};
@@ -19,20 +18,15 @@ use crate::{
     extract::{AppJson, AppPath, AppQuery},
     secrets::SecretBox,
     state::AppState,
-    store,
+    store::{self, Conn},
 };
 
 const CONNECTION_OPTIONS: [&str; 3] = ["terminal", "browser", "app"];
 
 /// An integration's connector and sealed settings.
-fn connector_of(conn: &Connection, id: i64) -> Result<(String, Option<Vec<u8>>), AppError> {
-    conn.query_row(
-        "SELECT connector, settings FROM integrations WHERE id = ?1",
-        [id],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )
-    .optional()?
-    .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
+fn connector_of(conn: Conn<'_>, id: i64) -> Result<(String, Option<Vec<u8>>), AppError> {
+    store::catalog::integration_connector(conn, id)?
+        .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
 }
 
 fn open_settings(secrets: &SecretBox, sealed: Option<&[u8]>) -> Result<Option<Value>, AppError> {
@@ -40,10 +34,7 @@ fn open_settings(secrets: &SecretBox, sealed: Option<&[u8]>) -> Result<Option<Va
 }
 
 /// Integrations as admins see them: with their settings, secrets redacted.
-fn admin_integrations(
-    conn: &Connection,
-    secrets: &SecretBox,
-) -> Result<Vec<Integration>, AppError> {
+fn admin_integrations(conn: Conn<'_>, secrets: &SecretBox) -> Result<Vec<Integration>, AppError> {
     store::catalog::list_integrations(conn)?
         .into_iter()
         .map(|mut integration| {
@@ -58,7 +49,7 @@ fn admin_integrations(
 }
 
 fn admin_integration(
-    conn: &Connection,
+    conn: Conn<'_>,
     secrets: &SecretBox,
     id: i64,
 ) -> Result<Integration, AppError> {
@@ -68,7 +59,7 @@ fn admin_integration(
         .ok_or_else(|| AppError::NotFound(format!("Integration {id}")))
 }
 
-fn resource_type_by_id(conn: &Connection, id: i64) -> Result<ResourceType, AppError> {
+fn resource_type_by_id(conn: Conn<'_>, id: i64) -> Result<ResourceType, AppError> {
     store::catalog::list_resource_types(conn)?
         .into_iter()
         .find(|t| t.id == id)
@@ -163,15 +154,7 @@ async fn save_integration(
             if let (Some(id), Some((previous_kind, _))) = (id, &previous) {
                 let moved = *previous_kind != connector
                     || previous_target != target(&connector, settings.as_ref());
-                let live: i64 = tx.query_row(
-                    &format!(
-                        "SELECT COUNT(*) FROM access_grants WHERE integration_id = ?1
-                         AND state IN {}",
-                        store::access::LIVE_STATES
-                    ),
-                    [id],
-                    |row| row.get(0),
-                )?;
+                let live = store::catalog::live_grants_in(tx, id)?;
                 if moved && live > 0 {
                     return Err(AppError::Conflict(format!(
                         "{live} accesses granted through this integration are still live; \
@@ -221,7 +204,7 @@ fn target(connector: &str, settings: Option<&Value>) -> Option<String> {
 }
 
 /// A manual integration's fulfillers must be users.
-fn check_fulfillers(conn: &Connection, connector: &str, settings: &Value) -> Result<(), AppError> {
+fn check_fulfillers(conn: Conn<'_>, connector: &str, settings: &Value) -> Result<(), AppError> {
     if connector != "manual" {
         return Ok(());
     }
@@ -329,18 +312,31 @@ pub async fn sync_integration(
                         type_id
                     }
                 };
-                let known: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM resources WHERE integration_id = ?1 AND path = ?2)",
-                    rusqlite::params![id, resource.path],
-                    |row| row.get(0),
-                )?;
+                let known = store::catalog::has_resource_at(tx, id, &resource.path)?;
                 if !known {
-                    store::catalog::ensure_resource(tx, id, type_id, &resource.name, &resource.path, &[])?;
+                    store::catalog::ensure_resource(
+                        tx,
+                        id,
+                        type_id,
+                        &resource.name,
+                        &resource.path,
+                        &[],
+                    )?;
                     added += 1;
                 }
             }
-            let result = SyncResult { found: found.len(), added };
-            audit(tx, &admin, now, "admin.integration.synced", id, &format!("{} found, {} added", result.found, result.added))?;
+            let result = SyncResult {
+                found: found.len(),
+                added,
+            };
+            audit(
+                tx,
+                &admin,
+                now,
+                "admin.integration.synced",
+                id,
+                &format!("{} found, {} added", result.found, result.added),
+            )?;
             Ok(result)
         })
         .await?;

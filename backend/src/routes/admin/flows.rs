@@ -8,7 +8,6 @@ use gatehouse_shared::{
         validate_flow,
     },
 };
-use rusqlite::Connection;
 
 use super::{audit, name, names};
 use crate::{
@@ -16,25 +15,32 @@ use crate::{
     error::AppError,
     extract::{AppJson, AppPath},
     state::AppState,
-    store::{self, admin::exists},
+    store::{
+        self, Conn,
+        admin::{Entity, exists},
+    },
 };
 
 /// Every referenced user, group, integration, type, resource and bundle exists.
-fn check_references(conn: &Connection, flow: &AccessFlowInput) -> Result<(), AppError> {
+fn check_references(conn: Conn<'_>, flow: &AccessFlowInput) -> Result<(), AppError> {
     let subject = |field: &str, s: &Subject| -> Result<(), AppError> {
-        let (table, id) = match s {
+        let (what, id) = match s {
             Subject::Everyone => return Ok(()),
-            Subject::User { id } => ("users", *id),
-            Subject::Group { id } => ("groups", *id),
+            Subject::User { id } => (Entity::User, *id),
+            Subject::Group { id } => (Entity::Group, *id),
         };
-        if exists(conn, table, id)? {
+        if exists(conn, what, id)? {
             Ok(())
         } else {
             Err(AppError::invalid(
                 field,
                 format!(
                     "{} {id} does not exist.",
-                    if table == "users" { "User" } else { "Group" }
+                    if what == Entity::User {
+                        "User"
+                    } else {
+                        "Group"
+                    }
                 ),
             ))
         }
@@ -46,14 +52,14 @@ fn check_references(conn: &Connection, flow: &AccessFlowInput) -> Result<(), App
         subject("approver_steps", approver)?;
     }
     for scope in &flow.scope {
-        let (table, label, id) = match scope {
-            ScopeEntry::Integration { id } => ("integrations", "Integration", *id),
-            ScopeEntry::ResourceType { id } => ("resource_types", "Resource type", *id),
-            ScopeEntry::Resource { id } => ("resources", "Resource", *id),
-            ScopeEntry::Bundle { id } => ("bundles", "Bundle", *id),
+        let (what, label, id) = match scope {
+            ScopeEntry::Integration { id } => (Entity::Integration, "Integration", *id),
+            ScopeEntry::ResourceType { id } => (Entity::ResourceType, "Resource type", *id),
+            ScopeEntry::Resource { id } => (Entity::Resource, "Resource", *id),
+            ScopeEntry::Bundle { id } => (Entity::Bundle, "Bundle", *id),
             ScopeEntry::Tag { .. } => continue,
         };
-        if !exists(conn, table, id)? {
+        if !exists(conn, what, id)? {
             return Err(AppError::invalid(
                 "scope",
                 format!("{label} {id} does not exist."),

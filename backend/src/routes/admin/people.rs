@@ -50,28 +50,9 @@ pub async fn search_users(
     if search.chars().count() > limits::MAX_SEARCH_LENGTH {
         return Err(AppError::invalid("search", "The search is too long."));
     }
-    let pattern = format!(
-        "%{}%",
-        search
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
     let users = state
         .db
-        .call(move |conn| {
-            let mut statement = conn.prepare_cached(
-                "SELECT id, username, display_name FROM users
-                 WHERE lower(username) LIKE ?1 ESCAPE '\\' OR lower(display_name) LIKE ?1 ESCAPE '\\'
-                 ORDER BY username LIMIT ?2",
-            )?;
-            let users = statement
-                .query_map(rusqlite::params![pattern, limit], |row| {
-                    Ok(UserRef { id: row.get(0)?, username: row.get(1)?, display_name: row.get(2)? })
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(users)
-        })
+        .call(move |conn| store::users::search(conn, &search, limit))
         .await?;
     Ok(Json(users))
 }

@@ -1,0 +1,56 @@
+-- PostgreSQL version of ../0005_catalog_generation.sql (conventions: see 0001_foundation.sql).
+-- A catalog generation: one counter that every write to a table the catalog
+-- lists (and the access flows that decide what someone may request) moves
+-- forward, by trigger, so no code path (admin API, connector sync, CLI, another
+-- process) can change the catalog without the server's cached catalog pages
+-- and counts noticing on their next read.
+-- id is SQLite's INTEGER PRIMARY KEY but fixed at 1, so a plain BIGINT
+-- PRIMARY KEY here, not an identity.
+CREATE TABLE catalog_generation (
+    id  BIGINT PRIMARY KEY CHECK (id = 1),
+    n   BIGINT NOT NULL
+);
+INSERT INTO catalog_generation (id, n) VALUES (1, 0);
+
+-- SQLite has three row-level triggers (insert, update, delete) per table.
+-- Here one statement-level trigger per table does the same job: the counter
+-- moves on after any INSERT, UPDATE, DELETE (or TRUNCATE, which PostgreSQL
+-- has and SQLite has not) on the table. Unlike SQLite it also moves on after
+-- a statement that changed no row (e.g. ON CONFLICT DO NOTHING that did
+-- nothing), so the values of n differ between the stores; only "n changed"
+-- means anything.
+CREATE FUNCTION bump_catalog_generation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE catalog_generation SET n = n + 1 WHERE id = 1;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER catalog_generation_integrations AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON integrations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_resource_types AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resource_types
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_permissions AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON permissions
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_resources AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resources
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_resource_tags AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON resource_tags
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_bundles AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON bundles
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_bundle_items AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON bundle_items
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_access_flows AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON access_flows
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_flow_grantees AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON flow_grantees
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_flow_scope AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON flow_scope
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_flow_permissions AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON flow_permissions
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_flow_approvers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON flow_approvers
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_groups AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON groups
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+CREATE TRIGGER catalog_generation_group_members AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON group_members
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();

@@ -1,0 +1,712 @@
+//! The store's connections: an embedded SQLite file (the default) or a
+//! PostgreSQL server, chosen by the `--db` value at start. Each is a small
+//! pool whose calls run on tokio's blocking thread pool, so the async
+//! workers never wait on disk or on the network; work receives a
+//! driver-neutral [`Conn`].
+//!
+//! Writes run in one transaction each. SQLite serialises writers
+//! (`BEGIN IMMEDIATE`); PostgreSQL runs them SERIALIZABLE and runs the
+//! whole transaction again when another one won a race, so every
+//! check-then-act of the engine stays correct with concurrent writers.
+
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags, config::DbConfig};
+use rusqlite_migration::{M, Migrations};
+use tokio::sync::Semaphore;
+
+use super::sql::{Conn, Dialect, PgConn};
+use crate::{error::AppError, store::catalog::CatalogCache};
+
+/// Versioned migrations, embedded in the binary and applied at start.
+/// Never edit one that has shipped; add the next, for both stores.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_foundation.sql"),
+    include_str!("../migrations/0002_engine.sql"),
+    include_str!("../migrations/0003_connectors.sql"),
+    include_str!("../migrations/0004_notifications.sql"),
+    include_str!("../migrations/0005_catalog_generation.sql"),
+];
+
+/// The same migrations in PostgreSQL's SQL, numbered alike.
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0002_engine.sql"),
+    include_str!("../migrations/postgres/0003_connectors.sql"),
+    include_str!("../migrations/postgres/0004_notifications.sql"),
+    include_str!("../migrations/postgres/0005_catalog_generation.sql"),
+];
+
+const POOL_SIZE: usize = 8;
+const PG_POOL_SIZE: usize = 16;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many times a PostgreSQL transaction that lost a race is run again.
+const WRITE_ATTEMPTS: u32 = 30;
+/// Held by whoever migrates a PostgreSQL database, so two processes starting
+/// together cannot both migrate (an arbitrary constant: "gatehous" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
+
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    /// What `--db` said, to open the same store again.
+    location: String,
+    permits: Semaphore,
+    /// Catalog pages and counts, valid for one catalog generation.
+    catalog_cache: CatalogCache,
+}
+
+enum Backend {
+    Sqlite {
+        path: PathBuf,
+        idle: Mutex<Vec<Connection>>,
+        /// A connection kept only to ask SQLite whether the file changed (see [`Db::generation`]).
+        watcher: Mutex<Connection>,
+    },
+    Postgres {
+        config: postgres::Config,
+        tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+        idle: Mutex<Vec<PgConn>>,
+        /// What the log and errors call this database (no password).
+        name: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    #[error("cannot connect to PostgreSQL {name}: {detail}")]
+    Connect { name: String, detail: String },
+    #[error("cannot migrate PostgreSQL {name}: {detail}")]
+    PgMigrate { name: String, detail: String },
+}
+
+/// What `--db` names: a SQLite file or a PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite:PATH` or a
+    /// plain path is a SQLite file.
+    pub fn parse(value: &str) -> Self {
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Location::Postgres(value.to_owned())
+        } else {
+            let path = value
+                .strip_prefix("sqlite://")
+                .or_else(|| value.strip_prefix("sqlite:"))
+                .unwrap_or(value);
+            Location::Sqlite(PathBuf::from(path))
+        }
+    }
+}
+
+impl Db {
+    /// Open the store `--db` names and bring its schema up to date.
+    pub fn connect(location: &str) -> Result<Self, OpenError> {
+        match Location::parse(location) {
+            Location::Sqlite(path) => Self::open(&path),
+            Location::Postgres(url) => Self::open_postgres(&url),
+        }
+    }
+
+    /// Open (creating if needed) the SQLite file and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let mut conn = connect(path).map_err(|source| OpenError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let migrations = Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect());
+        migrations
+            .to_latest(&mut conn)
+            .map_err(|source| OpenError::Migrate {
+                path: path.to_owned(),
+                source,
+            })?;
+        let watcher = connect(path).map_err(|source| OpenError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self::with_backend(
+            path.display().to_string(),
+            Backend::Sqlite {
+                path: path.to_owned(),
+                idle: Mutex::new(vec![conn]),
+                watcher: Mutex::new(watcher),
+            },
+            POOL_SIZE,
+        ))
+    }
+
+    /// Connect to PostgreSQL (a `postgres://` URL; what it leaves out comes
+    /// from the `PG*` variables, as libpq does) and migrate it under a lock.
+    pub fn open_postgres(url: &str) -> Result<Self, OpenError> {
+        let (config, tls, name) = pg_config(url)?;
+        let conn = pg_connect(&config, tls.as_ref()).map_err(|detail| OpenError::Connect {
+            name: name.clone(),
+            detail,
+        })?;
+        pg_migrate(&conn).map_err(|detail| OpenError::PgMigrate {
+            name: name.clone(),
+            detail,
+        })?;
+        Ok(Self::with_backend(
+            url.to_owned(),
+            Backend::Postgres {
+                config,
+                tls,
+                idle: Mutex::new(vec![conn]),
+                name,
+            },
+            PG_POOL_SIZE,
+        ))
+    }
+
+    fn with_backend(location: String, backend: Backend, size: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                backend,
+                location,
+                permits: Semaphore::new(size),
+                catalog_cache: CatalogCache::default(),
+            }),
+        }
+    }
+
+    /// The same store opened again, as a restarted server would open it.
+    pub fn reopen(&self) -> Result<Self, OpenError> {
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => Self::open(path),
+            Backend::Postgres { .. } => Self::open_postgres(&self.inner.location),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self.inner.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Postgres { .. } => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite file, when the store is one.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => Some(path),
+            Backend::Postgres { .. } => None,
+        }
+    }
+
+    /// What the log calls this store (a path, or PostgreSQL's host and database).
+    pub fn describe(&self) -> String {
+        match &self.inner.backend {
+            Backend::Sqlite { path, .. } => path.display().to_string(),
+            Backend::Postgres { name, .. } => name.clone(),
+        }
+    }
+
+    /// The cache of catalog pages and counts of this database.
+    pub fn catalog_cache(&self) -> &CatalogCache {
+        &self.inner.catalog_cache
+    }
+
+    /// The database's data generation: SQLite's `data_version` seen by a
+    /// connection that never writes, so it moves on after every commit by any
+    /// other connection, this server's or another process's. An answer
+    /// computed after reading generation `g` holds every change committed
+    /// before `g` was read; see [`crate::memo`]. None when the store cannot
+    /// say (PostgreSQL, for now: answers there are never memoised).
+    pub fn generation(&self) -> Option<u64> {
+        let Backend::Sqlite { watcher, .. } = &self.inner.backend else {
+            return None;
+        };
+        let watcher = watcher
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let version = watcher
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)));
+        match version {
+            Ok(version) => u64::try_from(version).ok(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the data version; answering without the memo");
+                None
+            }
+        }
+    }
+
+    /// Run `work` with a connection on the blocking pool, each statement on
+    /// its own (autocommit).
+    pub async fn call<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        self.with_connection(move |conn| match conn {
+            Pooled::Sqlite(conn) => work(Conn::Sqlite(conn)),
+            Pooled::Postgres(conn) => work(Conn::Postgres(conn)),
+        })
+        .await
+    }
+
+    /// Run `work` reading one consistent snapshot (several statements that
+    /// must agree, such as a page and its count).
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        self.with_connection(move |conn| match conn {
+            Pooled::Sqlite(conn) => {
+                let tx = conn.transaction().map_err(sqlite)?;
+                let value = work(Conn::Sqlite(&tx))?;
+                tx.commit().map_err(sqlite)?;
+                Ok(value)
+            }
+            Pooled::Postgres(conn) => {
+                conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                let value = work(Conn::Postgres(conn));
+                conn.batch(if value.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                value
+            }
+        })
+        .await
+    }
+
+    /// Run `work` inside one write transaction, committed only when it returns Ok.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so two writers
+    /// queue on the busy timeout instead of failing half-way with SQLITE_BUSY.
+    /// PostgreSQL: SERIALIZABLE, and `work` runs again (from the start, on a
+    /// fresh transaction) when the database reports that a concurrent
+    /// transaction won; so `work` must do nothing but database work.
+    pub async fn write<T, F>(&self, mut work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnMut(Conn<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        self.with_connection(move |conn| match conn {
+            Pooled::Sqlite(conn) => {
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(sqlite)?;
+                let value = work(Conn::Sqlite(&tx))?;
+                tx.commit().map_err(sqlite)?;
+                Ok(value)
+            }
+            Pooled::Postgres(conn) => {
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    conn.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+                    let outcome = work(Conn::Postgres(conn)).and_then(|value| {
+                        conn.batch("COMMIT")?;
+                        Ok(value)
+                    });
+                    match outcome {
+                        Ok(value) => return Ok(value),
+                        Err(error) => {
+                            // A failed COMMIT has already ended the transaction;
+                            // ROLLBACK then only warns.
+                            conn.batch("ROLLBACK")?;
+                            if !matches!(error, AppError::Contended(_)) || attempt >= WRITE_ATTEMPTS
+                            {
+                                return Err(error);
+                            }
+                            let pause = rand::random::<u64>() % (u64::from(attempt) * 2 + 1);
+                            std::thread::sleep(Duration::from_millis(pause));
+                        }
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    async fn with_connection<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Pooled<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("database pool closed"))?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || match &inner.backend {
+            Backend::Sqlite { path, idle, .. } => {
+                let pooled = idle
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .pop();
+                let mut conn = match pooled {
+                    Some(conn) => conn,
+                    None => connect(path).map_err(sqlite)?,
+                };
+                let result = work(Pooled::Sqlite(&mut conn));
+                idle.lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(conn);
+                result
+            }
+            Backend::Postgres {
+                config, tls, idle, ..
+            } => {
+                let pooled = idle
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .pop()
+                    .filter(|conn| !conn.is_closed());
+                let conn = match pooled {
+                    Some(conn) => conn,
+                    None => pg_connect(config, tls.as_ref()).map_err(AppError::Unavailable)?,
+                };
+                let result = work(Pooled::Postgres(&conn));
+                // A connection the server closed (a restart) is dropped; the
+                // next call opens a new one.
+                if !conn.is_closed() {
+                    idle.lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .push(conn);
+                }
+                result
+            }
+        })
+        .await
+        .map_err(|join| AppError::internal(format!("database task failed: {join}")))?
+    }
+}
+
+fn sqlite(error: rusqlite::Error) -> AppError {
+    super::sql::Error::from(error).into()
+}
+
+enum Pooled<'a> {
+    Sqlite(&'a mut Connection),
+    Postgres(&'a PgConn),
+}
+
+/// The connection settings of a `postgres://` URL, completed from the `PG*`
+/// variables, with TLS set up as libpq's `sslmode` asks.
+fn pg_config(
+    url: &str,
+) -> Result<
+    (
+        postgres::Config,
+        Option<tokio_postgres_rustls::MakeRustlsConnect>,
+        String,
+    ),
+    OpenError,
+> {
+    // `verify-ca`/`verify-full` are libpq's; the driver knows only up to
+    // `require`, and our TLS always verifies the certificate and host.
+    let (url, verify) = strip_query(url, "sslmode", &["verify-ca", "verify-full"]);
+    let (url, root_cert) = take_query(&url, "sslrootcert");
+    let mut config = postgres::Config::from_str(&url).map_err(|e| OpenError::Url(e.to_string()))?;
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        config.host(&env("PGHOST").unwrap_or_else(|| "localhost".to_owned()));
+    }
+    if config.get_ports().is_empty()
+        && let Some(port) = env("PGPORT").and_then(|p| p.parse().ok())
+    {
+        config.port(port);
+    }
+    if config.get_user().is_none() {
+        config.user(
+            &env("PGUSER")
+                .or_else(|| env("USER"))
+                .unwrap_or_else(|| "postgres".into()),
+        );
+    }
+    if config.get_password().is_none()
+        && let Some(password) = env("PGPASSWORD")
+    {
+        config.password(password);
+    }
+    if config.get_dbname().is_none()
+        && let Some(database) = env("PGDATABASE")
+    {
+        config.dbname(&database);
+    }
+    let mode = match (verify, env("PGSSLMODE").as_deref()) {
+        (true, _) | (false, Some("verify-ca" | "verify-full")) => {
+            postgres::config::SslMode::Require
+        }
+        (false, Some("disable")) if !url.contains("sslmode=") => postgres::config::SslMode::Disable,
+        (false, Some("require")) if !url.contains("sslmode=") => postgres::config::SslMode::Require,
+        _ => config.get_ssl_mode(),
+    };
+    config.ssl_mode(mode);
+    config.application_name("gatehouse");
+    config.connect_timeout(Duration::from_secs(10));
+    let root_cert = match root_cert.or_else(|| env("PGSSLROOTCERT")) {
+        Some(path) => Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| OpenError::Url(format!("cannot read sslrootcert {path}: {e}")))?,
+        ),
+        None => None,
+    };
+    let tls = match mode {
+        postgres::config::SslMode::Disable => None,
+        _ => Some(
+            crate::connector::postgres::tls_connector(root_cert.as_deref())
+                .map_err(OpenError::Url)?,
+        ),
+    };
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        #[cfg(unix)]
+        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => String::new(),
+    };
+    let name = format!(
+        "{}@{host}:{}/{}",
+        config.get_user().unwrap_or_default(),
+        config.get_ports().first().copied().unwrap_or(5432),
+        config.get_dbname().unwrap_or_default()
+    );
+    Ok((config, tls, name))
+}
+
+/// The URL without the query parameter `key` when its value is one of `values`.
+fn strip_query(url: &str, key: &str, values: &[&str]) -> (String, bool) {
+    let (url, value) = take_query(url, key);
+    match value {
+        Some(value) if values.contains(&value.as_str()) => (url, true),
+        Some(value) => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            (format!("{url}{separator}{key}={value}"), false)
+        }
+        None => (url, false),
+    }
+}
+
+/// The URL without the query parameter `key`, and its value.
+fn take_query(url: &str, key: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), None);
+    };
+    let mut found = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some((k, v)) if k == key => {
+                found = Some(v.to_owned());
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    if kept.is_empty() {
+        (base.to_owned(), found)
+    } else {
+        (format!("{base}?{}", kept.join("&")), found)
+    }
+}
+
+fn pg_connect(
+    config: &postgres::Config,
+    tls: Option<&tokio_postgres_rustls::MakeRustlsConnect>,
+) -> Result<PgConn, String> {
+    let client = match tls {
+        Some(tls) => config.connect(tls.clone()),
+        None => config.connect(postgres::NoTls),
+    }
+    .map_err(|e| super::sql::Error::Postgres(e).to_string())?;
+    Ok(PgConn::new(client))
+}
+
+/// Apply the migrations this database lacks, in one transaction, holding an
+/// advisory lock so a second process starting at the same time waits and
+/// then finds nothing left to do.
+fn pg_migrate(conn: &PgConn) -> Result<(), String> {
+    let run = || -> Result<(), super::sql::Error> {
+        conn.batch("BEGIN")?;
+        let sql = Conn::Postgres(conn);
+        sql.execute("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK])?;
+        sql.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )?;
+        let applied: i64 = sql.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            [],
+            |row| row.get(0),
+        )?;
+        for (index, migration) in PG_MIGRATIONS.iter().enumerate() {
+            let version = i64::try_from(index).unwrap_or(i64::MAX) + 1;
+            if version <= applied {
+                continue;
+            }
+            sql.execute_batch(migration)?;
+            sql.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [version],
+            )?;
+        }
+        conn.batch("COMMIT")
+    };
+    run().map_err(|error| {
+        let _ = conn.batch("ROLLBACK");
+        error.to_string()
+    })
+}
+
+/// Process-wide SQLite settings, made once before the first connection.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Without memory statistics, SQLite's allocator takes no global
+        // mutex on every malloc and free: with it, concurrent readers on the
+        // pool's threads queued on that one lock (futex waits were a fifth of
+        // the CPU time of the My Requests benchmark).
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Called before
+        // SQLite is initialised it applies; after, it returns SQLITE_MISUSE
+        // and changes nothing.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                std::ffi::c_int::from(0u8),
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(
+                rc,
+                "SQLite was initialised before its memory statistics could be turned off"
+            );
+        }
+    });
+}
+
+fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
+    configure_sqlite();
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Lists and the engine use a few dozen distinct statements; re-preparing
+    // them on every call would cost more than running them.
+    conn.set_prepared_statement_cache_capacity(256);
+    // Plans must not depend on bound values: with ANALYZE's sample statistics
+    // (STAT4, compiled in) a cached statement whose parameter meets an indexed
+    // column would otherwise be re-parsed and re-planned on every run.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: an acknowledged write survives power loss, not only a crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_values_name_their_store() {
+        assert_eq!(
+            Location::parse("postgres://u:p@h/db"),
+            Location::Postgres("postgres://u:p@h/db".into())
+        );
+        assert_eq!(
+            Location::parse("postgresql://h/db"),
+            Location::Postgres("postgresql://h/db".into())
+        );
+        assert_eq!(
+            Location::parse("sqlite:x.db"),
+            Location::Sqlite("x.db".into())
+        );
+        assert_eq!(
+            Location::parse("/var/g.db"),
+            Location::Sqlite("/var/g.db".into())
+        );
+    }
+
+    #[test]
+    fn libpq_only_ssl_modes_are_taken_out_of_the_url() {
+        assert_eq!(
+            strip_query(
+                "postgres://h/db?sslmode=verify-full&x=1",
+                "sslmode",
+                &["verify-full"]
+            ),
+            ("postgres://h/db?x=1".to_owned(), true)
+        );
+        assert_eq!(
+            strip_query(
+                "postgres://h/db?sslmode=disable",
+                "sslmode",
+                &["verify-full"]
+            ),
+            ("postgres://h/db?sslmode=disable".to_owned(), false)
+        );
+    }
+
+    #[tokio::test]
+    async fn connections_use_wal_and_enforce_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        let (mode, fk): (String, i64) = db
+            .call(|conn| {
+                let mode = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                let fk = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+                Ok((mode, fk))
+            })
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(fk, 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        let result: Result<(), AppError> = db
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO integrations (name, kind) VALUES ('x', 'demo')",
+                    [],
+                )?;
+                Err(AppError::invalid("name", "refused on purpose"))
+            })
+            .await;
+        assert!(result.is_err());
+        let count: i64 = db
+            .call(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM integrations", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+    }
+}

@@ -1,0 +1,966 @@
+//! One SQL interface over both stores: the statements of `store/` are written
+//! once, in the SQL that SQLite and PostgreSQL share, with `?N` (or `?`)
+//! placeholders, and run through this module on either driver.
+//!
+//! The per-dialect part is small and lives here: placeholders become `$N`
+//! on PostgreSQL, values cross as one [`Value`] shape (integers, reals, text,
+//! bytes, NULL) and are encoded for whatever type PostgreSQL inferred for a
+//! parameter, and each connection keeps its prepared statements. The few
+//! statements that cannot be shared ask [`Conn::dialect`] and choose.
+//!
+//! Nothing above `store/` names a driver type: handlers, the engine, workers,
+//! Slack and the CLI hold a [`Conn`] and call store functions with it.
+
+use std::{cell::RefCell, collections::HashMap, error::Error as StdError};
+
+use bytes::BytesMut;
+use postgres::types::{FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type, to_sql_checked};
+
+/// Which SQL a connection speaks, for the few statements that differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// An owned SQL value, as both stores hold it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// A borrowed SQL value: what parameters bind and rows are read from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+impl Value {
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(n) => ValueRef::Integer(*n),
+            Value::Real(x) => ValueRef::Real(*x),
+            Value::Text(s) => ValueRef::Text(s),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+/// A failure of the store, kept whole for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("postgres: {}", describe_pg(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("query returned no rows")]
+    NoRows,
+    #[error("column {column}: {message}")]
+    Conversion { column: String, message: String },
+}
+
+fn describe_pg(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!(
+            "{} ({}){}",
+            db.message(),
+            db.code().code(),
+            db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+        None => match error.source() {
+            Some(source) => format!("{error}: {source}"),
+            None => error.to_string(),
+        },
+    }
+}
+
+impl Error {
+    pub fn conversion(column: impl std::fmt::Display, message: impl Into<String>) -> Self {
+        Error::Conversion {
+            column: column.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A UNIQUE (or primary key) constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            Error::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
+    }
+
+    /// Another transaction won a race; running the whole transaction again
+    /// gives the right answer (PostgreSQL's serialization failures and deadlocks).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Postgres(e) => matches!(
+                e.code(),
+                Some(code) if *code == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+            ),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DatabaseBusy
+            }
+            _ => false,
+        }
+    }
+
+    /// The database could not be reached (or went away mid-call).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Postgres(e) => {
+                e.is_closed()
+                    || e.as_db_error().is_none()
+                        && e.source().is_some_and(|s| s.is::<std::io::Error>())
+                    || matches!(e.code(), Some(code) if code.code().starts_with("08")
+                        || *code == postgres::error::SqlState::ADMIN_SHUTDOWN
+                        || *code == postgres::error::SqlState::CANNOT_CONNECT_NOW)
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `query_row(…).optional()`: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NoRows) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// A Rust value that binds as a parameter.
+pub trait ToSql {
+    fn to_sql(&self) -> ValueRef<'_>;
+}
+
+macro_rules! integer_to_sql {
+    ($($t:ty),*) => {$(
+        impl ToSql for $t {
+            fn to_sql(&self) -> ValueRef<'_> {
+                ValueRef::Integer(i64::from(*self))
+            }
+        }
+    )*};
+}
+integer_to_sql!(i64, i32, u32, u16, u8, i16, i8, bool);
+
+impl ToSql for usize {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+impl ToSql for u64 {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Integer(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+impl ToSql for f64 {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Real(*self)
+    }
+}
+
+impl ToSql for str {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
+    }
+}
+
+impl ToSql for String {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
+    }
+}
+
+impl ToSql for [u8] {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl ToSql for Vec<u8> {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl<const N: usize> ToSql for [u8; N] {
+    fn to_sql(&self) -> ValueRef<'_> {
+        ValueRef::Blob(self)
+    }
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> ValueRef<'_> {
+        self.as_ref()
+    }
+}
+
+impl ToSql for ValueRef<'_> {
+    fn to_sql(&self) -> ValueRef<'_> {
+        *self
+    }
+}
+
+impl<T: ToSql> ToSql for Option<T> {
+    fn to_sql(&self) -> ValueRef<'_> {
+        match self {
+            Some(value) => value.to_sql(),
+            None => ValueRef::Null,
+        }
+    }
+}
+
+impl<T: ToSql + ?Sized> ToSql for &T {
+    fn to_sql(&self) -> ValueRef<'_> {
+        (**self).to_sql()
+    }
+}
+
+impl<T: ToSql + ?Sized> ToSql for Box<T> {
+    fn to_sql(&self) -> ValueRef<'_> {
+        (**self).to_sql()
+    }
+}
+
+/// A Rust value that a column reads into.
+pub trait FromSql: Sized {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String>;
+}
+
+fn type_name(value: ValueRef<'_>) -> &'static str {
+    match value {
+        ValueRef::Null => "NULL",
+        ValueRef::Integer(_) => "an integer",
+        ValueRef::Real(_) => "a real",
+        ValueRef::Text(_) => "text",
+        ValueRef::Blob(_) => "bytes",
+    }
+}
+
+impl FromSql for i64 {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        match value {
+            ValueRef::Integer(n) => Ok(n),
+            other => Err(format!("expected an integer, found {}", type_name(other))),
+        }
+    }
+}
+
+macro_rules! narrow_from_sql {
+    ($($t:ty),*) => {$(
+        impl FromSql for $t {
+            fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+                let n = <i64 as FromSql>::from_sql(value)?;
+                <$t>::try_from(n).map_err(|_| format!("{n} is out of range for {}", stringify!($t)))
+            }
+        }
+    )*};
+}
+narrow_from_sql!(i32, u32, u64, usize, u16, u8);
+
+impl FromSql for bool {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        Ok(<i64 as FromSql>::from_sql(value)? != 0)
+    }
+}
+
+impl FromSql for f64 {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        match value {
+            ValueRef::Real(x) => Ok(x),
+            #[allow(clippy::cast_precision_loss)]
+            ValueRef::Integer(n) => Ok(n as f64),
+            other => Err(format!("expected a real, found {}", type_name(other))),
+        }
+    }
+}
+
+impl FromSql for String {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        match value {
+            ValueRef::Text(s) => Ok(s.to_owned()),
+            other => Err(format!("expected text, found {}", type_name(other))),
+        }
+    }
+}
+
+impl FromSql for Vec<u8> {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        match value {
+            ValueRef::Blob(b) => Ok(b.to_vec()),
+            ValueRef::Text(s) => Ok(s.as_bytes().to_vec()),
+            other => Err(format!("expected bytes, found {}", type_name(other))),
+        }
+    }
+}
+
+impl FromSql for Value {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        Ok(match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::Integer(n),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(s) => Value::Text(s.to_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        })
+    }
+}
+
+impl<T: FromSql> FromSql for Option<T> {
+    fn from_sql(value: ValueRef<'_>) -> std::result::Result<Self, String> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => <T as FromSql>::from_sql(other).map(Some),
+        }
+    }
+}
+
+/// The parameters of one statement.
+pub trait Params {
+    fn values(&self) -> Vec<ValueRef<'_>>;
+}
+
+impl Params for &[&dyn ToSql] {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.iter().map(|v| v.to_sql()).collect()
+    }
+}
+
+impl Params for [&dyn ToSql; 0] {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        Vec::new()
+    }
+}
+
+impl Params for () {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        Vec::new()
+    }
+}
+
+macro_rules! array_params {
+    ($($n:literal),*) => {$(
+        impl<T: ToSql> Params for [T; $n] {
+            fn values(&self) -> Vec<ValueRef<'_>> {
+                self.iter().map(ToSql::to_sql).collect()
+            }
+        }
+        impl<T: ToSql> Params for &[T; $n] {
+            fn values(&self) -> Vec<ValueRef<'_>> {
+                self.iter().map(ToSql::to_sql).collect()
+            }
+        }
+    )*};
+}
+array_params!(1, 2, 3, 4, 5, 6, 7, 8);
+
+/// Parameters from a list built at run time.
+pub struct ParamsFromIter<T>(Vec<T>);
+
+pub fn params_from_iter<I>(iter: I) -> ParamsFromIter<I::Item>
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    ParamsFromIter(iter.into_iter().collect())
+}
+
+impl<T: ToSql> Params for ParamsFromIter<T> {
+    fn values(&self) -> Vec<ValueRef<'_>> {
+        self.0.iter().map(ToSql::to_sql).collect()
+    }
+}
+
+/// `params![a, b, c]`: the parameters of a statement, of any bindable types.
+#[macro_export]
+macro_rules! sql_params {
+    () => {
+        &[] as &[&dyn $crate::store::sql::ToSql]
+    };
+    ($($value:expr),+ $(,)?) => {
+        &[$(&$value as &dyn $crate::store::sql::ToSql),+] as &[&dyn $crate::store::sql::ToSql]
+    };
+}
+pub use crate::sql_params as params;
+
+/// A column by position or by name.
+pub trait RowIndex {
+    fn sqlite_value<'r>(&self, row: &'r rusqlite::Row<'_>)
+    -> Result<rusqlite::types::ValueRef<'r>>;
+    fn pg_index(&self, row: &postgres::Row) -> Result<usize>;
+    fn describe(&self) -> String;
+}
+
+impl RowIndex for usize {
+    fn sqlite_value<'r>(
+        &self,
+        row: &'r rusqlite::Row<'_>,
+    ) -> Result<rusqlite::types::ValueRef<'r>> {
+        Ok(row.get_ref(*self)?)
+    }
+    fn pg_index(&self, row: &postgres::Row) -> Result<usize> {
+        if *self < row.len() {
+            Ok(*self)
+        } else {
+            Err(Error::conversion(self, "no such column"))
+        }
+    }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl RowIndex for &str {
+    fn sqlite_value<'r>(
+        &self,
+        row: &'r rusqlite::Row<'_>,
+    ) -> Result<rusqlite::types::ValueRef<'r>> {
+        Ok(row.get_ref(*self)?)
+    }
+    fn pg_index(&self, row: &postgres::Row) -> Result<usize> {
+        row.columns()
+            .iter()
+            .position(|c| c.name() == *self)
+            .ok_or_else(|| Error::conversion(self, "no such column"))
+    }
+    fn describe(&self) -> String {
+        (*self).to_owned()
+    }
+}
+
+/// One row of a result.
+pub enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    pub fn get<I: RowIndex, T: FromSql>(&self, index: I) -> Result<T> {
+        let converted = match self {
+            Row::Sqlite(row) => {
+                let value = match index.sqlite_value(row)? {
+                    rusqlite::types::ValueRef::Null => ValueRef::Null,
+                    rusqlite::types::ValueRef::Integer(n) => ValueRef::Integer(n),
+                    rusqlite::types::ValueRef::Real(x) => ValueRef::Real(x),
+                    rusqlite::types::ValueRef::Text(t) => ValueRef::Text(
+                        std::str::from_utf8(t)
+                            .map_err(|e| Error::conversion(index.describe(), e.to_string()))?,
+                    ),
+                    rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
+                };
+                <T as FromSql>::from_sql(value)
+            }
+            Row::Postgres(row) => {
+                let at = index.pg_index(row)?;
+                let value: PgValue = row.try_get(at)?;
+                <T as FromSql>::from_sql(value.0.as_ref())
+            }
+        };
+        converted.map_err(|message| Error::conversion(index.describe(), message))
+    }
+}
+
+/// A column of any PostgreSQL type the store uses, read as a [`Value`].
+struct PgValue(Value);
+
+impl<'a> PgFromSql<'a> for PgValue {
+    fn from_sql(
+        ty: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn StdError + Sync + Send>> {
+        let value = match *ty {
+            Type::INT8 => Value::Integer(<i64 as PgFromSql>::from_sql(ty, raw)?),
+            Type::INT4 => Value::Integer(i64::from(<i32 as PgFromSql>::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Integer(i64::from(<i16 as PgFromSql>::from_sql(ty, raw)?)),
+            Type::BOOL => Value::Integer(i64::from(<bool as PgFromSql>::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(<f64 as PgFromSql>::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f64::from(<f32 as PgFromSql>::from_sql(ty, raw)?)),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            Type::JSONB => {
+                // Binary JSONB: a version byte, then the text.
+                let text = raw.get(1..).ok_or("empty jsonb")?;
+                Value::Text(std::str::from_utf8(text)?.to_owned())
+            }
+            _ => Value::Text(<&str as PgFromSql>::from_sql(ty, raw)?.to_owned()),
+        };
+        Ok(PgValue(value))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, Box<dyn StdError + Sync + Send>> {
+        Ok(PgValue(Value::Null))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8
+                | Type::INT4
+                | Type::INT2
+                | Type::BOOL
+                | Type::FLOAT8
+                | Type::FLOAT4
+                | Type::NUMERIC
+                | Type::BYTEA
+                | Type::JSONB
+        ) || <&str as PgFromSql>::accepts(ty)
+    }
+}
+
+/// A NUMERIC (what `SUM` of integers gives) in binary form: whole numbers
+/// become integers, anything with a fraction a real.
+fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn StdError + Sync + Send>> {
+    let word = |i: usize| -> std::result::Result<i64, Box<dyn StdError + Sync + Send>> {
+        let bytes = raw.get(i * 2..i * 2 + 2).ok_or("short numeric")?;
+        Ok(i64::from(i16::from_be_bytes([bytes[0], bytes[1]])))
+    };
+    let ndigits = usize::try_from(word(0)?)?;
+    let weight = word(1)?;
+    let sign = word(2)? & 0xFFFF;
+    let dscale = word(3)?;
+    if sign == 0xC000 {
+        return Err("NaN is not a number the store keeps".into());
+    }
+    let mut value: f64 = 0.0;
+    let mut integer: i64 = 0;
+    let mut exact = dscale == 0;
+    for i in 0..ndigits {
+        let digit = word(4 + i)?;
+        let power = weight - i64::try_from(i)?;
+        value += digit as f64 * 10_000f64.powi(i32::try_from(power)?);
+        if power >= 0 {
+            integer = integer
+                .checked_mul(10_000)
+                .and_then(|n| n.checked_add(digit))
+                .ok_or("numeric out of range")?;
+        } else if digit != 0 {
+            exact = false;
+        }
+    }
+    if exact {
+        let last_power = weight - i64::try_from(ndigits)? + 1;
+        for _ in 0..last_power.max(0) {
+            integer = integer.checked_mul(10_000).ok_or("numeric out of range")?;
+        }
+        let negative = sign == 0x4000;
+        return Ok(Value::Integer(if negative { -integer } else { integer }));
+    }
+    Ok(Value::Real(if sign == 0x4000 { -value } else { value }))
+}
+
+/// A parameter encoded for the type PostgreSQL inferred for it.
+#[derive(Debug)]
+struct PgParam<'a>(ValueRef<'a>);
+
+impl PgToSql for PgParam<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        fn put<T: PgToSql>(
+            value: T,
+            ty: &Type,
+            out: &mut BytesMut,
+        ) -> std::result::Result<IsNull, Box<dyn StdError + Sync + Send>> {
+            PgToSql::to_sql(&value, ty, out)
+        }
+        match (self.0, ty) {
+            (ValueRef::Null, _) => Ok(IsNull::Yes),
+            (ValueRef::Integer(n), &Type::INT8) => put(n, ty, out),
+            (ValueRef::Integer(n), &Type::INT4) => put(i32::try_from(n)?, ty, out),
+            (ValueRef::Integer(n), &Type::INT2) => put(i16::try_from(n)?, ty, out),
+            (ValueRef::Integer(n), &Type::BOOL) => put(n != 0, ty, out),
+            #[allow(clippy::cast_precision_loss)]
+            (ValueRef::Integer(n), &Type::FLOAT8) => put(n as f64, ty, out),
+            (ValueRef::Integer(n), &Type::NUMERIC) => {
+                encode_numeric(n, out);
+                Ok(IsNull::No)
+            }
+            (ValueRef::Integer(n), _) => put(n.to_string().as_str(), ty, out),
+            (ValueRef::Real(x), &Type::FLOAT8) => put(x, ty, out),
+            #[allow(clippy::cast_possible_truncation)]
+            (ValueRef::Real(x), &Type::FLOAT4) => put(x as f32, ty, out),
+            (ValueRef::Real(x), _) => put(x.to_string().as_str(), ty, out),
+            (ValueRef::Text(s), &Type::BYTEA) => put(s.as_bytes(), ty, out),
+            (ValueRef::Text(s), &Type::JSONB) => {
+                out.extend_from_slice(&[1]);
+                out.extend_from_slice(s.as_bytes());
+                Ok(IsNull::No)
+            }
+            (ValueRef::Text(s), &Type::INT8) => put(s.parse::<i64>()?, ty, out),
+            (ValueRef::Text(s), _) => put(s, ty, out),
+            (ValueRef::Blob(b), _) => put(b, ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn encode_numeric(n: i64, out: &mut BytesMut) {
+    let negative = n < 0;
+    let mut rest = n.unsigned_abs();
+    let mut digits = Vec::new();
+    while rest > 0 {
+        digits.push(u16::try_from(rest % 10_000).unwrap_or(0));
+        rest /= 10_000;
+    }
+    digits.reverse();
+    let ndigits = u16::try_from(digits.len()).unwrap_or(0);
+    let weight = i16::try_from(digits.len()).unwrap_or(1) - 1;
+    out.extend_from_slice(&ndigits.to_be_bytes());
+    out.extend_from_slice(&weight.to_be_bytes());
+    out.extend_from_slice(&(if negative { 0x4000u16 } else { 0 }).to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes());
+    for digit in digits {
+        out.extend_from_slice(&digit.to_be_bytes());
+    }
+}
+
+/// A binding of a [`ValueRef`] for rusqlite.
+struct SqliteParam<'a>(ValueRef<'a>);
+
+impl rusqlite::ToSql for SqliteParam<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as R};
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            ValueRef::Null => R::Null,
+            ValueRef::Integer(n) => R::Integer(n),
+            ValueRef::Real(x) => R::Real(x),
+            ValueRef::Text(s) => R::Text(s.as_bytes()),
+            ValueRef::Blob(b) => R::Blob(b),
+        }))
+    }
+}
+
+/// `?N` and `?` placeholders as PostgreSQL's `$N`, outside quotes and comments.
+pub fn to_postgres(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next_bare = 1usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut number = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    number.push(*d);
+                    chars.next();
+                }
+                out.push('$');
+                if number.is_empty() {
+                    out.push_str(&next_bare.to_string());
+                    next_bare += 1;
+                } else {
+                    out.push_str(&number);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// One PostgreSQL connection with its prepared statements.
+pub struct PgConn {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl PgConn {
+    pub fn new(client: postgres::Client) -> Self {
+        Self {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        Ok(self.client.borrow_mut().batch_execute(sql)?)
+    }
+
+    fn prepare(&self, sql: &str, cache: bool) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.borrow_mut().prepare(&to_postgres(sql))?;
+        if cache {
+            let mut statements = self.statements.borrow_mut();
+            if statements.len() > 512 {
+                statements.clear();
+            }
+            statements.insert(sql.to_owned(), statement.clone());
+        }
+        Ok(statement)
+    }
+}
+
+/// A connection (or the transaction open on it) of either store.
+#[derive(Clone, Copy)]
+pub enum Conn<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    Postgres(&'a PgConn),
+}
+
+impl<'a> Conn<'a> {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Run a statement; how many rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    /// Run an `INSERT` into a table with an `id` key; the new row's id.
+    pub fn insert<P: Params>(&self, sql: &str, params: P) -> Result<i64> {
+        self.prepare_cached(&format!("{sql} RETURNING id"))?
+            .query_row(params, |row| row.get(0))
+    }
+
+    /// Run several statements without parameters.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => pg.batch(sql),
+        }
+    }
+
+    /// The first row of a statement; [`Error::NoRows`] when there is none.
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// A statement kept prepared on this connection.
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'a>> {
+        Ok(match self {
+            Conn::Sqlite(conn) => Statement::SqliteCached(conn.prepare_cached(sql)?),
+            Conn::Postgres(pg) => Statement::Postgres {
+                conn: pg,
+                statement: pg.prepare(sql, true)?,
+            },
+        })
+    }
+
+    /// A statement built at run time, prepared once.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'a>> {
+        Ok(match self {
+            Conn::Sqlite(conn) => Statement::Sqlite(conn.prepare(sql)?),
+            Conn::Postgres(pg) => Statement::Postgres {
+                conn: pg,
+                statement: pg.prepare(sql, false)?,
+            },
+        })
+    }
+}
+
+/// A prepared statement.
+pub enum Statement<'a> {
+    SqliteCached(rusqlite::CachedStatement<'a>),
+    Sqlite(rusqlite::Statement<'a>),
+    Postgres {
+        conn: &'a PgConn,
+        statement: postgres::Statement,
+    },
+}
+
+impl<'a> Statement<'a> {
+    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'a>> {
+        match self {
+            Statement::SqliteCached(s) => Some(s),
+            Statement::Sqlite(s) => Some(s),
+            Statement::Postgres { .. } => None,
+        }
+    }
+
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let values = params.values();
+        if let Some(statement) = self.sqlite() {
+            let bound = values.iter().map(|v| SqliteParam(*v));
+            return Ok(statement.execute(rusqlite::params_from_iter(bound))?);
+        }
+        let Statement::Postgres { conn, statement } = self else {
+            return Err(Error::NoRows);
+        };
+        let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
+        let refs: Vec<&(dyn PgToSql + Sync)> =
+            bound.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
+        let changed = conn.client.borrow_mut().execute(statement, &refs)?;
+        Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    /// Call `f` on each row, in order, without holding them all.
+    pub fn for_each<P, F>(&mut self, params: P, mut f: F) -> Result<()>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<()>,
+    {
+        let values = params.values();
+        if let Some(statement) = self.sqlite() {
+            let bound = values.iter().map(|v| SqliteParam(*v));
+            let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
+            while let Some(row) = rows.next()? {
+                f(&Row::Sqlite(row))?;
+            }
+            return Ok(());
+        }
+        let Statement::Postgres { conn, statement } = self else {
+            return Ok(());
+        };
+        let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
+        let mut client = conn.client.borrow_mut();
+        let mut rows = client.query_raw(&*statement, bound.iter())?;
+        while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)? {
+            f(&Row::Postgres(&row))?;
+        }
+        Ok(())
+    }
+
+    /// Every row, mapped by `f`.
+    pub fn query_map<T, P, F>(
+        &mut self,
+        params: P,
+        mut f: F,
+    ) -> Result<std::vec::IntoIter<Result<T>>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<T>,
+    {
+        let mut out = Vec::new();
+        self.for_each(params, |row| {
+            out.push(f(row));
+            Ok(())
+        })?;
+        Ok(out.into_iter())
+    }
+
+    /// The first row; [`Error::NoRows`] when there is none.
+    pub fn query_row<T, P, F>(&mut self, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        let mut f = Some(f);
+        let mut found = None;
+        self.for_each(params, |row| {
+            if let Some(f) = f.take() {
+                found = Some(f(row)?);
+            }
+            Ok(())
+        })?;
+        found.ok_or(Error::NoRows)
+    }
+
+    /// Whether the statement returns any row.
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        let mut any = false;
+        self.for_each(params, |_| {
+            any = true;
+            Ok(())
+        })?;
+        Ok(any)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered_outside_quotes() {
+        assert_eq!(
+            to_postgres("SELECT a FROM t WHERE b = ?1 AND c = ?2 AND d = '?3' -- ?4\n AND e = ?10"),
+            "SELECT a FROM t WHERE b = $1 AND c = $2 AND d = '?3' -- ?4\n AND e = $10"
+        );
+        assert_eq!(
+            to_postgres("INSERT INTO t (a, b) VALUES (?, ?)"),
+            "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+    }
+
+    #[test]
+    fn numeric_whole_numbers_and_fractions_decode() {
+        for n in [0i64, 7, 10_000, 123_456_789, -42, 100_000_000] {
+            let mut out = BytesMut::new();
+            encode_numeric(n, &mut out);
+            assert_eq!(numeric(&out).unwrap(), Value::Integer(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn missing_rows_are_none_with_optional() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn = Conn::Sqlite(&conn);
+        let none: Option<i64> = conn
+            .query_row("SELECT 1 WHERE 0", [], |r| r.get(0))
+            .optional()
+            .unwrap();
+        assert_eq!(none, None);
+        let some: Option<(i64, String, Option<Vec<u8>>)> = conn
+            .query_row("SELECT ?1, ?2, NULL", params![5, "x"], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .unwrap();
+        assert_eq!(some, Some((5, "x".to_owned(), None)));
+    }
+}
