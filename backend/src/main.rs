@@ -185,7 +185,7 @@ fn verify_audit(location: &str) -> ExitCode {
         .and_then(|db| {
             let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
             runtime
-                .block_on(db.call(|conn| gatehouse::store::audit::verify(conn)))
+                .block_on(db.call(gatehouse::store::audit::verify))
                 .map_err(|error| error.to_string())
         });
     match verdict {

@@ -22,10 +22,18 @@ async fn app_with_history() -> TestApp {
     app
 }
 
+/// What a tamperer with database access runs first.
+fn drop_trigger(conn: gatehouse::store::Conn<'_>, name: &str) -> String {
+    match conn.dialect() {
+        gatehouse::store::sql::Dialect::Sqlite => format!("DROP TRIGGER {name};"),
+        gatehouse::store::sql::Dialect::Postgres => format!("DROP TRIGGER {name} ON audit_log;"),
+    }
+}
+
 fn verify_with_binary(app: &TestApp) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["audit", "verify", "--db"])
-        .arg(app.db.path().unwrap())
+        .arg(app.db.location())
         .output()
         .unwrap();
     (
@@ -37,7 +45,7 @@ fn verify_with_binary(app: &TestApp) -> (i32, String) {
 #[tokio::test]
 async fn an_untouched_audit_log_verifies() {
     let app = app_with_history().await;
-    let verdict = app.db.call(|conn| verify(conn)).await.unwrap();
+    let verdict = app.db.call(verify).await.unwrap();
     let Verdict::Intact { entries, .. } = verdict else {
         panic!("{verdict:?}")
     };
@@ -56,14 +64,16 @@ async fn an_edited_entry_is_detected() {
     app.db
         .call(|conn| {
             conn.execute_batch(
-                "DROP TRIGGER audit_log_no_update;
-                 UPDATE audit_log SET detail = '{\"reason\":\"nothing to see\"}' WHERE id = 7;",
+                &format!(
+                    "{} UPDATE audit_log SET detail = '{{\"reason\":\"nothing to see\"}}' WHERE id = 7;",
+                    drop_trigger(conn, "audit_log_no_update")
+                ),
             )?;
             Ok(())
         })
         .await
         .unwrap();
-    let verdict = app.db.call(|conn| verify(conn)).await.unwrap();
+    let verdict = app.db.call(verify).await.unwrap();
     assert!(
         matches!(
             verdict,
@@ -85,14 +95,15 @@ async fn a_removed_entry_is_detected() {
     let app = app_with_history().await;
     app.db
         .call(|conn| {
-            conn.execute_batch(
-                "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 4;",
-            )?;
+            conn.execute_batch(&format!(
+                "{} DELETE FROM audit_log WHERE id = 4;",
+                drop_trigger(conn, "audit_log_no_delete")
+            ))?;
             Ok(())
         })
         .await
         .unwrap();
-    let verdict = app.db.call(|conn| verify(conn)).await.unwrap();
+    let verdict = app.db.call(verify).await.unwrap();
     assert!(
         matches!(verdict, Verdict::Broken { at_id: 5, .. }),
         "{verdict:?}"
@@ -105,7 +116,7 @@ async fn a_rewritten_chain_from_an_edit_onwards_still_breaks_at_the_next_untouch
     // Editing entry 3 and recomputing only its own hash leaves entry 4 pointing at the old one.
     app.db
         .call(|conn| {
-            conn.execute_batch("DROP TRIGGER audit_log_no_update;")?;
+            conn.execute_batch(&drop_trigger(conn, "audit_log_no_update"))?;
             let previous: Vec<u8> =
                 conn.query_row("SELECT hash FROM audit_log WHERE id = 2", [], |r| r.get(0))?;
             let (at, actor, request, action): (i64, Option<i64>, Option<i64>, String) = conn
@@ -125,7 +136,7 @@ async fn a_rewritten_chain_from_an_edit_onwards_still_breaks_at_the_next_untouch
         })
         .await
         .unwrap();
-    let verdict = app.db.call(|conn| verify(conn)).await.unwrap();
+    let verdict = app.db.call(verify).await.unwrap();
     assert!(
         matches!(verdict, Verdict::Broken { at_id: 4, .. }),
         "{verdict:?}"

@@ -536,7 +536,7 @@ async fn expired_access_is_removed_after_restart() {
     let id = active_docs_request(&app, &alice).await;
     // The server is down for a day; a new process opens the same file.
     app.clock.advance(time::Duration::days(1));
-    let reopened = gatehouse::db::Db::open(app.db.path().unwrap()).unwrap();
+    let reopened = app.db.reopen().unwrap();
     let state = gatehouse::AppState::new(reopened, Arc::new(app.clock.clone()))
         .with_connector(connector.clone());
     gatehouse::worker::tick(&state).await.unwrap();
@@ -1067,13 +1067,17 @@ async fn a_list_read_again_shows_every_change_and_the_time_since() {
     let later = app.get("/api/v1/requests", &alice).await;
     assert_eq!(first(&later.body)["actions"]["extend"], true);
 
-    // A write by another process (here, another connection to the file).
-    let outside = rusqlite::Connection::open(app.db.path().unwrap()).unwrap();
+    // A write by another process (here, the same store opened again).
+    let outside = app.db.reopen().unwrap();
     outside
-        .execute(
-            "UPDATE requests SET justification = 'edited outside' WHERE id = ?1",
-            [docs],
-        )
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE requests SET justification = 'edited outside' WHERE id = ?1",
+                [docs],
+            )?;
+            Ok(())
+        })
+        .await
         .unwrap();
     let edited = app.get("/api/v1/requests", &alice).await;
     assert_eq!(first(&edited.body)["justification"], "edited outside");

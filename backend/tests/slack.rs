@@ -626,7 +626,7 @@ async fn mfa_flows_send_approvers_to_the_portal_in_the_message() {
         .unwrap();
     let alice = world.login("alice").await;
     // Alice confirms MFA so her request goes to approval: simulate a confirmation.
-    world.db.write(|tx| Ok(tx.execute("INSERT INTO mfa (user_id, sealed_secret, enabled, confirmed_until) SELECT id, x'00', 1, 9999999999 FROM users WHERE username = 'alice'", [])?)).await.unwrap();
+    world.db.write(|tx| Ok(tx.execute("INSERT INTO mfa (user_id, sealed_secret, enabled, confirmed_until) SELECT id, ?1, 1, 9999999999 FROM users WHERE username = 'alice'", [vec![0u8]])?)).await.unwrap();
     let billing = world.resource("billing").await;
     let answer = world
         .call(Method::POST, "/api/v1/requests", Some(&alice),

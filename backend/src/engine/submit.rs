@@ -50,7 +50,13 @@ fn resolve_items(conn: Conn<'_>, form: &SubmitRequest) -> Result<Vec<CandidateIt
             &selection.permission,
         )?;
         let field = format!("items[{index}]");
-        let Some((resource_id, name, integration_id, resource_type_id, permission_id)) = found
+        let Some(store::flows::ResourcePermission {
+            resource_id,
+            name,
+            integration_id,
+            resource_type_id,
+            permission_id,
+        }) = found
         else {
             return Err(AppError::invalid(
                 field,

@@ -424,12 +424,11 @@ fn why_approver(
         }
         if kind == "user" && *subject == approver.id {
             direct = true;
-        } else if kind == "group" {
-            if let Some(name) =
+        } else if kind == "group"
+            && let Some(name) =
                 store::notifications::group_name_if_member(conn, *subject, approver.id)?
-            {
-                groups.push(format!("\"{name}\""));
-            }
+        {
+            groups.push(format!("\"{name}\""));
         }
     }
     let steps = flow.step_count();

@@ -217,10 +217,7 @@ pub async fn list_resource_types(
     _user: CurrentUser,
 ) -> Result<Json<Vec<ResourceType>>, AppError> {
     Ok(Json(
-        state
-            .db
-            .call(|conn| store::catalog::list_resource_types(conn))
-            .await?,
+        state.db.call(store::catalog::list_resource_types).await?,
     ))
 }
 
@@ -240,10 +237,7 @@ pub async fn list_integrations(
     _user: CurrentUser,
 ) -> Result<Json<Vec<Integration>>, AppError> {
     Ok(Json(
-        state
-            .db
-            .call(|conn| store::catalog::list_integrations(conn))
-            .await?,
+        state.db.call(store::catalog::list_integrations).await?,
     ))
 }
 

@@ -23,10 +23,7 @@ pub struct Health {
     )
 )]
 pub async fn get_health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    state
-        .db
-        .call(|conn| crate::store::admin::ping(conn))
-        .await?;
+    state.db.call(crate::store::admin::ping).await?;
     Ok(Json(Health { status: "ok" }))
 }
 

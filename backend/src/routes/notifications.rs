@@ -97,10 +97,7 @@ pub async fn get_slack_settings(
     admin: CurrentUser,
 ) -> Result<Json<SlackSettings>, AppError> {
     admin.require_admin()?;
-    let chat_approval = state
-        .db
-        .call(|conn| store::notifications::chat_approval(conn))
-        .await?;
+    let chat_approval = state.db.call(store::notifications::chat_approval).await?;
     Ok(Json(SlackSettings {
         chat_approval,
         configured: state.notify.slack.is_some(),

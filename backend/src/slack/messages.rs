@@ -36,11 +36,7 @@ pub async fn deliver(
         Ok(None) => return Outcome::Skipped("no Slack user has this user's e-mail address".into()),
         Err(error) => return outcome_of(error),
     };
-    let chat_approval = match state
-        .db
-        .call(|conn| store::notifications::chat_approval(conn))
-        .await
-    {
+    let chat_approval = match state.db.call(store::notifications::chat_approval).await {
         Ok(value) => value,
         Err(error) => return Outcome::Retry(error.to_string()),
     };

@@ -16,7 +16,7 @@ pub fn access_gone(conn: Conn<'_>, request: Option<i64>) -> Result<Vec<i64>, App
     Ok(conn
         .prepare_cached(&format!(
             "SELECT r.id FROM requests r
-             WHERE r.status = 'Revoking' AND (?1 IS NULL OR r.id = ?1) AND NOT EXISTS (
+             WHERE r.status = 'Revoking' AND (CAST(?1 AS BIGINT) IS NULL OR r.id = ?1) AND NOT EXISTS (
                  SELECT 1 FROM access_grants g WHERE g.request_id = r.id AND g.state IN {LIVE_STATES})"
         ))?
         .query_map([request], |row| row.get(0))?
@@ -225,10 +225,10 @@ pub fn set_state(
         "INSERT INTO access_grants (request_id, integration_id, state, removed_at)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (request_id, integration_id) DO UPDATE SET
-             state = excluded.state, removed_at = COALESCE(excluded.removed_at, removed_at),
+             state = excluded.state, removed_at = COALESCE(excluded.removed_at, access_grants.removed_at),
              attempts = 0, next_attempt_at = 0, last_error = NULL,
-             secret = CASE WHEN excluded.state = 'removed' THEN NULL ELSE secret END,
-             leftover = CASE WHEN excluded.state = 'removed' THEN 0 ELSE leftover END",
+             secret = CASE WHEN excluded.state = 'removed' THEN NULL ELSE access_grants.secret END,
+             leftover = CASE WHEN excluded.state = 'removed' THEN 0 ELSE access_grants.leftover END",
     )?
     .execute(params![
         request_id,
@@ -253,7 +253,7 @@ pub fn record_failure(
             "INSERT INTO access_grants (request_id, integration_id, state, attempts, next_attempt_at, last_error)
              VALUES (?1, ?2, ?3, 1, ?4, ?5)
              ON CONFLICT (request_id, integration_id) DO UPDATE SET
-                 state = excluded.state, attempts = attempts + 1,
+                 state = excluded.state, attempts = access_grants.attempts + 1,
                  next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error
              RETURNING attempts",
         )?

@@ -1,7 +1,7 @@
 //! Admin writes: create, update and delete catalog entries, access flows,
 //! users and groups. Deleting something in use is refused with what uses it.
 
-use crate::store::sql::{Conn, OptionalExtension, params};
+use crate::store::sql::{Conn, Dialect, OptionalExtension, params};
 use gatehouse_shared::{
     admin::{
         AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, TicketType, User,
@@ -171,13 +171,12 @@ pub fn save_resource_type(
                     format!("Integration {integration_id} does not exist."),
                 ));
             }
-            let new_id = conn
-                .insert(
-                    "INSERT INTO resource_types (integration_id, name) VALUES (?1, ?2)",
-                    params![integration_id, name],
-                )
-                .map_err(|e| unique(e, &what))?;
-            new_id
+
+            conn.insert(
+                "INSERT INTO resource_types (integration_id, name) VALUES (?1, ?2)",
+                params![integration_id, name],
+            )
+            .map_err(|e| unique(e, &what))?
         }
         Some(id) => {
             let changed = conn
@@ -277,12 +276,12 @@ pub fn save_resource(
     let what = format!("A resource with the path \"{path}\" in this integration");
     let id = match id {
         None => {
-            let new_id = conn.insert(
+
+            conn.insert(
                 "INSERT INTO resources (integration_id, resource_type_id, name, path, tags, search_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![integration_id, resource_type_id, name, path, tags_json, search_text],
             )
-            .map_err(|e| unique(e, &what))?;
-            new_id
+            .map_err(|e| unique(e, &what))?
         }
         Some(id) => {
             let current_type: Option<i64> = conn
@@ -377,15 +376,12 @@ pub fn save_bundle(
     }
     let what = format!("A bundle named \"{name}\"");
     let id = match id {
-        None => {
-            let new_id = conn
-                .insert(
-                    "INSERT INTO bundles (name, description) VALUES (?1, ?2)",
-                    params![name, description],
-                )
-                .map_err(|e| unique(e, &what))?;
-            new_id
-        }
+        None => conn
+            .insert(
+                "INSERT INTO bundles (name, description) VALUES (?1, ?2)",
+                params![name, description],
+            )
+            .map_err(|e| unique(e, &what))?,
         Some(id) => {
             let changed = conn
                 .execute(
@@ -462,14 +458,14 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
     ];
     let id = match id {
         None => {
-            let new_id = conn.insert(
+
+            conn.insert(
                 "INSERT INTO access_flows (name, auto_approve, durations, max_duration, justification_required, ticket_required,
                     mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 values,
             )
-            .map_err(|e| unique(e, &what))?;
-            new_id
+            .map_err(|e| unique(e, &what))?
         }
         Some(id) => {
             let mut all = values.to_vec();
@@ -607,11 +603,18 @@ pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
 // ---- users and groups ----
 
 pub fn list_users(conn: Conn<'_>) -> Result<Vec<User>, AppError> {
-    let mut statement = conn.prepare(
-        "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
-                COALESCE((SELECT json_group_array(group_id) FROM group_members WHERE user_id = u.id), '[]')
-         FROM users u ORDER BY u.username",
-    )?;
+    let mut statement = conn.prepare(match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
+                    COALESCE((SELECT json_group_array(group_id) FROM group_members WHERE user_id = u.id), '[]')
+             FROM users u ORDER BY u.username"
+        }
+        Dialect::Postgres => {
+            "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
+                    COALESCE((SELECT CAST(json_agg(group_id ORDER BY group_id) AS TEXT) FROM group_members WHERE user_id = u.id), '[]')
+             FROM users u ORDER BY u.username"
+        }
+    })?;
     let rows = statement.query_map([], |row| {
         Ok((
             User {
@@ -716,10 +719,16 @@ pub fn delete_user(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
 }
 
 pub fn list_groups(conn: Conn<'_>) -> Result<Vec<Group>, AppError> {
-    let mut statement = conn.prepare(
-        "SELECT g.id, g.name, COALESCE((SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members WHERE group_id = g.id ORDER BY user_id)), '[]')
-         FROM groups g ORDER BY g.name",
-    )?;
+    let mut statement = conn.prepare(match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT g.id, g.name, COALESCE((SELECT json_group_array(user_id) FROM (SELECT user_id FROM group_members WHERE group_id = g.id ORDER BY user_id)), '[]')
+             FROM groups g ORDER BY g.name"
+        }
+        Dialect::Postgres => {
+            "SELECT g.id, g.name, COALESCE((SELECT CAST(json_agg(user_id ORDER BY user_id) AS TEXT) FROM group_members WHERE group_id = g.id), '[]')
+             FROM groups g ORDER BY g.name"
+        }
+    })?;
     let rows = statement.query_map([], |row| {
         Ok((
             row.get::<_, i64>(0)?,
@@ -754,12 +763,9 @@ pub fn save_group(
     }
     let what = format!("A group named \"{name}\"");
     let id = match id {
-        None => {
-            let new_id = conn
-                .insert("INSERT INTO groups (name) VALUES (?1)", [name])
-                .map_err(|e| unique(e, &what))?;
-            new_id
-        }
+        None => conn
+            .insert("INSERT INTO groups (name) VALUES (?1)", [name])
+            .map_err(|e| unique(e, &what))?,
         Some(id) => {
             let changed = conn
                 .execute(

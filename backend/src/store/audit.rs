@@ -157,12 +157,13 @@ pub fn search(
 ) -> Result<Vec<AuditEntry>, AppError> {
     const SELECT: &str = "SELECT a.id, a.at, a.actor_id, u.username, u.display_name, a.request_id, a.action, a.detail
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE (?1 IS NULL OR a.request_id = ?1) AND (?2 IS NULL OR a.actor_id = ?2)
-           AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)";
+         WHERE (CAST(?1 AS BIGINT) IS NULL OR a.request_id = ?1)
+           AND (CAST(?2 AS BIGINT) IS NULL OR a.actor_id = ?2)
+           AND (CAST(?3 AS BIGINT) IS NULL OR a.at >= ?3) AND (CAST(?4 AS BIGINT) IS NULL OR a.at < ?4)";
     let order = if filter.newest_first {
-        "AND (?5 IS NULL OR a.id < ?5) ORDER BY a.id DESC LIMIT ?6"
+        "AND (CAST(?5 AS BIGINT) IS NULL OR a.id < ?5) ORDER BY a.id DESC LIMIT ?6"
     } else {
-        "AND (?5 IS NULL OR a.id > ?5) ORDER BY a.id LIMIT ?6"
+        "AND (CAST(?5 AS BIGINT) IS NULL OR a.id > ?5) ORDER BY a.id LIMIT ?6"
     };
     let mut statement = conn.prepare_cached(&format!("{SELECT} {order}"))?;
     let values = params![

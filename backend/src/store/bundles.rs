@@ -22,12 +22,12 @@ pub fn search(
 ) -> Result<(Vec<Bundle>, u64), AppError> {
     let pattern = pattern(search);
     let total: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM bundles WHERE name LIKE ?1 ESCAPE '\\'",
+        "SELECT COUNT(*) FROM bundles WHERE lower(name) LIKE lower(?1) ESCAPE '\\'",
         [&pattern],
         |row| row.get(0),
     )?;
     let mut statement = conn.prepare_cached(
-        "SELECT id FROM bundles WHERE name LIKE ?1 ESCAPE '\\' ORDER BY name, id LIMIT ?2 OFFSET ?3",
+        "SELECT id FROM bundles WHERE lower(name) LIKE lower(?1) ESCAPE '\\' ORDER BY name, id LIMIT ?2 OFFSET ?3",
     )?;
     let ids = statement
         .query_map(

@@ -4,7 +4,7 @@ mod cache;
 
 use std::{collections::HashMap, sync::Arc};
 
-use crate::store::sql::{Conn, OptionalExtension, Value, params, params_from_iter};
+use crate::store::sql::{Conn, Dialect, OptionalExtension, Value, params, params_from_iter};
 pub use cache::{CatalogCache, FilterKey};
 use gatehouse_shared::catalog::{Integration, Permission, Resource, ResourceType};
 
@@ -61,7 +61,7 @@ fn types_offering(
     types.sort_unstable();
     types.dedup();
     if types.is_empty() {
-        return Some("0".to_owned());
+        return Some("1 = 0".to_owned());
     }
     values.extend(types.iter().map(|id| Value::Integer(*id)));
     Some(format!(
@@ -182,11 +182,11 @@ impl ResourceFilter {
 
 impl ResourceFilter {
     /// `WHERE` clause over `resources r` and its values.
-    fn clause(&self, index: &PermissionIndex) -> (String, Vec<Value>) {
+    fn clause(&self, dialect: Dialect, index: &PermissionIndex) -> (String, Vec<Value>) {
         let mut conditions = Vec::new();
         let mut values = Vec::new();
         if let Some(search) = &self.search {
-            if self.uses_trigram_search() {
+            if self.uses_trigram_search() && dialect == Dialect::Sqlite {
                 // The trigram index finds substrings of three characters or more.
                 conditions.push(
                     "r.id IN (SELECT rowid FROM resources_search WHERE resources_search MATCH ?)"
@@ -194,8 +194,13 @@ impl ResourceFilter {
                 );
                 values.push(Value::Text(format!("\"{}\"", search.replace('"', "\"\""))));
             } else {
+                // PostgreSQL's trigram index (pg_trgm) serves LIKE itself;
+                // the search text is kept in lower case.
                 conditions.push("r.search_text LIKE ? ESCAPE '\\'".to_owned());
-                values.push(Value::Text(format!("%{}%", escape_like(search))));
+                values.push(Value::Text(format!(
+                    "%{}%",
+                    escape_like(&search.to_lowercase())
+                )));
             }
         }
         if !self.resource_type_ids.is_empty() {
@@ -217,7 +222,7 @@ impl ResourceFilter {
                     .filter_map(|flow| flow_condition(flow, index, &self.permissions, &mut values))
                     .collect();
                 if per_flow.is_empty() {
-                    conditions.push("0".to_owned());
+                    conditions.push("1 = 0".to_owned());
                 } else {
                     conditions.push(format!("({})", per_flow.join(" OR ")));
                 }
@@ -239,7 +244,7 @@ fn escape_like(text: &str) -> String {
 }
 
 pub fn count_resources(conn: Conn<'_>, filter: &ResourceFilter) -> Result<u64, AppError> {
-    let (clause, values) = filter.clause(&permission_index(conn)?);
+    let (clause, values) = filter.clause(conn.dialect(), &permission_index(conn)?);
     Ok(conn.query_row(
         &format!("SELECT COUNT(*) FROM resources r {clause}"),
         params_from_iter(values),
@@ -386,12 +391,12 @@ pub fn list_resources(
     offset: u64,
     limit: u32,
 ) -> Result<Vec<Resource>, AppError> {
-    let (clause, mut values) = filter.clause(&permission_index(conn)?);
+    let (clause, mut values) = filter.clause(conn.dialect(), &permission_index(conn)?);
     values.push(Value::Integer(i64::from(limit)));
     values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
     // Without a trigram search, walk the name index and stop after one page;
     // with one, the matches are few and sorting them is cheaper.
-    let walk_names = if filter.uses_trigram_search() {
+    let walk_names = if filter.uses_trigram_search() || conn.dialect() == Dialect::Postgres {
         ""
     } else {
         "INDEXED BY resources_by_name"
@@ -430,7 +435,7 @@ pub fn resource_ids(
     filter: &ResourceFilter,
     cap: usize,
 ) -> Result<Vec<i64>, AppError> {
-    let (clause, mut values) = filter.clause(&permission_index(conn)?);
+    let (clause, mut values) = filter.clause(conn.dialect(), &permission_index(conn)?);
     values.push(Value::Integer(i64::try_from(cap).unwrap_or(i64::MAX)));
     let mut statement = conn.prepare(&format!(
         "SELECT r.id FROM resources r {clause} ORDER BY r.name, r.id LIMIT ?"
@@ -650,12 +655,15 @@ pub fn integration_facts(conn: Conn<'_>, id: i64) -> Result<IntegrationFacts, Ap
     })
 }
 
+/// An integration's settings as stored: sealed with the server key.
+pub type SealedSettings = Option<Vec<u8>>;
+
 /// An integration's connector and sealed settings; None when there is no
 /// such integration.
 pub fn integration_connector(
     conn: Conn<'_>,
     id: i64,
-) -> Result<Option<(String, Option<Vec<u8>>)>, AppError> {
+) -> Result<Option<(String, SealedSettings)>, AppError> {
     Ok(conn
         .query_row(
             "SELECT connector, settings FROM integrations WHERE id = ?1",
@@ -666,7 +674,7 @@ pub fn integration_connector(
 }
 
 /// Every manual integration: (id, sealed settings).
-pub fn manual_integrations(conn: Conn<'_>) -> Result<Vec<(i64, Option<Vec<u8>>)>, AppError> {
+pub fn manual_integrations(conn: Conn<'_>) -> Result<Vec<(i64, SealedSettings)>, AppError> {
     let manual = conn
         .prepare_cached("SELECT id, settings FROM integrations WHERE connector = 'manual'")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?

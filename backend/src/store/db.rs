@@ -65,6 +65,19 @@ struct Inner {
     catalog_cache: CatalogCache,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing a driver connection blocks on its own runtime, which
+        // tokio refuses on a thread that drives tasks: close them elsewhere.
+        if let Backend::Postgres { idle, .. } = &mut self.backend {
+            let connections = std::mem::take(idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+            if !connections.is_empty() {
+                std::thread::spawn(move || drop(connections));
+            }
+        }
+    }
+}
+
 enum Backend {
     Sqlite {
         path: PathBuf,
@@ -164,6 +177,17 @@ impl Db {
     /// Connect to PostgreSQL (a `postgres://` URL; what it leaves out comes
     /// from the `PG*` variables, as libpq does) and migrate it under a lock.
     pub fn open_postgres(url: &str) -> Result<Self, OpenError> {
+        // The driver blocks on a runtime of its own, which tokio refuses
+        // inside an async task: connect and migrate on a thread of our own.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| Self::open_postgres_blocking(url))
+                .join()
+                .unwrap_or_else(|_| Err(OpenError::Url("the connecting thread failed".into())))
+        })
+    }
+
+    fn open_postgres_blocking(url: &str) -> Result<Self, OpenError> {
         let (config, tls, name) = pg_config(url)?;
         let conn = pg_connect(&config, tls.as_ref()).map_err(|detail| OpenError::Connect {
             name: name.clone(),
@@ -209,6 +233,11 @@ impl Db {
             Backend::Sqlite { .. } => Dialect::Sqlite,
             Backend::Postgres { .. } => Dialect::Postgres,
         }
+    }
+
+    /// What `--db` names for this store (a path or a `postgres://` URL).
+    pub fn location(&self) -> &str {
+        &self.inner.location
     }
 
     /// The SQLite file, when the store is one.

@@ -287,13 +287,24 @@ pub fn ticket_types(conn: Conn<'_>) -> Result<Vec<String>, AppError> {
     Ok(names)
 }
 
+/// A resource as a submission names it, with its type's permission of the
+/// name asked for.
+pub struct ResourcePermission {
+    pub resource_id: i64,
+    pub name: String,
+    pub integration_id: i64,
+    pub resource_type_id: i64,
+    /// None when the resource's type has no permission of that name.
+    pub permission_id: Option<i64>,
+}
+
 /// A resource and the id of its type's permission named `permission`
 /// (None when the type has no such permission); None when no such resource.
 pub fn resource_with_permission(
     conn: Conn<'_>,
     resource_id: i64,
     permission: &str,
-) -> Result<Option<(i64, String, i64, i64, Option<i64>)>, AppError> {
+) -> Result<Option<ResourcePermission>, AppError> {
     use crate::store::sql::OptionalExtension;
     Ok(conn
         .prepare_cached(
@@ -302,13 +313,13 @@ pub fn resource_with_permission(
          WHERE r.id = ?1",
         )?
         .query_row(params![resource_id, permission], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, i64>(2)?,
-                row.get::<_, i64>(3)?,
-                row.get::<_, Option<i64>>(4)?,
-            ))
+            Ok(ResourcePermission {
+                resource_id: row.get(0)?,
+                name: row.get(1)?,
+                integration_id: row.get(2)?,
+                resource_type_id: row.get(3)?,
+                permission_id: row.get(4)?,
+            })
         })
         .optional()?)
 }

@@ -178,11 +178,12 @@ pub fn unwarned_expiring(
          WHERE r.status = 'Active'
            -- The widest window any flow could give: lets the (status, expires_at)
            -- index bound the search instead of visiting every Active request.
-           AND r.expires_at <= ?1 + MAX(?2, COALESCE(
-                 (SELECT MAX(extend_window) FROM access_flows WHERE extend_enabled = 1), 0))
+           AND r.expires_at <= ?1 + (SELECT CASE WHEN w > ?2 THEN w ELSE ?2 END FROM (SELECT COALESCE(
+                 (SELECT MAX(extend_window) FROM access_flows WHERE extend_enabled = 1), 0) AS w) AS widest)
            AND r.expires_at - ?1 <= CASE
                  WHEN f.extend_enabled = 1 AND f.extend_window > 0 THEN f.extend_window
-                 ELSE MIN(?2, r.duration / 2) END
+                 WHEN ?2 < r.duration / 2 THEN ?2
+                 ELSE r.duration / 2 END
            AND NOT EXISTS (SELECT 1 FROM expiry_warnings w WHERE w.request_id = r.id AND w.expires_at = r.expires_at)
          ORDER BY r.expires_at LIMIT 500",
     )?;

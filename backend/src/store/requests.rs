@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::store::sql::{Conn, OptionalExtension, Row, Value, params, params_from_iter};
+use crate::store::sql::{Conn, Dialect, OptionalExtension, Row, Value, params, params_from_iter};
 use gatehouse_shared::{
     RequestStatus,
     justification::JustificationFeedback,
@@ -343,7 +343,7 @@ pub fn items_of(
             JOIN resource_types t ON t.id = res.resource_type_id
             JOIN permissions p ON p.id = ri.permission_id
             WHERE ri.request_id IN ({})
-         ) WHERE n <= ? ORDER BY request_id, n",
+         ) AS ranked WHERE n <= ? ORDER BY request_id, n",
         placeholders(request_ids.len())
     );
     let mut values: Vec<Value> = request_ids.iter().map(|id| Value::Integer(*id)).collect();
@@ -382,16 +382,28 @@ pub fn items_of_counted(
             .collect::<Vec<_>>()
             .join(",")
     );
-    let mut statement = conn.prepare_cached(
-        "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
-         FROM request_items ri
-         JOIN resources res ON res.id = ri.resource_id
-         JOIN integrations i ON i.id = res.integration_id
-         JOIN resource_types t ON t.id = res.resource_type_id
-         JOIN permissions p ON p.id = ri.permission_id
-         WHERE ri.request_id IN (SELECT value FROM json_each(?1))
-         ORDER BY ri.request_id, res.name, res.id, p.id",
-    )?;
+    let mut statement = conn.prepare_cached(match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
+             FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id
+             JOIN integrations i ON i.id = res.integration_id
+             JOIN resource_types t ON t.id = res.resource_type_id
+             JOIN permissions p ON p.id = ri.permission_id
+             WHERE ri.request_id IN (SELECT value FROM json_each(?1))
+             ORDER BY ri.request_id, res.name, res.id, p.id"
+        }
+        Dialect::Postgres => {
+            "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
+             FROM request_items ri
+             JOIN resources res ON res.id = ri.resource_id
+             JOIN integrations i ON i.id = res.integration_id
+             JOIN resource_types t ON t.id = res.resource_type_id
+             JOIN permissions p ON p.id = ri.permission_id
+             WHERE ri.request_id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(?1 AS JSON)) AS value)
+             ORDER BY ri.request_id, res.name, res.id, p.id"
+        }
+    })?;
     let rows = statement.query_map([ids], item_row)?;
     let keep = usize::try_from(cap).unwrap_or(usize::MAX);
     for row in rows {

@@ -668,7 +668,7 @@ impl rusqlite::ToSql for SqliteParam<'_> {
 pub fn to_postgres(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
-    let mut next_bare = 1usize;
+    let mut largest = 0usize;
     while let Some(c) = chars.next() {
         match c {
             '\'' | '"' => {
@@ -695,18 +695,27 @@ pub fn to_postgres(sql: &str) -> String {
                     number.push(*d);
                     chars.next();
                 }
+                // As SQLite numbers them: a bare `?` is one more than the
+                // largest number so far.
+                let n = number.parse::<usize>().unwrap_or(largest + 1);
+                largest = largest.max(n);
                 out.push('$');
-                if number.is_empty() {
-                    out.push_str(&next_bare.to_string());
-                    next_bare += 1;
-                } else {
-                    out.push_str(&number);
-                }
+                out.push_str(&n.to_string());
             }
             _ => out.push(c),
         }
     }
     out
+}
+
+/// A parameter type left for the server to infer (OID 0 on the wire).
+fn unspecified() -> Type {
+    Type::new(
+        "unspecified".into(),
+        0,
+        postgres::types::Kind::Pseudo,
+        "pg_catalog".into(),
+    )
 }
 
 /// One PostgreSQL connection with its prepared statements.
@@ -731,11 +740,33 @@ impl PgConn {
         Ok(self.client.borrow_mut().batch_execute(sql)?)
     }
 
-    fn prepare(&self, sql: &str, cache: bool) -> Result<postgres::Statement> {
+    /// The statement for `sql`, prepared with the types of the values bound
+    /// the first time (an integer is BIGINT, text TEXT, bytes BYTEA, a real
+    /// DOUBLE PRECISION, NULL left to the server), so `?2 - ?3` is as clear to
+    /// PostgreSQL as it is to SQLite.
+    fn prepare(
+        &self,
+        sql: &str,
+        values: &[ValueRef<'_>],
+        cache: bool,
+    ) -> Result<postgres::Statement> {
         if let Some(statement) = self.statements.borrow().get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.borrow_mut().prepare(&to_postgres(sql))?;
+        let types: Vec<Type> = values
+            .iter()
+            .map(|value| match value {
+                ValueRef::Integer(_) => Type::INT8,
+                ValueRef::Real(_) => Type::FLOAT8,
+                ValueRef::Text(_) => Type::TEXT,
+                ValueRef::Blob(_) => Type::BYTEA,
+                ValueRef::Null => unspecified(),
+            })
+            .collect();
+        let statement = self
+            .client
+            .borrow_mut()
+            .prepare_typed(&to_postgres(sql), &types)?;
         if cache {
             let mut statements = self.statements.borrow_mut();
             if statements.len() > 512 {
@@ -796,7 +827,8 @@ impl<'a> Conn<'a> {
             Conn::Sqlite(conn) => Statement::SqliteCached(conn.prepare_cached(sql)?),
             Conn::Postgres(pg) => Statement::Postgres {
                 conn: pg,
-                statement: pg.prepare(sql, true)?,
+                sql: sql.to_owned(),
+                cache: true,
             },
         })
     }
@@ -807,7 +839,8 @@ impl<'a> Conn<'a> {
             Conn::Sqlite(conn) => Statement::Sqlite(conn.prepare(sql)?),
             Conn::Postgres(pg) => Statement::Postgres {
                 conn: pg,
-                statement: pg.prepare(sql, false)?,
+                sql: sql.to_owned(),
+                cache: false,
             },
         })
     }
@@ -817,9 +850,11 @@ impl<'a> Conn<'a> {
 pub enum Statement<'a> {
     SqliteCached(rusqlite::CachedStatement<'a>),
     Sqlite(rusqlite::Statement<'a>),
+    /// Prepared when first run, when the types of its values are known.
     Postgres {
         conn: &'a PgConn,
-        statement: postgres::Statement,
+        sql: String,
+        cache: bool,
     },
 }
 
@@ -838,13 +873,14 @@ impl<'a> Statement<'a> {
             let bound = values.iter().map(|v| SqliteParam(*v));
             return Ok(statement.execute(rusqlite::params_from_iter(bound))?);
         }
-        let Statement::Postgres { conn, statement } = self else {
+        let Statement::Postgres { conn, sql, cache } = self else {
             return Err(Error::NoRows);
         };
+        let statement = conn.prepare(sql, &values, *cache)?;
         let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
-        let changed = conn.client.borrow_mut().execute(statement, &refs)?;
+        let changed = conn.client.borrow_mut().execute(&statement, &refs)?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
 
@@ -863,12 +899,13 @@ impl<'a> Statement<'a> {
             }
             return Ok(());
         }
-        let Statement::Postgres { conn, statement } = self else {
+        let Statement::Postgres { conn, sql, cache } = self else {
             return Ok(());
         };
+        let statement = conn.prepare(sql, &values, *cache)?;
         let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
         let mut client = conn.client.borrow_mut();
-        let mut rows = client.query_raw(&*statement, bound.iter())?;
+        let mut rows = client.query_raw(&statement, bound.iter())?;
         while let Some(row) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)? {
             f(&Row::Postgres(&row))?;
         }
@@ -934,6 +971,10 @@ mod tests {
         assert_eq!(
             to_postgres("INSERT INTO t (a, b) VALUES (?, ?)"),
             "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+        assert_eq!(
+            to_postgres("WHERE a = ?1 AND b IN (?, ?) AND c = ?2 LIMIT ?"),
+            "WHERE a = $1 AND b IN ($2, $3) AND c = $2 LIMIT $4"
         );
     }
 

@@ -2,7 +2,7 @@
 
 use gatehouse_shared::requests::UserRef;
 
-use crate::store::sql::{Conn, OptionalExtension, Row, params};
+use crate::store::sql::{Conn, Dialect, OptionalExtension, Row, params};
 
 use crate::{
     auth::{AuthMethod, CurrentUser},
@@ -120,10 +120,17 @@ pub fn exists_id(conn: Conn<'_>, id: i64) -> Result<bool, AppError> {
 /// The ids of every admin and of the users with these usernames, once each.
 pub fn admins_and_named(conn: Conn<'_>, usernames: &[String]) -> Result<Vec<i64>, AppError> {
     let names = serde_json::to_string(usernames)?;
-    let mut statement = conn.prepare_cached(
-        "SELECT id FROM users WHERE is_admin = 1 OR username IN (SELECT value FROM json_each(?1))
-         ORDER BY id",
-    )?;
+    let mut statement = conn.prepare_cached(match conn.dialect() {
+        Dialect::Sqlite => {
+            "SELECT id FROM users WHERE is_admin = 1 OR username IN (SELECT value FROM json_each(?1))
+             ORDER BY id"
+        }
+        Dialect::Postgres => {
+            "SELECT id FROM users WHERE is_admin = 1
+                OR username IN (SELECT value FROM json_array_elements_text(CAST(?1 AS JSON)) AS value)
+             ORDER BY id"
+        }
+    })?;
     let ids = statement
         .query_map([names], |row| row.get(0))?
         .collect::<Result<Vec<i64>, _>>()?;

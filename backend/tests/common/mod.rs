@@ -33,11 +33,18 @@ pub fn test_db(dir: &std::path::Path) -> Db {
     match std::env::var("GATEHOUSE_TEST_PG") {
         Ok(server) if !server.is_empty() => {
             let name = format!("test_{:016x}", rand::random::<u64>());
-            let mut admin = postgres::Client::connect(&server, postgres::NoTls)
-                .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL {server}: {e}"));
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap();
+            let create = format!("CREATE DATABASE {name}");
+            let admin_url = server.clone();
+            // The blocking driver runs its own runtime: off the test's.
+            std::thread::spawn(move || {
+                let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+                    .unwrap_or_else(|e| {
+                        panic!("cannot reach the test PostgreSQL {admin_url}: {e}")
+                    });
+                admin.batch_execute(&create).unwrap();
+            })
+            .join()
+            .unwrap();
             let (base, query) = server.split_once('?').unwrap_or((&server, ""));
             let base = base.rsplit_once('/').map_or(base, |(host, _)| host);
             let url = if query.is_empty() {

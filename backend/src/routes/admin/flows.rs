@@ -106,9 +106,7 @@ pub async fn list_access_flows(
     admin: CurrentUser,
 ) -> Result<Json<Vec<AccessFlow>>, AppError> {
     admin.require_admin()?;
-    Ok(Json(
-        state.db.call(|conn| store::admin::list_flows(conn)).await?,
-    ))
+    Ok(Json(state.db.call(store::admin::list_flows).await?))
 }
 
 /// Create an access flow.
@@ -176,12 +174,7 @@ pub async fn list_ticket_types(
     admin: CurrentUser,
 ) -> Result<Json<Vec<TicketType>>, AppError> {
     admin.require_admin()?;
-    Ok(Json(
-        state
-            .db
-            .call(|conn| store::admin::ticket_types(conn))
-            .await?,
-    ))
+    Ok(Json(state.db.call(store::admin::ticket_types).await?))
 }
 
 /// Add a ticket type (e.g. Jira), offered wherever a flow asks for a ticket.

@@ -67,9 +67,7 @@ pub async fn list_users(
     admin: CurrentUser,
 ) -> Result<Json<Vec<User>>, AppError> {
     admin.require_admin()?;
-    Ok(Json(
-        state.db.call(|conn| store::admin::list_users(conn)).await?,
-    ))
+    Ok(Json(state.db.call(store::admin::list_users).await?))
 }
 
 async fn save_user(
@@ -210,12 +208,7 @@ pub async fn list_groups(
     admin: CurrentUser,
 ) -> Result<Json<Vec<Group>>, AppError> {
     admin.require_admin()?;
-    Ok(Json(
-        state
-            .db
-            .call(|conn| store::admin::list_groups(conn))
-            .await?,
-    ))
+    Ok(Json(state.db.call(store::admin::list_groups).await?))
 }
 
 async fn save_group(
