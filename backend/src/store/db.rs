@@ -575,7 +575,7 @@ fn pg_connect(
 /// then finds nothing left to do.
 fn pg_migrate(conn: &PgConn) -> Result<(), String> {
     let run = || -> Result<(), super::sql::Error> {
-        conn.batch("BEGIN")?;
+        conn.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
         let sql = Conn::Postgres(conn);
         sql.execute("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK])?;
         sql.execute_batch(
