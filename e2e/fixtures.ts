@@ -2,7 +2,7 @@
 // the demo catalog on a fresh SQLite file, on a free port), and fails if the
 // page logs an error (a CSP violation, a panic, a failed asset).
 import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,17 +18,38 @@ export const DEMO_PASSWORD = 'gatehouse-demo';
  * log-ins and the refusals journeys provoke on purpose (shown in the page). */
 const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of (401|409|422)/];
 
-/** The running server: its address and its SQLite file (for journeys that
- * must move time, e.g. bring an expiry near). */
-type Fixtures = { server: { baseURL: string; dbPath: string } };
+/** The running server: its address and what its `--db` names (for journeys
+ * that must move time, e.g. bring an expiry near): a SQLite file, or, when
+ * GATEHOUSE_E2E_PG names a PostgreSQL server, a database of its own there. */
+type Fixtures = { server: { baseURL: string; db: string } };
+
+const PG_SERVER = process.env.GATEHOUSE_E2E_PG;
+
+/** A fresh database on the test PostgreSQL, as a `postgres://` URL. */
+function postgresDatabase(): string {
+  const name = `e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  execFileSync('psql', [PG_SERVER!, '-qc', `CREATE DATABASE ${name}`]);
+  const url = new URL(PG_SERVER!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Run one SQL statement (no parameters) on the server's store. */
+export function runSql(db: string, sql: string) {
+  if (db.startsWith('postgres')) {
+    execFileSync('psql', [db, '-qc', sql]);
+  } else {
+    execFileSync('python3', ['-c', 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1], timeout=10); c.execute(sys.argv[2]); c.commit()', db, sql]);
+  }
+}
 
 export const test = base.extend<Fixtures>({
   server: async ({}, use) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
-    const dbPath = path.join(dir, 'gatehouse.db');
+    const db = PG_SERVER ? postgresDatabase() : path.join(dir, 'gatehouse.db');
     const child = spawn(
       BINARY,
-      ['serve', '--demo', '--db', dbPath, '--listen', '127.0.0.1:0'],
+      ['serve', '--demo', '--db', db, '--key-file', path.join(dir, 'gatehouse.key'), '--listen', '127.0.0.1:0'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GATEHOUSE_LOG: 'warn' } },
     );
     let stdout = '';
@@ -49,7 +70,7 @@ export const test = base.extend<Fixtures>({
         reject(new Error(`gatehouse exited (${code}) before starting:\n${stdout}\n${stderr}`));
       });
     });
-    await use({ baseURL, dbPath });
+    await use({ baseURL, db });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -11,6 +11,7 @@ use axum::{
 };
 use axum_extra::extract::CookieJar;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use gatehouse_shared::rules::Actor;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -67,9 +68,6 @@ pub fn secret_hash(secret: &str) -> Vec<u8> {
 pub enum AuthMethod {
     SessionCookie,
     BearerToken,
-    /// A Slack request (verified signature), acting as the user with the
-    /// Slack account's verified e-mail address.
-    Slack,
 }
 
 /// The signed-in user of this request.
@@ -84,6 +82,26 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// The user the store found for a credential, signed in by `method`.
+    pub fn signed_in(user: UserRecord, method: AuthMethod) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            is_admin: user.is_admin,
+            method,
+        }
+    }
+
+    /// The user as the engine knows who acts.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            is_admin: self.is_admin,
+        }
+    }
+
     pub fn require_admin(&self) -> Result<(), AppError> {
         if self.is_admin {
             Ok(())
@@ -110,7 +128,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             })
             .await?;
             return match found {
-                Some(user) => Ok(user.signed_in(AuthMethod::BearerToken)),
+                Some(user) => Ok(CurrentUser::signed_in(user, AuthMethod::BearerToken)),
                 None => {
                     tracing::info!("refused: unknown API token");
                     Err(AppError::Unauthenticated)
@@ -138,7 +156,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "Cross-origin requests cannot use the portal session.".into(),
             ));
         }
-        Ok(user.signed_in(AuthMethod::SessionCookie))
+        Ok(CurrentUser::signed_in(user, AuthMethod::SessionCookie))
     }
 }
 

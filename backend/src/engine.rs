@@ -1,11 +1,19 @@
-//! The access-request engine: submission, approvals, the lifecycle and
-//! provisioning. Rules come from the shared crate; SQL from the store; this
-//! layer puts them together inside transactions and writes the audit trail.
+//! The access-request engine: submission, approvals, the lifecycle,
+//! provisioning, access details and the requestable catalog. Rules come from
+//! the shared crate; SQL from the store; this layer puts them together inside
+//! transactions and writes the audit trail with the notices it calls for.
+//!
+//! Handlers (the REST routes, the Slack app, the workers) call down into it
+//! and tell it who acts with an [`Actor`]; it never calls back up.
 
+pub mod access;
+pub mod catalog;
 pub mod lifecycle;
 pub mod provision;
 pub mod submit;
 
+pub use access::*;
+pub use catalog::*;
 pub use lifecycle::*;
 pub use provision::*;
 pub use submit::*;
@@ -16,8 +24,9 @@ use gatehouse_shared::{
 };
 
 use crate::{
-    auth::CurrentUser,
     error::AppError,
+    notify,
+    state::AppState,
     store::{
         self, Conn,
         requests::{RequestRow, ViewerFlags},
@@ -28,11 +37,42 @@ use crate::{
 /// Items shown per request in lists; the detail view shows all.
 pub const ITEMS_IN_LISTS: i64 = 5;
 
-pub fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        id: user.id,
-        is_admin: user.is_admin,
+/// Append an audit entry and, in the same transaction, the notices it calls
+/// for (an entry about a request may tell its people and approvers): a change
+/// is never told without being recorded, nor recorded without being told.
+pub fn record(
+    conn: Conn<'_>,
+    at: i64,
+    actor: Option<i64>,
+    request_id: Option<i64>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    store::audit::record(conn, at, actor, request_id, action, detail)?;
+    if let Some(request_id) = request_id {
+        notify::notice::on_audit(conn, at, request_id, action)?;
     }
+    Ok(())
+}
+
+/// Read requests back in the wire shape, in the given order (the portal and
+/// Slack answer an action with the request as it now is).
+pub async fn load_views(
+    state: &AppState,
+    actor: Actor,
+    ids: Vec<i64>,
+) -> Result<Vec<AccessRequest>, AppError> {
+    let now = state.now().unix_timestamp();
+    state
+        .db
+        .call(move |conn| {
+            let mut rows = Vec::with_capacity(ids.len());
+            for id in ids {
+                rows.push(load_visible(conn, actor, id)?);
+            }
+            views(conn, rows, actor, Some(ITEMS_IN_LISTS), now)
+        })
+        .await
 }
 
 /// Turn rows into the wire shape, with what `actor` may do with each.

@@ -132,18 +132,6 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<crate::store::sql::Error> for AppError {
-    fn from(error: crate::store::sql::Error) -> Self {
-        if error.is_retryable() {
-            AppError::Contended(error.to_string())
-        } else if error.is_unavailable() {
-            AppError::Unavailable(error.to_string())
-        } else {
-            AppError::Internal(error.to_string())
-        }
-    }
-}
-
 impl From<serde_json::Error> for AppError {
     fn from(error: serde_json::Error) -> Self {
         AppError::Internal(format!("json: {error}"))

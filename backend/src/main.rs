@@ -66,6 +66,11 @@ enum Command {
         psql_args: Vec<String>,
     },
     /// Work with the audit log.
+    /// Move a store: `db copy --from gatehouse.db --to postgres://…`.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -163,6 +168,21 @@ impl NotifyArgs {
 }
 
 #[derive(Subcommand)]
+enum DbCommand {
+    /// Copy every table (users, flows, requests, audit log, sealed secrets,
+    /// outbox) into an empty store; refuses a target that holds any row.
+    /// Copy the key file too: sealed secrets need it.
+    Copy {
+        /// The store to copy: a SQLite file or a `postgres://` URL.
+        #[arg(long)]
+        from: String,
+        /// The empty store to fill (migrated first).
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Recompute the audit log's hash chain; exits 1 when an entry was edited or removed.
     Verify {
@@ -170,6 +190,45 @@ enum AuditCommand {
         #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
         db: String,
     },
+}
+
+fn copy_store(from: &str, to: &str) -> ExitCode {
+    if let gatehouse::db::Location::Sqlite(path) = gatehouse::db::Location::parse(from)
+        && !path.is_file()
+    {
+        eprintln!("gatehouse: no database at {}", path.display());
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    let copied = (|| -> Result<gatehouse::store::copy::CopyReport, String> {
+        let source = Db::connect(from).map_err(|error| error.to_string())?;
+        let target = Db::connect(to).map_err(|error| error.to_string())?;
+        let runtime = tokio::runtime::Runtime::new().map_err(|error| error.to_string())?;
+        runtime
+            .block_on(source.with_source_and_target(&target, gatehouse::store::copy::copy))
+            .map_err(|error| match error {
+                gatehouse::error::AppError::Conflict(message) => message,
+                other => other.to_string(),
+            })
+    })();
+    match copied {
+        Ok(report) => {
+            for (table, rows) in &report.tables {
+                println!("{table:>26}: {rows} rows");
+            }
+            println!(
+                "copied {} rows into {} in {} ms; run `gatehouse audit verify --db …` on it, and keep the key file with it",
+                report.rows(),
+                gatehouse::db::Location::parse(to).describe(),
+                started.elapsed().as_millis()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("gatehouse: cannot copy: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn verify_audit(location: &str) -> ExitCode {
@@ -259,6 +318,9 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => verify_audit(&db),
+        Command::Db {
+            command: DbCommand::Copy { from, to },
+        } => copy_store(&from, &to),
         Command::Serve {
             db,
             listen,

@@ -2,19 +2,20 @@
 //! by Slack direct message and e-mail.
 //!
 //! Every status change is written to the audit log inside the transaction
-//! that makes it; the audit log calls [`notice::on_audit`] there, which
+//! that makes it; the engine then calls [`notice::on_audit`] there, which
 //! renders the notices and writes them to the outbox in that same
-//! transaction. [`deliver`] sends what the outbox holds, retrying with
-//! backoff, so nothing is lost while Slack or the mail server is down, nor
-//! when the server restarts.
+//! transaction. [`deliver`] sends what the outbox holds, by [`slack`] and
+//! [`email`], retrying with backoff, so nothing is lost while Slack or the
+//! mail server is down, nor when the server restarts.
 
 pub mod deliver;
 pub mod email;
 pub mod notice;
+pub mod slack;
 
 use std::sync::Arc;
 
-use crate::slack::SlackConfig;
+use slack::SlackConfig;
 
 /// A configuration value that must never reach a log: its `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]

@@ -10,17 +10,26 @@ use crate::{
     db::Db,
     login_limit::LoginLimiter,
     memo::{Memo, Tag},
-    notify::NotifyConfig,
+    notify::{NotifyConfig, deliver::Outbox},
     portal::Portal,
-    routes::requests::PageKey,
     secrets::SecretBox,
-    store::users::UserRecord,
+    store::{requests::RequestList, users::UserRecord},
 };
 
 /// Who a session cookie (`false`) or API token (`true`), by hash, belongs to.
 const SIGNED_IN_ENTRIES: usize = 4096;
 /// Request list pages, about 45 KB each at 50 per page.
 const PAGE_ENTRIES: usize = 256;
+
+/// What a request list page depends on: the list, the viewer and the query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub list: RequestList,
+    pub viewer: (i64, bool),
+    pub statuses: Vec<gatehouse_shared::RequestStatus>,
+    pub cursor: Option<i64>,
+    pub limit: u32,
+}
 
 /// Answers kept while the data and the second stay the same ([`crate::memo`]).
 pub struct Memos {
@@ -98,5 +107,23 @@ impl AppState {
     /// (take it before the work); None when the data version is unknown.
     pub fn memo_tag(&self, now: i64) -> Option<Tag> {
         Some((self.db.generation()?, now))
+    }
+}
+
+/// The outbox as this server delivers it.
+impl From<&AppState> for Outbox {
+    fn from(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            config: state.notify.clone(),
+            delivering: state.delivering.clone(),
+        }
+    }
+}
+
+impl From<AppState> for Outbox {
+    fn from(state: AppState) -> Self {
+        Self::from(&state)
     }
 }

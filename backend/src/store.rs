@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod bundles;
 pub mod catalog;
+pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod flows;
@@ -17,8 +18,25 @@ pub mod sql;
 pub mod tokens;
 pub mod transitions;
 pub mod users;
+pub mod writer;
 
 pub use sql::Conn;
+
+use crate::error::AppError;
+
+/// A store fault as the server answers it: a lost race (retried by the store
+/// first) or an unreachable database is 503, anything else 500.
+impl From<sql::Error> for AppError {
+    fn from(error: sql::Error) -> Self {
+        if error.is_retryable() {
+            AppError::Contended(error.to_string())
+        } else if error.is_unavailable() {
+            AppError::Unavailable(error.to_string())
+        } else {
+            AppError::Internal(error.to_string())
+        }
+    }
+}
 
 /// `?, ?, ?` for an `IN (…)` list of `n` values.
 pub(crate) fn placeholders(n: usize) -> String {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::{engine, error::AppError, state::AppState};
+use crate::{engine, error::AppError, notify, state::AppState};
 
 /// Run one pass: everything due now is processed.
 pub async fn tick(state: &AppState) -> Result<(), AppError> {
@@ -16,7 +16,7 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     }
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
-    crate::notify::deliver::warn_expiring(state, now).await?;
+    notify::deliver::warn_expiring(&state.db, now).await?;
     if let Some(earliest) = earliest {
         let done = state.now();
         let late_ms = (done - time::OffsetDateTime::from_unix_timestamp(earliest).unwrap_or(done))

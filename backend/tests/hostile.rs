@@ -257,3 +257,36 @@ fn urlencoding(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_on_every_store() {
+    // PostgreSQL cannot keep NUL in text; SQLite could. Both refuse it the same way.
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let groups_before = app.get("/api/v1/admin/groups", &carol).await.body;
+    let made = app
+        .post(
+            "/api/v1/admin/groups",
+            &carol,
+            json!({"name": "on\u{0}call", "member_ids": []}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::BAD_REQUEST, "{}", made.body);
+    assert!(made.body["message"].as_str().unwrap().contains("NUL"));
+    assert_eq!(
+        app.get("/api/v1/admin/groups", &carol).await.body,
+        groups_before
+    );
+    let search = app.get("/api/v1/resources?search=a%00b", &carol).await;
+    assert_eq!(search.status, StatusCode::BAD_REQUEST, "{}", search.body);
+    // An escaped backslash before "u0000" is ordinary text.
+    let fine = app
+        .post(
+            "/api/v1/admin/groups",
+            &carol,
+            json!({"name": "back\\u0000slash", "member_ids": []}),
+        )
+        .await;
+    assert_eq!(fine.status, StatusCode::CREATED, "{}", fine.body);
+    assert_eq!(fine.body["name"], "back\\u0000slash");
+}

@@ -66,7 +66,7 @@ async fn count(app: &TestApp, sql: &'static str, id: i64) -> i64 {
 }
 
 async fn assert_one_audit_chain(app: &TestApp) {
-    let verdict = app.db.call(|conn| verify(conn)).await.unwrap();
+    let verdict = app.db.call(verify).await.unwrap();
     assert!(matches!(verdict, Verdict::Intact { .. }), "{verdict:?}");
 }
 

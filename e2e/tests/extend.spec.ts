@@ -1,21 +1,13 @@
 // Extend: offered only near expiry, adds the flow's length, refused after the
 // flow's maximum. The server's clock cannot move, so the journey brings the
-// expiry near by editing the SQLite file, as the passing of time would.
-import { execFileSync } from 'node:child_process';
-import { test, expect, logIn, snapshot, submitViaApi } from '../fixtures';
+// expiry near by editing the store (the SQLite file or the PostgreSQL
+// database), as the passing of time would.
+import { test, expect, logIn, runSql, snapshot, submitViaApi } from '../fixtures';
 
 /** Make request `id` expire `seconds` from now. */
-function expireIn(dbPath: string, id: number, seconds: number) {
-  execFileSync('python3', [
-    '-c',
-    `import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], timeout=10)
-db.execute("UPDATE requests SET expires_at = ? WHERE id = ?", (int(time.time()) + int(sys.argv[3]), int(sys.argv[2])))
-db.commit()`,
-    dbPath,
-    String(id),
-    String(seconds),
-  ]);
+function expireIn(db: string, id: number, seconds: number) {
+  const at = Math.floor(Date.now() / 1000) + seconds;
+  runSql(db, `UPDATE requests SET expires_at = ${at} WHERE id = ${Math.trunc(id)}`);
 }
 
 test('alice extends an access near expiry, then the extension is refused after the maximum', async ({ page, server }, testInfo) => {
@@ -32,7 +24,7 @@ test('alice extends an access near expiry, then the extension is refused after t
   await expect(extend).toHaveCount(0);
 
   // Ten minutes before expiry, Extend is offered and adds an hour.
-  expireIn(server.dbPath, id, 600);
+  expireIn(server.db, id, 600);
   await page.reload();
   await expect(card).toContainText(/(9|10) minutes left/);
   await extend.click();
@@ -44,12 +36,12 @@ test('alice extends an access near expiry, then the extension is refused after t
 
   // Near expiry again: alice opens the question, but the second and last
   // extension happens meanwhile (another tab); confirming is refused, with the reason.
-  expireIn(server.dbPath, id, 300);
+  expireIn(server.db, id, 300);
   await page.reload();
   await extend.click();
   await expect(question).toBeVisible();
   expect((await page.request.post(`/api/v1/requests/${id}/extend`)).ok()).toBeTruthy();
-  expireIn(server.dbPath, id, 300);
+  expireIn(server.db, id, 300);
   await question.getByRole('button', { name: 'Extend' }).click();
   await expect(question.getByRole('alert')).toHaveText(
     'This access has been extended the maximum number of times. Submit a new request to continue.',

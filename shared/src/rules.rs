@@ -3,6 +3,12 @@
 
 use crate::status::RequestStatus;
 
+/// A request still Pending Approval or Pending MFA this many seconds after
+/// it was submitted fails.
+pub const PENDING_LIMIT: i64 = 7 * 24 * 3600;
+/// The failure reason of such a request.
+pub const PENDING_LIMIT_REASON: &str = "Pending approval for more than 7 days";
+
 /// A flow's extension settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ExtendPolicy {

@@ -81,7 +81,7 @@ pub fn approve_in(
                 "Request {id} changed meanwhile; reload it."
             )));
         }
-        store::audit::record(
+        super::record(
             tx,
             now,
             Some(actor.id),
@@ -98,7 +98,7 @@ pub fn approve_in(
             RequestStatus::Granting,
             now,
         )?;
-        store::audit::record(
+        super::record(
             tx,
             now,
             Some(actor.id),
@@ -122,7 +122,7 @@ pub fn reject_in(
     check_decider(tx, actor, &row)?;
     store::transitions::record_rejection(tx, id, row.current_step, actor.id, &reason, now)?;
     store::transitions::reject(tx, id, &reason, now)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         Some(actor.id),
@@ -162,7 +162,7 @@ pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), Ap
         });
     }
     store::transitions::cancel(tx, id, row.status, actor.id, "cancelled by requester", now)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         Some(actor.id),
@@ -200,7 +200,7 @@ pub fn revoke_in(
         Some(reason)
     };
     store::transitions::begin_revoke(tx, id, actor.id, reason.as_deref(), now)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         Some(actor.id),
@@ -226,7 +226,7 @@ pub fn extend_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<i64, A
     }
     // The target systems learn the new end from the provisioning worker.
     store::access::mark_sync_due(tx, id)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         Some(actor.id),
@@ -320,7 +320,7 @@ pub fn release_pending_mfa(tx: Conn<'_>, requester_id: i64, now: i64) -> Result<
             RequestStatus::PendingApproval
         };
         store::transitions::advance(tx, *id, RequestStatus::PendingMfa, next, now)?;
-        store::audit::record(
+        super::record(
             tx,
             now,
             Some(requester_id),

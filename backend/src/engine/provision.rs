@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::{
     connector::{self, Connector, Credentials, Grant, GrantItem, Outcome},
     error::AppError,
+    notify,
     secrets::SecretBox,
     state::AppState,
     store::{
@@ -26,9 +27,8 @@ use crate::{
     },
 };
 
-/// Requests waiting longer than this fail.
-pub const PENDING_LIMIT: i64 = 7 * 24 * 3600;
-pub const PENDING_LIMIT_REASON: &str = "Pending approval for more than 7 days";
+/// Requests waiting longer than this fail, for this reason.
+pub use gatehouse_shared::rules::{PENDING_LIMIT, PENDING_LIMIT_REASON};
 const BATCH: i64 = 500;
 
 /// Pending Approval or Pending MFA for more than 7 days becomes Failed.
@@ -47,7 +47,7 @@ pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, App
         .write(move |tx| {
             let due = store::transitions::stale_pending(tx, cutoff)?;
             for (id, from) in &due {
-                store::audit::record(
+                super::record(
                     tx,
                     now,
                     None,
@@ -81,7 +81,7 @@ pub async fn begin_due_expiries(
             let due = store::transitions::expiries_due(tx, now)?;
             let earliest = due.iter().map(|(_, expires_at)| *expires_at).min();
             for (id, expires_at) in &due {
-                store::audit::record(
+                super::record(
                     tx,
                     now,
                     None,
@@ -202,7 +202,7 @@ fn tell_fulfillers(
     } else {
         Vec::new()
     };
-    crate::notify::notice::fulfilment_needed(
+    notify::notice::fulfilment_needed(
         tx,
         now,
         request_id,
@@ -273,11 +273,11 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                     (Job::Grant, Ok(Outcome::Done(credentials))) => {
                         let handed = seal(&secrets, &credentials)?;
                         store::access::set_granted(tx, task.pair, handed, Some(task.grant.expires_at), now)?;
-                        store::audit::record(tx, now, None, Some(id), "access_granted", json!({"integration": task.grant.integration_name}))?;
+                        super::record(tx, now, None, Some(id), "access_granted", json!({"integration": task.grant.integration_name}))?;
                     }
                     (Job::Grant, Ok(Outcome::Waiting)) => {
                         store::access::set_state(tx, task.pair, GrantState::Waiting, now)?;
-                        store::audit::record(tx, now, None, Some(id), "grant_waiting", json!({"integration": task.grant.integration_name}))?;
+                        super::record(tx, now, None, Some(id), "grant_waiting", json!({"integration": task.grant.integration_name}))?;
                         tell_fulfillers(tx, &secrets, &task, false, now)?;
                     }
                     (Job::Grant, Err(reason)) => {
@@ -293,11 +293,11 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                     }
                     (Job::Remove, Ok(Outcome::Done(_))) => {
                         store::access::set_state(tx, task.pair, GrantState::Removed, now)?;
-                        store::audit::record(tx, now, None, Some(id), "access_removed", json!({"integration": task.grant.integration_name}))?;
+                        super::record(tx, now, None, Some(id), "access_removed", json!({"integration": task.grant.integration_name}))?;
                     }
                     (Job::Remove, Ok(Outcome::Waiting)) => {
                         store::access::set_state(tx, task.pair, GrantState::Removing, now)?;
-                        store::audit::record(tx, now, None, Some(id), "removal_waiting", json!({"integration": task.grant.integration_name}))?;
+                        super::record(tx, now, None, Some(id), "removal_waiting", json!({"integration": task.grant.integration_name}))?;
                         tell_fulfillers(tx, &secrets, &task, true, now)?;
                     }
                     (Job::Remove | Job::Sync, Err(reason)) => {
@@ -419,7 +419,7 @@ fn fail_granting(tx: Conn<'_>, id: i64, reason: &str, now: i64) -> Result<(), Ap
     }
     store::transitions::fail_granting(tx, id, reason, now)?;
     store::access::abandon(tx, id)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         None,
@@ -455,7 +455,7 @@ pub fn settle_granting(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> 
         .min()
         .unwrap_or(now + duration);
     store::transitions::activate(tx, id, expires_at, now)?;
-    store::audit::record(
+    super::record(
         tx,
         now,
         None,
@@ -475,7 +475,7 @@ pub fn end_revoking(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
     } else {
         "revoked"
     };
-    store::audit::record(
+    super::record(
         tx,
         now,
         None,

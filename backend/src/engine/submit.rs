@@ -376,7 +376,7 @@ pub fn submit_in(
             },
             now,
         )?;
-        store::audit::record(
+        super::record(
             tx,
             now,
             Some(requester_id),

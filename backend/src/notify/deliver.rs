@@ -5,21 +5,40 @@
 //! happens outside any transaction; a crash between sending and recording
 //! sends the message again after the restart (at least once).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use crate::{
-    error::AppError,
-    notify::{
-        email,
-        notice::{self, Notice},
-    },
+use super::{
+    NotifyConfig, email,
+    notice::{self, Notice},
     slack,
-    state::AppState,
+};
+use crate::{
+    clock::Clock,
+    db::Db,
+    error::AppError,
     store::{
         self,
         notifications::{Channel, Pending},
     },
 };
+
+/// What delivery works with: the store, the clock, the channels, and a lock
+/// held while delivering, so that no message is sent twice at once. The
+/// server's state gives one (`Outbox::from(&state)`), so callers hand their
+/// state to [`deliver_due`] and [`run`].
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<NotifyConfig>,
+    pub delivering: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Outbox {
+    fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+}
 
 /// Attempts before a message is given up (about a day of retries).
 pub const MAX_ATTEMPTS: i64 = 30;
@@ -56,11 +75,12 @@ pub struct Report {
 }
 
 /// Deliver everything due now. One pass at a time.
-pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
-    let _guard = state.delivering.lock().await;
+pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> {
+    let outbox = outbox.into();
+    let _guard = outbox.delivering.lock().await;
     let mut report = Report::default();
-    let now = state.now().unix_timestamp();
-    if !state
+    let now = outbox.now();
+    if !outbox
         .db
         .call(move |conn| store::notifications::any_due(conn, now))
         .await?
@@ -68,8 +88,8 @@ pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
         return Ok(report);
     }
     loop {
-        let now = state.now().unix_timestamp();
-        let due = state
+        let now = outbox.now();
+        let due = outbox
             .db
             .call(move |conn| store::notifications::due(conn, now, BATCH))
             .await?;
@@ -78,8 +98,8 @@ pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
         }
         let mut progressed = false;
         for row in due {
-            let outcome = deliver_one(state, &row).await;
-            let now = state.now().unix_timestamp();
+            let outcome = deliver_one(&outbox, &row).await;
+            let now = outbox.now();
             let id = row.id;
             let attempts = row.attempts + 1;
             match &outcome {
@@ -98,7 +118,7 @@ pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
                     "notification not delivered"
                 ),
             }
-            state
+            outbox
                 .db
                 .write(move |tx| match outcome.clone() {
                     Outcome::Delivered => {
@@ -132,7 +152,7 @@ pub async fn deliver_due(state: &AppState) -> Result<Report, AppError> {
     Ok(report)
 }
 
-async fn deliver_one(state: &AppState, row: &Pending) -> Outcome {
+async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
     let notice: Notice = match serde_json::from_str(&row.payload) {
         Ok(notice) => notice,
         Err(error) => return Outcome::Failed(format!("unreadable payload: {error}")),
@@ -140,7 +160,7 @@ async fn deliver_one(state: &AppState, row: &Pending) -> Outcome {
     if row.kind == notice::APPROVAL {
         // An approval that no longer waits on this user is not worth sending.
         let (user_id, request_id) = (row.user_id, notice.request_id);
-        match state
+        match outbox
             .db
             .call(move |conn| store::requests::waiting_on(conn, user_id, &[request_id]))
             .await
@@ -154,7 +174,7 @@ async fn deliver_one(state: &AppState, row: &Pending) -> Outcome {
     }
     match row.channel {
         Channel::Email => {
-            let Some(config) = state.notify.email.clone() else {
+            let Some(config) = outbox.config.email.clone() else {
                 return Outcome::Skipped("e-mail is not configured on this server".into());
             };
             if row.kind == notice::APPROVAL_CLOSED {
@@ -163,7 +183,7 @@ async fn deliver_one(state: &AppState, row: &Pending) -> Outcome {
             if row.email.trim().is_empty() {
                 return Outcome::Skipped("the user has no e-mail address".into());
             }
-            let (subject, body) = email::render(&notice, &row.kind, &state.notify);
+            let (subject, body) = email::render(&notice, &row.kind, &outbox.config);
             match config
                 .send(&row.email, &row.display_name, &subject, body)
                 .await
@@ -174,18 +194,17 @@ async fn deliver_one(state: &AppState, row: &Pending) -> Outcome {
             }
         }
         Channel::Slack => {
-            let Some(config) = state.notify.slack.clone() else {
+            let Some(config) = outbox.config.slack.clone() else {
                 return Outcome::Skipped("Slack is not configured on this server".into());
             };
-            slack::messages::deliver(state, &config, row, &notice).await
+            slack::deliver(outbox, &config, row, &notice).await
         }
     }
 }
 
 /// Warn about access that ends soon (each expiry once), in one transaction.
-pub async fn warn_expiring(state: &AppState, now: i64) -> Result<usize, AppError> {
-    let any = state
-        .db
+pub async fn warn_expiring(db: &Db, now: i64) -> Result<usize, AppError> {
+    let any = db
         .call(move |conn| {
             Ok(!store::notifications::unwarned_expiring(conn, now, DEFAULT_WARNING)?.is_empty())
         })
@@ -193,9 +212,7 @@ pub async fn warn_expiring(state: &AppState, now: i64) -> Result<usize, AppError
     if !any {
         return Ok(0);
     }
-    state
-        .db
-        .write(move |tx| notice::warn_expiring(tx, now, DEFAULT_WARNING))
+    db.write(move |tx| notice::warn_expiring(tx, now, DEFAULT_WARNING))
         .await
 }
 
@@ -207,19 +224,20 @@ pub const DEFAULT_WARNING: i64 = 15 * 60;
 const PERIOD: Duration = Duration::from_millis(500);
 
 /// Deliver until the process ends; old finished rows are pruned hourly.
-pub async fn run(state: AppState) {
+pub async fn run(outbox: impl Into<Outbox>) {
+    let outbox = outbox.into();
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune = 0;
     loop {
         interval.tick().await;
-        if let Err(error) = deliver_due(&state).await {
+        if let Err(error) = deliver_due(outbox.clone()).await {
             tracing::error!(%error, "notification delivery failed; retrying on the next pass");
         }
-        let now = state.now().unix_timestamp();
+        let now = outbox.now();
         if now - last_prune > 3600 {
             last_prune = now;
-            if let Err(error) = state
+            if let Err(error) = outbox
                 .db
                 .write(move |tx| store::notifications::prune(tx, now - KEEP_FINISHED))
                 .await

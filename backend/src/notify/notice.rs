@@ -108,7 +108,7 @@ fn event(action: &str) -> Option<Event> {
     })
 }
 
-/// Called by the audit log for every entry about a request, in the
+/// Called by the engine for every audit entry about a request, in the
 /// transaction of the change: writes the notices it calls for to the outbox.
 pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Result<(), AppError> {
     let Some(event) = event(action) else {
@@ -373,9 +373,10 @@ fn base_notice(
     }
     let reason = match status {
         RequestStatus::Rejected => row.rejection_reason.clone(),
-        RequestStatus::Failed => row.failure_reason.clone().or_else(|| {
-            (event == "failed").then(|| crate::engine::PENDING_LIMIT_REASON.to_owned())
-        }),
+        RequestStatus::Failed => row
+            .failure_reason
+            .clone()
+            .or_else(|| (event == "failed").then(|| rules::PENDING_LIMIT_REASON.to_owned())),
         RequestStatus::Revoked | RequestStatus::Revoking => row.revoke_reason.clone(),
         _ => None,
     };

@@ -14,15 +14,15 @@ use gatehouse_shared::{
 };
 use serde::{Serialize, Serializer, ser::SerializeStruct};
 
-use crate::store::Conn;
 use crate::{
     auth::CurrentUser,
+    engine,
     error::AppError,
     extract::AppQuery,
     routes::{page_size, search_text},
     state::AppState,
     store,
-    store::catalog::{Lister, ResourceFilter},
+    store::catalog::ResourceFilter,
 };
 
 /// Check the query's sizes and turn it into a store filter.
@@ -77,36 +77,6 @@ impl Serialize for ResourcePageBody {
     }
 }
 
-/// Narrow the filter to what the caller's access flows let them request (for
-/// themselves, or on behalf of `grantee_id`), unless an admin asked for all.
-fn restrict_to_requestable(
-    conn: Conn<'_>,
-    filter: &mut ResourceFilter,
-    query: &ResourceQuery,
-    user_id: i64,
-) -> Result<(), AppError> {
-    filter.requestable = match lister(query, user_id) {
-        Lister::Everything => None,
-        Lister::Caller { user_id, on_behalf } => {
-            Some(store::catalog::requestable_flows(conn, user_id, on_behalf)?)
-        }
-    };
-    Ok(())
-}
-
-/// Whose catalog a query lists: everything (an admin's `all=true`), or what
-/// the caller may request for themselves or on behalf of `grantee_id`.
-fn lister(query: &ResourceQuery, user_id: i64) -> Lister {
-    if query.all == Some(true) {
-        Lister::Everything
-    } else {
-        Lister::Caller {
-            user_id,
-            on_behalf: query.grantee_id.is_some_and(|grantee| grantee != user_id),
-        }
-    }
-}
-
 /// Resources the caller may request (what some access flow of theirs covers,
 /// with only the permissions it allows) matching a search and filters, one
 /// page at a time, ordered by name then id (so pages never overlap or skip),
@@ -136,7 +106,7 @@ pub async fn list_resources(
     if offset > i64::MAX as u64 {
         return Err(AppError::invalid("offset", "Offset is too large."));
     }
-    let lister = lister(&query, user.id);
+    let lister = engine::lister(&query, user.id);
     let db = state.db.clone();
     let (total, items) = state
         .db
@@ -180,7 +150,7 @@ pub async fn list_resource_ids(
     AppQuery(query): AppQuery<ResourceQuery>,
 ) -> Result<Json<ResourceIds>, AppError> {
     let mut filter = filter_from(&query, &user)?;
-    let lister = lister(&query, user.id);
+    let lister = engine::lister(&query, user.id);
     let db = state.db.clone();
     let ids = state
         .db
@@ -192,7 +162,7 @@ pub async fn list_resource_ids(
                 lister,
                 None,
             )?;
-            restrict_to_requestable(snapshot, &mut filter, &query, user.id)?;
+            engine::restrict_to_requestable(snapshot, &mut filter, &query, user.id)?;
             let ids =
                 store::catalog::resource_ids(snapshot, &filter, limits::MAX_RESOURCES_PER_FORM)?;
             Ok(ResourceIds { ids, total })
@@ -263,89 +233,9 @@ pub async fn list_apps(
 ) -> Result<Json<Vec<App>>, AppError> {
     let apps = state
         .db
-        .call(move |conn| requestable_apps(conn, user.id, query.grantee_id))
+        .call(move |conn| engine::requestable_apps(conn, user.id, query.grantee_id))
         .await?;
     Ok(Json(apps))
-}
-
-/// The integrations, resource types and permissions `user_id` may request
-/// (for themselves, or on behalf of `grantee_id`): By App, in the portal and in Slack.
-pub(crate) fn requestable_apps(
-    conn: Conn<'_>,
-    user_id: i64,
-    grantee_id: Option<i64>,
-) -> Result<Vec<App>, AppError> {
-    let resource_query = ResourceQuery {
-        grantee_id,
-        ..ResourceQuery::default()
-    };
-    let mut filter = ResourceFilter::default();
-    restrict_to_requestable(conn, &mut filter, &resource_query, user_id)?;
-    let integrations = store::catalog::list_integrations(conn)?;
-    let mut apps: Vec<App> = Vec::new();
-    for resource_type in store::catalog::list_resource_types(conn)? {
-        let mut permissions = Vec::new();
-        for permission in &resource_type.permissions {
-            let probe = ResourceFilter {
-                resource_type_ids: vec![resource_type.id],
-                permissions: vec![permission.name.clone()],
-                ..filter.clone()
-            };
-            if !store::catalog::resource_ids(conn, &probe, 1)?.is_empty() {
-                permissions.push(permission.clone());
-            }
-        }
-        if permissions.is_empty() {
-            continue;
-        }
-        let resource_type = ResourceType {
-            permissions,
-            ..resource_type
-        };
-        match apps
-            .iter_mut()
-            .find(|app| app.integration.id == resource_type.integration_id)
-        {
-            Some(app) => app.resource_types.push(resource_type),
-            None => {
-                if let Some(integration) = integrations
-                    .iter()
-                    .find(|i| i.id == resource_type.integration_id)
-                {
-                    apps.push(App {
-                        integration: integration.clone(),
-                        resource_types: vec![resource_type],
-                    });
-                }
-            }
-        }
-    }
-    apps.sort_by(|a, b| a.integration.name.cmp(&b.integration.name));
-    Ok(apps)
-}
-
-/// The requestable resources of one type for `user_id` (for themselves or on
-/// behalf of `grantee_id`), optionally searched and narrowed to a permission.
-pub(crate) fn requestable_filter(
-    conn: Conn<'_>,
-    user_id: i64,
-    grantee_id: Option<i64>,
-    resource_type_id: i64,
-    search: Option<String>,
-    permission: Option<String>,
-) -> Result<ResourceFilter, AppError> {
-    let query = ResourceQuery {
-        grantee_id,
-        ..ResourceQuery::default()
-    };
-    let mut filter = ResourceFilter {
-        search: search.map(|s| s.to_lowercase()),
-        resource_type_ids: vec![resource_type_id],
-        permissions: permission.into_iter().collect(),
-        requestable: None,
-    };
-    restrict_to_requestable(conn, &mut filter, &query, user_id)?;
-    Ok(filter)
 }
 
 #[cfg(test)]

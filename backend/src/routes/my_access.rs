@@ -5,7 +5,7 @@ use gatehouse_shared::{ApiError, requests::MyAccess};
 
 use crate::{
     auth::CurrentUser,
-    engine::{self, actor},
+    engine,
     error::AppError,
     state::AppState,
     store::{self, requests::RequestList},
@@ -29,7 +29,7 @@ pub async fn get_my_access(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Json<MyAccess>, AppError> {
-    let actor = actor(&user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     let access = state
         .db

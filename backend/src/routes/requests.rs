@@ -4,10 +4,10 @@
 use crate::store::{Conn, requests::RequestList};
 use crate::{
     auth::CurrentUser,
-    engine::{self, actor},
+    engine,
     error::AppError,
     extract::{AppJson, AppPath, AppQuery},
-    state::AppState,
+    state::{AppState, PageKey},
     store,
 };
 use axum::{
@@ -28,31 +28,12 @@ use gatehouse_shared::{
     rules::Actor,
 };
 
-/// Read requests back in the wire shape, in the given order.
-pub(crate) async fn load_views(
-    state: &AppState,
-    actor: Actor,
-    ids: Vec<i64>,
-) -> Result<Vec<AccessRequest>, AppError> {
-    let now = state.now().unix_timestamp();
-    state
-        .db
-        .call(move |conn| {
-            let mut rows = Vec::with_capacity(ids.len());
-            for id in ids {
-                rows.push(engine::load_visible(conn, actor, id)?);
-            }
-            engine::views(conn, rows, actor, Some(engine::ITEMS_IN_LISTS), now)
-        })
-        .await
-}
-
 async fn load_one(
     state: &AppState,
     actor: Actor,
     id: i64,
 ) -> Result<Json<AccessRequest>, AppError> {
-    load_views(state, actor, vec![id])
+    engine::load_views(state, actor, vec![id])
         .await?
         .pop()
         .map(Json)
@@ -72,7 +53,7 @@ where
     T: Send + 'static,
     F: Fn(Conn<'_>, Actor, i64) -> Result<T, AppError> + Send + 'static,
 {
-    let actor = actor(user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     state.db.write(move |tx| step(tx, actor, now)).await?;
     engine::provision_now(state).await;
@@ -107,7 +88,7 @@ pub async fn submit_request(
         .write(move |tx| engine::submit_in(tx, requester, &form, None, now))
         .await?;
     engine::provision_now(&state).await;
-    let requests = load_views(&state, actor(&user), ids).await?;
+    let requests = engine::load_views(&state, user.actor(), ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }
 
@@ -168,16 +149,6 @@ pub async fn evaluate_justification(
     Ok(Json(justification::evaluate(&draft.text)))
 }
 
-/// What a request list page depends on: the list, the viewer and the query.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PageKey {
-    list: RequestList,
-    viewer: (i64, bool),
-    statuses: Vec<RequestStatus>,
-    cursor: Option<i64>,
-    limit: u32,
-}
-
 /// A newest-first page of the user's `list` of requests, as JSON; kept while
 /// no write happens in the same second ([`crate::memo`]).
 pub(crate) async fn list_page(
@@ -190,7 +161,7 @@ pub(crate) async fn list_page(
     if query.status.len() > RequestStatus::ALL.len() {
         return Err(AppError::invalid("status", "Too many status filters."));
     }
-    let actor = actor(user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     let tag = state.memo_tag(now);
     let key = PageKey {
@@ -354,7 +325,7 @@ pub async fn get_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<RequestDetail>, AppError> {
-    let actor = actor(&user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     let detail = state
         .db
@@ -552,14 +523,14 @@ pub async fn request_again(
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<RequestAgain>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
-    let actor = actor(&user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     let ids = state
         .db
         .write(move |tx| engine::request_again_in(tx, actor, id, &body.justification, now))
         .await?;
     engine::provision_now(&state).await;
-    let requests = load_views(&state, actor, ids).await?;
+    let requests = engine::load_views(&state, actor, ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }
 
@@ -583,7 +554,7 @@ pub async fn favorite_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    let actor = actor(&user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     state
         .db
@@ -610,7 +581,7 @@ pub async fn unfavorite_request(
     user: CurrentUser,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, AppError> {
-    let actor = actor(&user);
+    let actor = user.actor();
     let now = state.now().unix_timestamp();
     state
         .db

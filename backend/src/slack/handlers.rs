@@ -26,10 +26,7 @@ use super::{
     messages, modal,
     verify::{self, Refusal},
 };
-use crate::{
-    engine, error::AppError, routes::requests::load_views, state::AppState, store,
-    store::users::UserRecord,
-};
+use crate::{engine, error::AppError, state::AppState, store, store::users::UserRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,11 +98,6 @@ fn user_message(error: &AppError) -> String {
         tracing::error!(%detail, "Slack action failed");
     }
     error.body().message
-}
-
-/// The user as the engine and access routes see a signed-in caller.
-fn current_user(user: &UserRecord) -> crate::auth::CurrentUser {
-    user.clone().signed_in(crate::auth::AuthMethod::Slack)
 }
 
 fn actor_of(user: &UserRecord) -> Actor {
@@ -525,10 +517,9 @@ async fn block_actions(
                 )));
             }
             let notify = state.notify.clone();
-            let user = current_user(me);
             let view = state
                 .db
-                .call(move |conn| modal::access_details_view(conn, &user, &request, &notify))
+                .call(move |conn| modal::access_details_view(conn, actor, &request, &notify))
                 .await?;
             open_view(config, &trigger_id, view).await;
         }
@@ -537,13 +528,10 @@ async fn block_actions(
                 .split_once(':')
                 .and_then(|(r, i)| Some((r.parse::<i64>().ok()?, i.parse::<i64>().ok()?)))
                 .ok_or_else(|| AppError::BadRequest("The button carries no access id.".into()))?;
-            let user = current_user(me);
             let secrets = state.secrets.clone();
             let revealed = state
                 .db
-                .write(move |tx| {
-                    crate::routes::access::reveal_in(tx, &secrets, &user, id, integration_id, now)
-                })
+                .write(move |tx| engine::reveal_in(tx, &secrets, actor, id, integration_id, now))
                 .await?;
             update_view(config, &view_id, modal::secret_view(&revealed)).await;
         }
@@ -600,7 +588,7 @@ async fn one_request(
     actor: Actor,
     id: i64,
 ) -> Result<gatehouse_shared::requests::AccessRequest, AppError> {
-    load_views(state, actor, vec![id])
+    engine::load_views(state, actor, vec![id])
         .await?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("Request {id}")))
@@ -704,7 +692,7 @@ async fn view_submission(
             {
                 Ok(created) => {
                     engine::provision_now(state).await;
-                    let requests = load_views(state, actor, created).await?;
+                    let requests = engine::load_views(state, actor, created).await?;
                     Ok(submitted(requests))
                 }
                 Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
@@ -804,7 +792,7 @@ async fn again(
     {
         Ok(created) => {
             engine::provision_now(state).await;
-            Ok(Ok(load_views(state, actor, created).await?))
+            Ok(Ok(engine::load_views(state, actor, created).await?))
         }
         Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
         Err(error) => Ok(Err(field_errors(vec![(

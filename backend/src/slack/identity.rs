@@ -3,9 +3,8 @@
 //! e-mail address. Nothing is cached, so a Slack account that was removed or
 //! whose e-mail changed stops acting at once.
 
-use serde_json::Value;
-
 use super::SlackConfig;
+pub use crate::notify::slack::api::text;
 use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
 /// The Gatehouse user behind a Slack user, or what to tell them.
@@ -63,26 +62,4 @@ pub async fn resolve(
         Some(user) => Identity::Known(user),
         None => unmapped("Your Slack account is not linked to a Gatehouse user."),
     })
-}
-
-/// The Slack user with this e-mail address, for direct messages. None when
-/// Slack has no such user.
-pub async fn slack_id_for_email(
-    config: &SlackConfig,
-    email: &str,
-) -> Result<Option<String>, super::SlackError> {
-    match config
-        .api
-        .call_form("users.lookupByEmail", vec![("email", email.to_owned())])
-        .await
-    {
-        Ok(answer) => Ok(answer["user"]["id"].as_str().map(str::to_owned)),
-        Err(super::SlackError::Api(code)) if code == "users_not_found" => Ok(None),
-        Err(error) => Err(error),
-    }
-}
-
-/// A string field of a JSON value, or "".
-pub fn text<'a>(value: &'a Value, key: &str) -> &'a str {
-    value.get(key).and_then(Value::as_str).unwrap_or_default()
 }

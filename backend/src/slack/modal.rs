@@ -8,20 +8,14 @@ use gatehouse_shared::{
     RequestStatus,
     duration::format_duration,
     requests::{AccessRequest, BundleSelection, ItemSelection, SubmitRequest},
+    rules::Actor,
 };
 use serde_json::{Value, json};
 
 use super::blocks::{
     self, action, button, context, divider, header, link_button, option, plain, section,
 };
-use crate::{
-    engine,
-    error::AppError,
-    notify::NotifyConfig,
-    routes::catalog::{requestable_apps, requestable_filter},
-    store,
-    store::users::UserRecord,
-};
+use crate::{engine, error::AppError, notify::NotifyConfig, store, store::users::UserRecord};
 
 pub const REQUEST_CALLBACK: &str = "request_access";
 pub const FAVORITES_CALLBACK: &str = "favorites";
@@ -344,7 +338,7 @@ pub fn request_view(conn: Conn<'_>, me: &UserRecord, draft: &Draft) -> Result<Va
     let mut ready = false;
     match draft.mode {
         Mode::Single => {
-            let apps = requestable_apps(conn, me.id, grantee)?;
+            let apps = engine::requestable_apps(conn, me.id, grantee)?;
             let integrations: Vec<Value> = apps
                 .iter()
                 .take(MAX_OPTIONS)
@@ -412,7 +406,7 @@ pub fn request_view(conn: Conn<'_>, me: &UserRecord, draft: &Draft) -> Result<Va
                     // Only the permissions under which every chosen resource is requestable.
                     let mut permissions = Vec::new();
                     for permission in &resource_type.permissions {
-                        let filter = requestable_filter(
+                        let filter = engine::requestable_filter(
                             conn,
                             me.id,
                             grantee,
@@ -674,7 +668,8 @@ pub fn options_for(
             };
             let grantee = grantee.filter(|g| *g != me.id);
             let search = (!query.is_empty()).then_some(query);
-            let filter = requestable_filter(conn, me.id, grantee, resource_type, search, None)?;
+            let filter =
+                engine::requestable_filter(conn, me.id, grantee, resource_type, search, None)?;
             let resources = store::catalog::list_resources(conn, &filter, 0, MAX_OPTIONS as u32)?;
             Ok(resources
                 .iter()
@@ -759,7 +754,7 @@ pub fn favorites_view(
     config: &NotifyConfig,
     now: i64,
 ) -> Result<Value, AppError> {
-    let actor = gatehouse_shared::rules::Actor {
+    let actor = Actor {
         id: me.id,
         is_admin: me.is_admin,
     };
@@ -850,12 +845,12 @@ pub fn reject_view(request_id: i64, channel: &str, ts: &str) -> Value {
 /// to be shown (once, as in the portal).
 pub fn access_details_view(
     conn: Conn<'_>,
-    user: &crate::auth::CurrentUser,
+    actor: Actor,
     request: &AccessRequest,
     config: &NotifyConfig,
 ) -> Result<Value, AppError> {
     let mut view_blocks = vec![section(&blocks::request_line(request))];
-    for details in crate::routes::access::access_details(conn, user, request.id)? {
+    for details in engine::access_details(conn, actor, request.id)? {
         let mut text = format!(
             "*{}* · {}",
             blocks::escape(&details.integration_name),

@@ -25,7 +25,9 @@ pub fn entry_hash(
 }
 
 /// Append one entry. `actor` is None when Gatehouse itself acted. Call it
-/// inside the write transaction of the change it records.
+/// inside the write transaction of the change it records. Only the row is
+/// written: the notices a change to a request calls for are the engine's
+/// (`engine::record` writes both).
 pub fn record(
     conn: Conn<'_>,
     at: i64,
@@ -48,10 +50,6 @@ pub fn record(
         "INSERT INTO audit_log (id, at, actor_id, request_id, action, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![id, at, actor, request_id, action, detail, hash])?;
-    // Notices about the change go to the outbox in this same transaction.
-    if let Some(request_id) = request_id {
-        crate::notify::notice::on_audit(conn, at, request_id, action)?;
-    }
     Ok(())
 }
 

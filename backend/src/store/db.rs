@@ -84,6 +84,8 @@ enum Backend {
         idle: Mutex<Vec<Connection>>,
         /// A connection kept only to ask SQLite whether the file changed (see [`Db::generation`]).
         watcher: Mutex<Connection>,
+        /// The one writer, committing queued writes together.
+        writer: super::writer::Writer,
     },
     Postgres {
         config: postgres::Config,
@@ -122,6 +124,21 @@ pub enum Location {
 }
 
 impl Location {
+    /// The location without a password, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(url) => match url.split_once('@') {
+                Some((credentials, rest)) => {
+                    let scheme_and_user =
+                        credentials.split(':').take(2).collect::<Vec<_>>().join(":");
+                    format!("{scheme_and_user}@{rest}")
+                }
+                None => url.clone(),
+            },
+        }
+    }
+
     /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite:PATH` or a
     /// plain path is a SQLite file.
     pub fn parse(value: &str) -> Self {
@@ -163,12 +180,23 @@ impl Db {
             path: path.to_owned(),
             source,
         })?;
+        let writer = connect(path)
+            .map_err(|source| OpenError::Open {
+                path: path.to_owned(),
+                source,
+            })
+            .and_then(|conn| {
+                super::writer::Writer::start(conn).map_err(|error| {
+                    OpenError::Url(format!("cannot start the SQLite writer thread: {error}"))
+                })
+            })?;
         Ok(Self::with_backend(
             path.display().to_string(),
             Backend::Sqlite {
                 path: path.to_owned(),
                 idle: Mutex::new(vec![conn]),
                 watcher: Mutex::new(watcher),
+                writer,
             },
             POOL_SIZE,
         ))
@@ -326,8 +354,10 @@ impl Db {
 
     /// Run `work` inside one write transaction, committed only when it returns Ok.
     ///
-    /// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so two writers
-    /// queue on the busy timeout instead of failing half-way with SQLITE_BUSY.
+    /// SQLite: one writer thread runs the writes queued meanwhile in one
+    /// transaction, each in a savepoint of its own, and commits them together
+    /// ([`super::writer`]); `BEGIN IMMEDIATE` there makes another process's
+    /// writer wait on the busy timeout instead of failing half-way.
     /// PostgreSQL: SERIALIZABLE, and `work` runs again (from the start, on a
     /// fresh transaction) when the database reports that a concurrent
     /// transaction won; so `work` must do nothing but database work.
@@ -336,15 +366,11 @@ impl Db {
         T: Send + 'static,
         F: FnMut(Conn<'_>) -> Result<T, AppError> + Send + 'static,
     {
+        if let Backend::Sqlite { writer, .. } = &self.inner.backend {
+            return writer.write(work).await;
+        }
         self.with_connection(move |conn| match conn {
-            Pooled::Sqlite(conn) => {
-                let tx = conn
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(sqlite)?;
-                let value = work(Conn::Sqlite(&tx))?;
-                tx.commit().map_err(sqlite)?;
-                Ok(value)
-            }
+            Pooled::Sqlite(_) => Err(AppError::internal("SQLite writes go through its writer")),
             Pooled::Postgres(conn) => {
                 let mut attempt = 0;
                 loop {
@@ -386,47 +412,110 @@ impl Db {
             .await
             .map_err(|_| AppError::internal("database pool closed"))?;
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || match &inner.backend {
-            Backend::Sqlite { path, idle, .. } => {
-                let pooled = idle
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .pop();
-                let mut conn = match pooled {
-                    Some(conn) => conn,
-                    None => connect(path).map_err(sqlite)?,
-                };
-                let result = work(Pooled::Sqlite(&mut conn));
-                idle.lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .push(conn);
-                result
-            }
-            Backend::Postgres {
-                config, tls, idle, ..
-            } => {
-                let pooled = idle
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .pop()
-                    .filter(|conn| !conn.is_closed());
-                let conn = match pooled {
-                    Some(conn) => conn,
-                    None => pg_connect(config, tls.as_ref()).map_err(AppError::Unavailable)?,
-                };
-                let result = work(Pooled::Postgres(&conn));
-                // A connection the server closed (a restart) is dropped; the
-                // next call opens a new one.
-                if !conn.is_closed() {
-                    idle.lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .push(conn);
-                }
-                result
-            }
+        tokio::task::spawn_blocking(move || with_pooled(&inner, work))
+            .await
+            .map_err(|join| AppError::internal(format!("database task failed: {join}")))?
+    }
+
+    /// Run `work` with a connection of this store reading one snapshot and
+    /// a connection of `target` inside one write transaction, committed only
+    /// when `work` returns Ok (`gatehouse db copy`).
+    pub async fn with_source_and_target<T, F>(&self, target: &Db, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Conn<'_>, Conn<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        let source = Arc::clone(&self.inner);
+        let target = Arc::clone(&target.inner);
+        tokio::task::spawn_blocking(move || {
+            with_pooled(&source, |from| {
+                with_pooled(&target, |to| {
+                    in_transaction(
+                        from,
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                        |from| in_transaction(to, "BEGIN", |to| work(from, to)),
+                    )
+                })
+            })
         })
         .await
         .map_err(|join| AppError::internal(format!("database task failed: {join}")))?
+    }
+}
+
+/// Run `work` in a transaction on `pooled`: SQLite's deferred (reads) or
+/// immediate (`BEGIN` on PostgreSQL means a write here) transaction, or
+/// PostgreSQL's `begin` statement; committed when `work` returns Ok.
+fn in_transaction<T>(
+    pooled: Pooled<'_>,
+    begin: &str,
+    work: impl FnOnce(Conn<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    match pooled {
+        Pooled::Sqlite(conn) => {
+            let behavior = if begin == "BEGIN" {
+                rusqlite::TransactionBehavior::Immediate
+            } else {
+                rusqlite::TransactionBehavior::Deferred
+            };
+            let tx = conn.transaction_with_behavior(behavior).map_err(sqlite)?;
+            let value = work(Conn::Sqlite(&tx))?;
+            tx.commit().map_err(sqlite)?;
+            Ok(value)
+        }
+        Pooled::Postgres(conn) => {
+            conn.batch(begin)?;
+            let value = work(Conn::Postgres(conn));
+            conn.batch(if value.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+            value
+        }
+    }
+}
+
+/// Run `work` with a connection from the pool of `inner` (opening one when
+/// none is idle), on the calling (blocking) thread.
+fn with_pooled<T>(
+    inner: &Inner,
+    work: impl FnOnce(Pooled<'_>) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    match &inner.backend {
+        Backend::Sqlite { path, idle, .. } => {
+            let pooled = idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop();
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => connect(path).map_err(sqlite)?,
+            };
+            let result = work(Pooled::Sqlite(&mut conn));
+            idle.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(conn);
+            result
+        }
+        Backend::Postgres {
+            config, tls, idle, ..
+        } => {
+            let pooled = idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop()
+                .filter(|conn| !conn.is_closed());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => pg_connect(config, tls.as_ref()).map_err(AppError::Unavailable)?,
+            };
+            let result = work(Pooled::Postgres(&conn));
+            // A connection the server closed (a restart) is dropped; the
+            // next call opens a new one.
+            if !conn.is_closed() {
+                idle.lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .push(conn);
+            }
+            result
+        }
     }
 }
 

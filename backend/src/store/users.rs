@@ -4,10 +4,7 @@ use gatehouse_shared::requests::UserRef;
 
 use crate::store::sql::{Conn, Dialect, OptionalExtension, Row, params};
 
-use crate::{
-    auth::{AuthMethod, CurrentUser},
-    error::AppError,
-};
+use crate::error::AppError;
 
 /// A user row without its password hash.
 #[derive(Debug, Clone)]
@@ -17,19 +14,6 @@ pub struct UserRecord {
     pub display_name: String,
     pub email: String,
     pub is_admin: bool,
-}
-
-impl UserRecord {
-    pub fn signed_in(self, method: AuthMethod) -> CurrentUser {
-        CurrentUser {
-            id: self.id,
-            username: self.username,
-            display_name: self.display_name,
-            email: self.email,
-            is_admin: self.is_admin,
-            method,
-        }
-    }
 }
 
 const COLUMNS: &str = "users.id, users.username, users.display_name, users.email, users.is_admin";

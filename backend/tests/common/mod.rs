@@ -80,6 +80,33 @@ impl TestApp {
     pub async fn starting_at(start: time::OffsetDateTime) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = test_db(dir.path());
+        Self::over(dir, db, start).await
+    }
+
+    /// The demo on the store `db`.
+    pub async fn on(db: Db) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::over(dir, db, time::macros::datetime!(2026-11-02 09:00 UTC)).await
+    }
+
+    /// The demo on a SQLite file, whichever store this run tests.
+    pub async fn on_sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("gatehouse.db")).unwrap();
+        Self::over(dir, db, time::macros::datetime!(2026-11-02 09:00 UTC)).await
+    }
+
+    /// A router with this app's clock and key over another store (what a
+    /// server moved to a copy of the database would answer).
+    pub fn router_over(&self, db: Db) -> Router {
+        gatehouse::app(
+            AppState::new(db, Arc::new(self.clock.clone()))
+                .with_connector(self.connector.clone())
+                .with_secrets(gatehouse::secrets::SecretBox::new(self.key)),
+        )
+    }
+
+    async fn over(dir: tempfile::TempDir, db: Db, start: time::OffsetDateTime) -> Self {
         let clock = ManualClock::new(start);
         demo::seed(&db, clock_now(&clock)).await.unwrap();
         let mut app = Self {

@@ -125,3 +125,8 @@ fn answer(response: Result<ureq::Response, ureq::Error>) -> Result<Value, SlackE
         ))
     }
 }
+
+/// A string field of a JSON value (a Slack answer or payload), or "".
+pub fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
