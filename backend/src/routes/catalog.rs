@@ -91,6 +91,7 @@ impl Serialize for ResourcePageBody {
         (status = 200, description = "One page of matching resources", body = ResourcePage),
         (status = 400, description = "Malformed query string", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "`all=true` asked by someone who is not an admin", body = ApiError),
         (status = 422, description = "A value outside its limits", body = ApiError,
             example = json!({"code": "validation_failed", "message": "Page size is 1 to 1000.", "field": "limit"})),
     )
@@ -141,6 +142,7 @@ pub async fn list_resources(
         (status = 200, description = "Matching ids, capped at 1,000, and the full count", body = ResourceIds),
         (status = 400, description = "Malformed query string", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "`all=true` asked by someone who is not an admin", body = ApiError),
         (status = 422, description = "A value outside its limits", body = ApiError),
     )
 )]
