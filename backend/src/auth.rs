@@ -171,7 +171,7 @@ async fn signed_in(
     hash: Vec<u8>,
     lookup: impl FnOnce(Conn<'_>, &[u8]) -> Result<Option<UserRecord>, AppError> + Send + 'static,
 ) -> Result<Option<UserRecord>, AppError> {
-    let tag = state.memo_tag(now);
+    let tag = state.memo_tag(now).await;
     let key = (is_token, hash);
     if let Some(user) = tag.and_then(|tag| state.memos.signed_in.get(tag, &key)) {
         return Ok(Some(user));

@@ -105,8 +105,8 @@ impl AppState {
 
     /// The tag for answers computed from here on at the clock second `now`
     /// (take it before the work); None when the data version is unknown.
-    pub fn memo_tag(&self, now: i64) -> Option<Tag> {
-        Some((self.db.generation()?, now))
+    pub async fn memo_tag(&self, now: i64) -> Option<Tag> {
+        Some((self.db.generation().await?, now))
     }
 }
 

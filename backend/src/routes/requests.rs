@@ -163,7 +163,7 @@ pub(crate) async fn list_page(
     }
     let actor = user.actor();
     let now = state.now().unix_timestamp();
-    let tag = state.memo_tag(now);
+    let tag = state.memo_tag(now).await;
     let key = PageKey {
         list,
         viewer: (actor.id, actor.is_admin),

@@ -293,11 +293,31 @@ impl Db {
     /// connection that never writes, so it moves on after every commit by any
     /// other connection, this server's or another process's. An answer
     /// computed after reading generation `g` holds every change committed
-    /// before `g` was read; see [`crate::memo`]. None when the store cannot
-    /// say (PostgreSQL, for now: answers there are never memoised).
-    pub fn generation(&self) -> Option<u64> {
-        let Backend::Sqlite { watcher, .. } = &self.inner.backend else {
-            return None;
+    /// before `g` was read; see [`crate::memo`]. On PostgreSQL, the
+    /// `data_generation` sequence, which every write transaction moves on
+    /// after its commit and before it is acknowledged (one round trip to
+    /// read). None when the store cannot say.
+    pub async fn generation(&self) -> Option<u64> {
+        let watcher = match &self.inner.backend {
+            Backend::Sqlite { watcher, .. } => watcher,
+            Backend::Postgres { .. } => {
+                let read = self
+                    .call(|conn| {
+                        Ok(conn.query_row(
+                            "SELECT last_value * 2 + CASE WHEN is_called THEN 1 ELSE 0 END FROM data_generation",
+                            [],
+                            |row| row.get::<_, i64>(0),
+                        )?)
+                    })
+                    .await;
+                return match read {
+                    Ok(generation) => u64::try_from(generation).ok(),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot read the data generation; answering without the memo");
+                        None
+                    }
+                };
+            }
         };
         let watcher = watcher
             .lock()
@@ -381,7 +401,15 @@ impl Db {
                         Ok(value)
                     });
                     match outcome {
-                        Ok(value) => return Ok(value),
+                        Ok(value) => {
+                            // Answers kept in memory anywhere are dropped on
+                            // their next read. Committed whatever happens here:
+                            // at worst a memo holds for the rest of its second.
+                            if let Err(error) = conn.batch("SELECT nextval('data_generation')") {
+                                tracing::warn!(%error, "cannot move the data generation on");
+                            }
+                            return Ok(value);
+                        }
                         Err(error) => {
                             // A failed COMMIT has already ended the transaction;
                             // ROLLBACK then only warns.

@@ -54,3 +54,10 @@ CREATE TRIGGER catalog_generation_groups AFTER INSERT OR UPDATE OR DELETE OR TRU
     FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
 CREATE TRIGGER catalog_generation_group_members AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON group_members
     FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_generation();
+
+-- The data generation (PostgreSQL has no `PRAGMA data_version`): every write
+-- transaction of Gatehouse takes the next value right after it commits, and
+-- answers kept in memory (request lists, sign-in lookups) are kept only while
+-- it stays the same. A sequence, not a counter row: taking a value locks
+-- nothing, so concurrent writers never wait on each other for it.
+CREATE SEQUENCE data_generation;
