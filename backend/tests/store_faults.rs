@@ -158,3 +158,93 @@ async fn a_restart_under_load_loses_nothing_acknowledged_and_the_pool_reconnects
         .await;
     assert_eq!(after.status, StatusCode::CREATED, "{}", after.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_speaks_tls_to_postgresql_and_checks_the_certificate() {
+    let server = PgServer::start_with_tls();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem()).unwrap();
+    let base = format!(
+        "postgres://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{}/postgres",
+        server.port
+    );
+
+    let db = Db::open_postgres(&format!(
+        "{base}?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    ))
+    .unwrap();
+    let ssl: bool = db
+        .call(|conn| {
+            Ok(conn.query_row(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert!(ssl, "the store's connection is encrypted");
+
+    // Mozilla's roots do not know the test CA: refused, and the message says why.
+    let refused = Db::open_postgres(&format!("{base}?sslmode=require"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(refused.contains("certificate"), "{refused}");
+    assert!(!refused.contains(ADMIN_PASSWORD), "{refused}");
+
+    // Plain text only when asked for.
+    let plain = Db::open_postgres(&format!("{base}?sslmode=disable")).unwrap();
+    let ssl: bool = plain
+        .call(|conn| {
+            Ok(conn.query_row(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                [],
+                |row| row.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert!(!ssl);
+}
+
+#[test]
+fn processes_starting_together_migrate_once() {
+    let server = PgServer::start();
+    sync(|| {
+        server
+            .admin("postgres")
+            .batch_execute("CREATE DATABASE fresh")
+            .unwrap()
+    });
+    let url = format!(
+        "postgres://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{}/fresh?sslmode=disable",
+        server.port
+    );
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                Db::open_postgres(&url)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for start in starts {
+        start.join().unwrap().unwrap();
+    }
+    let versions: Vec<i64> = server
+        .admin("fresh")
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, (1..=5).collect::<Vec<i64>>());
+}

@@ -47,6 +47,9 @@ const PG_POOL_SIZE: usize = 16;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a PostgreSQL transaction that lost a race is run again.
 const WRITE_ATTEMPTS: u32 = 30;
+/// Taken by each write transaction on PostgreSQL for its whole length (see
+/// [`Db::write`]); "gatewrit" in ASCII.
+const WRITE_LOCK: i64 = 0x6761_7465_7772_6974;
 /// Held by whoever migrates a PostgreSQL database, so two processes starting
 /// together cannot both migrate (an arbitrary constant: "gatehous" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
@@ -392,6 +395,13 @@ impl Db {
         self.with_connection(move |conn| match conn {
             Pooled::Sqlite(_) => Err(AppError::internal("SQLite writes go through its writer")),
             Pooled::Postgres(conn) => {
+                // Every write appends to the one audit hash chain, whose head
+                // each append reads: concurrent writers would all conflict and
+                // retry. They take turns instead, on a lock held across the
+                // transaction and taken before it, so its snapshot already
+                // holds the previous writer's commit.
+                conn.batch(&format!("SELECT pg_advisory_lock({WRITE_LOCK})"))?;
+                let _turn = WriterTurn(conn);
                 let mut attempt = 0;
                 loop {
                     attempt += 1;
@@ -547,6 +557,22 @@ fn with_pooled<T>(
     }
 }
 
+/// A writer's turn on PostgreSQL: the session lock is given back however
+/// the transaction ended (a connection that died gives it back by itself).
+struct WriterTurn<'a>(&'a PgConn);
+
+impl Drop for WriterTurn<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_closed()
+            && let Err(error) = self
+                .0
+                .batch(&format!("SELECT pg_advisory_unlock({WRITE_LOCK})"))
+        {
+            tracing::warn!(%error, "cannot give back the writer's lock");
+        }
+    }
+}
+
 fn sqlite(error: rusqlite::Error) -> AppError {
     super::sql::Error::from(error).into()
 }
@@ -692,7 +718,9 @@ fn pg_connect(
 /// then finds nothing left to do.
 fn pg_migrate(conn: &PgConn) -> Result<(), String> {
     let run = || -> Result<(), super::sql::Error> {
-        conn.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")?;
+        // READ COMMITTED: once the lock is ours, the next statement sees what
+        // a process that migrated before us committed.
+        conn.batch("BEGIN")?;
         let sql = Conn::Postgres(conn);
         sql.execute("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK])?;
         sql.execute_batch(
