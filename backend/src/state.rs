@@ -47,6 +47,16 @@ impl Default for Memos {
     }
 }
 
+/// Provisioning passes of this server: one at a time, numbered.
+#[derive(Default)]
+pub struct Provisioning {
+    /// Held while calling connectors; holds the number of the last pass
+    /// that finished.
+    pub lock: tokio::sync::Mutex<u64>,
+    /// The number of the last pass that started.
+    pub started: std::sync::atomic::AtomicU64,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -54,7 +64,7 @@ pub struct AppState {
     pub portal: Arc<Portal>,
     pub connector: Arc<dyn Connector>,
     /// Held while calling connectors, so a request is never provisioned twice at once.
-    pub provisioning: Arc<tokio::sync::Mutex<()>>,
+    pub provisioning: Arc<Provisioning>,
     pub login_limiter: Arc<LoginLimiter>,
     /// Seals secrets at rest (MFA seeds); the server's key file in production.
     pub secrets: Arc<SecretBox>,
@@ -72,7 +82,7 @@ impl AppState {
             clock,
             portal: Arc::new(Portal::load()),
             connector: Arc::new(DemoConnector),
-            provisioning: Arc::new(tokio::sync::Mutex::new(())),
+            provisioning: Arc::new(Provisioning::default()),
             login_limiter: Arc::new(LoginLimiter::default()),
             secrets: Arc::new(SecretBox::random()),
             notify: Arc::new(NotifyConfig::default()),

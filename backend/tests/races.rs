@@ -363,6 +363,15 @@ async fn submissions_raced_keep_one_audit_chain() {
         RACERS,
         "independent submissions all succeed"
     );
+    // Provisioning passes are shared between submissions arriving together,
+    // yet each answer comes after a pass that covered it.
+    for answer in &answers {
+        assert_eq!(
+            answer.body["requests"][0]["status"], "Active",
+            "{}",
+            answer.body
+        );
+    }
     let mut ids: Vec<i64> = answers
         .iter()
         .map(|a| a.body["requests"][0]["id"].as_i64().unwrap())

@@ -157,7 +157,7 @@ pub async fn reset_credentials(
 ) -> Result<AccessDetails, AppError> {
     // One connector call at a time for this server: two resets at once could
     // leave the stored secret different from the one the system has.
-    let _guard = state.provisioning.lock().await;
+    let _guard = state.provisioning.lock.lock().await;
     let now = state.now().unix_timestamp();
     let (kind, sealed, grant) = state
         .db

@@ -107,8 +107,19 @@ enum Job {
 /// can answer Active. The action is committed already: a provisioning fault
 /// is logged and left to the worker's next pass, not reported as the
 /// action's failure.
+///
+/// Actions arriving together share a pass: a pass that started after this
+/// action committed covers it, so once one has finished there is nothing
+/// left to do (with many submitters, each used to wait for the lock only to
+/// find what the pass before it had done).
 pub async fn provision_now(state: &AppState) {
-    if let Err(error) = provision_all(state).await {
+    use std::sync::atomic::Ordering;
+    let covering = state.provisioning.started.load(Ordering::SeqCst) + 1;
+    let mut finished = state.provisioning.lock.lock().await;
+    if *finished >= covering {
+        return;
+    }
+    if let Err(error) = provision_pass(state, &mut finished).await {
         tracing::error!(%error, "provisioning after an action failed; the worker retries");
     }
 }
@@ -117,7 +128,20 @@ pub async fn provision_now(state: &AppState) {
 /// extended ends, batch by batch; then settle requests whose grants are all done.
 pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
     // One provisioner at a time, so no access is granted or removed twice.
-    let _guard = state.provisioning.lock().await;
+    let mut finished = state.provisioning.lock.lock().await;
+    provision_pass(state, &mut finished).await
+}
+
+/// One numbered pass, run while holding the provisioning lock (`finished`).
+async fn provision_pass(state: &AppState, finished: &mut u64) -> Result<(), AppError> {
+    use std::sync::atomic::Ordering;
+    let number = state.provisioning.started.fetch_add(1, Ordering::SeqCst) + 1;
+    let result = provision_pass_body(state).await;
+    *finished = number;
+    result
+}
+
+async fn provision_pass_body(state: &AppState) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
     if !state
         .db
