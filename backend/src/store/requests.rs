@@ -373,38 +373,37 @@ pub fn items_of_counted(
     if small.is_empty() {
         return Ok(items);
     }
-    // One statement text for any number of requests: the ids go as a JSON array.
-    let ids = format!(
-        "[{}]",
-        small
-            .iter()
-            .map(|(id, _)| id.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let mut statement = conn.prepare_cached(match conn.dialect() {
-        Dialect::Sqlite => {
-            "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
-             FROM request_items ri
-             JOIN resources res ON res.id = ri.resource_id
-             JOIN integrations i ON i.id = res.integration_id
-             JOIN resource_types t ON t.id = res.resource_type_id
-             JOIN permissions p ON p.id = ri.permission_id
-             WHERE ri.request_id IN (SELECT value FROM json_each(?1))
-             ORDER BY ri.request_id, res.name, res.id, p.id"
-        }
+    let ids: Vec<i64> = small.iter().map(|(id, _)| *id).collect();
+    let select = "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
+         FROM request_items ri
+         JOIN resources res ON res.id = ri.resource_id
+         JOIN integrations i ON i.id = res.integration_id
+         JOIN resource_types t ON t.id = res.resource_type_id
+         JOIN permissions p ON p.id = ri.permission_id
+         WHERE ri.request_id IN";
+    let order = "ORDER BY ri.request_id, res.name, res.id, p.id";
+    let mut statement = match conn.dialect() {
+        // One statement text for any number of requests: the ids go as a JSON array.
+        Dialect::Sqlite => conn.prepare_cached(&format!(
+            "{select} (SELECT value FROM json_each(?1)) {order}"
+        ))?,
+        // PostgreSQL plans a JSON array as a hundred rows and may then scan
+        // every item; with the ids listed it walks the index (one statement
+        // per list length, at most a page's).
         Dialect::Postgres => {
-            "SELECT ri.request_id, res.id, res.name, res.path, i.name, t.name, p.name
-             FROM request_items ri
-             JOIN resources res ON res.id = ri.resource_id
-             JOIN integrations i ON i.id = res.integration_id
-             JOIN resource_types t ON t.id = res.resource_type_id
-             JOIN permissions p ON p.id = ri.permission_id
-             WHERE ri.request_id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(?1 AS JSON)) AS value)
-             ORDER BY ri.request_id, res.name, res.id, p.id"
+            conn.prepare_cached(&format!("{select} ({}) {order}", placeholders(ids.len())))?
         }
-    })?;
-    let rows = statement.query_map([ids], item_row)?;
+    };
+    let rows = match conn.dialect() {
+        Dialect::Sqlite => statement.query_map(
+            [format!(
+                "[{}]",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+            )],
+            item_row,
+        )?,
+        Dialect::Postgres => statement.query_map(params_from_iter(ids), item_row)?,
+    };
     let keep = usize::try_from(cap).unwrap_or(usize::MAX);
     for row in rows {
         let (request_id, item) = row?;
