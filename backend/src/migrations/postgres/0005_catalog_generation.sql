@@ -61,3 +61,28 @@ CREATE TRIGGER catalog_generation_group_members AFTER INSERT OR UPDATE OR DELETE
 -- it stays the same. A sequence, not a counter row: taking a value locks
 -- nothing, so concurrent writers never wait on each other for it.
 CREATE SEQUENCE data_generation;
+
+-- Writes made outside Gatehouse (psql, another tool) move it on too, by a
+-- trigger on every table: taking a value inside the writing transaction
+-- leaves a short window before its commit in which a reader may keep an
+-- older answer under the new value, for the rest of that clock second at
+-- most (Gatehouse's own writes close it by taking another value after they
+-- commit). A migration that adds a table adds its trigger.
+CREATE FUNCTION bump_data_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('data_generation');
+    RETURN NULL;
+END
+$$;
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOR t IN SELECT tablename FROM pg_tables
+             WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'
+    LOOP
+        EXECUTE format('CREATE TRIGGER data_generation_%s AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_generation()', t, t);
+    END LOOP;
+END
+$$;
