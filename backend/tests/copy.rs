@@ -15,8 +15,6 @@ use gatehouse::store::{
 };
 use serde_json::json;
 
-const WHY: &str = "Debugging failed invoice exports for OPS-1423; I need read access because the job logs point here";
-
 /// Requests in every state, approvals, a favorite, a token and sessions.
 async fn install_with_history() -> (TestApp, String) {
     let app = TestApp::on_sqlite().await;
@@ -26,7 +24,7 @@ async fn install_with_history() -> (TestApp, String) {
     let docs = app.resource("acme/docs").await;
     for _ in 0..3 {
         let made = app
-            .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": WHY}))
+            .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": common::GOOD_WHY}))
             .await;
         let id = made.body["requests"][0]["id"].as_i64().unwrap();
         app.post(&format!("/api/v1/requests/{id}/approve"), &bob, json!({}))

@@ -7,13 +7,12 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Answer, TestApp};
+use common::{Answer, TestApp, active_docs_request, pending_orders_request};
 use gatehouse::store::audit::{Verdict, verify};
 use serde_json::{Value, json};
 
 const RACERS: usize = 12;
 const HOUR: i64 = 3600;
-const GOOD_WHY: &str = "Debugging failed invoice exports for OPS-1423; I need read access because the job logs point here";
 
 /// Send the same call from `RACERS` tasks at once; every answer.
 async fn race(
@@ -68,34 +67,6 @@ async fn count(app: &TestApp, sql: &'static str, id: i64) -> i64 {
 async fn assert_one_audit_chain(app: &TestApp) {
     let verdict = app.db.call(verify).await.unwrap();
     assert!(matches!(verdict, Verdict::Intact { .. }), "{verdict:?}");
-}
-
-async fn pending_orders_request(app: &TestApp, alice: &str) -> i64 {
-    let orders = app.resource("orders").await;
-    let answer = app
-        .post(
-            "/api/v1/requests",
-            alice,
-            json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": HOUR, "justification": GOOD_WHY}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    answer.body["requests"][0]["id"].as_i64().unwrap()
-}
-
-async fn active_docs_request(app: &TestApp, alice: &str) -> i64 {
-    let docs = app.resource("acme/docs").await;
-    let answer = app
-        .post(
-            "/api/v1/requests",
-            alice,
-            json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": HOUR}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let id = answer.body["requests"][0]["id"].as_i64().unwrap();
-    app.tick().await;
-    id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

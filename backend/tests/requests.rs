@@ -6,42 +6,14 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use axum::http::{Method, StatusCode};
-use common::TestApp;
+use common::{GOOD_WHY, TestApp, active_docs_request, pending_orders_request};
 use gatehouse::connector::{Connector, Credentials, Grant, Outcome};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3600;
-const GOOD_WHY: &str = "Debugging failed invoice exports for OPS-1423; I need read access because the job logs point here";
 
 async fn submit(app: &TestApp, cookie: &str, body: Value) -> common::Answer {
     app.post("/api/v1/requests", cookie, body).await
-}
-
-/// alice asks for the orders database (Production databases, bob approves).
-async fn pending_orders_request(app: &TestApp, alice: &str) -> i64 {
-    let orders = app.resource("orders").await;
-    let answer = submit(
-        app,
-        alice,
-        json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": HOUR, "justification": GOOD_WHY}),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    assert_eq!(answer.body["requests"][0]["status"], "Pending Approval");
-    answer.body["requests"][0]["id"].as_i64().unwrap()
-}
-
-/// alice gets auto-approved read access to the docs repository.
-async fn active_docs_request(app: &TestApp, alice: &str) -> i64 {
-    let docs = app.resource("acme/docs").await;
-    let answer = submit(
-        app,
-        alice,
-        json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": HOUR}),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    answer.body["requests"][0]["id"].as_i64().unwrap()
 }
 
 async fn status_of(app: &TestApp, cookie: &str, id: i64) -> String {

@@ -64,6 +64,38 @@ pub fn on_postgres() -> bool {
     std::env::var("GATEHOUSE_TEST_PG").is_ok_and(|v| !v.is_empty())
 }
 
+/// A justification that passes all three feedback checks.
+pub const GOOD_WHY: &str = "Debugging failed invoice exports for OPS-1423; I need read access because the job logs point here";
+
+/// alice asks for the orders database (Production databases, bob approves).
+pub async fn pending_orders_request(app: &TestApp, alice: &str) -> i64 {
+    let orders = app.resource("orders").await;
+    let answer = app
+        .post(
+            "/api/v1/requests",
+            alice,
+            serde_json::json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": GOOD_WHY}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(answer.body["requests"][0]["status"], "Pending Approval");
+    answer.body["requests"][0]["id"].as_i64().unwrap()
+}
+
+/// alice gets auto-approved read access to the docs repository.
+pub async fn active_docs_request(app: &TestApp, alice: &str) -> i64 {
+    let docs = app.resource("acme/docs").await;
+    let answer = app
+        .post(
+            "/api/v1/requests",
+            alice,
+            serde_json::json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    answer.body["requests"][0]["id"].as_i64().unwrap()
+}
+
 pub struct Answer {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
