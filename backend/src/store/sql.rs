@@ -846,6 +846,13 @@ impl<'a> Conn<'a> {
     }
 }
 
+/// Where a statement runs: a rusqlite statement, or a PostgreSQL connection
+/// with the statement's text and whether to keep it prepared.
+enum Target<'s, 'a> {
+    Sqlite(&'s mut rusqlite::Statement<'a>),
+    Postgres(&'a PgConn, &'s str, bool),
+}
+
 /// A prepared statement.
 pub enum Statement<'a> {
     SqliteCached(rusqlite::CachedStatement<'a>),
@@ -859,24 +866,24 @@ pub enum Statement<'a> {
 }
 
 impl<'a> Statement<'a> {
-    fn sqlite(&mut self) -> Option<&mut rusqlite::Statement<'a>> {
+    fn target(&mut self) -> Target<'_, 'a> {
         match self {
-            Statement::SqliteCached(s) => Some(s),
-            Statement::Sqlite(s) => Some(s),
-            Statement::Postgres { .. } => None,
+            Statement::SqliteCached(s) => Target::Sqlite(s),
+            Statement::Sqlite(s) => Target::Sqlite(s),
+            Statement::Postgres { conn, sql, cache } => Target::Postgres(conn, sql, *cache),
         }
     }
 
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let values = params.values();
-        if let Some(statement) = self.sqlite() {
-            let bound = values.iter().map(|v| SqliteParam(*v));
-            return Ok(statement.execute(rusqlite::params_from_iter(bound))?);
-        }
-        let Statement::Postgres { conn, sql, cache } = self else {
-            return Err(Error::NoRows);
+        let (conn, sql, cache) = match self.target() {
+            Target::Sqlite(statement) => {
+                let bound = values.iter().map(|v| SqliteParam(*v));
+                return Ok(statement.execute(rusqlite::params_from_iter(bound))?);
+            }
+            Target::Postgres(conn, sql, cache) => (conn, sql, cache),
         };
-        let statement = conn.prepare(sql, &values, *cache)?;
+        let statement = conn.prepare(sql, &values, cache)?;
         let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
         let refs: Vec<&(dyn PgToSql + Sync)> =
             bound.iter().map(|p| p as &(dyn PgToSql + Sync)).collect();
@@ -891,18 +898,18 @@ impl<'a> Statement<'a> {
         F: FnMut(&Row<'_>) -> Result<()>,
     {
         let values = params.values();
-        if let Some(statement) = self.sqlite() {
-            let bound = values.iter().map(|v| SqliteParam(*v));
-            let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
-            while let Some(row) = rows.next()? {
-                f(&Row::Sqlite(row))?;
+        let (conn, sql, cache) = match self.target() {
+            Target::Sqlite(statement) => {
+                let bound = values.iter().map(|v| SqliteParam(*v));
+                let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
+                while let Some(row) = rows.next()? {
+                    f(&Row::Sqlite(row))?;
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        let Statement::Postgres { conn, sql, cache } = self else {
-            return Ok(());
+            Target::Postgres(conn, sql, cache) => (conn, sql, cache),
         };
-        let statement = conn.prepare(sql, &values, *cache)?;
+        let statement = conn.prepare(sql, &values, cache)?;
         let bound: Vec<PgParam<'_>> = values.iter().map(|v| PgParam(*v)).collect();
         let mut client = conn.client.borrow_mut();
         let mut rows = client.query_raw(&statement, bound.iter())?;
