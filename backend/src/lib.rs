@@ -9,6 +9,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod lease;
 pub mod login_limit;
 pub mod memo;
 pub mod notify;

@@ -1,8 +1,9 @@
 //! Failed log-ins are limited per user name and per client address, so
-//! passwords cannot be guessed at speed. Counts live in memory: a restart
-//! forgets them, which costs an attacker a restart per handful of guesses.
+//! passwords cannot be guessed at speed. Failures are kept in the database
+//! ([`crate::store::login_failures`]), so every replica counts them together
+//! and a restart forgets nothing.
 
-use std::{collections::HashMap, sync::Mutex};
+use crate::{db::Db, error::AppError, store::login_failures};
 
 /// Failures allowed per user name within the window.
 pub const PER_USER: usize = 5;
@@ -11,46 +12,56 @@ pub const PER_ADDRESS: usize = 20;
 /// The window, in seconds.
 pub const WINDOW: i64 = 15 * 60;
 
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<i64>>>,
+/// Seconds until the next attempt is allowed, if the user or address is locked out.
+pub async fn locked_for(
+    db: &Db,
+    username: &str,
+    address: Option<&str>,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let keys = keys(username, address);
+    db.call(move |conn| {
+        let mut wait = None;
+        for (key, limit) in &keys {
+            let times = login_failures::since(conn, key, now - WINDOW)?;
+            wait = wait.max(wait_for(&times, *limit, now));
+        }
+        Ok(wait)
+    })
+    .await
 }
 
-impl LoginLimiter {
-    /// Seconds until the next attempt is allowed, if the user or address is locked out.
-    pub fn locked_for(&self, username: &str, address: Option<&str>, now: i64) -> Option<i64> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = None;
-        for (key, limit) in keys(username, address) {
-            let times = failures.entry(key).or_default();
-            times.retain(|t| now - t < WINDOW);
-            if times.len() >= limit {
-                let until = times[times.len() - limit] + WINDOW - now;
-                wait = Some(wait.map_or(until, |w: i64| w.max(until)));
-            }
-        }
-        wait
+/// Record a failed log-in of `username` from `address` (inside the write
+/// transaction that also audits it).
+pub fn record_failure(
+    tx: crate::store::Conn<'_>,
+    username: &str,
+    address: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    for (key, _) in keys(username, address) {
+        login_failures::record(tx, &key, now, now - WINDOW)?;
     }
+    Ok(())
+}
 
-    pub fn record_failure(&self, username: &str, address: Option<&str>, now: i64) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for (key, _) in keys(username, address) {
-            failures.entry(key).or_default().push(now);
-        }
-        // Keep the map from growing without bound under a spray of names.
-        if failures.len() > 100_000 {
-            failures.retain(|_, times| times.iter().any(|t| now - t < WINDOW));
-        }
-    }
+/// A successful log-in forgets the user name's failures, not the address's
+/// (inside the write transaction that starts the session).
+pub fn record_success(tx: crate::store::Conn<'_>, username: &str) -> Result<(), AppError> {
+    login_failures::clear(tx, &user_key(username))
+}
 
-    pub fn record_success(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures.remove(&format!("user:{}", username.to_lowercase()));
-    }
+/// Seconds to wait given the failure times (oldest first) inside the window.
+fn wait_for(times: &[i64], limit: usize, now: i64) -> Option<i64> {
+    (times.len() >= limit).then(|| times[times.len() - limit] + WINDOW - now)
+}
+
+fn user_key(username: &str) -> String {
+    format!("user:{}", username.to_lowercase())
 }
 
 fn keys(username: &str, address: Option<&str>) -> Vec<(String, usize)> {
-    let mut keys = vec![(format!("user:{}", username.to_lowercase()), PER_USER)];
+    let mut keys = vec![(user_key(username), PER_USER)];
     if let Some(address) = address {
         keys.push((format!("address:{address}"), PER_ADDRESS));
     }
@@ -62,40 +73,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn five_failures_lock_a_user_for_the_rest_of_the_window() {
-        let limiter = LoginLimiter::default();
-        for n in 0..5 {
-            assert_eq!(limiter.locked_for("alice", None, 1_000 + n), None);
-            limiter.record_failure("alice", None, 1_000 + n);
-        }
-        assert_eq!(limiter.locked_for("alice", None, 1_005), Some(WINDOW - 5));
+    fn the_wait_runs_from_the_failure_that_filled_the_limit() {
+        assert_eq!(wait_for(&[1_000, 1_001, 1_002, 1_003], 5, 1_005), None);
         assert_eq!(
-            limiter.locked_for("ALICE", None, 1_005),
-            Some(WINDOW - 5),
-            "names are case-insensitive"
+            wait_for(&[1_000, 1_001, 1_002, 1_003, 1_004], 5, 1_005),
+            Some(WINDOW - 5)
         );
-        assert_eq!(limiter.locked_for("bob", None, 1_005), None);
         assert_eq!(
-            limiter.locked_for("alice", None, 1_000 + WINDOW),
-            None,
-            "the oldest failure left the window"
+            wait_for(&[1_000, 1_001, 1_002, 1_003, 1_004, 1_004], 5, 1_005),
+            Some(WINDOW - 4),
+            "the sixth failure moves the wait to the second one"
         );
     }
 
     #[test]
-    fn an_address_spraying_names_is_locked_too() {
-        let limiter = LoginLimiter::default();
-        for n in 0..20 {
-            limiter.record_failure(&format!("user{n}"), Some("10.0.0.9"), 100);
-        }
-        assert!(
-            limiter
-                .locked_for("someone-new", Some("10.0.0.9"), 101)
-                .is_some()
-        );
+    fn names_are_case_insensitive_and_addresses_are_keys_of_their_own() {
         assert_eq!(
-            limiter.locked_for("someone-new", Some("10.0.0.8"), 101),
-            None
+            keys("ALICE", Some("10.0.0.9")),
+            vec![
+                ("user:alice".to_owned(), PER_USER),
+                ("address:10.0.0.9".to_owned(), PER_ADDRESS)
+            ]
         );
     }
 }

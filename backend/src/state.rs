@@ -8,7 +8,6 @@ use crate::{
     clock::Clock,
     connector::{Connector, DemoConnector},
     db::Db,
-    login_limit::LoginLimiter,
     memo::{Memo, Tag},
     notify::{NotifyConfig, deliver::Outbox},
     portal::Portal,
@@ -47,7 +46,8 @@ impl Default for Memos {
     }
 }
 
-/// Provisioning passes of this server: one at a time, numbered.
+/// Provisioning passes of this server: one at a time, numbered (the
+/// provisioning lease keeps other processes' passes out).
 #[derive(Default)]
 pub struct Provisioning {
     /// Held while calling connectors; holds the number of the last pass
@@ -63,16 +63,19 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub portal: Arc<Portal>,
     pub connector: Arc<dyn Connector>,
-    /// Held while calling connectors, so a request is never provisioned twice at once.
+    /// Held while calling connectors, beside the provisioning lease, so a
+    /// request is never provisioned twice at once.
     pub provisioning: Arc<Provisioning>,
-    pub login_limiter: Arc<LoginLimiter>,
     /// Seals secrets at rest (MFA seeds); the server's key file in production.
     pub secrets: Arc<SecretBox>,
     /// Where notifications go (Slack, e-mail) and the portal's public address.
     pub notify: Arc<NotifyConfig>,
-    /// Held while delivering the outbox, so no message is sent twice at once.
+    /// Held while delivering the outbox, so no two passes of this process
+    /// run at once (the outbox lease keeps other processes out).
     pub delivering: Arc<tokio::sync::Mutex<()>>,
     pub memos: Arc<Memos>,
+    /// This process's name among the replicas on the database (leases).
+    pub replica: Arc<str>,
 }
 
 impl AppState {
@@ -83,11 +86,11 @@ impl AppState {
             portal: Arc::new(Portal::load()),
             connector: Arc::new(DemoConnector),
             provisioning: Arc::new(Provisioning::default()),
-            login_limiter: Arc::new(LoginLimiter::default()),
             secrets: Arc::new(SecretBox::random()),
             notify: Arc::new(NotifyConfig::default()),
             delivering: Arc::new(tokio::sync::Mutex::new(())),
             memos: Arc::new(Memos::default()),
+            replica: crate::lease::replica_name().into(),
         }
     }
 
@@ -128,6 +131,7 @@ impl From<&AppState> for Outbox {
             clock: state.clock.clone(),
             config: state.notify.clone(),
             delivering: state.delivering.clone(),
+            replica: state.replica.clone(),
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod flows;
+pub mod leases;
+pub mod login_failures;
 pub mod mfa;
 pub mod notifications;
 pub mod requests;

@@ -33,10 +33,23 @@ const PERIOD: Duration = Duration::from_millis(250);
 pub async fn run(state: AppState) {
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune = 0;
     loop {
         interval.tick().await;
         if let Err(error) = tick(&state).await {
             tracing::error!(%error, "background pass failed; retrying on the next pass");
+        }
+        let now = state.now().unix_timestamp();
+        if now - last_prune > 3600 {
+            last_prune = now;
+            let window_start = now - crate::login_limit::WINDOW;
+            if let Err(error) = state
+                .db
+                .write(move |tx| crate::store::login_failures::prune(tx, window_start))
+                .await
+            {
+                tracing::warn!(%error, "pruning old failed log-ins failed");
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ use super::{end_revoking, grant_of, load_visible, open_connector, record, seal, 
 use crate::{
     connector::{Credentials, manual},
     error::AppError,
+    lease::Held,
     secrets::SecretBox,
     state::AppState,
     store::{self, Conn, access::GrantRow, requests::RequestRow},
@@ -155,9 +156,32 @@ pub async fn reset_credentials(
     id: i64,
     integration_id: i64,
 ) -> Result<AccessDetails, AppError> {
-    // One connector call at a time for this server: two resets at once could
+    // One connector call at a time (this process's lock, then the lease that
+    // every process takes to call connectors): two resets at once could
     // leave the stored secret different from the one the system has.
     let _guard = state.provisioning.lock.lock().await;
+    let lease = Held::take(
+        &state.db,
+        store::leases::PROVISIONING,
+        &state.replica,
+        super::provision::ACTION_PATIENCE,
+    )
+    .await?
+    .ok_or_else(|| {
+        AppError::Unavailable("another server is provisioning access; try again shortly".into())
+    })?;
+    let reset = reset_held(state, &lease, actor, id, integration_id).await;
+    lease.release().await;
+    reset
+}
+
+async fn reset_held(
+    state: &AppState,
+    lease: &Held,
+    actor: Actor,
+    id: i64,
+    integration_id: i64,
+) -> Result<AccessDetails, AppError> {
     let now = state.now().unix_timestamp();
     let (kind, sealed, grant) = state
         .db
@@ -178,9 +202,11 @@ pub async fn reset_credentials(
         )
     })?;
     let secrets: std::sync::Arc<SecretBox> = state.secrets.clone();
+    let fence = lease.fence();
     state
         .db
         .write(move |tx| {
+            crate::lease::check(tx, &fence)?;
             own_granted(tx, actor, id, integration_id)?;
             let handed = seal(&secrets, &credentials)?;
             store::access::replace_credentials(tx, (id, integration_id), handed)?;

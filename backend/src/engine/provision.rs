@@ -18,12 +18,14 @@ use serde_json::json;
 use crate::{
     connector::{self, Connector, Credentials, Grant, GrantItem, Outcome},
     error::AppError,
+    lease::Held,
     notify,
     secrets::SecretBox,
     state::AppState,
     store::{
         self, Conn,
         access::{Handed, Pair},
+        leases,
     },
 };
 
@@ -112,6 +114,10 @@ enum Job {
 /// action committed covers it, so once one has finished there is nothing
 /// left to do (with many submitters, each used to wait for the lock only to
 /// find what the pass before it had done).
+///
+/// Another process may hold the provisioning lease (its pass may have
+/// started before this action committed): the action waits up to
+/// [`ACTION_PATIENCE`] for it, then leaves the work to the workers.
 pub async fn provision_now(state: &AppState) {
     use std::sync::atomic::Ordering;
     let covering = state.provisioning.started.load(Ordering::SeqCst) + 1;
@@ -119,29 +125,41 @@ pub async fn provision_now(state: &AppState) {
     if *finished >= covering {
         return;
     }
-    if let Err(error) = provision_pass(state, &mut finished).await {
+    if let Err(error) = provision_pass(state, &mut finished, ACTION_PATIENCE).await {
         tracing::error!(%error, "provisioning after an action failed; the worker retries");
     }
 }
 
+/// How long an action waits for another process's provisioning pass.
+pub const ACTION_PATIENCE: std::time::Duration = crate::lease::TTL;
+
 /// Grant what is Granting, remove what is Revoking (or left over), move
-/// extended ends, batch by batch; then settle requests whose grants are all done.
+/// extended ends, batch by batch; then settle requests whose grants are all
+/// done. A pass that finds another process provisioning leaves it to that
+/// process.
 pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
     // One provisioner at a time, so no access is granted or removed twice.
     let mut finished = state.provisioning.lock.lock().await;
-    provision_pass(state, &mut finished).await
+    provision_pass(state, &mut finished, std::time::Duration::ZERO).await
 }
 
 /// One numbered pass, run while holding the provisioning lock (`finished`).
-async fn provision_pass(state: &AppState, finished: &mut u64) -> Result<(), AppError> {
+async fn provision_pass(
+    state: &AppState,
+    finished: &mut u64,
+    patience: std::time::Duration,
+) -> Result<(), AppError> {
     use std::sync::atomic::Ordering;
     let number = state.provisioning.started.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = provision_pass_body(state).await;
+    let result = provision_pass_body(state, patience).await;
     *finished = number;
     result
 }
 
-async fn provision_pass_body(state: &AppState) -> Result<(), AppError> {
+async fn provision_pass_body(
+    state: &AppState,
+    patience: std::time::Duration,
+) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
     if !state
         .db
@@ -150,15 +168,21 @@ async fn provision_pass_body(state: &AppState) -> Result<(), AppError> {
     {
         return Ok(());
     }
+    let Some(lease) = Held::take(&state.db, leases::PROVISIONING, &state.replica, patience).await?
+    else {
+        tracing::debug!("another process is provisioning");
+        return Ok(());
+    };
     // A fault in one job (a grant batch that cannot be written, say) must not
     // hold back the others: removals go on regardless.
     let mut fault = None;
     for job in [Job::Grant, Job::Remove, Job::Sync] {
-        if let Err(error) = run_job(state, job).await {
+        if let Err(error) = run_job(state, &lease, job).await {
             tracing::error!(?job, %error, "provisioning job failed; the next pass retries");
             fault.get_or_insert(error);
         }
     }
+    lease.release().await;
     // Requests whose access is gone everywhere end; read first, so that an
     // idle pass never takes the write lock.
     let now = state.now().unix_timestamp();
@@ -181,7 +205,7 @@ async fn provision_pass_body(state: &AppState) -> Result<(), AppError> {
 }
 
 /// Every batch of one job that is due now.
-async fn run_job(state: &AppState, job: Job) -> Result<(), AppError> {
+async fn run_job(state: &AppState, lease: &Held, job: Job) -> Result<(), AppError> {
     loop {
         let now = state.now().unix_timestamp();
         let pairs = state
@@ -194,7 +218,7 @@ async fn run_job(state: &AppState, job: Job) -> Result<(), AppError> {
             .await?;
         let full = pairs.len() as i64 == BATCH;
         if !pairs.is_empty() {
-            run_batch(state, job, pairs).await?;
+            run_batch(state, lease, job, pairs).await?;
         }
         if !full {
             return Ok(());
@@ -236,7 +260,12 @@ fn tell_fulfillers(
     )
 }
 
-async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), AppError> {
+async fn run_batch(
+    state: &AppState,
+    lease: &Held,
+    job: Job,
+    pairs: Vec<Pair>,
+) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
     let tasks = state
         .db
@@ -247,13 +276,18 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
+    let tasks_len = tasks.len();
     let demo = state.connector.clone();
     let secrets = state.secrets.clone();
+    let alive = lease.alive();
     let outcomes: Vec<(Task, u32, Result<Outcome, String>)> =
         tokio::task::spawn_blocking(move || {
             let mut connectors: HashMap<i64, Result<Arc<dyn Connector>, String>> = HashMap::new();
             tasks
                 .into_iter()
+                // No call once the lease may have run out: another process
+                // may be taking this work over.
+                .take_while(|_| alive.check())
                 .map(|task| {
                     let connector = connectors
                         .entry(task.pair.1)
@@ -280,11 +314,14 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
         })
         .await
         .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
+    let called = outcomes.len();
     let secrets = state.secrets.clone();
     let now = state.now().unix_timestamp();
+    let fence = lease.fence();
     state
         .db
         .write(move |tx| {
+            crate::lease::check(tx, &fence)?;
             let mut touched = Vec::new();
             // Successes first: a request that then fails has every grant of
             // this batch on record, to be removed again.
@@ -342,7 +379,13 @@ async fn run_batch(state: &AppState, job: Job, pairs: Vec<Pair>) -> Result<(), A
             }
             Ok(())
         })
-        .await
+        .await?;
+    if called < tasks_len {
+        return Err(AppError::Unavailable(
+            "the provisioning lease ran out before this batch was done".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Seconds to wait after the `attempts`-th failure: 2, 4, 8… up to 256.

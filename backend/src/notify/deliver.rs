@@ -16,14 +16,16 @@ use crate::{
     clock::Clock,
     db::Db,
     error::AppError,
+    lease::Held,
     store::{
-        self,
+        self, leases,
         notifications::{Channel, Pending},
     },
 };
 
-/// What delivery works with: the store, the clock, the channels, and a lock
-/// held while delivering, so that no message is sent twice at once. The
+/// What delivery works with: the store, the clock, the channels, a lock held
+/// while this process delivers and its name for the outbox lease, which keeps
+/// other processes from delivering at the same time. The
 /// server's state gives one (`Outbox::from(&state)`), so callers hand their
 /// state to [`deliver_due`] and [`run`].
 #[derive(Clone)]
@@ -32,6 +34,7 @@ pub struct Outbox {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<NotifyConfig>,
     pub delivering: Arc<tokio::sync::Mutex<()>>,
+    pub replica: Arc<str>,
 }
 
 impl Outbox {
@@ -87,6 +90,22 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
     {
         return Ok(report);
     }
+    // Another process delivering now covers what is due.
+    let Some(lease) = Held::try_take(&outbox.db, leases::OUTBOX, &outbox.replica).await? else {
+        return Ok(report);
+    };
+    let result = deliver_held(&outbox, &lease, &mut report).await;
+    lease.release().await;
+    result?;
+    if report != Report::default() {
+        tracing::info!(?report, "notifications delivered");
+    }
+    Ok(report)
+}
+
+/// Deliver batch after batch while holding the outbox lease.
+async fn deliver_held(outbox: &Outbox, lease: &Held, report: &mut Report) -> Result<(), AppError> {
+    let alive = lease.alive();
     loop {
         let now = outbox.now();
         let due = outbox
@@ -98,7 +117,12 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
         }
         let mut progressed = false;
         for row in due {
-            let outcome = deliver_one(&outbox, &row).await;
+            if !alive.check() {
+                return Err(AppError::Unavailable(
+                    "the outbox lease ran out before this pass was done".into(),
+                ));
+            }
+            let outcome = deliver_one(outbox, &row).await;
             let now = outbox.now();
             let id = row.id;
             let attempts = row.attempts + 1;
@@ -118,25 +142,29 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
                     "notification not delivered"
                 ),
             }
+            let fence = lease.fence();
             outbox
                 .db
-                .write(move |tx| match outcome.clone() {
-                    Outcome::Delivered => {
-                        store::notifications::finish(tx, id, "delivered", None, now)
-                    }
-                    Outcome::Skipped(why) => {
-                        store::notifications::finish(tx, id, "skipped", Some(&why), now)
-                    }
-                    Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
-                        store::notifications::retry_later(
-                            tx,
-                            id,
-                            &error,
-                            now + backoff(attempts - 1),
-                        )
-                    }
-                    Outcome::Retry(error) | Outcome::Failed(error) => {
-                        store::notifications::finish(tx, id, "dead", Some(&error), now)
+                .write(move |tx| {
+                    crate::lease::check(tx, &fence)?;
+                    match outcome.clone() {
+                        Outcome::Delivered => {
+                            store::notifications::finish(tx, id, "delivered", None, now)
+                        }
+                        Outcome::Skipped(why) => {
+                            store::notifications::finish(tx, id, "skipped", Some(&why), now)
+                        }
+                        Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
+                            store::notifications::retry_later(
+                                tx,
+                                id,
+                                &error,
+                                now + backoff(attempts - 1),
+                            )
+                        }
+                        Outcome::Retry(error) | Outcome::Failed(error) => {
+                            store::notifications::finish(tx, id, "dead", Some(&error), now)
+                        }
                     }
                 })
                 .await?;
@@ -146,10 +174,7 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
             break;
         }
     }
-    if report != Report::default() {
-        tracing::info!(?report, "notifications delivered");
-    }
-    Ok(report)
+    Ok(())
 }
 
 async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
@@ -185,7 +210,13 @@ async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
             }
             let (subject, body) = email::render(&notice, &row.kind, &outbox.config);
             match config
-                .send(&row.email, &row.display_name, &subject, body)
+                .send(
+                    &row.email,
+                    &row.display_name,
+                    &subject,
+                    body,
+                    Some(&idempotency_key(row)),
+                )
                 .await
             {
                 Ok(()) => Outcome::Delivered,
@@ -200,6 +231,13 @@ async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
             slack::deliver(outbox, &config, row, &notice).await
         }
     }
+}
+
+/// What names an outbox message for good, sent with it (e-mail Message-ID,
+/// Slack message metadata): a message sent again after a crash between
+/// sending and recording carries the same key.
+pub fn idempotency_key(row: &Pending) -> String {
+    format!("gatehouse-outbox-{}-{}", row.id, row.user_id)
 }
 
 /// Warn about access that ends soon (each expiry once), in one transaction.

@@ -75,12 +75,16 @@ impl EmailConfig {
     }
 
     /// Send one message. Errors are for the log and the retry, never for users.
+    /// `key` names the message for good (an outbox row): it becomes the
+    /// Message-ID, so that a copy sent again after a crash between sending
+    /// and recording is recognised by mail systems as the same message.
     pub async fn send(
         &self,
         to: &str,
         name: &str,
         subject: &str,
         body: String,
+        key: Option<&str>,
     ) -> Result<(), SendError> {
         let to: Mailbox = format!("{name} <{to}>")
             .parse()
@@ -90,6 +94,7 @@ impl EmailConfig {
             .from(self.from.clone())
             .to(to)
             .subject(subject)
+            .message_id(key.map(|key| format!("<{key}@{}>", self.from.email.domain())))
             .header(ContentType::TEXT_PLAIN)
             .body(body)
             .map_err(|error| SendError::Permanent(format!("cannot build the message: {error}")))?;

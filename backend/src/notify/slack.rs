@@ -70,7 +70,15 @@ pub async fn deliver(
         Err(error) => return Outcome::Retry(error.to_string()),
     };
     let (text, message) = blocks::notice_message(notice, &outbox.config, chat_approval);
-    let answer = match post(config, &slack_user, &text, message).await {
+    let answer = match post_keyed(
+        config,
+        &slack_user,
+        &text,
+        message,
+        Some(&super::deliver::idempotency_key(row)),
+    )
+    .await
+    {
         Ok(answer) => answer,
         Err(error) => return outcome_of(error),
     };
@@ -146,13 +154,24 @@ pub async fn post(
     text: &str,
     message: Vec<Value>,
 ) -> Result<Value, SlackError> {
-    config
-        .api
-        .call(
-            "chat.postMessage",
-            json!({"channel": slack_user, "text": blocks::clip(text, 3000), "blocks": message, "unfurl_links": false}),
-        )
-        .await
+    post_keyed(config, slack_user, text, message, None).await
+}
+
+/// Post a message carrying `key` in its metadata (Slack's message
+/// metadata, event type `gatehouse_notice`), so a copy sent again after a
+/// crash between sending and recording can be recognised.
+pub async fn post_keyed(
+    config: &SlackConfig,
+    slack_user: &str,
+    text: &str,
+    message: Vec<Value>,
+    key: Option<&str>,
+) -> Result<Value, SlackError> {
+    let mut body = json!({"channel": slack_user, "text": blocks::clip(text, 3000), "blocks": message, "unfurl_links": false});
+    if let Some(key) = key {
+        body["metadata"] = json!({"event_type": "gatehouse_notice", "event_payload": {"key": key}});
+    }
+    config.api.call("chat.postMessage", body).await
 }
 
 /// The Slack user with this e-mail address, for direct messages. None when

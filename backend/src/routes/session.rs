@@ -15,6 +15,7 @@ use crate::{
     auth::{self, CurrentUser, SESSION_COOKIE},
     error::AppError,
     extract::AppJson,
+    login_limit,
     state::AppState,
     store,
 };
@@ -72,9 +73,8 @@ pub async fn create_session(
 
     let address = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
     let attempt_at = state.now().unix_timestamp();
-    if let Some(wait) = state
-        .login_limiter
-        .locked_for(&username, address.as_deref(), attempt_at)
+    if let Some(wait) =
+        login_limit::locked_for(&state.db, &username, address.as_deref(), attempt_at).await?
     {
         tracing::warn!(%username, ?address, "log-in refused: too many failures");
         let minutes = (wait + 59) / 60;
@@ -102,14 +102,12 @@ pub async fn create_session(
     .map_err(|error| AppError::internal(format!("password check failed: {error}")))?;
     let Some(user) = user else {
         tracing::info!(%username, "log-in refused: wrong username or password");
-        state
-            .login_limiter
-            .record_failure(&username, address.as_deref(), attempt_at);
         let at = state.now().unix_timestamp();
         let attempted = username.clone();
         state
             .db
             .write(move |tx| {
+                login_limit::record_failure(tx, &attempted, address.as_deref(), attempt_at)?;
                 store::audit::record(
                     tx,
                     at,
@@ -123,7 +121,6 @@ pub async fn create_session(
         return Err(AppError::InvalidCredentials);
     };
 
-    state.login_limiter.record_success(&username);
     // A new session id at every log-in; the one the browser had (if any) ends.
     let previous = CookieJar::from_headers(&headers)
         .get(SESSION_COOKIE)
@@ -133,9 +130,11 @@ pub async fn create_session(
     let now = state.now();
     let expires = now + SESSION_LIFETIME;
     let user_id = user.id;
+    let signed_in = username.clone();
     state
         .db
         .write(move |tx| {
+            login_limit::record_success(tx, &signed_in)?;
             if let Some(previous) = &previous {
                 store::sessions::delete(tx, previous)?;
             }

@@ -45,9 +45,10 @@ pub const TABLES: &[&str] = &[
     "resource_tags",
 ];
 
-/// Kept by the target itself: a change counter, not data.
+/// Kept by the target itself: a change counter, the leases of the processes
+/// running on it, and failed log-ins (short-lived, per install).
 #[cfg_attr(not(test), allow(dead_code))]
-const NOT_COPIED: &[&str] = &["catalog_generation"];
+const NOT_COPIED: &[&str] = &["catalog_generation", "leases", "login_failures"];
 
 /// Rows sent in one INSERT.
 const BATCH: usize = 200;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_connectors.sql"),
     include_str!("../migrations/0004_notifications.sql"),
     include_str!("../migrations/0005_catalog_generation.sql"),
+    include_str!("../migrations/0006_replicas.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -40,7 +41,12 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0003_connectors.sql"),
     include_str!("../migrations/postgres/0004_notifications.sql"),
     include_str!("../migrations/postgres/0005_catalog_generation.sql"),
+    include_str!("../migrations/postgres/0006_replicas.sql"),
 ];
+
+/// How many migrations each store has (they are numbered alike).
+pub const MIGRATION_COUNT: usize = MIGRATIONS.len();
+const _: () = assert!(MIGRATIONS.len() == PG_MIGRATIONS.len());
 
 const POOL_SIZE: usize = 8;
 const PG_POOL_SIZE: usize = 16;
@@ -436,6 +442,21 @@ impl Db {
             }
         })
         .await
+    }
+
+    /// Run `work`, a single statement that is atomic by itself and that no
+    /// answer kept in memory depends on (a lease's bookkeeping): SQLite
+    /// through its writer as any write; PostgreSQL on its own (autocommit),
+    /// without taking the writers' turn or moving the data generation on.
+    pub async fn write_aside<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnMut(Conn<'_>) -> Result<T, AppError> + Send + 'static,
+    {
+        match self.inner.backend {
+            Backend::Sqlite { .. } => self.write(work).await,
+            Backend::Postgres { .. } => self.call(work).await,
+        }
     }
 
     async fn with_connection<T, F>(&self, work: F) -> Result<T, AppError>
