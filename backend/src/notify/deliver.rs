@@ -116,6 +116,7 @@ async fn deliver_held(outbox: &Outbox, lease: &Held, report: &mut Report) -> Res
             break;
         }
         let mut progressed = false;
+        let mut done = Vec::new();
         for row in due {
             if !alive.check() {
                 return Err(AppError::Unavailable(
@@ -142,39 +143,64 @@ async fn deliver_held(outbox: &Outbox, lease: &Held, report: &mut Report) -> Res
                     "notification not delivered"
                 ),
             }
-            let fence = lease.fence();
-            outbox
-                .db
-                .write(move |tx| {
-                    crate::lease::check(tx, &fence)?;
-                    match outcome.clone() {
-                        Outcome::Delivered => {
-                            store::notifications::finish(tx, id, "delivered", None, now)
-                        }
-                        Outcome::Skipped(why) => {
-                            store::notifications::finish(tx, id, "skipped", Some(&why), now)
-                        }
-                        Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
-                            store::notifications::retry_later(
-                                tx,
-                                id,
-                                &error,
-                                now + backoff(attempts - 1),
-                            )
-                        }
-                        Outcome::Retry(error) | Outcome::Failed(error) => {
-                            store::notifications::finish(tx, id, "dead", Some(&error), now)
-                        }
-                    }
-                })
-                .await?;
+            done.push((id, attempts, outcome, now));
+            if done.len() >= RECORD_EVERY {
+                record(outbox, lease, std::mem::take(&mut done)).await?;
+            }
         }
+        record(outbox, lease, std::mem::take(&mut done)).await?;
         if !progressed {
             // Everything in this batch failed: the rest waits for the next pass.
             break;
         }
     }
     Ok(())
+}
+
+/// Outcomes are recorded this many at a time: one write (and one turn of
+/// the writers) per group instead of per message. A crash sends the
+/// unrecorded ones of a group again, under the same key.
+const RECORD_EVERY: usize = 10;
+
+/// Record what happened to messages, if this process still holds the lease.
+async fn record(
+    outbox: &Outbox,
+    lease: &Held,
+    done: Vec<(i64, i64, Outcome, i64)>,
+) -> Result<(), AppError> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    let fence = lease.fence();
+    outbox
+        .db
+        .write(move |tx| {
+            crate::lease::check(tx, &fence)?;
+            for (id, attempts, outcome, now) in &done {
+                let (id, attempts, now) = (*id, *attempts, *now);
+                match outcome {
+                    Outcome::Delivered => {
+                        store::notifications::finish(tx, id, "delivered", None, now)?
+                    }
+                    Outcome::Skipped(why) => {
+                        store::notifications::finish(tx, id, "skipped", Some(why), now)?
+                    }
+                    Outcome::Retry(error) if attempts < MAX_ATTEMPTS => {
+                        store::notifications::retry_later(
+                            tx,
+                            id,
+                            error,
+                            now + backoff(attempts - 1),
+                        )?
+                    }
+                    Outcome::Retry(error) | Outcome::Failed(error) => {
+                        store::notifications::finish(tx, id, "dead", Some(error), now)?
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
