@@ -14,6 +14,7 @@ pub mod login_limit;
 pub mod memo;
 pub mod notify;
 pub mod portal;
+pub mod proxy;
 pub mod routes;
 pub mod secrets;
 pub mod security_headers;

@@ -34,6 +34,11 @@ enum Command {
         /// SQLite file's path + ".key", or `gatehouse.key` with PostgreSQL).
         #[arg(long, env = "GATEHOUSE_KEY_FILE")]
         key_file: Option<PathBuf>,
+        /// Load balancers or proxies in front of this server (addresses or
+        /// CIDR ranges, comma-separated): for connections from them, the
+        /// client's address is read from `X-Forwarded-For`.
+        #[arg(long, env = "GATEHOUSE_TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: String,
         #[command(flatten)]
         notify: Box<NotifyArgs>,
     },
@@ -326,6 +331,7 @@ fn main() -> ExitCode {
             listen,
             demo,
             key_file,
+            trusted_proxies,
             notify,
         } => {
             tracing_subscriber::fmt()
@@ -358,7 +364,14 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(serve(db, listen, demo, key_file, notify)) {
+            let proxies = match gatehouse::proxy::TrustedProxies::parse(&trusted_proxies) {
+                Ok(proxies) => proxies,
+                Err(error) => {
+                    eprintln!("gatehouse: --trusted-proxies: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(db, listen, demo, key_file, notify, proxies)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("gatehouse: {error}");
@@ -375,6 +388,7 @@ async fn serve(
     with_demo: bool,
     key_file: PathBuf,
     notify: gatehouse::notify::NotifyConfig,
+    proxies: gatehouse::proxy::TrustedProxies,
 ) -> Result<(), String> {
     // Blocking: connecting and migrating happen before the server takes requests.
     let db = tokio::task::spawn_blocking(move || Db::connect(&db_location))
@@ -393,7 +407,8 @@ async fn serve(
     let email_on = notify.email.is_some();
     let state = AppState::new(db.clone(), clock)
         .with_secrets(secrets)
-        .with_notify(notify);
+        .with_notify(notify)
+        .with_trusted_proxies(proxies);
     if with_demo {
         demo::seed(&db, state.now().unix_timestamp())
             .await

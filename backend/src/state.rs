@@ -76,6 +76,8 @@ pub struct AppState {
     pub memos: Arc<Memos>,
     /// This process's name among the replicas on the database (leases).
     pub replica: Arc<str>,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<crate::proxy::TrustedProxies>,
 }
 
 impl AppState {
@@ -91,12 +93,19 @@ impl AppState {
             delivering: Arc::new(tokio::sync::Mutex::new(())),
             memos: Arc::new(Memos::default()),
             replica: crate::lease::replica_name().into(),
+            trusted_proxies: Arc::default(),
         }
     }
 
     /// The same state sealing secrets with this box (the server's key file).
     pub fn with_secrets(mut self, secrets: SecretBox) -> Self {
         self.secrets = Arc::new(secrets);
+        self
+    }
+
+    /// The same state taking client addresses from these proxies' `X-Forwarded-For`.
+    pub fn with_trusted_proxies(mut self, proxies: crate::proxy::TrustedProxies) -> Self {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 

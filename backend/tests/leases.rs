@@ -235,3 +235,57 @@ async fn status_of(app: &TestApp, id: i64) -> String {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn behind_a_trusted_balancer_failed_log_ins_count_per_forwarded_client() {
+    let app = TestApp::with_demo().await;
+    let state = app
+        .state()
+        .with_trusted_proxies(gatehouse::proxy::TrustedProxies::parse("10.0.0.0/8").unwrap());
+    let router = gatehouse::app(state);
+    let attempt = |peer: &'static str, forwarded: Option<&'static str>, username: String| {
+        let router = router.clone();
+        async move {
+            let mut request = request(
+                Method::POST,
+                "/api/v1/session",
+                None,
+                Some(json!({"username": username, "password": "not-the-password"})),
+            );
+            request.extensions_mut().insert(axum::extract::ConnectInfo(
+                format!("{peer}:40000")
+                    .parse::<std::net::SocketAddr>()
+                    .unwrap(),
+            ));
+            if let Some(forwarded) = forwarded {
+                request
+                    .headers_mut()
+                    .insert("x-forwarded-for", forwarded.parse().unwrap());
+            }
+            send(&router, request).await.status
+        }
+    };
+    // Twenty failures from one client behind the balancer, each on another
+    // name: that client is locked out, another behind the same balancer is not.
+    for n in 0..20 {
+        let status = attempt("10.0.0.2", Some("198.51.100.7"), format!("nobody{n}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        attempt("10.0.0.2", Some("198.51.100.7"), "someone".into()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt("10.0.0.3", Some("198.51.100.8"), "someone".into()).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // A client connecting directly cannot pick its address with the header.
+    for n in 0..20 {
+        let forged: &'static str = Box::leak(format!("192.0.2.{n}").into_boxed_str());
+        attempt("203.0.113.5", Some(forged), format!("other{n}")).await;
+    }
+    assert_eq!(
+        attempt("203.0.113.5", Some("192.0.2.200"), "someone-else".into()).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

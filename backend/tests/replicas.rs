@@ -59,6 +59,8 @@ fn start_replica(
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--trusted-proxies",
+            "127.0.0.1",
             "--db",
             db_url,
             "--key-file",

@@ -71,7 +71,12 @@ pub async fn create_session(
         ));
     }
 
-    let address = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    let address = client.map(|Extension(ConnectInfo(addr))| {
+        state
+            .trusted_proxies
+            .client(addr.ip(), &headers)
+            .to_string()
+    });
     let attempt_at = state.now().unix_timestamp();
     if let Some(wait) =
         login_limit::locked_for(&state.db, &username, address.as_deref(), attempt_at).await?
