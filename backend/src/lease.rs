@@ -122,7 +122,8 @@ impl Held {
             deadline: Arc::new(Mutex::new(asked + TTL - MARGIN)),
             lost: Arc::new(AtomicBool::new(false)),
         };
-        let renewer = tokio::spawn(renew(db.clone(), fence.clone(), alive.clone()));
+        // Renewals must not wait behind requests for a connection.
+        let renewer = tokio::spawn(renew(db.background(), fence.clone(), alive.clone()));
         Self {
             db,
             fence,

@@ -121,6 +121,14 @@ impl AppState {
         self
     }
 
+    /// The same state for background work: its database calls take
+    /// connections from the background lane ([`Db::background`]).
+    pub fn background(&self) -> Self {
+        let mut state = self.clone();
+        state.db = self.db.background();
+        state
+    }
+
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
     }

@@ -31,6 +31,7 @@ const PERIOD: Duration = Duration::from_millis(250);
 
 /// Run a pass at start, then four times a second until the process ends.
 pub async fn run(state: AppState) {
+    let state = state.background();
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune = 0;

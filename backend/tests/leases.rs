@@ -162,6 +162,28 @@ async fn sessions_log_outs_and_failed_log_ins_count_across_replicas() {
         assert_eq!(me.status, StatusCode::OK);
         assert_eq!(me.body["username"], "alice");
     }
+    // A list kept in memory on one replica is not served after a write on the other.
+    let list = |router: axum::Router, cookie: String| async move {
+        send(
+            &router,
+            request(
+                Method::GET,
+                "/api/v1/requests?limit=50",
+                Some(&cookie),
+                None,
+            ),
+        )
+        .await
+    };
+    let before = list(replica.clone(), cookie.clone()).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(
+        list(replica.clone(), cookie.clone()).await.body,
+        before.body
+    );
+    let id = common::active_docs_request(&app, &cookie).await;
+    let after = list(replica.clone(), cookie.clone()).await;
+    assert_eq!(after.body["items"][0]["id"], id, "{}", after.body);
     let out = app
         .call(Method::DELETE, "/api/v1/session", Some(&cookie), None)
         .await;

@@ -518,6 +518,9 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_survivor_takes_over_w
         if open == 0 {
             break;
         }
+        if std::env::var("REPLICA_DEBUG").is_ok() {
+            eprintln!("{:?} after the load: {open} open", settled.elapsed());
+        }
         if settled.elapsed() > Duration::from_secs(30) {
             let statuses = rows(
                 &setup.db,
@@ -529,8 +532,26 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_survivor_takes_over_w
                 "SELECT COUNT(*), state || ' ' || channel || ' ' || kind FROM outbox GROUP BY state, channel, kind",
             )
             .await;
+            let leases = rows(
+                &setup.db,
+                &format!("SELECT until_ms - {}, name || ' ' || COALESCE(holder, '-') || ' epoch ' || epoch FROM leases", wall_ms()),
+            )
+            .await;
+            let activity = rows(
+                &setup.db,
+                "SELECT pid, COALESCE(state, '') || ' | ' || COALESCE(wait_event, '') || ' | ' || LEFT(query, 80) FROM pg_stat_activity WHERE datname = current_database()",
+            )
+            .await;
+            eprintln!("leases {leases:?}\nactivity {activity:#?}");
+            let log = |name: &str| {
+                let text = std::fs::read_to_string(setup.dir.path().join(name)).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                lines[lines.len().saturating_sub(15)..].join("\n")
+            };
             panic!(
-                "{open} expiries, 7-day failures, provisioning or messages still open 30 s after the load: requests {statuses:?}, outbox {outbox:?}"
+                "{open} expiries, 7-day failures, provisioning or messages still open 30 s after the load: requests {statuses:?}, outbox {outbox:?}\nA's log:\n{}\nB's log:\n{}",
+                log("a.log"),
+                log("b.log")
             );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -795,5 +816,116 @@ async fn a_replica_frozen_past_its_lease_does_not_act_on_work_taken_over() {
         "frozen replica: {} submissions, {} expiries, lease taken over from A {fenced} times (seen in its log)",
         submitted.load(Ordering::Relaxed),
         expiring.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn both_replicas_recover_by_themselves_when_postgresql_restarts_under_load() {
+    use common::pg_server::{ADMIN, ADMIN_PASSWORD, PgServer, sync};
+    if !common::on_postgres() {
+        eprintln!("replica tests run on PostgreSQL only (GATEHOUSE_TEST_PG); skipped");
+        return;
+    }
+    // A server of this test's own: restarting the shared one would fail
+    // the tests running beside it.
+    let server = PgServer::start();
+    sync(|| {
+        server
+            .admin("postgres")
+            .batch_execute("CREATE DATABASE gatehouse")
+            .unwrap()
+    });
+    let url = format!(
+        "postgres://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{}/gatehouse?sslmode=disable",
+        server.port
+    );
+    let db = Db::open_postgres(&url).unwrap();
+    demo::seed(&db, wall_s()).await.unwrap();
+    let docs = query_i64(&db, "SELECT id FROM resources WHERE path = 'acme/docs'").await;
+    drop(db);
+    let dir = tempfile::tempdir().unwrap();
+    let slack = FakeSlack::with_demo_users().await;
+    let smtp = SmtpCapture::start().await;
+    let key = dir.path().join("gatehouse.key");
+    let a = start_replica(&url, &key, &slack, &smtp, &dir.path().join("a.log"));
+    let b = start_replica(&url, &key, &slack, &smtp, &dir.path().join("b.log"));
+    let balancer = start_balancer(&a, &b);
+    let alice = token(&balancer.url, "alice");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (lb, alice) = (balancer.url.clone(), alice.clone());
+        let (stop, acknowledged, refused) = (stop.clone(), acknowledged.clone(), refused.clone());
+        workers.push(std::thread::spawn(move || {
+            let agent = ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(10))
+                .build();
+            while !stop.load(Ordering::Relaxed) {
+                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+                match submit(&agent, &lb, &alice, &body) {
+                    Some((id, _)) => acknowledged.lock().unwrap().push(id),
+                    None => {
+                        refused.fetch_add(1, Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    sync(|| server.down());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    sync(|| server.up());
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    assert!(refused.load(Ordering::Relaxed) > 0, "the restart was felt");
+
+    // Each replica, asked directly, works again: it reads, and a new
+    // submission is granted at once (its pool and its provisioning recovered).
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    for replica in [&a, &b] {
+        let list = agent
+            .get(&format!("{}/api/v1/requests?limit=5", replica.url))
+            .set("Authorization", &format!("Bearer {alice}"))
+            .call()
+            .unwrap();
+        assert_eq!(list.status(), 200);
+        let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+        let (id, status) = submit(&agent, &replica.url, &alice, &body)
+            .unwrap_or_else(|| panic!("{} does not take submissions", replica.url));
+        assert_eq!(status, "Active", "request {id} on {}", replica.url);
+    }
+    // Nothing acknowledged was lost, and nothing happened twice.
+    let db = Db::open_postgres(&url).unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 10,
+        "{} acknowledged",
+        acknowledged.len()
+    );
+    let list = acknowledged
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let found = query_i64(
+        &db,
+        &format!("SELECT COUNT(*) FROM requests WHERE id IN ({list})"),
+    )
+    .await;
+    assert_eq!(found, acknowledged.len() as i64);
+    assert_nothing_twice(&db).await;
+    eprintln!(
+        "PostgreSQL restarted under load: {} submissions acknowledged, {} refused meanwhile, both replicas answer again",
+        acknowledged.len(),
+        refused.load(Ordering::Relaxed)
     );
 }

@@ -63,13 +63,20 @@ const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// Background work (workers, leases) takes its connections in a lane of
+    /// its own, so requests crowding the pool cannot starve it.
+    background: bool,
 }
+
+/// Connections reserved for background work, beside the pool's.
+const BACKGROUND_PERMITS: usize = 4;
 
 struct Inner {
     backend: Backend,
     /// What `--db` said, to open the same store again.
     location: String,
     permits: Semaphore,
+    background_permits: Semaphore,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
 }
@@ -252,8 +259,20 @@ impl Db {
                 backend,
                 location,
                 permits: Semaphore::new(size),
+                background_permits: Semaphore::new(BACKGROUND_PERMITS),
                 catalog_cache: CatalogCache::default(),
             }),
+            background: false,
+        }
+    }
+
+    /// The same store, for background work: its calls take connections
+    /// from a lane of their own, so
+    /// the workers and the leases they hold are never starved by requests.
+    pub fn background(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            background: true,
         }
     }
 
@@ -464,9 +483,12 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(Pooled<'_>) -> Result<T, AppError> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .permits
+        let permits = if self.background {
+            &self.inner.background_permits
+        } else {
+            &self.inner.permits
+        };
+        let _permit = permits
             .acquire()
             .await
             .map_err(|_| AppError::internal("database pool closed"))?;
