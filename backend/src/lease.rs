@@ -191,6 +191,15 @@ async fn renew(db: Db, fence: Fence, alive: Alive) {
     }
 }
 
+/// Free every lease this process holds, when it shuts down after its
+/// workers stopped: the next replica takes the work over at once instead
+/// of after [`TTL`].
+pub async fn release_all(db: &Db, holder: &str) -> Result<usize, AppError> {
+    let holder = holder.to_owned();
+    db.write_aside(move |conn| leases::release_all(conn, &holder))
+        .await
+}
+
 /// Inside a write transaction: fail unless the lease is still held.
 pub fn check(conn: crate::store::Conn<'_>, fence: &Fence) -> Result<(), AppError> {
     if leases::holds(conn, fence)? {

@@ -311,3 +311,28 @@ async fn behind_a_trusted_balancer_failed_log_ins_count_per_forwarded_client() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn a_process_shutting_down_frees_its_leases_for_the_next_at_once() {
+    let app = TestApp::with_demo().await;
+    let other = app.db.reopen().unwrap();
+    let provisioning = Held::try_take(&app.db, PROVISIONING, "stopping")
+        .await
+        .unwrap()
+        .unwrap();
+    let outbox = Held::try_take(&app.db, OUTBOX, "stopping")
+        .await
+        .unwrap()
+        .unwrap();
+    // The workers stop (their leases are no longer renewed), then the process frees them.
+    drop((provisioning, outbox));
+    assert_eq!(lease::release_all(&app.db, "stopping").await.unwrap(), 2);
+    for name in [PROVISIONING, OUTBOX] {
+        Held::try_take(&other, name, "next")
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name} is free at once"))
+            .release()
+            .await;
+    }
+}

@@ -65,6 +65,13 @@ pub fn release(conn: Conn<'_>, fence: &Fence) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Free every lease `holder` holds (a process shutting down); how many.
+pub fn release_all(conn: Conn<'_>, holder: &str) -> Result<usize, AppError> {
+    Ok(conn
+        .prepare_cached("UPDATE leases SET holder = NULL, until_ms = 0 WHERE holder = ?1")?
+        .execute([holder])?)
+}
+
 /// Inside a write transaction: whether the lease is still held under this
 /// fence (nobody took it over, even if its time ran out unnoticed).
 pub fn holds(conn: Conn<'_>, fence: &Fence) -> Result<bool, AppError> {
