@@ -159,6 +159,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole application, ready to serve or to drive with `oneshot` in tests.
+/// Requests that change something take their database connections from
+/// the write lane ([`crate::store::db::in_write_lane`]).
+async fn write_lane(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if request.method().is_safe() {
+        next.run(request).await
+    } else {
+        crate::store::db::in_write_lane(next.run(request)).await
+    }
+}
+
 pub fn app(state: AppState) -> Router {
     let (api, document) = api_router().split_for_parts();
     let csp = HeaderValue::from_str(&state.portal.csp)
@@ -170,6 +183,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(portal::serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(write_lane))
         .layer(middleware::from_fn_with_state(
             Arc::new(csp),
             security_headers,

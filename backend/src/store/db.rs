@@ -70,6 +70,22 @@ pub struct Db {
 
 /// Connections reserved for background work, beside the pool's.
 const BACKGROUND_PERMITS: usize = 4;
+/// Connections reserved for requests that change something, beside the
+/// pool's (see [`in_write_lane`]).
+const WRITE_LANE_PERMITS: usize = 4;
+
+tokio::task_local! {
+    /// Set for the length of a request that changes something.
+    static WRITE_LANE: ();
+}
+
+/// Run `work` (a request that changes something) in the write lane: its
+/// database calls take connections reserved for such requests, so many
+/// readers crowding the pool cannot starve submissions and approvals (the
+/// pool hands out connections first come, first served).
+pub async fn in_write_lane<F: std::future::Future>(work: F) -> F::Output {
+    WRITE_LANE.scope((), work).await
+}
 
 struct Inner {
     backend: Backend,
@@ -77,6 +93,7 @@ struct Inner {
     location: String,
     permits: Semaphore,
     background_permits: Semaphore,
+    write_permits: Semaphore,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
 }
@@ -260,6 +277,7 @@ impl Db {
                 location,
                 permits: Semaphore::new(size),
                 background_permits: Semaphore::new(BACKGROUND_PERMITS),
+                write_permits: Semaphore::new(WRITE_LANE_PERMITS),
                 catalog_cache: CatalogCache::default(),
             }),
             background: false,
@@ -485,6 +503,8 @@ impl Db {
     {
         let permits = if self.background {
             &self.inner.background_permits
+        } else if WRITE_LANE.try_with(|_| ()).is_ok() {
+            &self.inner.write_permits
         } else {
             &self.inner.permits
         };
