@@ -81,8 +81,9 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 }
 
 /// Fallback handler: a portal file, `index.html` for app routes, or a JSON 404 under `/api`.
-/// A file with a gzipped copy beside it (`scripts/portal-wasm` makes them,
-/// with gzip -9) is sent as that copy to a browser that takes gzip.
+/// A file with compressed copies beside it (`scripts/portal-wasm` makes them:
+/// brotli at quality 11 and gzip -9) is sent as the brotli copy to a browser
+/// that takes `br`, else as the gzip copy to one that takes gzip, else raw.
 pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
@@ -92,17 +93,19 @@ pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
     if !file.is_empty() && file != "index.html" {
         if let Some(asset) = Assets::get(file) {
             let mime = mime_guess::from_path(file).first_or_octet_stream();
-            let packed = Assets::get(&format!("{file}.gz"));
-            let has_copy = packed.is_some();
-            let (data, gzipped) = match packed {
-                Some(packed) if accepts_gzip(&headers) => (packed.data, true),
-                _ => (asset.data, false),
+            let brotli = Assets::get(&format!("{file}.br"));
+            let gzip = Assets::get(&format!("{file}.gz"));
+            let has_copy = brotli.is_some() || gzip.is_some();
+            let (data, encoding) = match (brotli, gzip) {
+                (Some(packed), _) if accepts(&headers, "br") => (packed.data, Some("br")),
+                (_, Some(packed)) if accepts(&headers, "gzip") => (packed.data, Some("gzip")),
+                _ => (asset.data, None),
             };
             let mut response =
                 file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
             let headers = response.headers_mut();
-            if gzipped {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            if let Some(encoding) = encoding {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
             }
             if has_copy {
                 headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -128,15 +131,15 @@ pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
     }
 }
 
-/// Whether `Accept-Encoding` takes gzip (by name or `*`, and not `q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// Whether `Accept-Encoding` takes `coding` (by name or `*`, and not `q=0`).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
+        .any(|offered| {
+            let mut parts = offered.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
             let refused = parts.any(|param| {
                 param
@@ -144,7 +147,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
                     .and_then(|q| q.parse::<f32>().ok())
                     .is_some_and(|q| q == 0.0)
             });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
         })
 }
 
@@ -162,23 +165,69 @@ fn file_response(data: Cow<'static, [u8]>, mime: &str, cache: &'static str) -> R
 mod tests {
     use super::*;
 
+    fn accept_encoding(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
     #[test]
-    fn gzip_is_sent_only_to_who_takes_it() {
-        let with = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_str(value).unwrap(),
-            );
-            accepts_gzip(&headers)
+    fn a_coding_is_sent_only_to_who_takes_it() {
+        let gzip = |value: &str| accepts(&accept_encoding(value), "gzip");
+        let brotli = |value: &str| accepts(&accept_encoding(value), "br");
+        assert!(gzip("gzip, deflate, br, zstd"));
+        assert!(gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(gzip("*"));
+        assert!(!gzip("br, zstd"));
+        assert!(!gzip("gzip;q=0, br"));
+        assert!(!gzip("identity"));
+        assert!(!accepts(&HeaderMap::new(), "gzip"));
+        assert!(brotli("gzip, deflate, br, zstd"));
+        assert!(brotli("BR;q=0.9"));
+        assert!(!brotli("gzip, deflate"));
+        assert!(!brotli("br;q=0, gzip"));
+        // "br" is a coding of its own, not a prefix of a longer name.
+        assert!(!brotli("brotli-ish"));
+    }
+
+    /// The portal files a browser fetches, with a header map each for what it
+    /// accepts; the build must have made both copies for this to mean anything.
+    async fn served(path: &str, accept: Option<&str>) -> Response {
+        let headers = accept.map(accept_encoding).unwrap_or_default();
+        serve_portal(path.parse().unwrap(), headers).await
+    }
+
+    #[tokio::test]
+    async fn brotli_goes_to_who_takes_it_gzip_to_who_takes_only_gzip_raw_to_the_rest() {
+        let Some(wasm) = Assets::iter().find(|name| name.ends_with("_bg.wasm")) else {
+            // A binary built before the portal: nothing to compress.
+            return;
         };
-        assert!(with("gzip, deflate, br, zstd"));
-        assert!(with("br;q=1.0, GZIP;q=0.5"));
-        assert!(with("*"));
-        assert!(!with("br, zstd"));
-        assert!(!with("gzip;q=0, br"));
-        assert!(!with("identity"));
-        assert!(!accepts_gzip(&HeaderMap::new()));
+        let path = format!("/{wasm}");
+        let raw = Assets::get(&wasm).unwrap().data.len();
+        let brotli = served(&path, Some("gzip, deflate, br, zstd")).await;
+        assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
+        let gzip = served(&path, Some("gzip, deflate")).await;
+        assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
+        let plain = served(&path, None).await;
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(plain.headers()[header::VARY], "accept-encoding");
+        let size = |response: Response| async move {
+            axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap()
+                .len()
+        };
+        let (brotli, gzip, plain) = (size(brotli).await, size(gzip).await, size(plain).await);
+        assert_eq!(plain, raw);
+        assert!(
+            brotli < gzip && gzip < plain,
+            "br {brotli}, gzip {gzip}, raw {plain}"
+        );
     }
 
     #[test]
