@@ -6,13 +6,19 @@ use std::borrow::Cow;
 
 use axum::{
     body::Body,
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    extract::{FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
+use gatehouse_shared::auth::Me;
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use crate::{
+    auth::{AuthMethod, CurrentUser},
+    error::AppError,
+    state::AppState,
+};
 
 #[derive(rust_embed::Embed)]
 #[folder = "$GATEHOUSE_EMBEDDED_PORTAL"]
@@ -84,8 +90,12 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
 /// A file with compressed copies beside it (`scripts/portal-wasm` makes them:
 /// brotli at quality 11 and gzip -9) is sent as the brotli copy to a browser
 /// that takes `br`, else as the gzip copy to one that takes gzip, else raw.
-pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
+/// `index.html` carries the user its session cookie signs in, if any
+/// ([`with_signed_in_user`]).
+pub async fn serve_portal(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let path = parts.uri.path();
     if path == "/api" || path.starts_with("/api/") {
         return AppError::NotFound(format!("API route {path}")).into_response();
     }
@@ -97,8 +107,8 @@ pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
             let gzip = Assets::get(&format!("{file}.gz"));
             let has_copy = brotli.is_some() || gzip.is_some();
             let (data, encoding) = match (brotli, gzip) {
-                (Some(packed), _) if accepts(&headers, "br") => (packed.data, Some("br")),
-                (_, Some(packed)) if accepts(&headers, "gzip") => (packed.data, Some("gzip")),
+                (Some(packed), _) if accepts(headers, "br") => (packed.data, Some("br")),
+                (_, Some(packed)) if accepts(headers, "gzip") => (packed.data, Some("gzip")),
                 _ => (asset.data, None),
             };
             let mut response =
@@ -121,13 +131,63 @@ pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         }
     }
-    match Assets::get("index.html") {
-        Some(index) => file_response(index.data, "text/html; charset=utf-8", "no-cache"),
-        None => file_response(
+    let Some(index) = Assets::get("index.html") else {
+        return file_response(
             Cow::Borrowed(NOT_BUILT.as_bytes()),
             "text/html; charset=utf-8",
             "no-cache",
+        );
+    };
+    // Who is signed in, so the portal need not ask (`GET /api/v1/me`) before
+    // it can show the page: on a slow network that is a round trip saved.
+    // Not signed in, or the store failing, is the plain page: the portal
+    // then asks, and shows what it is told.
+    let user = CurrentUser::from_request_parts(&mut parts, &state)
+        .await
+        .ok()
+        .filter(|user| user.method == AuthMethod::SessionCookie);
+    let mut response = match user {
+        Some(user) => file_response(
+            Cow::Owned(with_signed_in_user(&index.data, &me_of(user))),
+            "text/html; charset=utf-8",
+            // A page with a name on it is kept by no cache.
+            "no-store",
         ),
+        None => file_response(index.data, "text/html; charset=utf-8", "no-cache"),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("cookie"));
+    response
+}
+
+fn me_of(user: CurrentUser) -> Me {
+    Me {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        email: user.email,
+        is_admin: user.is_admin,
+    }
+}
+
+/// `index.html` with the signed-in user as JSON in a
+/// `<script type="application/json" id="gatehouse-me">` before `</head>`, which
+/// the portal reads at start (frontend/src/session.rs). A data block is never
+/// run, so the Content-Security-Policy need not allow it; every `<` in the
+/// JSON is escaped, so no name can close the element.
+fn with_signed_in_user(index: &[u8], me: &Me) -> Vec<u8> {
+    let Ok(json) = serde_json::to_string(me) else {
+        return index.to_vec();
+    };
+    let block = format!(
+        r#"<script type="application/json" id="gatehouse-me">{}</script>"#,
+        json.replace('<', "\\u003c")
+    );
+    let html = String::from_utf8_lossy(index);
+    match html.find("</head>") {
+        Some(at) => format!("{}{block}{}", &html[..at], &html[at..]).into_bytes(),
+        None => index.to_vec(),
     }
 }
 
@@ -193,40 +253,30 @@ mod tests {
         assert!(!brotli("brotli-ish"));
     }
 
-    /// The portal files a browser fetches, with a header map each for what it
-    /// accepts; the build must have made both copies for this to mean anything.
-    async fn served(path: &str, accept: Option<&str>) -> Response {
-        let headers = accept.map(accept_encoding).unwrap_or_default();
-        serve_portal(path.parse().unwrap(), headers).await
-    }
-
-    #[tokio::test]
-    async fn brotli_goes_to_who_takes_it_gzip_to_who_takes_only_gzip_raw_to_the_rest() {
-        let Some(wasm) = Assets::iter().find(|name| name.ends_with("_bg.wasm")) else {
-            // A binary built before the portal: nothing to compress.
-            return;
+    #[test]
+    fn the_signed_in_user_rides_in_the_page_and_no_name_can_break_out() {
+        let index = b"<html><head><title>Gatehouse</title></head><body></body></html>";
+        let me = Me {
+            id: 7,
+            username: "mallory".into(),
+            display_name: "</script><script>alert(1)</script><!--".into(),
+            email: "m@example.com".into(),
+            is_admin: false,
         };
-        let path = format!("/{wasm}");
-        let raw = Assets::get(&wasm).unwrap().data.len();
-        let brotli = served(&path, Some("gzip, deflate, br, zstd")).await;
-        assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
-        assert_eq!(brotli.headers()[header::VARY], "accept-encoding");
-        let gzip = served(&path, Some("gzip, deflate")).await;
-        assert_eq!(gzip.headers()[header::CONTENT_ENCODING], "gzip");
-        let plain = served(&path, None).await;
-        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
-        assert_eq!(plain.headers()[header::VARY], "accept-encoding");
-        let size = |response: Response| async move {
-            axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap()
-                .len()
-        };
-        let (brotli, gzip, plain) = (size(brotli).await, size(gzip).await, size(plain).await);
-        assert_eq!(plain, raw);
-        assert!(
-            brotli < gzip && gzip < plain,
-            "br {brotli}, gzip {gzip}, raw {plain}"
+        let page = String::from_utf8(with_signed_in_user(index, &me)).unwrap();
+        let start = page
+            .find(r#"<script type="application/json" id="gatehouse-me">"#)
+            .unwrap();
+        assert!(start < page.find("</head>").unwrap());
+        let body_start = page[start..].find('>').unwrap() + start + 1;
+        let body_end = page[body_start..].find("</script>").unwrap() + body_start;
+        let body = &page[body_start..body_end];
+        assert!(!body.contains('<'), "{body}");
+        assert_eq!(serde_json::from_str::<Me>(body).unwrap(), me);
+        // Nothing else of the page moved.
+        assert_eq!(
+            page.replace(&page[start..body_end + "</script>".len()], ""),
+            String::from_utf8_lossy(index)
         );
     }
 
