@@ -27,7 +27,7 @@ struct Assets;
 /// Shown when the binary was built before the portal was.
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Gatehouse</title>\
 <h1>Gatehouse</h1><p>The portal was not built into this binary. \
-Run <code>scripts/run-demo</code> (or <code>trunk build --release</code> and rebuild) to include it. \
+Run <code>scripts/run-demo</code> (or <code>scripts/build</code>) to include it. \
 The API is at <a href=\"/api/docs\">/api/docs</a>.</p>";
 
 pub struct Portal {
