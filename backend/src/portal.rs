@@ -148,7 +148,7 @@ pub async fn serve_portal(State(state): State<AppState>, request: Request) -> Re
         .filter(|user| user.method == AuthMethod::SessionCookie);
     let mut response = match user {
         Some(user) => file_response(
-            Cow::Owned(with_signed_in_user(&index.data, &me_of(user))),
+            Cow::Owned(with_signed_in_user(&index.data, &user.me())),
             "text/html; charset=utf-8",
             // A page with a name on it is kept by no cache.
             "no-store",
@@ -159,16 +159,6 @@ pub async fn serve_portal(State(state): State<AppState>, request: Request) -> Re
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("cookie"));
     response
-}
-
-fn me_of(user: CurrentUser) -> Me {
-    Me {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        email: user.email,
-        is_admin: user.is_admin,
-    }
 }
 
 /// `index.html` with the signed-in user as JSON in a
