@@ -1,12 +1,12 @@
-//! The portal: Trunk's build output, embedded in the binary and served at `/`.
-//! Any path that is not an API path and not a file gets `index.html`, so deep
-//! links into the single-page app work.
+//! The portal: the build in `dist/` (scripts/build-portal, or Trunk),
+//! embedded in the binary and served at `/`. Any path that is not an API path
+//! and not a file gets `index.html`, so deep links into the single-page app
+//! work; the handler that chooses is `app::serve_portal`.
 
 use std::borrow::Cow;
 
 use axum::{
     body::Body,
-    extract::{FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -14,11 +14,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use gatehouse_shared::auth::Me;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    auth::{AuthMethod, CurrentUser},
-    error::AppError,
-    state::AppState,
-};
+use crate::error::AppError;
 
 #[derive(rust_embed::Embed)]
 #[folder = "$GATEHOUSE_EMBEDDED_PORTAL"]
@@ -86,51 +82,52 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// Fallback handler: a portal file, `index.html` for app routes, or a JSON 404 under `/api`.
+/// What the fallback (`app::serve_portal`) answers for `path` other than the
+/// page itself: a portal file, a JSON 404 under `/api`, or a 404 for a
+/// missing file; `None` for an app route, which gets [`page`].
 /// A file with compressed copies beside it (`scripts/portal-wasm` makes them:
 /// brotli at quality 11 and gzip -9) is sent as the brotli copy to a browser
 /// that takes `br`, else as the gzip copy to one that takes gzip, else raw.
-/// `index.html` carries the user its session cookie signs in, if any
-/// ([`with_signed_in_user`]).
-pub async fn serve_portal(State(state): State<AppState>, request: Request) -> Response {
-    let (mut parts, _) = request.into_parts();
-    let headers = &parts.headers;
-    let path = parts.uri.path();
+pub fn file(path: &str, headers: &HeaderMap) -> Option<Response> {
     if path == "/api" || path.starts_with("/api/") {
-        return AppError::NotFound(format!("API route {path}")).into_response();
+        return Some(AppError::NotFound(format!("API route {path}")).into_response());
     }
     let file = path.trim_start_matches('/');
-    if !file.is_empty() && file != "index.html" {
-        if let Some(asset) = Assets::get(file) {
-            let mime = mime_guess::from_path(file).first_or_octet_stream();
-            let brotli = Assets::get(&format!("{file}.br"));
-            let gzip = Assets::get(&format!("{file}.gz"));
-            let has_copy = brotli.is_some() || gzip.is_some();
-            let (data, encoding) = match (brotli, gzip) {
-                (Some(packed), _) if accepts(headers, "br") => (packed.data, Some("br")),
-                (_, Some(packed)) if accepts(headers, "gzip") => (packed.data, Some("gzip")),
-                _ => (asset.data, None),
-            };
-            let mut response =
-                file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
-            let headers = response.headers_mut();
-            if let Some(encoding) = encoding {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-            }
-            if has_copy {
-                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-            }
-            return response;
-        }
-        // A missing file with an extension is a missing file, not an app route.
-        if file
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name.contains('.'))
-        {
-            return (StatusCode::NOT_FOUND, "not found").into_response();
-        }
+    if file.is_empty() || file == "index.html" {
+        return None;
     }
+    if let Some(asset) = Assets::get(file) {
+        let mime = mime_guess::from_path(file).first_or_octet_stream();
+        let brotli = Assets::get(&format!("{file}.br"));
+        let gzip = Assets::get(&format!("{file}.gz"));
+        let has_copy = brotli.is_some() || gzip.is_some();
+        let (data, encoding) = match (brotli, gzip) {
+            (Some(packed), _) if accepts(headers, "br") => (packed.data, Some("br")),
+            (_, Some(packed)) if accepts(headers, "gzip") => (packed.data, Some("gzip")),
+            _ => (asset.data, None),
+        };
+        let mut response =
+            file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
+        let headers = response.headers_mut();
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        if has_copy {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        return Some(response);
+    }
+    // A missing file with an extension is a missing file, not an app route.
+    file.rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'))
+        .then(|| (StatusCode::NOT_FOUND, "not found").into_response())
+}
+
+/// `index.html`, for every app route; with `me`, the signed-in user, in it
+/// ([`with_signed_in_user`]), so the portal need not ask `GET /api/v1/me`
+/// before it can show the page: on a slow network that is a round trip saved.
+pub fn page(me: Option<&Me>) -> Response {
     let Some(index) = Assets::get("index.html") else {
         return file_response(
             Cow::Borrowed(NOT_BUILT.as_bytes()),
@@ -138,17 +135,9 @@ pub async fn serve_portal(State(state): State<AppState>, request: Request) -> Re
             "no-cache",
         );
     };
-    // Who is signed in, so the portal need not ask (`GET /api/v1/me`) before
-    // it can show the page: on a slow network that is a round trip saved.
-    // Not signed in, or the store failing, is the plain page: the portal
-    // then asks, and shows what it is told.
-    let user = CurrentUser::from_request_parts(&mut parts, &state)
-        .await
-        .ok()
-        .filter(|user| user.method == AuthMethod::SessionCookie);
-    let mut response = match user {
-        Some(user) => file_response(
-            Cow::Owned(with_signed_in_user(&index.data, &user.me())),
+    let mut response = match me {
+        Some(me) => file_response(
+            Cow::Owned(with_signed_in_user(&index.data, me)),
             "text/html; charset=utf-8",
             // A page with a name on it is kept by no cache.
             "no-store",
