@@ -11,7 +11,7 @@ use axum::{
 };
 use axum_extra::extract::CookieJar;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use gatehouse_shared::rules::Actor;
+use gatehouse_shared::{auth::Me, rules::Actor};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -91,6 +91,17 @@ impl CurrentUser {
             email: user.email,
             is_admin: user.is_admin,
             method,
+        }
+    }
+
+    /// The user as `GET /api/v1/me` answers, and as the portal's page carries it.
+    pub fn me(self) -> Me {
+        Me {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            email: self.email,
+            is_admin: self.is_admin,
         }
     }
 

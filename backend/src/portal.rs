@@ -1,15 +1,17 @@
-//! The portal: Trunk's build output, embedded in the binary and served at `/`.
-//! Any path that is not an API path and not a file gets `index.html`, so deep
-//! links into the single-page app work.
+//! The portal: the build in `dist/` (scripts/build-portal, or Trunk),
+//! embedded in the binary and served at `/`. Any path that is not an API path
+//! and not a file gets `index.html`, so deep links into the single-page app
+//! work; the handler that chooses is `app::serve_portal`.
 
 use std::borrow::Cow;
 
 use axum::{
     body::Body,
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
+use gatehouse_shared::auth::Me;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
@@ -21,7 +23,7 @@ struct Assets;
 /// Shown when the binary was built before the portal was.
 const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>Gatehouse</title>\
 <h1>Gatehouse</h1><p>The portal was not built into this binary. \
-Run <code>scripts/run-demo</code> (or <code>trunk build --release</code> and rebuild) to include it. \
+Run <code>scripts/run-demo</code> (or <code>scripts/build</code>) to include it. \
 The API is at <a href=\"/api/docs\">/api/docs</a>.</p>";
 
 pub struct Portal {
@@ -80,63 +82,103 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// Fallback handler: a portal file, `index.html` for app routes, or a JSON 404 under `/api`.
-/// A file with a gzipped copy beside it (`scripts/portal-wasm` makes them,
-/// with gzip -9) is sent as that copy to a browser that takes gzip.
-pub async fn serve_portal(uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
+/// What the fallback (`app::serve_portal`) answers for `path` other than the
+/// page itself: a portal file, a JSON 404 under `/api`, or a 404 for a
+/// missing file; `None` for an app route, which gets [`page`].
+/// A file with compressed copies beside it (`scripts/portal-wasm` makes them:
+/// brotli at quality 11 and gzip -9) is sent as the brotli copy to a browser
+/// that takes `br`, else as the gzip copy to one that takes gzip, else raw.
+pub fn file(path: &str, headers: &HeaderMap) -> Option<Response> {
     if path == "/api" || path.starts_with("/api/") {
-        return AppError::NotFound(format!("API route {path}")).into_response();
+        return Some(AppError::NotFound(format!("API route {path}")).into_response());
     }
     let file = path.trim_start_matches('/');
-    if !file.is_empty() && file != "index.html" {
-        if let Some(asset) = Assets::get(file) {
-            let mime = mime_guess::from_path(file).first_or_octet_stream();
-            let packed = Assets::get(&format!("{file}.gz"));
-            let has_copy = packed.is_some();
-            let (data, gzipped) = match packed {
-                Some(packed) if accepts_gzip(&headers) => (packed.data, true),
-                _ => (asset.data, false),
-            };
-            let mut response =
-                file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
-            let headers = response.headers_mut();
-            if gzipped {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            if has_copy {
-                headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-            }
-            return response;
-        }
-        // A missing file with an extension is a missing file, not an app route.
-        if file
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name.contains('.'))
-        {
-            return (StatusCode::NOT_FOUND, "not found").into_response();
-        }
+    if file.is_empty() || file == "index.html" {
+        return None;
     }
-    match Assets::get("index.html") {
-        Some(index) => file_response(index.data, "text/html; charset=utf-8", "no-cache"),
-        None => file_response(
+    if let Some(asset) = Assets::get(file) {
+        let mime = mime_guess::from_path(file).first_or_octet_stream();
+        let brotli = Assets::get(&format!("{file}.br"));
+        let gzip = Assets::get(&format!("{file}.gz"));
+        let has_copy = brotli.is_some() || gzip.is_some();
+        let (data, encoding) = match (brotli, gzip) {
+            (Some(packed), _) if accepts(headers, "br") => (packed.data, Some("br")),
+            (_, Some(packed)) if accepts(headers, "gzip") => (packed.data, Some("gzip")),
+            _ => (asset.data, None),
+        };
+        let mut response =
+            file_response(data, mime.as_ref(), "public, max-age=31536000, immutable");
+        let headers = response.headers_mut();
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        if has_copy {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        return Some(response);
+    }
+    // A missing file with an extension is a missing file, not an app route.
+    file.rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'))
+        .then(|| (StatusCode::NOT_FOUND, "not found").into_response())
+}
+
+/// `index.html`, for every app route; with `me`, the signed-in user, in it
+/// ([`with_signed_in_user`]), so the portal need not ask `GET /api/v1/me`
+/// before it can show the page: on a slow network that is a round trip saved.
+pub fn page(me: Option<&Me>) -> Response {
+    let Some(index) = Assets::get("index.html") else {
+        return file_response(
             Cow::Borrowed(NOT_BUILT.as_bytes()),
             "text/html; charset=utf-8",
             "no-cache",
+        );
+    };
+    let mut response = match me {
+        Some(me) => file_response(
+            Cow::Owned(with_signed_in_user(&index.data, me)),
+            "text/html; charset=utf-8",
+            // A page with a name on it is kept by no cache.
+            "no-store",
         ),
+        None => file_response(index.data, "text/html; charset=utf-8", "no-cache"),
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("cookie"));
+    response
+}
+
+/// `index.html` with the signed-in user as JSON in a
+/// `<script type="application/json" id="gatehouse-me">` before `</head>`, which
+/// the portal reads at start (frontend/src/session.rs). A data block is never
+/// run, so the Content-Security-Policy need not allow it; every `<` in the
+/// JSON is escaped, so no name can close the element.
+fn with_signed_in_user(index: &[u8], me: &Me) -> Vec<u8> {
+    let Ok(json) = serde_json::to_string(me) else {
+        return index.to_vec();
+    };
+    let block = format!(
+        r#"<script type="application/json" id="gatehouse-me">{}</script>"#,
+        json.replace('<', "\\u003c")
+    );
+    let html = String::from_utf8_lossy(index);
+    match html.find("</head>") {
+        Some(at) => format!("{}{block}{}", &html[..at], &html[at..]).into_bytes(),
+        None => index.to_vec(),
     }
 }
 
-/// Whether `Accept-Encoding` takes gzip (by name or `*`, and not `q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// Whether `Accept-Encoding` takes `coding` (by name or `*`, and not `q=0`).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
+        .any(|offered| {
+            let mut parts = offered.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
             let refused = parts.any(|param| {
                 param
@@ -144,7 +186,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
                     .and_then(|q| q.parse::<f32>().ok())
                     .is_some_and(|q| q == 0.0)
             });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
         })
 }
 
@@ -162,23 +204,59 @@ fn file_response(data: Cow<'static, [u8]>, mime: &str, cache: &'static str) -> R
 mod tests {
     use super::*;
 
+    fn accept_encoding(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        headers
+    }
+
     #[test]
-    fn gzip_is_sent_only_to_who_takes_it() {
-        let with = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_str(value).unwrap(),
-            );
-            accepts_gzip(&headers)
+    fn a_coding_is_sent_only_to_who_takes_it() {
+        let gzip = |value: &str| accepts(&accept_encoding(value), "gzip");
+        let brotli = |value: &str| accepts(&accept_encoding(value), "br");
+        assert!(gzip("gzip, deflate, br, zstd"));
+        assert!(gzip("br;q=1.0, GZIP;q=0.5"));
+        assert!(gzip("*"));
+        assert!(!gzip("br, zstd"));
+        assert!(!gzip("gzip;q=0, br"));
+        assert!(!gzip("identity"));
+        assert!(!accepts(&HeaderMap::new(), "gzip"));
+        assert!(brotli("gzip, deflate, br, zstd"));
+        assert!(brotli("BR;q=0.9"));
+        assert!(!brotli("gzip, deflate"));
+        assert!(!brotli("br;q=0, gzip"));
+        // "br" is a coding of its own, not a prefix of a longer name.
+        assert!(!brotli("brotli-ish"));
+    }
+
+    #[test]
+    fn the_signed_in_user_rides_in_the_page_and_no_name_can_break_out() {
+        let index = b"<html><head><title>Gatehouse</title></head><body></body></html>";
+        let me = Me {
+            id: 7,
+            username: "mallory".into(),
+            display_name: "</script><script>alert(1)</script><!--".into(),
+            email: "m@example.com".into(),
+            is_admin: false,
         };
-        assert!(with("gzip, deflate, br, zstd"));
-        assert!(with("br;q=1.0, GZIP;q=0.5"));
-        assert!(with("*"));
-        assert!(!with("br, zstd"));
-        assert!(!with("gzip;q=0, br"));
-        assert!(!with("identity"));
-        assert!(!accepts_gzip(&HeaderMap::new()));
+        let page = String::from_utf8(with_signed_in_user(index, &me)).unwrap();
+        let start = page
+            .find(r#"<script type="application/json" id="gatehouse-me">"#)
+            .unwrap();
+        assert!(start < page.find("</head>").unwrap());
+        let body_start = page[start..].find('>').unwrap() + start + 1;
+        let body_end = page[body_start..].find("</script>").unwrap() + body_start;
+        let body = &page[body_start..body_end];
+        assert!(!body.contains('<'), "{body}");
+        assert_eq!(serde_json::from_str::<Me>(body).unwrap(), me);
+        // Nothing else of the page moved.
+        assert_eq!(
+            page.replace(&page[start..body_end + "</script>".len()], ""),
+            String::from_utf8_lossy(index)
+        );
     }
 
     #[test]

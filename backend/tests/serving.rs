@@ -3,7 +3,10 @@
 
 mod common;
 
-use axum::http::{Method, StatusCode, header};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
 use common::TestApp;
 
 #[tokio::test]
@@ -72,4 +75,82 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
         !text.contains("https://"),
         "Swagger UI must load nothing from outside"
     );
+}
+
+/// The portal's main wasm module as `/portal-…/…_bg.wasm`, read from the
+/// page's preload link; `None` when this binary was built before the portal.
+async fn main_wasm_path(app: &TestApp) -> Option<String> {
+    let index = app.call(Method::GET, "/login", None, None).await;
+    let html = index.body.as_str()?.to_owned();
+    let end = html.find("_bg.wasm")? + "_bg.wasm".len();
+    let start = html[..end].rfind('"')? + 1;
+    Some(html[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_portal_goes_brotli_to_who_takes_it_gzip_to_who_takes_only_gzip_raw_to_the_rest() {
+    let app = TestApp::with_demo().await;
+    let Some(wasm) = main_wasm_path(&app).await else {
+        // Built before the portal (`cargo test` before `scripts/build`).
+        return;
+    };
+    let fetch = |accept: Option<&'static str>| {
+        let mut request = Request::get(&wasm);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        app.send(request.body(Body::empty()).unwrap())
+    };
+    let brotli = fetch(Some("gzip, deflate, br, zstd")).await;
+    let gzip = fetch(Some("gzip, deflate")).await;
+    let plain = fetch(None).await;
+    assert_eq!(brotli.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(gzip.headers[header::CONTENT_ENCODING], "gzip");
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    for answer in [&brotli, &gzip, &plain] {
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.headers[header::VARY], "accept-encoding");
+        assert_eq!(
+            answer.headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+    }
+    // The bodies arrive as (lossy) text: the wasm and gzip magic numbers survive.
+    let text = |answer: &common::Answer| answer.body.as_str().unwrap().to_owned();
+    assert!(text(&plain).starts_with("\0asm"));
+    assert!(text(&gzip).starts_with("\u{1f}\u{fffd}"));
+    assert!(!text(&brotli).starts_with("\0asm") && !text(&brotli).starts_with('\u{1f}'));
+}
+
+#[tokio::test]
+async fn the_portal_page_carries_who_is_signed_in_and_is_kept_by_no_cache() {
+    let app = TestApp::with_demo().await;
+    let signed_out = app.call(Method::GET, "/my-requests", None, None).await;
+    let page = signed_out.body.as_str().unwrap();
+    if page.contains("was not built into this binary") {
+        return;
+    }
+    assert!(!page.contains("gatehouse-me"), "{page}");
+    assert_eq!(signed_out.headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(signed_out.headers[header::VARY], "cookie");
+
+    let alice = app.login("alice").await;
+    let signed_in = app.get("/my-requests", &alice).await;
+    let page = signed_in.body.as_str().unwrap();
+    let start = page
+        .find(r#"<script type="application/json" id="gatehouse-me">"#)
+        .unwrap();
+    let json = &page[page[start..].find('>').unwrap() + start + 1..];
+    let json = &json[..json.find("</script>").unwrap()];
+    let me: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(me, app.get("/api/v1/me", &alice).await.body);
+    assert_eq!(me["username"], "alice");
+    assert_eq!(signed_in.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(signed_in.headers[header::VARY], "cookie");
+
+    // A session that ended is the plain page again.
+    app.call(Method::DELETE, "/api/v1/session", Some(&alice), None)
+        .await;
+    let after = app.get("/my-requests", &alice).await;
+    assert!(!after.body.as_str().unwrap().contains("gatehouse-me"));
 }

@@ -194,7 +194,7 @@ test('alice cannot reach Admin, and the server refuses her its API', async ({ pa
 
 test('Admin and Approvals are downloaded by those who open them, once, and by nobody else', async ({ page }) => {
   // scripts/portal-wasm splits each into its own wasm module (split_<name>.wasm).
-  // Every module comes gzipped (the server sends the build's gzip -9 copy).
+  // Every module comes as the build's brotli copy: Chromium takes br.
   const modules: string[] = [];
   const encodings = new Map<string, string | undefined>();
   page.on('response', async (response) => {
@@ -237,7 +237,29 @@ test('Admin and Approvals are downloaded by those who open them, once, and by no
   expect([...encodings.keys()]).toEqual(
     expect.arrayContaining(['gatehouse-portal_bg.wasm', 'split_admin.wasm', 'split_approvals.wasm']),
   );
-  expect(new Set(encodings.values())).toEqual(new Set(['gzip']));
+  expect(new Set(encodings.values())).toEqual(new Set(['br']));
+});
+
+test('a browser that does not take brotli gets the portal gzipped, and it works', async ({ browser, baseURL }) => {
+  // Chromium sends the header it is given in place of its own.
+  const context = await browser.newContext({ baseURL, extraHTTPHeaders: { 'Accept-Encoding': 'gzip, deflate' } });
+  const page = await context.newPage();
+  const encodings = new Map<string, string | undefined>();
+  page.on('response', async (response) => {
+    const path = new URL(response.url()).pathname;
+    if (!/\/portal-[0-9a-f]+\/[^/]+\.(wasm|js)$/.test(path)) return;
+    const headers = await response.allHeaders();
+    encodings.set(path.split('/').pop() ?? path, `${headers['content-encoding']} (vary: ${headers['vary']})`);
+  });
+  await page.goto('/my-requests');
+  await logIn(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+  expect(Object.fromEntries(encodings)).toEqual({
+    'gatehouse-portal.js': 'gzip (vary: accept-encoding)',
+    '__wasm_split.js': 'gzip (vary: accept-encoding)',
+    'gatehouse-portal_bg.wasm': 'gzip (vary: accept-encoding)',
+  });
+  await context.close();
 });
 
 test('a failed download of Admin says so, and opening Admin again retries', async ({ browser, baseURL }, testInfo) => {

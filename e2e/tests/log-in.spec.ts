@@ -53,3 +53,28 @@ test('logging out ends the session and leaves nothing behind for the next person
   await expect(page.getByRole('banner')).toContainText('Alice Requester');
   await expect(page.getByText('0 selected', { exact: true })).toBeVisible();
 });
+
+test('a signed-in visit shows its page without first asking who is signed in, and logging out still ends it', async ({ page }) => {
+  // The server writes the session's user into the page: on a slow network
+  // the round trip to /api/v1/me would come before anything else.
+  const asked: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path === '/api/v1/me') asked.push(path);
+  });
+  await page.goto('/my-requests');
+  await logIn(page, 'bob');
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+  asked.length = 0;
+
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+  await expect(page.getByRole('banner')).toContainText('Bob Approver');
+  expect(asked).toEqual([]);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
+  // The page the browser kept from before is not taken for a session.
+  await page.goto('/my-requests');
+  await expect(page).toHaveURL(/\/login\?next=/);
+});

@@ -17,11 +17,5 @@ use crate::auth::CurrentUser;
     )
 )]
 pub async fn get_me(user: CurrentUser) -> Json<Me> {
-    Json(Me {
-        id: user.id,
-        username: user.username,
-        display_name: user.display_name,
-        email: user.email,
-        is_admin: user.is_admin,
-    })
+    Json(user.me())
 }

@@ -51,6 +51,15 @@ pub fn LoginPage() -> impl IntoView {
         None => {}
     });
 
+    // Effects first run once the view is in the page with its handlers: from
+    // then on the form works. e2e/measure/first-visit.mjs reads this mark.
+    Effect::new(|_| {
+        if let Some(performance) = window().performance() {
+            // Only a measurement: nothing to do if the browser refuses it.
+            let _ = performance.mark("gatehouse:login-interactive");
+        }
+    });
+
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         failure.set(None);
