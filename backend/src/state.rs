@@ -11,6 +11,7 @@ use crate::{
     login_limit::LoginLimiter,
     memo::{Memo, Tag},
     notify::{NotifyConfig, deliver::Outbox},
+    ops::Ops,
     portal::Portal,
     secrets::SecretBox,
     store::{requests::RequestList, users::UserRecord},
@@ -73,6 +74,8 @@ pub struct AppState {
     /// Held while delivering the outbox, so no message is sent twice at once.
     pub delivering: Arc<tokio::sync::Mutex<()>>,
     pub memos: Arc<Memos>,
+    /// Readiness, metrics and who may read them.
+    pub ops: Arc<Ops>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             notify: Arc::new(NotifyConfig::default()),
             delivering: Arc::new(tokio::sync::Mutex::new(())),
             memos: Arc::new(Memos::default()),
+            ops: Arc::new(Ops::default()),
         }
     }
 
@@ -100,6 +104,12 @@ impl AppState {
     /// The same state with these notification channels.
     pub fn with_notify(mut self, notify: NotifyConfig) -> Self {
         self.notify = Arc::new(notify);
+        self
+    }
+
+    /// The same state with these operations settings (metrics token and address).
+    pub fn with_ops(mut self, ops: Ops) -> Self {
+        self.ops = Arc::new(ops);
         self
     }
 

@@ -4,12 +4,14 @@
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod bundles;
 pub mod catalog;
 pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod flows;
+pub mod metrics;
 pub mod mfa;
 pub mod notifications;
 pub mod requests;

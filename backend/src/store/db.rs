@@ -64,6 +64,8 @@ struct Inner {
     /// What `--db` said, to open the same store again.
     location: String,
     permits: Semaphore,
+    /// How many connections the pool lends at once.
+    size: usize,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
 }
@@ -246,6 +248,7 @@ impl Db {
                 backend,
                 location,
                 permits: Semaphore::new(size),
+                size,
                 catalog_cache: CatalogCache::default(),
             }),
         }
@@ -285,6 +288,16 @@ impl Db {
             Backend::Sqlite { path, .. } => path.display().to_string(),
             Backend::Postgres { name, .. } => name.clone(),
         }
+    }
+
+    /// The pool's size and how many of its connections are lent out now
+    /// (`GET /metrics`).
+    pub fn pool_use(&self) -> (usize, usize) {
+        let size = self.inner.size;
+        (
+            size,
+            size.saturating_sub(self.inner.permits.available_permits()),
+        )
     }
 
     /// The cache of catalog pages and counts of this database.
