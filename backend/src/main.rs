@@ -554,11 +554,13 @@ async fn serve(
             let metrics_address = listener
                 .local_addr()
                 .map_err(|error| format!("cannot read the metrics address: {error}"))?;
-            say(format_args!("  metrics: http://{metrics_address}/metrics"));
-            Some(tokio::spawn(
-                axum::serve(listener, gatehouse::app::ops_app(state.clone()))
-                    .with_graceful_shutdown(stop.clone().cancelled_owned())
-                    .into_future(),
+            Some((
+                metrics_address,
+                tokio::spawn(
+                    axum::serve(listener, gatehouse::app::ops_app(state.clone()))
+                        .with_graceful_shutdown(stop.clone().cancelled_owned())
+                        .into_future(),
+                ),
             ))
         }
         None => None,
@@ -567,6 +569,12 @@ async fn serve(
     say(format_args!("Gatehouse is running at http://{address}/"));
     say(format_args!("  database: {}", db.describe()));
     say(format_args!("  API docs: http://{address}/api/docs"));
+    match &metrics_server {
+        Some((metrics_address, _)) => {
+            say(format_args!("  metrics: http://{metrics_address}/metrics"));
+        }
+        None => say(format_args!("  metrics: http://{address}/metrics")),
+    }
     say(format_args!(
         "  notifications: Slack {}, e-mail {}",
         if slack_on { "on" } else { "off" },
@@ -597,7 +605,7 @@ async fn serve(
             unfinished.push("a background pass");
         }
     }
-    if let Some(metrics_server) = metrics_server
+    if let Some((_, metrics_server)) = metrics_server
         && tokio::time::timeout_at(deadline, metrics_server)
             .await
             .is_err()

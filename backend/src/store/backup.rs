@@ -11,7 +11,13 @@ use std::{
     time::Duration,
 };
 
-use rusqlite::{Connection, OpenFlags, backup::Backup};
+use rusqlite::{
+    Connection, OpenFlags,
+    backup::{Backup, StepResult},
+};
+
+/// How long the copy waits for a lock before giving up.
+const BUSY_FOR_AT_MOST: Duration = Duration::from_secs(30);
 
 /// What was copied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +35,8 @@ pub enum BackupError {
     TargetExists(PathBuf),
     #[error("{0} is not a Gatehouse database (it has no requests table)")]
     NotGatehouse(PathBuf),
+    #[error("the database stayed locked for {0:?}; try again")]
+    Busy(Duration),
     #[error("the copy failed its integrity check: {0}")]
     Corrupt(String),
     #[error("{context}: {source}")]
@@ -104,10 +112,20 @@ fn copy_into(source: &Connection, partial: &Path) -> Result<BackupReport, Backup
     .map_err(sqlite(&format!("cannot create {}", partial.display())))?;
     {
         let backup = Backup::new(source, &mut target).map_err(sqlite("cannot start the backup"))?;
-        // -1: every page in one step, so one read transaction sees one commit.
-        backup
-            .run_to_completion(-1, Duration::from_millis(20), None)
-            .map_err(sqlite("the backup failed"))?;
+        // -1: every page in one step, so one read transaction sees one commit
+        // (rusqlite's run_to_completion only takes steps of some pages, and a
+        // write between two steps would start the copy over).
+        let started = std::time::Instant::now();
+        loop {
+            match backup.step(-1).map_err(sqlite("the backup failed"))? {
+                StepResult::Done => break,
+                StepResult::More => {}
+                _ if started.elapsed() > BUSY_FOR_AT_MOST => {
+                    return Err(BackupError::Busy(BUSY_FOR_AT_MOST));
+                }
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
     }
     // One self-contained file: the server turns WAL on again when it opens it.
     target
