@@ -502,7 +502,7 @@ async fn serve(
         .with_graceful_shutdown(stop.clone().cancelled_owned())
         .into_future(),
     );
-    tracing::info!(%address, "listening; opening the database");
+    tracing::debug!(%address, "listening; opening the database");
 
     // Blocking: connecting and migrating happen before the application answers.
     let opening = tokio::task::spawn_blocking(move || Db::connect(&db_location));

@@ -1,8 +1,9 @@
 //! The real binary as an operator runs it: SIGTERM lets requests in flight
 //! finish and exits 0 in time (and a request that outlasts the shutdown
-//! timeout does not hold the exit), readiness is 503 while migrations wait,
-//! JSON log lines carry each request's id, and `gatehouse backup` copies a
-//! database that is being written to.
+//! timeout does not hold the exit), readiness is 503 while migrations wait
+//! (on SQLite's write lock, or on PostgreSQL's migration lock held by
+//! another replica), JSON log lines carry each request's id, and
+//! `gatehouse backup` copies a database that is being written to.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -320,6 +321,77 @@ async fn readiness_is_503_while_migrations_wait_and_200_once_they_are_done() {
     assert_eq!(get(&format!("{url}/api/v1/me")).0, 401);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_waiting_on_the_postgresql_migration_lock_is_alive_but_not_ready() {
+    use common::pg_server::{ADMIN, ADMIN_PASSWORD, PgServer, sync};
+    /// The advisory lock migrations take (store/db.rs: MIGRATION_LOCK).
+    const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
+    let server = PgServer::start();
+    sync(|| {
+        server
+            .admin("postgres")
+            .batch_execute("CREATE DATABASE gatehouse")
+            .unwrap()
+    });
+    // Another replica is migrating: it holds the lock.
+    let mut holder = sync(|| server.admin("gatehouse"));
+    sync(|| {
+        holder
+            .batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--key-file",
+        ])
+        .arg(dir.path().join("key"))
+        .arg("--db")
+        .arg(format!(
+            "postgres://{ADMIN}:{ADMIN_PASSWORD}@127.0.0.1:{}/gatehouse?sslmode=disable",
+            server.port
+        ))
+        .env("GATEHOUSE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&format!("{url}/healthz")).0 != 200 {
+        assert!(Instant::now() < deadline, "never answered liveness");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, body) = get(&format!("{url}/readyz"));
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("migrating"),
+        "{body}"
+    );
+
+    sync(|| {
+        holder
+            .batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .unwrap()
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while get(&format!("{url}/readyz")).0 != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "not ready after the lock was released"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sync(move || drop(holder));
 }
 
 #[tokio::test(flavor = "multi_thread")]
