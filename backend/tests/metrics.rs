@@ -363,8 +363,23 @@ async fn the_expiry_lag_shows_until_a_background_pass_expires_the_access() {
         gauge(
             &caught_up,
             "gatehouse_access_requests",
-            &[("status", "Expired")]
+            &[("status", "Active")]
         ),
+        0.0,
+        "open statuses are counted at every scrape"
+    );
+    // Ended requests are recounted at most every 5 minutes (of the server's clock).
+    let expired = [("status", "Expired")];
+    assert_eq!(
+        gauge(&caught_up, "gatehouse_access_requests", &expired),
+        0.0
+    );
+    app.clock.advance(time::Duration::seconds(
+        gatehouse::metrics::ENDED_RECOUNT_SECONDS,
+    ));
+    let recounted = scrape(&url, &[]);
+    assert_eq!(
+        gauge(&recounted, "gatehouse_access_requests", &expired),
         1.0
     );
     assert_eq!(

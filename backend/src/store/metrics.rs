@@ -1,8 +1,10 @@
 //! What `GET /metrics` reads from the database at scrape time: requests by
 //! status, provisioning work per connector, the outbox's depth and age, and
 //! how overdue the oldest expiry and 7-day limit are. Each statement is an
-//! indexed range or a partial index, so a scrape stays cheap on a large
-//! database (see BENCHMARKS.md), and all of them run in one snapshot.
+//! indexed range or a partial index over rows that are still in play, so a
+//! scrape stays cheap on a large database (see BENCHMARKS.md), and all of
+//! them run in one snapshot. Counting the ended requests is the exception,
+//! and runs only when the caller asks.
 
 use gatehouse_shared::rules::PENDING_LIMIT;
 
@@ -33,11 +35,20 @@ pub struct OutboxDepth {
     pub oldest_created_at: Option<i64>,
 }
 
+/// Statuses a request moves on from: few requests each, counted at every scrape.
+pub const OPEN_STATUSES: &str =
+    "('Pending Approval', 'Pending MFA', 'Granting', 'Active', 'Revoking')";
+/// Statuses a request ends in: they grow without bound (a million requests
+/// take some 100 ms to count), so the scrape counts them only when asked.
+pub const ENDED_STATUSES: &str = "('Rejected', 'Revoked', 'Expired', 'Failed')";
+
 /// Everything the scrape reads, from one snapshot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// (status label, count), for the statuses that have requests.
+    /// (status label, count) of the open statuses that have requests.
     pub requests: Vec<(String, i64)>,
+    /// The same for the ended statuses, when they were counted.
+    pub ended: Option<Vec<(String, i64)>>,
     pub grants: Vec<GrantWork>,
     pub outbox: OutboxDepth,
     /// The earliest expiry of access still Active at `now`: the background
@@ -47,10 +58,16 @@ pub struct Snapshot {
     pub oldest_overdue_pending: Option<i64>,
 }
 
-/// Read the snapshot (call inside one read transaction).
-pub fn snapshot(conn: Conn<'_>, now: i64) -> Result<Snapshot, AppError> {
+/// Read the snapshot (call inside one read transaction); the ended
+/// statuses are counted only when `count_ended`.
+pub fn snapshot(conn: Conn<'_>, now: i64, count_ended: bool) -> Result<Snapshot, AppError> {
     Ok(Snapshot {
-        requests: requests_by_status(conn)?,
+        requests: requests_by_status(conn, OPEN_STATUSES)?,
+        ended: if count_ended {
+            Some(requests_by_status(conn, ENDED_STATUSES)?)
+        } else {
+            None
+        },
         grants: grant_work(conn)?,
         outbox: outbox_depth(conn, now)?,
         oldest_overdue_expiry: conn.query_row(
@@ -67,12 +84,14 @@ pub fn snapshot(conn: Conn<'_>, now: i64) -> Result<Snapshot, AppError> {
     })
 }
 
-/// Requests by status: a count over the (status, created_at) index.
-fn requests_by_status(conn: Conn<'_>) -> Result<Vec<(String, i64)>, AppError> {
+/// Requests of these statuses (one of the lists above), by status: a
+/// count over the ranges of the status index.
+fn requests_by_status(conn: Conn<'_>, statuses: &str) -> Result<Vec<(String, i64)>, AppError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM requests GROUP BY status ORDER BY status",
-        )?
+        .prepare_cached(&format!(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) FROM requests
+             WHERE status IN {statuses} GROUP BY status ORDER BY status"
+        ))?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
