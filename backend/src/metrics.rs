@@ -175,7 +175,7 @@ impl Live {
             scrape_duration: gauge(
                 &registry,
                 "gatehouse_metrics_scrape_duration_seconds",
-                "Time the previous scrape took to read the database",
+                "Time this scrape took to read the database",
             )?,
             registry,
         })
@@ -311,12 +311,11 @@ impl Metrics {
 
     /// An HTTP request was answered. `route` is the matched route template
     /// (or [`UNMATCHED_ROUTE`]), never the raw path.
-    pub fn request_answered(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    pub fn request_answered(&self, route: &str, method: &str, status: &str, elapsed: Duration) {
         let Some((live, _)) = &self.families else {
             return;
         };
-        let status = status.to_string();
-        let labels = [route, method, status.as_str()];
+        let labels = [route, method, status];
         if let Ok(counter) = live.http_requests.get_metric_with_label_values(&labels) {
             counter.inc();
         }

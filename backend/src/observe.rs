@@ -65,10 +65,7 @@ pub async fn observe(State(ops): State<Arc<Ops>>, mut request: Request, next: Ne
         Some(id) if is_sane(id) => id.into(),
         _ => new_id().into(),
     };
-    let route: Arc<str> = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED_ROUTE.into(), |path| path.as_str().into());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let method = method_label(request.method());
     request.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
@@ -76,9 +73,9 @@ pub async fn observe(State(ops): State<Arc<Ops>>, mut request: Request, next: Ne
     let mut response = next.run(request).await;
     drop(in_flight);
     ops.metrics.request_answered(
-        &route,
+        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
         method,
-        response.status().as_u16(),
+        response.status().as_str(),
         started.elapsed(),
     );
     if let Ok(value) = HeaderValue::from_str(&id) {
