@@ -10,6 +10,7 @@ use axum::{
     http::HeaderValue,
     middleware,
     response::{IntoResponse, Response},
+    routing::get,
 };
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use utoipa::{Modify, OpenApi};
@@ -19,10 +20,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::{
     auth::{AuthMethod, CurrentUser},
     error::AppError,
-    portal,
+    observe, portal,
     routes::{
-        ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, mfa,
-        my_access, notifications, requests, session, tokens,
+        ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, metrics,
+        mfa, my_access, notifications, requests, session, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -42,6 +43,8 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_liveness))
+        .routes(routes!(health::get_readiness))
+        .routes(routes!(metrics::get_metrics))
         .routes(routes!(session::create_session, session::delete_session))
         .routes(routes!(session::delete_all_sessions))
         .routes(routes!(mfa::get_mfa))
@@ -196,6 +199,7 @@ async fn write_lane(
 /// The whole application, ready to serve or to drive with `oneshot` in tests.
 pub fn app(state: AppState) -> Router {
     let (api, document) = api_router().split_for_parts();
+    let ops = state.ops.clone();
     let csp = HeaderValue::from_str(&state.portal.csp)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     api.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
@@ -216,6 +220,43 @@ pub fn app(state: AppState) -> Router {
             Arc::new(csp),
             security_headers,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
+        .layer(middleware::from_fn_with_state(ops, observe::observe))
         .with_state(state)
+}
+
+/// What the address of its own (`--metrics-listen`) serves: the metrics,
+/// and liveness and readiness for probes that use the same address.
+pub fn ops_app(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::get_metrics_on_own_address))
+        .route("/healthz", get(health::get_health))
+        .route("/livez", get(health::get_liveness))
+        .route("/readyz", get(health::get_readiness))
+        .fallback(|| async { AppError::NotFound("Route".into()).into_response() })
+        .layer(TraceLayer::new_for_http().make_span_with(observe::request_span))
+        .layer(middleware::from_fn_with_state(
+            state.ops.clone(),
+            observe::observe,
+        ))
+        .with_state(state)
+}
+
+/// What the server answers while it opens and migrates its database:
+/// liveness 200, readiness and everything else 503, so that a load
+/// balancer waits and a probe does not restart it.
+pub fn starting_app() -> Router {
+    let starting = || async {
+        AppError::NotReady("Gatehouse is starting: opening and migrating its database.".into())
+            .into_response()
+    };
+    Router::new()
+        .route("/healthz", get(health::get_health))
+        .route("/livez", get(health::get_liveness))
+        .route("/readyz", get(starting))
+        .fallback(starting)
+        .layer(middleware::from_fn_with_state(
+            Arc::new(HeaderValue::from_static("default-src 'none'")),
+            security_headers,
+        ))
 }

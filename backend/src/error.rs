@@ -49,6 +49,13 @@ pub enum AppError {
     /// again, and only when that keeps failing is it answered 503.
     #[error("database contended: {0}")]
     Contended(String),
+    /// `GET /metrics` without the metrics token the server was started with.
+    #[error("metrics token missing or wrong")]
+    MetricsToken,
+    /// Readiness: the server should not be sent requests now (starting,
+    /// draining, or its database does not answer); says why.
+    #[error("not ready: {0}")]
+    NotReady(String),
 }
 
 impl AppError {
@@ -75,7 +82,10 @@ impl AppError {
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable(_) | AppError::Contended(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Contended(_) | AppError::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::MetricsToken => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -115,6 +125,11 @@ impl AppError {
                 "unavailable",
                 "The server cannot reach its database just now. Nothing was changed; try again.",
             ),
+            AppError::MetricsToken => ApiError::new(
+                "unauthenticated",
+                "Send the metrics token the server was started with (--metrics-token) as `Authorization: Bearer <token>`.",
+            ),
+            AppError::NotReady(why) => ApiError::new("not_ready", why.clone()),
         }
     }
 }
@@ -170,6 +185,8 @@ mod tests {
             (AppError::internal("disk on fire"), 500, "internal_error"),
             (AppError::Unavailable("down".into()), 503, "unavailable"),
             (AppError::Contended("lost".into()), 503, "unavailable"),
+            (AppError::MetricsToken, 401, "unauthenticated"),
+            (AppError::NotReady("draining".into()), 503, "not_ready"),
         ];
         for (error, status, code) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");

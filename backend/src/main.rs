@@ -1,11 +1,19 @@
 //! The `gatehouse` command: `serve` runs the server, `openapi` prints the API
-//! document, `audit verify` checks the audit log; `login`, `access` and
-//! `connect` are the client side (Connect from the terminal).
+//! document, `audit verify` checks the audit log, `backup` copies a SQLite
+//! store while it runs; `login`, `access` and `connect` are the client side
+//! (Connect from the terminal).
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use gatehouse::{AppState, app, clock::SystemClock, db::Db, demo};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -41,6 +49,19 @@ enum Command {
         trusted_proxies: String,
         #[command(flatten)]
         notify: Box<NotifyArgs>,
+        #[command(flatten)]
+        ops: OpsArgs,
+    },
+    /// Copy a SQLite store into a new file while the server runs (SQLite's
+    /// online backup API); the copy is checked before it gets its name.
+    /// Keep the key file with it. For PostgreSQL, use pg_dump.
+    Backup {
+        /// The SQLite file to copy.
+        #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
+        db: String,
+        /// The new file to write (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -172,6 +193,33 @@ impl NotifyArgs {
     }
 }
 
+/// How the server is run and observed: logs, metrics, shutdown.
+#[derive(clap::Args)]
+struct OpsArgs {
+    /// Log lines as text for people, or JSON objects (one a line) for a log
+    /// pipeline. Levels and targets: GATEHOUSE_LOG (e.g. `info,tower_http=debug`).
+    #[arg(long, env = "GATEHOUSE_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Bearer token that GET /metrics asks for (open when unset).
+    #[arg(long, env = "GATEHOUSE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Serve GET /metrics (with /healthz and /readyz) on this address
+    /// instead of the main one, e.g. 127.0.0.1:9090.
+    #[arg(long, env = "GATEHOUSE_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight and
+    /// background passes under way before the process exits anyway.
+    #[arg(long, env = "GATEHOUSE_SHUTDOWN_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    shutdown_timeout: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum DbCommand {
     /// Copy every table (users, flows, requests, audit log, sealed secrets,
@@ -278,6 +326,39 @@ fn verify_audit(location: &str) -> ExitCode {
     }
 }
 
+fn backup(location: &str, to: &std::path::Path) -> ExitCode {
+    let path = match gatehouse::db::Location::parse(location) {
+        gatehouse::db::Location::Sqlite(path) => path,
+        gatehouse::db::Location::Postgres(_) => {
+            eprintln!(
+                "gatehouse: backup copies SQLite files; back up PostgreSQL with pg_dump (see the README, \"Backups\")"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    match gatehouse::store::backup::backup_sqlite(&path, to) {
+        Ok(report) => {
+            let mut key = path.clone().into_os_string();
+            key.push(".key");
+            println!(
+                "backed up {} to {}: {} pages, {} KiB, integrity ok, in {} ms; keep the key file ({}) with it",
+                path.display(),
+                to.display(),
+                report.pages,
+                report.bytes / 1024,
+                started.elapsed().as_millis(),
+                PathBuf::from(key).display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("gatehouse: cannot back up: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn default_user() -> String {
     std::env::var("USER").unwrap_or_default()
 }
@@ -326,6 +407,7 @@ fn main() -> ExitCode {
         Command::Db {
             command: DbCommand::Copy { from, to },
         } => copy_store(&from, &to),
+        Command::Backup { db, to } => backup(&db, &to),
         Command::Serve {
             db,
             listen,
@@ -333,15 +415,24 @@ fn main() -> ExitCode {
             key_file,
             trusted_proxies,
             notify,
+            ops,
         } => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    EnvFilter::try_from_env("GATEHOUSE_LOG")
-                        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn")),
-                )
-                // Standard output carries the URL and logins; the log goes to standard error.
-                .with_writer(std::io::stderr)
-                .init();
+            let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+            // Standard output carries the URL and logins; the log goes to standard error.
+            match ops.log_format {
+                LogFormat::Text => tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_writer(std::io::stderr)
+                    .init(),
+                LogFormat::Json => tracing_subscriber::fmt()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(true)
+                    .with_env_filter(filter)
+                    .with_writer(std::io::stderr)
+                    .init(),
+            }
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
                 Err(error) => {
@@ -371,7 +462,11 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(serve(db, listen, demo, key_file, notify, proxies)) {
+            let outcome = runtime.block_on(serve(db, listen, demo, key_file, notify, ops, proxies));
+            // What is left (a connector call on the blocking pool past the
+            // shutdown timeout) is not waited for.
+            runtime.shutdown_timeout(Duration::from_millis(200));
+            match outcome {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     eprintln!("gatehouse: {error}");
@@ -388,13 +483,49 @@ async fn serve(
     with_demo: bool,
     key_file: PathBuf,
     notify: gatehouse::notify::NotifyConfig,
+    ops: OpsArgs,
     proxies: gatehouse::proxy::TrustedProxies,
 ) -> Result<(), String> {
-    // Blocking: connecting and migrating happen before the server takes requests.
-    let db = tokio::task::spawn_blocking(move || Db::connect(&db_location))
+    // Cancelled by SIGTERM or Ctrl-C: the server stops taking connections
+    // and the background workers stop after the pass under way.
+    let stop = CancellationToken::new();
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight and background passes");
+            stop.cancel();
+        }
+    });
+    let shutdown_timeout = Duration::from_secs(ops.shutdown_timeout);
+
+    // Listen first: while the database opens and migrates, liveness answers
+    // 200 and readiness 503 (see gatehouse::listener).
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|error| error.to_string())?
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+    let address = listener
+        .local_addr()
+        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    let slot = gatehouse::listener::AppSlot::default();
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            gatehouse::listener::Switchboard::new(slot.clone()),
+        )
+        .with_graceful_shutdown(stop.clone().cancelled_owned())
+        .into_future(),
+    );
+    tracing::debug!(%address, "listening; opening the database");
+
+    // Blocking: connecting and migrating happen before the application answers.
+    let opening = tokio::task::spawn_blocking(move || Db::connect(&db_location));
+    let db = tokio::select! {
+        opened = opening => opened
+            .map_err(|error| error.to_string())?
+            .map_err(|error| error.to_string())?,
+        () = stop.cancelled() => return Err("stopped while opening the database".into()),
+    };
     let (secrets, created) = gatehouse::secrets::SecretBox::from_key_file(&key_file)?;
     if created {
         tracing::warn!(
@@ -405,9 +536,15 @@ async fn serve(
     let clock = Arc::new(SystemClock);
     let slack_on = notify.slack.is_some();
     let email_on = notify.email.is_some();
+    let mut operations =
+        gatehouse::ops::Ops::default().with_metrics_token(ops.metrics_token.as_deref());
+    if ops.metrics_listen.is_some() {
+        operations = operations.with_metrics_elsewhere();
+    }
     let state = AppState::new(db.clone(), clock)
         .with_secrets(secrets)
         .with_notify(notify)
+        .with_ops(operations)
         .with_trusted_proxies(proxies);
     if with_demo {
         demo::seed(&db, state.now().unix_timestamp())
@@ -418,17 +555,41 @@ async fn serve(
     if let Err(error) = gatehouse::worker::tick(&state).await {
         tracing::error!(%error, "first background pass failed; retrying in the loop");
     }
-    tokio::spawn(gatehouse::worker::run(state.clone()));
-    tokio::spawn(gatehouse::notify::deliver::run(state.clone()));
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
-    let address = listener
-        .local_addr()
-        .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    let workers = [
+        tokio::spawn(gatehouse::worker::run(state.clone(), stop.clone())),
+        tokio::spawn(gatehouse::notify::deliver::run(state.clone(), stop.clone())),
+    ];
+    let metrics_server = match ops.metrics_listen {
+        Some(metrics_listen) => {
+            let listener = tokio::net::TcpListener::bind(metrics_listen)
+                .await
+                .map_err(|error| {
+                    format!("cannot listen on {metrics_listen} for metrics: {error}")
+                })?;
+            let metrics_address = listener
+                .local_addr()
+                .map_err(|error| format!("cannot read the metrics address: {error}"))?;
+            Some((
+                metrics_address,
+                tokio::spawn(
+                    axum::serve(listener, gatehouse::app::ops_app(state.clone()))
+                        .with_graceful_shutdown(stop.clone().cancelled_owned())
+                        .into_future(),
+                ),
+            ))
+        }
+        None => None,
+    };
+    slot.fill(app(state.clone()));
     say(format_args!("Gatehouse is running at http://{address}/"));
     say(format_args!("  database: {}", db.describe()));
     say(format_args!("  API docs: http://{address}/api/docs"));
+    match &metrics_server {
+        Some((metrics_address, _)) => {
+            say(format_args!("  metrics: http://{metrics_address}/metrics"));
+        }
+        None => say(format_args!("  metrics: http://{address}/metrics")),
+    }
     say(format_args!(
         "  notifications: Slack {}, e-mail {}",
         if slack_on { "on" } else { "off" },
@@ -443,13 +604,39 @@ async fn serve(
             say(format_args!("    {username:<6} {role}"));
         }
     }
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|error| format!("server error: {error}"))
+
+    stop.cancelled().await;
+    state.ops.stop_taking_requests();
+    let deadline = tokio::time::Instant::now() + shutdown_timeout;
+    let mut unfinished = Vec::new();
+    match tokio::time::timeout_at(deadline, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(error))) => return Err(format!("server error: {error}")),
+        Ok(Err(join)) => return Err(format!("server task failed: {join}")),
+        Err(_) => unfinished.push("requests in flight"),
+    }
+    for worker in workers {
+        if tokio::time::timeout_at(deadline, worker).await.is_err() {
+            unfinished.push("a background pass");
+        }
+    }
+    if let Some((_, metrics_server)) = metrics_server
+        && tokio::time::timeout_at(deadline, metrics_server)
+            .await
+            .is_err()
+    {
+        unfinished.push("a metrics scrape");
+    }
+    if unfinished.is_empty() {
+        tracing::info!("shut down");
+        Ok(())
+    } else {
+        Err(format!(
+            "shutdown timed out after {} s; cut short: {}",
+            shutdown_timeout.as_secs(),
+            unfinished.join(", ")
+        ))
+    }
 }
 
 /// Print a line for the person who started the server. A closed standard

@@ -8,6 +8,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod mfa;
 pub mod my_access;
 pub mod notifications;
@@ -70,7 +71,8 @@ use utoipa::{
         (name = "access", description = "Access Details and Connect: instructions, the secret shown once, Reset Credentials; manual fulfilments"),
         (name = "notifications", description = "Where I am told about my requests and approvals; the Slack app's settings"),
         (name = "admin", description = "Catalog, access flows, users and groups (admins only)"),
-        (name = "health", description = "Liveness"),
+        (name = "health", description = "Liveness and readiness, for load balancers"),
+        (name = "operations", description = "Metrics for Prometheus"),
     )
 )]
 pub struct ApiDoc;
@@ -93,6 +95,17 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("A personal API token from `POST /api/v1/tokens`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The token the server was started with (`--metrics-token`); none when it was started without one.",
+                    ))
                     .build(),
             ),
         );

@@ -10,6 +10,7 @@ use crate::{
     db::Db,
     memo::{Memo, Tag},
     notify::{NotifyConfig, deliver::Outbox},
+    ops::Ops,
     portal::Portal,
     secrets::SecretBox,
     store::{requests::RequestList, users::UserRecord},
@@ -78,6 +79,8 @@ pub struct AppState {
     pub replica: Arc<str>,
     /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Arc<crate::proxy::TrustedProxies>,
+    /// Readiness, metrics and who may read them.
+    pub ops: Arc<Ops>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             memos: Arc::new(Memos::default()),
             replica: crate::lease::replica_name().into(),
             trusted_proxies: Arc::default(),
+            ops: Arc::new(Ops::default()),
         }
     }
 
@@ -112,6 +116,12 @@ impl AppState {
     /// The same state with these notification channels.
     pub fn with_notify(mut self, notify: NotifyConfig) -> Self {
         self.notify = Arc::new(notify);
+        self
+    }
+
+    /// The same state with these operations settings (metrics token and address).
+    pub fn with_ops(mut self, ops: Ops) -> Self {
+        self.ops = Arc::new(ops);
         self
     }
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod bundles;
 pub mod catalog;
 pub mod copy;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod flows;
 pub mod leases;
 pub mod login_failures;
+pub mod metrics;
 pub mod mfa;
 pub mod notifications;
 pub mod requests;

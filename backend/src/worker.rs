@@ -17,26 +17,33 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
     notify::deliver::warn_expiring(&state.db, now).await?;
+    let mut lateness = None;
     if let Some(earliest) = earliest {
         let done = state.now();
         let late_ms = (done - time::OffsetDateTime::from_unix_timestamp(earliest).unwrap_or(done))
             .whole_milliseconds();
         tracing::info!(expiring, late_ms, "expired accesses removed");
+        lateness = Some(Duration::from_millis(u64::try_from(late_ms).unwrap_or(0)));
     }
+    state.ops.metrics.worker_pass_finished(lateness);
     Ok(())
 }
 
 /// How often a pass runs; an idle pass is three indexed reads.
 const PERIOD: Duration = Duration::from_millis(250);
 
-/// Run a pass at start, then four times a second until the process ends.
-pub async fn run(state: AppState) {
+/// Run a pass at start, then four times a second until `stop` is
+/// cancelled (a pass under way finishes first).
+pub async fn run(state: AppState, stop: tokio_util::sync::CancellationToken) {
     let state = state.background();
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune = 0;
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = stop.cancelled() => return,
+        }
         if let Err(error) = tick(&state).await {
             tracing::error!(%error, "background pass failed; retrying on the next pass");
         }

@@ -41,6 +41,9 @@ fn table() -> Vec<Row> {
     vec![
         ("GET", "/healthz", json!(null), [200; 7]),
         ("GET", "/livez", json!(null), [200; 7]),
+        ("GET", "/readyz", json!(null), [200; 7]),
+        // Open when the server has no metrics token (tests/metrics.rs covers the token).
+        ("GET", "/metrics", json!(null), [200; 7]),
         (
             "POST",
             "/api/v1/session",

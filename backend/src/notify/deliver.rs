@@ -320,15 +320,19 @@ pub const DEFAULT_WARNING: i64 = 15 * 60;
 /// How often the delivery loop looks at the outbox.
 const PERIOD: Duration = Duration::from_millis(500);
 
-/// Deliver until the process ends; old finished rows are pruned hourly.
-pub async fn run(outbox: impl Into<Outbox>) {
+/// Deliver until `stop` is cancelled (a pass under way finishes first);
+/// old finished rows are pruned hourly.
+pub async fn run(outbox: impl Into<Outbox>, stop: tokio_util::sync::CancellationToken) {
     let mut outbox = outbox.into();
     outbox.db = outbox.db.background();
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune = 0;
     loop {
-        interval.tick().await;
+        tokio::select! {
+            _ = interval.tick() => {}
+            () = stop.cancelled() => return,
+        }
         if let Err(error) = deliver_due(outbox.clone()).await {
             tracing::error!(%error, "notification delivery failed; retrying on the next pass");
         }

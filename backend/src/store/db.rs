@@ -94,6 +94,8 @@ struct Inner {
     permits: Semaphore,
     background_permits: Semaphore,
     write_permits: Semaphore,
+    /// How many connections the pool lends at once.
+    size: usize,
     /// Catalog pages and counts, valid for one catalog generation.
     catalog_cache: CatalogCache,
 }
@@ -278,6 +280,7 @@ impl Db {
                 permits: Semaphore::new(size),
                 background_permits: Semaphore::new(BACKGROUND_PERMITS),
                 write_permits: Semaphore::new(WRITE_LANE_PERMITS),
+                size,
                 catalog_cache: CatalogCache::default(),
             }),
             background: false,
@@ -328,6 +331,16 @@ impl Db {
             Backend::Sqlite { path, .. } => path.display().to_string(),
             Backend::Postgres { name, .. } => name.clone(),
         }
+    }
+
+    /// The pool's size and how many of its connections are lent out now
+    /// (`GET /metrics`).
+    pub fn pool_use(&self) -> (usize, usize) {
+        let size = self.inner.size;
+        (
+            size,
+            size.saturating_sub(self.inner.permits.available_permits()),
+        )
     }
 
     /// The cache of catalog pages and counts of this database.

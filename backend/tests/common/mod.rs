@@ -10,6 +10,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 pub mod pg_server;
+pub mod prometheus;
 
 use gatehouse::{AppState, clock::ManualClock, db::Db, demo};
 use http_body_util::BodyExt;
