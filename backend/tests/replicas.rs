@@ -126,7 +126,7 @@ fn start_balancer(a: &Replica, b: &Replica) -> Balancer {
         .expect("haproxy is needed for the replica tests (scripts/setup installs it)");
     let url = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    while ureq::get(&format!("{url}/healthz")).call().is_err() {
+    while ureq::get(&format!("{url}/readyz")).call().is_err() {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "haproxy did not start"
@@ -709,7 +709,7 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_survivor_takes_over_w
     );
 
     // The survivor still answers through the balancer.
-    let health = ureq::get(&format!("{lb}/healthz")).call().unwrap();
+    let health = ureq::get(&format!("{lb}/readyz")).call().unwrap();
     assert_eq!(health.status(), 200);
     eprintln!(
         "two replicas, one killed: {submitted} submissions acknowledged, {} reads, {} expiries and {} 7-day failures once each, {delivered_slack} Slack messages ({} sent), {delivered_mail} e-mails ({} sent); survivor pid {}",

@@ -1,6 +1,6 @@
 //! Reads `/metrics` as Prometheus would: with the Prometheus project's own
 //! Python client parser (Debian's `python3-prometheus-client`, installed by
-//! scripts/setup), which refuses text that does not parse.
+//! scripts/setup-test), which refuses text that does not parse.
 
 use std::{
     collections::HashMap,
@@ -45,7 +45,7 @@ impl Scrape {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("/usr/bin/python3 (Debian's) is needed; run scripts/setup");
+            .expect("/usr/bin/python3 (Debian's) is needed; run scripts/setup-test");
         child
             .stdin
             .take()
@@ -55,7 +55,7 @@ impl Scrape {
         let output = child.wait_with_output().unwrap();
         assert!(
             output.status.success(),
-            "the Prometheus parser refused the metrics (scripts/setup installs python3-prometheus-client):\n{}\n--- text ---\n{text}",
+            "the Prometheus parser refused the metrics (scripts/setup-test installs python3-prometheus-client):\n{}\n--- text ---\n{text}",
             String::from_utf8_lossy(&output.stderr)
         );
         Self {
