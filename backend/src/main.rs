@@ -628,6 +628,13 @@ async fn serve(
         unfinished.push("a metrics scrape");
     }
     if unfinished.is_empty() {
+        // Nothing of this process works under a lease any more: free them,
+        // so another replica takes the work over at once, not after the TTL.
+        // (Cut short, a pass may still be calling connectors: its leases
+        // then run out by themselves.)
+        if let Err(error) = gatehouse::lease::release_all(&db, &state.replica).await {
+            tracing::warn!(%error, "cannot free this process's leases; they run out by themselves");
+        }
         tracing::info!("shut down");
         Ok(())
     } else {
