@@ -13,6 +13,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod common;
+
 use gatehouse::{db::Db, demo};
 use serde_json::{Value, json};
 
@@ -58,29 +60,6 @@ async fn demo_db(dir: &Path) -> std::path::PathBuf {
         .await
         .unwrap();
     path
-}
-
-fn token(url: &str, username: &str) -> String {
-    let agent = ureq::AgentBuilder::new().build();
-    let login = agent
-        .post(&format!("{url}/api/v1/session"))
-        .send_json(json!({"username": username, "password": demo::DEMO_PASSWORD}))
-        .unwrap();
-    let cookie = login
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let created: Value = agent
-        .post(&format!("{url}/api/v1/tokens"))
-        .set("Cookie", &cookie)
-        .send_json(json!({"name": "test"}))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    created["secret"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -154,8 +133,8 @@ async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknow
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path()).await;
     let (mut server, _) = start(&db);
-    let alice = token(&server.url, "alice");
-    let bob = token(&server.url, "bob");
+    let alice = common::api_token(&server.url, "alice");
+    let bob = common::api_token(&server.url, "bob");
     let orders: i64 = query_i64(&db, "SELECT id FROM resources WHERE path = 'orders'");
     let acknowledged: Arc<Mutex<Vec<(i64, &'static str)>>> = Arc::default();
     let pending: Arc<Mutex<Vec<i64>>> = Arc::default();

@@ -136,29 +136,6 @@ fn start_balancer(a: &Replica, b: &Replica) -> Balancer {
     Balancer { child, url }
 }
 
-fn token(url: &str, username: &str) -> String {
-    let agent = ureq::AgentBuilder::new().build();
-    let login = agent
-        .post(&format!("{url}/api/v1/session"))
-        .send_json(json!({"username": username, "password": demo::DEMO_PASSWORD}))
-        .unwrap();
-    let cookie = login
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let created: Value = agent
-        .post(&format!("{url}/api/v1/tokens"))
-        .set("Cookie", &cookie)
-        .send_json(json!({"name": "test"}))
-        .unwrap()
-        .into_json()
-        .unwrap();
-    created["secret"].as_str().unwrap().to_owned()
-}
-
 fn wall_s() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -344,8 +321,8 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_survivor_takes_over_w
     };
     let balancer = start_balancer(&setup.a, &setup.b);
     let lb = balancer.url.clone();
-    let alice = token(&lb, "alice");
-    let bob = token(&lb, "bob");
+    let alice = common::api_token(&lb, "alice");
+    let bob = common::api_token(&lb, "bob");
 
     // Falling due during the run: 1 to 9 seconds from now.
     let t0 = wall_s();
@@ -731,7 +708,7 @@ async fn a_replica_frozen_past_its_lease_does_not_act_on_work_taken_over() {
         return;
     };
     let (a, b) = (&setup.a, &setup.b);
-    let alice = token(&a.url, "alice");
+    let alice = common::api_token(&a.url, "alice");
     let t0 = wall_s();
     let dues: Vec<i64> = (0..24).map(|i| t0 + 2 + i / 4).collect();
     let (expiring, _) = plant(&setup, &a.url, &alice, &dues, &[]).await;
@@ -850,7 +827,7 @@ async fn both_replicas_recover_by_themselves_when_postgresql_restarts_under_load
     let a = start_replica(&url, &key, &slack, &smtp, &dir.path().join("a.log"));
     let b = start_replica(&url, &key, &slack, &smtp, &dir.path().join("b.log"));
     let balancer = start_balancer(&a, &b);
-    let alice = token(&balancer.url, "alice");
+    let alice = common::api_token(&balancer.url, "alice");
 
     let stop = Arc::new(AtomicBool::new(false));
     let acknowledged: Arc<Mutex<Vec<i64>>> = Arc::default();

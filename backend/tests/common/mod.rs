@@ -316,3 +316,30 @@ impl TestApp {
         gatehouse::worker::tick(&self.state()).await.unwrap();
     }
 }
+
+/// Log in to a running server at `url` as a demo user and create an API
+/// token; its secret (tests of the real binary).
+pub fn api_token(url: &str, username: &str) -> String {
+    let agent = ureq::AgentBuilder::new().build();
+    let login = agent
+        .post(&format!("{url}/api/v1/session"))
+        .send_json(
+            serde_json::json!({"username": username, "password": gatehouse::demo::DEMO_PASSWORD}),
+        )
+        .unwrap();
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let created: serde_json::Value = agent
+        .post(&format!("{url}/api/v1/tokens"))
+        .set("Cookie", &cookie)
+        .send_json(serde_json::json!({"name": "test"}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    created["secret"].as_str().unwrap().to_owned()
+}
