@@ -23,7 +23,7 @@ use crate::{
     observe, portal,
     routes::{
         ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, metrics,
-        mfa, my_access, notifications, requests, session, tokens,
+        mfa, my_access, notifications, requests, session, sso, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -47,6 +47,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics::get_metrics))
         .routes(routes!(session::create_session, session::delete_session))
         .routes(routes!(session::delete_all_sessions))
+        .routes(routes!(sso::get_sign_in_options))
+        .routes(routes!(sso::start_sign_in))
+        .routes(routes!(sso::sign_in_callback))
+        .routes(routes!(sso::test_sign_in))
+        .routes(routes!(sso::get_sso_settings, sso::set_sso_settings))
+        .routes(routes!(sso::rotate_scim_token, sso::delete_scim_token))
         .routes(routes!(mfa::get_mfa))
         .routes(routes!(mfa::enrol_mfa))
         .routes(routes!(mfa::confirm_mfa))
@@ -210,6 +216,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(write_lane))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::transport::mark,
+        ))
         // API answers gzipped (the only coding built in: tower-http's
         // compression-gzip feature) for clients that take it (a page of 20
         // requests: 17.5 KB, about 100 ms on a slow mobile network). The

@@ -18,7 +18,8 @@ use sha2::{Digest, Sha256};
 use crate::store::Conn;
 use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
-/// Name of the portal's session cookie.
+/// Name of the portal's session cookie over plain HTTP (over HTTPS it has the
+/// `__Host-` prefix: [`crate::transport::session_cookie_name`]).
 pub const SESSION_COOKIE: &str = "gatehouse_session";
 /// Prefix of personal API tokens, so a leaked one is easy to recognise.
 pub const API_TOKEN_PREFIX: &str = "gh_";
@@ -148,7 +149,8 @@ impl FromRequestParts<AppState> for CurrentUser {
         }
 
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        let name = crate::transport::session_cookie_name(crate::transport::Https::of(parts));
+        let Some(cookie) = jar.get(name) else {
             tracing::debug!("refused: no session cookie or token");
             return Err(AppError::Unauthenticated);
         };

@@ -156,9 +156,9 @@ pub fn login(server: &str, username: &str, days: u32) -> Result<String, String> 
         .all("set-cookie")
         .into_iter()
         .find_map(|c| {
-            c.split(';')
-                .next()
-                .filter(|kv| kv.starts_with("gatehouse_session="))
+            c.split(';').next().filter(|kv| {
+                kv.starts_with("gatehouse_session=") || kv.starts_with("__Host-gatehouse_session=")
+            })
         })
         .map(str::to_owned)
         .ok_or("the server did not start a session")?;

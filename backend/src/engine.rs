@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod deprovision;
 pub mod lifecycle;
 pub mod provision;
 pub mod submit;

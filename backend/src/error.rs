@@ -20,6 +20,9 @@ pub enum AppError {
     /// Signed in, but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// Local passwords are off for this user: sign in with the identity provider.
+    #[error("passwords are off: {0}")]
+    PasswordsOff(String),
     #[error("{0} not found")]
     NotFound(String),
     /// Input that parses but breaks a rule; names the field.
@@ -73,7 +76,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::PasswordsOff(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -100,6 +103,7 @@ impl AppError {
                 ApiError::new("invalid_credentials", "Wrong username or password.")
             }
             AppError::Forbidden(message) => ApiError::new("forbidden", message.clone()),
+            AppError::PasswordsOff(message) => ApiError::new("passwords_off", message.clone()),
             AppError::NotFound(what) => ApiError::new("not_found", format!("{what} not found.")),
             AppError::Invalid { field, message } => {
                 ApiError::new("validation_failed", message.clone()).with_field(field.clone())

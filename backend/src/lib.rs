@@ -9,6 +9,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod idp;
 pub mod lease;
 pub mod listener;
 pub mod login_limit;
@@ -27,6 +28,7 @@ pub mod state;
 pub mod store;
 pub use store::db;
 pub mod totp;
+pub mod transport;
 pub mod uri;
 pub mod worker;
 

@@ -14,6 +14,7 @@ pub mod my_access;
 pub mod notifications;
 pub mod requests;
 pub mod session;
+pub mod sso;
 pub mod tokens;
 
 use gatehouse_shared::limits;

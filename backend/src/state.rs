@@ -81,6 +81,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<crate::proxy::TrustedProxies>,
     /// Readiness, metrics and who may read them.
     pub ops: Arc<Ops>,
+    /// The identity provider's metadata and keys, as last read.
+    pub providers: Arc<crate::idp::Providers>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             replica: crate::lease::replica_name().into(),
             trusted_proxies: Arc::default(),
             ops: Arc::new(Ops::default()),
+            providers: Arc::default(),
         }
     }
 

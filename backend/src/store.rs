@@ -11,6 +11,7 @@ pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod flows;
+pub mod identity;
 pub mod leases;
 pub mod login_failures;
 pub mod metrics;

@@ -14,6 +14,10 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     if failed > 0 {
         tracing::info!(failed, "requests pending for more than 7 days failed");
     }
+    let swept = engine::deprovision::sweep(state, now).await?;
+    if swept != engine::deprovision::Swept::default() {
+        tracing::info!(cancelled = ?swept.cancelled, revoking = ?swept.revoking, "ended what deactivated users had");
+    }
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
     notify::deliver::warn_expiring(&state.db, now).await?;

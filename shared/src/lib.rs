@@ -13,6 +13,7 @@ pub mod limits;
 pub mod notifications;
 pub mod requests;
 pub mod rules;
+pub mod sso;
 pub mod status;
 
 pub use error::ApiError;

@@ -161,7 +161,14 @@ pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), Ap
             ))
         });
     }
-    store::transitions::cancel(tx, id, row.status, actor.id, "cancelled by requester", now)?;
+    store::transitions::cancel(
+        tx,
+        id,
+        row.status,
+        Some(actor.id),
+        "cancelled by requester",
+        now,
+    )?;
     super::record(
         tx,
         now,
@@ -199,7 +206,7 @@ pub fn revoke_in(
     } else {
         Some(reason)
     };
-    store::transitions::begin_revoke(tx, id, actor.id, reason.as_deref(), now)?;
+    store::transitions::begin_revoke(tx, id, Some(actor.id), reason.as_deref(), now)?;
     super::record(
         tx,
         now,

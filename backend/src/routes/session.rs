@@ -12,12 +12,13 @@ use axum_extra::extract::CookieJar;
 use gatehouse_shared::{ApiError, auth::LoginRequest, auth::Me, limits};
 
 use crate::{
-    auth::{self, CurrentUser, SESSION_COOKIE},
+    auth::{self, CurrentUser},
     error::AppError,
     extract::AppJson,
     login_limit,
     state::AppState,
     store,
+    transport::{Https, session_cookie, session_cookie_name},
 };
 
 /// How long a portal session lasts.
@@ -35,6 +36,7 @@ pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(12);
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 401, description = "Wrong username or password", body = ApiError,
             example = json!({"code": "invalid_credentials", "message": "Wrong username or password."})),
+        (status = 403, description = "Passwords are turned off (code `passwords_off`): sign in with the identity provider", body = ApiError),
         (status = 422, description = "Empty or over-long field", body = ApiError),
         (status = 429, description = "Too many failed log-ins for this user or address; the message says when to try again", body = ApiError),
     )
@@ -42,6 +44,7 @@ pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(12);
 pub async fn create_session(
     State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    https: Https,
     headers: HeaderMap,
     AppJson(login): AppJson<LoginRequest>,
 ) -> Result<Response, AppError> {
@@ -90,10 +93,23 @@ pub async fn create_session(
     }
 
     let lookup = username.clone();
-    let found = state
+    let secrets = state.secrets.clone();
+    let (found, sso) = state
         .db
-        .call(move |conn| store::users::for_login(conn, &lookup))
+        .call(move |conn| {
+            Ok((
+                store::users::for_login(conn, &lookup)?,
+                crate::idp::load(conn, &secrets)?,
+            ))
+        })
         .await?;
+    if !sso.password_allowed(&username) {
+        tracing::info!(%username, "log-in refused: passwords are off");
+        return Err(AppError::PasswordsOff(format!(
+            "Passwords are turned off here: sign in with {}.",
+            sso.input.display_name
+        )));
+    }
     let password = login.password;
     let user = tokio::task::spawn_blocking(move || match found {
         Some((user, hash)) if auth::verify_password(&password, &hash) => Some(user),
@@ -128,7 +144,7 @@ pub async fn create_session(
 
     // A new session id at every log-in; the one the browser had (if any) ends.
     let previous = CookieJar::from_headers(&headers)
-        .get(SESSION_COOKIE)
+        .get(session_cookie_name(https))
         .map(|cookie| auth::secret_hash(cookie.value()));
     let secret = auth::new_secret();
     let hash = auth::secret_hash(&secret);
@@ -161,10 +177,7 @@ pub async fn create_session(
         })
         .await?;
     tracing::info!(user = %user.username, "signed in");
-    let cookie = format!(
-        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-        SESSION_LIFETIME.whole_seconds()
-    );
+    let cookie = session_cookie(https, secret, Some(SESSION_LIFETIME)).to_string();
     let me = Me {
         id: user.id,
         username: user.username,
@@ -189,16 +202,17 @@ pub async fn create_session(
 pub async fn delete_session(
     State(state): State<AppState>,
     _user: CurrentUser,
+    https: Https,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(cookie) = CookieJar::from_headers(&headers).get(SESSION_COOKIE) {
+    if let Some(cookie) = CookieJar::from_headers(&headers).get(session_cookie_name(https)) {
         let hash = auth::secret_hash(cookie.value());
         state
             .db
             .write(move |tx| store::sessions::delete(tx, &hash))
             .await?;
     }
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let clear = session_cookie(https, String::new(), None).to_string();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
@@ -216,6 +230,7 @@ pub async fn delete_session(
 pub async fn delete_all_sessions(
     State(state): State<AppState>,
     user: CurrentUser,
+    https: Https,
 ) -> Result<Response, AppError> {
     let now = state.now().unix_timestamp();
     state
@@ -232,6 +247,6 @@ pub async fn delete_all_sessions(
             )
         })
         .await?;
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let clear = session_cookie(https, String::new(), None).to_string();
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }

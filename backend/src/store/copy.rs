@@ -21,6 +21,7 @@ pub const TABLES: &[&str] = &[
     "ticket_types",
     "users",
     "api_tokens",
+    "user_identities",
     "audit_log",
     "flow_approvers",
     "flow_grantees",
@@ -48,7 +49,12 @@ pub const TABLES: &[&str] = &[
 /// Kept by the target itself: a change counter, the leases of the processes
 /// running on it, and failed log-ins (short-lived, per install).
 #[cfg_attr(not(test), allow(dead_code))]
-const NOT_COPIED: &[&str] = &["catalog_generation", "leases", "login_failures"];
+const NOT_COPIED: &[&str] = &[
+    "catalog_generation",
+    "leases",
+    "login_failures",
+    "oidc_logins",
+];
 
 /// Rows sent in one INSERT.
 const BATCH: usize = 200;

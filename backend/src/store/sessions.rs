@@ -38,7 +38,7 @@ pub fn user_for(
         .prepare_cached(
             "SELECT users.id, users.username, users.display_name, users.email, users.is_admin
              FROM sessions JOIN users ON users.id = sessions.user_id
-             WHERE sessions.token_hash = ?1 AND sessions.expires_at > ?2 AND sessions.last_seen_at > ?2 - ?3",
+             WHERE sessions.token_hash = ?1 AND users.active = 1 AND sessions.expires_at > ?2 AND sessions.last_seen_at > ?2 - ?3",
         )?
         .query_row(
             params![token_hash, now, IDLE_LIMIT],

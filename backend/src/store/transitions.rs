@@ -86,12 +86,13 @@ pub fn reject(tx: Conn<'_>, id: i64, reason: &str, now: i64) -> Result<(), AppEr
     )
 }
 
-/// `from` → Revoked, cancelled by the requester `actor`.
+/// `from` → Revoked, cancelled by the requester `actor` (None: by the
+/// system, e.g. the identity provider deactivated someone).
 pub fn cancel(
     tx: Conn<'_>,
     id: i64,
     from: RequestStatus,
-    actor: i64,
+    actor: Option<i64>,
     reason: &str,
     now: i64,
 ) -> Result<(), AppError> {
@@ -102,18 +103,19 @@ pub fn cancel(
         RequestStatus::Revoked,
         now,
         &[
-            ("revoked_by", Value::Integer(actor)),
+            ("revoked_by", actor.map_or(Value::Null, Value::Integer)),
             ("revoke_reason", Value::Text(reason.to_owned())),
             ("ended_at", Value::Integer(now)),
         ],
     )
 }
 
-/// Active → Revoking, to end Revoked; by `actor`, with an optional reason.
+/// Active → Revoking, to end Revoked; by `actor` (None: by the system),
+/// with an optional reason.
 pub fn begin_revoke(
     tx: Conn<'_>,
     id: i64,
-    actor: i64,
+    actor: Option<i64>,
     reason: Option<&str>,
     now: i64,
 ) -> Result<(), AppError> {
@@ -128,7 +130,7 @@ pub fn begin_revoke(
                 "ending_as",
                 Value::Text(RequestStatus::Revoked.label().into()),
             ),
-            ("revoked_by", Value::Integer(actor)),
+            ("revoked_by", actor.map_or(Value::Null, Value::Integer)),
             (
                 "revoke_reason",
                 reason.map_or(Value::Null, |r| Value::Text(r.to_owned())),

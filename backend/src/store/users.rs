@@ -32,7 +32,7 @@ fn from_row(row: &Row<'_>) -> crate::store::sql::Result<UserRecord> {
 pub fn for_login(conn: Conn<'_>, username: &str) -> Result<Option<(UserRecord, String)>, AppError> {
     Ok(conn
         .query_row(
-            &format!("SELECT {COLUMNS}, users.password_hash FROM users WHERE username = ?1"),
+            &format!("SELECT {COLUMNS}, users.password_hash FROM users WHERE username = ?1 AND users.active = 1"),
             [username],
             |row| Ok((from_row(row)?, row.get::<_, String>(5)?)),
         )
@@ -48,7 +48,8 @@ pub fn by_api_token(
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM api_tokens JOIN users ON users.id = api_tokens.user_id
-             WHERE api_tokens.token_hash = ?1 AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?2)"
+             WHERE api_tokens.token_hash = ?1 AND users.active = 1
+               AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?2)"
         ))?
         .query_row(params![token_hash, now], from_row)
         .optional()?)
