@@ -23,7 +23,7 @@ use crate::{
     observe, portal,
     routes::{
         ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, metrics,
-        mfa, my_access, notifications, requests, session, sso, tokens,
+        mfa, my_access, notifications, requests, scim, session, sso, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -53,6 +53,28 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sso::test_sign_in))
         .routes(routes!(sso::get_sso_settings, sso::set_sso_settings))
         .routes(routes!(sso::rotate_scim_token, sso::delete_scim_token))
+        .routes(routes!(scim::service_provider_config))
+        .routes(routes!(scim::resource_types))
+        .routes(routes!(scim::resource_type))
+        .routes(routes!(scim::schemas))
+        .routes(routes!(scim::schema))
+        .routes(routes!(scim::list_users, scim::create_user))
+        .routes(routes!(scim::search_users_with_body))
+        .routes(routes!(scim::search_everything))
+        .routes(routes!(scim::search_groups_with_body))
+        .routes(routes!(
+            scim::get_user,
+            scim::replace_user,
+            scim::patch_user,
+            scim::delete_user
+        ))
+        .routes(routes!(scim::list_groups, scim::create_group))
+        .routes(routes!(
+            scim::get_group,
+            scim::replace_group,
+            scim::patch_group,
+            scim::delete_group
+        ))
         .routes(routes!(mfa::get_mfa))
         .routes(routes!(mfa::enrol_mfa))
         .routes(routes!(mfa::confirm_mfa))
@@ -212,6 +234,8 @@ pub fn app(state: AppState) -> Router {
         // Slack's endpoints speak Slack's protocol and are signed by Slack, so
         // they are not part of the REST API's document.
         .merge(crate::slack::handlers::router())
+        .route("/scim/v2", axum::routing::any(scim::not_found))
+        .route("/scim/v2/{*rest}", axum::routing::any(scim::not_found))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

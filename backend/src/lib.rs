@@ -21,6 +21,7 @@ pub mod ops;
 pub mod portal;
 pub mod proxy;
 pub mod routes;
+pub mod scim;
 pub mod secrets;
 pub mod security_headers;
 pub mod slack;

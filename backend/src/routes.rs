@@ -13,6 +13,7 @@ pub mod mfa;
 pub mod my_access;
 pub mod notifications;
 pub mod requests;
+pub mod scim;
 pub mod session;
 pub mod sso;
 pub mod tokens;
@@ -74,6 +75,7 @@ use utoipa::{
         (name = "admin", description = "Catalog, access flows, users and groups (admins only)"),
         (name = "health", description = "Liveness and readiness, for load balancers"),
         (name = "operations", description = "Metrics for Prometheus"),
+        (name = "scim", description = "SCIM 2.0 provisioning by the identity provider (its own bearer token)"),
     )
 )]
 pub struct ApiDoc;
@@ -96,6 +98,17 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("A personal API token from `POST /api/v1/tokens`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "scim_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The SCIM token an admin makes with `POST /api/v1/admin/scim-token`.",
+                    ))
                     .build(),
             ),
         );

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod mfa;
 pub mod notifications;
 pub mod requests;
+pub mod scim;
 pub mod sessions;
 pub mod sql;
 pub mod tokens;

@@ -8,6 +8,12 @@ ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1 CHECK (active IN 
 ALTER TABLE users ADD COLUMN external_id TEXT;
 -- When the provider deleted the user (SCIM DELETE): inactive, and gone from SCIM.
 ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+-- The provider's userName (SCIM; often an e-mail address), unique whatever
+-- its case, and what SCIM sent of the user's other attributes (name, e-mails),
+-- kept as JSON so that it reads back as it was written.
+ALTER TABLE users ADD COLUMN idp_username TEXT;
+ALTER TABLE users ADD COLUMN scim_attributes TEXT;
+CREATE UNIQUE INDEX users_by_idp_username ON users (lower(idp_username));
 
 -- The few inactive users, for the worker's check that none keeps access.
 CREATE INDEX users_inactive ON users (id) WHERE active = 0;

@@ -3,6 +3,9 @@ ALTER TABLE users ADD COLUMN active BIGINT NOT NULL DEFAULT 1 CHECK (active IN (
 ALTER TABLE users ADD COLUMN external_id TEXT;
 -- When the provider deleted the user (SCIM DELETE): inactive, and gone from SCIM.
 ALTER TABLE users ADD COLUMN deleted_at BIGINT;
+ALTER TABLE users ADD COLUMN idp_username TEXT;
+ALTER TABLE users ADD COLUMN scim_attributes TEXT;
+CREATE UNIQUE INDEX users_by_idp_username ON users (lower(idp_username));
 
 CREATE INDEX users_inactive ON users (id) WHERE active = 0;
 
