@@ -561,3 +561,62 @@ async fn the_admin_connection_is_tls_checked_against_the_integrations_ca() {
         saved.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scim_deactivation_drops_the_role_and_ends_the_portal_session() {
+    let w = world().await;
+    let id = w.active("shop/public/orders", "read-only").await;
+    let (role, password) = w.reveal(id).await;
+    let mut session = w.pg.try_connect(&role, &password, "shop").unwrap();
+    let scim_token = w
+        .app
+        .post("/api/v1/admin/scim-token", &w.carol, json!(null))
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let alice_id = w.app.user_id("alice").await;
+    let deactivated = w
+        .app
+        .send(
+            axum::http::Request::builder()
+                .method("PATCH")
+                .uri(format!("/scim/v2/Users/{alice_id}"))
+                .header("authorization", format!("Bearer {scim_token}"))
+                .header("content-type", "application/scim+json")
+                .body(axum::body::Body::from(
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                           "Operations": [{"op": "replace", "value": {"active": false}}]})
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(deactivated.status, 200, "{}", deactivated.body);
+    // Her portal session is over at once.
+    assert_eq!(w.app.get("/api/v1/me", &w.alice).await.status, 401);
+    // The next pass of the worker (every 250 ms in the server) removes the role.
+    w.app.tick().await;
+    let request = w
+        .app
+        .get(&format!("/api/v1/requests/{id}"), &w.carol)
+        .await
+        .body;
+    assert_eq!(request["status"], "Revoked", "{request}");
+    assert_eq!(
+        request["revoke_reason"],
+        "deprovisioned by the identity provider"
+    );
+    assert!(!w.role_exists(&role), "the role is dropped");
+    let refused = w.pg.log_in(&role, &password, "shop").unwrap_err();
+    assert!(
+        refused.contains("password authentication failed"),
+        "{refused}"
+    );
+    sync(move || {
+        let open = session.query_one("SELECT 1", &[]);
+        assert!(open.is_err(), "her open session was ended too");
+        drop(session);
+    });
+}

@@ -391,3 +391,118 @@ async fn a_cross_site_form_post_with_the_cookie_is_refused_and_writes_nothing() 
         .collect();
     assert_eq!(names, vec!["mine"]);
 }
+
+/// Log in through `router`, the request marked as coming from `peer`.
+async fn log_in_from(
+    router: &axum::Router,
+    peer: &str,
+    forwarded_proto: Option<&str>,
+) -> common::Answer {
+    let mut builder = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(proto) = forwarded_proto {
+        builder = builder.header("x-forwarded-proto", proto);
+    }
+    let mut request = builder
+        .body(Body::from(
+            json!({"username": "alice", "password": "gatehouse-demo"}).to_string(),
+        ))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(
+        peer.parse::<std::net::SocketAddr>().unwrap(),
+    ));
+    common::send(router, request).await
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure_and_host_prefixed_with_hsts() {
+    let app = TestApp::with_demo().await;
+    let router = gatehouse::app(app.state().with_notify(gatehouse::notify::NotifyConfig {
+        public_url: "https://gatehouse.example.com".into(),
+        ..Default::default()
+    }));
+    let answer = log_in_from(&router, "198.51.100.7:40000", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let cookie = answer.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-gatehouse_session="), "{cookie}");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{part}: {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "{cookie}");
+    assert_eq!(
+        answer.headers[header::STRICT_TRANSPORT_SECURITY],
+        "max-age=31536000; includeSubDomains"
+    );
+    // Only the prefixed name signs in over HTTPS.
+    let secret = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    let me = |name: &str| {
+        Request::builder()
+            .uri("/api/v1/me")
+            .header(header::COOKIE, format!("{name}={secret}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        common::send(&router, me("__Host-gatehouse_session"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        common::send(&router, me("gatehouse_session")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn over_plain_http_the_cookie_is_not_secure_and_there_is_no_hsts() {
+    let app = TestApp::with_demo().await;
+    let answer = log_in_from(&app.router, "127.0.0.1:40000", Some("https")).await;
+    let cookie = answer.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("gatehouse_session="), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "a client's own X-Forwarded-Proto is ignored: {cookie}"
+    );
+    assert!(
+        answer
+            .headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn only_a_trusted_proxy_can_say_the_request_came_over_https() {
+    let app = TestApp::with_demo().await;
+    let router = gatehouse::app(
+        app.state()
+            .with_trusted_proxies(gatehouse::proxy::TrustedProxies::parse("10.0.0.0/8").unwrap()),
+    );
+    let proxied = log_in_from(&router, "10.1.2.3:40000", Some("https")).await;
+    let cookie = proxied.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.starts_with("__Host-gatehouse_session=") && cookie.contains("Secure"),
+        "{cookie}"
+    );
+    assert!(
+        proxied
+            .headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_some()
+    );
+    let direct = log_in_from(&router, "203.0.113.9:40000", Some("https")).await;
+    let cookie = direct.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(
+        direct
+            .headers
+            .get(header::STRICT_TRANSPORT_SECURITY)
+            .is_none()
+    );
+}

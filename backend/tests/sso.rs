@@ -600,3 +600,64 @@ async fn a_test_sign_in_shows_the_claims_and_signs_nobody_in() {
         "no user was made: {users}"
     );
 }
+
+#[tokio::test]
+async fn id_tokens_that_fail_a_check_are_refused() {
+    let provider = OidcProvider::hostile();
+    let app = TestApp::with_demo().await;
+    let saved = configure(&app, &provider, json!({})).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    for mode in [
+        "good",
+        "wrong_aud",
+        "expired",
+        "unsigned",
+        "bad_sig",
+        "wrong_iss",
+        "wrong_nonce",
+    ] {
+        let (authorize, binding) = start(&app).await;
+        let url = format!("{authorize}&login_hint={mode}");
+        let agent = agent.clone();
+        let back = tokio::task::spawn_blocking(move || {
+            agent
+                .get(&url)
+                .call()
+                .unwrap()
+                .header("location")
+                .unwrap()
+                .to_owned()
+        })
+        .await
+        .unwrap();
+        let answer = callback(&app, &back, Some(&binding)).await;
+        if mode == "good" {
+            // The baseline: the same provider, a sound token, accepted.
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            assert!(session_of(&answer).is_some());
+            continue;
+        }
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{mode}: {}",
+            answer.body
+        );
+        assert!(session_of(&answer).is_none(), "{mode} signed someone in");
+        let refusal = audit_actions(&app)
+            .await
+            .into_iter()
+            .rev()
+            .find(|(a, _)| a == "sso_refused")
+            .unwrap()
+            .1;
+        assert_eq!(refusal["reason"], "id_token_refused", "{mode}: {refusal}");
+    }
+    let signed_in = audit_actions(&app)
+        .await
+        .into_iter()
+        .filter(|(a, d)| a == "login" && d["method"] == "sso")
+        .count();
+    assert_eq!(signed_in, 1, "only the sound token signed anyone in");
+}

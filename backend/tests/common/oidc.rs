@@ -23,8 +23,18 @@ impl OidcProvider {
     /// Start the provider; `claims_in_id_token` puts the scopes' claims
     /// (e-mail, name, groups) in the ID token, not only in UserInfo.
     pub fn start(claims_in_id_token: bool) -> Self {
+        Self::run("provider.mjs", claims_in_id_token)
+    }
+
+    /// The hostile provider (e2e/oidc/hostile.mjs): its ID token is broken
+    /// in the way the `login_hint` of the authorization URL names.
+    pub fn hostile() -> Self {
+        Self::run("hostile.mjs", false)
+    }
+
+    fn run(script: &str, claims_in_id_token: bool) -> Self {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-        let script = format!("{root}/e2e/oidc/provider.mjs");
+        let script = format!("{root}/e2e/oidc/{script}");
         assert!(
             std::path::Path::new(&format!("{root}/e2e/node_modules/oidc-provider")).is_dir(),
             "the OpenID Provider's npm package is missing: run scripts/setup-test (it installs e2e/node_modules)"
