@@ -81,6 +81,34 @@ pub async fn sync_integration(id: i64) -> Result<SyncResult, ApiError> {
     decode(fetch(Request::post(&path), true).await?)
 }
 
+/// The identity provider's settings, as `SsoSettings`.
+pub fn sso_settings() -> RequestBuilder {
+    Request::get("/api/v1/admin/sso")
+}
+
+/// Save the identity provider's settings.
+pub async fn save_sso(
+    input: &gatehouse_shared::sso::SsoSettingsInput,
+) -> Result<gatehouse_shared::sso::SsoSettings, ApiError> {
+    let body = serde_json::to_string(input).map_err(|error| client_error(&error))?;
+    let request = Request::put("/api/v1/admin/sso")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|error| client_error(&error))?;
+    decode(crate::api::fetch_sent(request, true).await?)
+}
+
+/// Make or rotate the SCIM token (shown once).
+pub async fn rotate_scim_token() -> Result<gatehouse_shared::sso::CreatedScimToken, ApiError> {
+    decode(fetch(Request::post("/api/v1/admin/scim-token"), true).await?)
+}
+
+/// Turn SCIM off.
+pub async fn delete_scim_token() -> Result<(), ApiError> {
+    send(Request::delete("/api/v1/admin/scim-token"), true).await?;
+    Ok(())
+}
+
 /// Every user, as `Vec<User>`.
 pub fn users() -> RequestBuilder {
     Request::get("/api/v1/admin/users")

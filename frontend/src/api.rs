@@ -37,6 +37,11 @@ pub async fn log_in(login: &LoginRequest) -> Result<Me, ApiError> {
     decode(fetch_sent(request, false).await?)
 }
 
+/// `GET /api/v1/sso`: the identity provider's button and whether passwords work.
+pub async fn sign_in_options() -> Result<gatehouse_shared::sso::SignInOptions, ApiError> {
+    decode(fetch(Request::get("/api/v1/sso"), false).await?)
+}
+
 /// `DELETE /api/v1/session`.
 pub async fn log_out() -> Result<(), ApiError> {
     send(Request::delete("/api/v1/session"), false).await?;

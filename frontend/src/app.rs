@@ -21,6 +21,7 @@ use crate::{
             people::{AdminGroupsPage, AdminUsersPage},
             resource_types::AdminResourceTypesPage,
             resources::AdminResourcesPage,
+            sign_in::AdminSignInPage,
             ticket_types::AdminTicketTypesPage,
         },
         approvals_page::ApprovalsPage,
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/groups") view={Lazy::<AdminRoute<{ admin::GROUPS }>>::new()} />
                         <Route path=path!("/ticket-types") view={Lazy::<AdminRoute<{ admin::TICKET_TYPES }>>::new()} />
                         <Route path=path!("/audit") view={Lazy::<AdminRoute<{ admin::AUDIT }>>::new()} />
+                        <Route path=path!("/sso") view={Lazy::<AdminRoute<{ admin::SIGN_IN }>>::new()} />
                     </ParentRoute>
                 </ParentRoute>
             </Routes>
@@ -107,6 +109,7 @@ mod admin {
     pub const GROUPS: u8 = 6;
     pub const TICKET_TYPES: u8 = 7;
     pub const AUDIT: u8 = 8;
+    pub const SIGN_IN: u8 = 9;
 }
 
 /// An Admin page. Only admins open these, so they are one part of the portal
@@ -143,6 +146,7 @@ fn admin_view(page: u8) -> Result<AnyView, SplitLoaderError> {
         admin::GROUPS => view! { <AdminGroupsPage /> }.into_any(),
         admin::TICKET_TYPES => view! { <AdminTicketTypesPage /> }.into_any(),
         admin::AUDIT => view! { <AdminAuditPage /> }.into_any(),
+        admin::SIGN_IN => view! { <AdminSignInPage /> }.into_any(),
         _ => view! { <NotFoundPage /> }.into_any(),
     })
 }

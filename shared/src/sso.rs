@@ -56,8 +56,9 @@ pub struct SsoSettingsInput {
     /// The issuer URL; its `/.well-known/openid-configuration` is read.
     pub issuer: String,
     pub client_id: String,
-    /// Write-only; left out on update, the stored one stays.
-    #[serde(default, skip_serializing)]
+    /// Write-only (never in an answer); left out on update, the stored one
+    /// stays; an empty string removes it (a public client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// Scopes asked for besides `openid`.
     #[serde(default = "default_scopes")]

@@ -22,6 +22,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("Groups", "/admin/groups"),
     ("Ticket Types", "/admin/ticket-types"),
     ("Audit Log", "/admin/audit"),
+    ("Sign-in", "/admin/sso"),
 ];
 
 /// Whether the signed-in user is an admin (the server checks every call too).

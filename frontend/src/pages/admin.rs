@@ -7,4 +7,5 @@ pub mod integrations;
 pub mod people;
 pub mod resource_types;
 pub mod resources;
+pub mod sign_in;
 pub mod ticket_types;
