@@ -219,6 +219,51 @@ fn check(input: &SsoSettingsInput) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Settings given when the server starts (flags and environment, for
+/// automated installs): they replace what an admin saved before, audited.
+pub async fn apply_at_start(
+    db: &crate::db::Db,
+    secrets: std::sync::Arc<SecretBox>,
+    input: Option<SsoSettingsInput>,
+    scim_token: Option<String>,
+    now: i64,
+) -> Result<(), AppError> {
+    if input.is_none() && scim_token.is_none() {
+        return Ok(());
+    }
+    db.write(move |tx| {
+        if let Some(input) = input.clone() {
+            let saved = save(tx, &secrets, input)?;
+            let mut audited = serde_json::to_value(&saved.input)?;
+            audited["client_secret_set"] = serde_json::json!(saved.client_secret.is_some());
+            store::audit::record(tx, now, None, None, "sso.configured_at_start", audited)?;
+        }
+        if let Some(token) = &scim_token {
+            if token.len() < 20 {
+                return Err(AppError::invalid(
+                    "scim_token",
+                    "The SCIM token is at least 20 characters.",
+                ));
+            }
+            let hash: String = crate::auth::secret_hash(token)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            store::notifications::set_setting(tx, SCIM_TOKEN_KEY, &hash)?;
+            store::audit::record(
+                tx,
+                now,
+                None,
+                None,
+                "scim_token.set_at_start",
+                serde_json::json!({}),
+            )?;
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// Provider metadata (endpoints and signing keys), read once and kept for a
 /// while; shared by every request of this process.
 #[derive(Default)]

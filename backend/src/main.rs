@@ -51,6 +51,8 @@ enum Command {
         notify: Box<NotifyArgs>,
         #[command(flatten)]
         ops: OpsArgs,
+        #[command(flatten)]
+        sso: Box<SsoArgs>,
     },
     /// Copy a SQLite store into a new file while the server runs (SQLite's
     /// online backup API); the copy is checked before it gets its name.
@@ -189,6 +191,69 @@ impl NotifyArgs {
                 .to_owned(),
             slack,
             email,
+        })
+    }
+}
+
+/// Sign-in with the company's identity provider, for automated installs:
+/// given at start, these replace what an admin saved (Admin → Sign-in).
+#[derive(clap::Args)]
+struct SsoArgs {
+    /// The OpenID Provider's issuer URL (turns sign-in with it on).
+    #[arg(long, env = "GATEHOUSE_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    #[arg(long, env = "GATEHOUSE_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    #[arg(long, env = "GATEHOUSE_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// The provider's name on the log-in button ("Sign in with …").
+    #[arg(
+        long,
+        env = "GATEHOUSE_OIDC_NAME",
+        default_value = "your identity provider"
+    )]
+    oidc_name: String,
+    /// Scopes besides openid, separated by spaces or commas.
+    #[arg(long, env = "GATEHOUSE_OIDC_SCOPES", default_value = "email profile")]
+    oidc_scopes: String,
+    /// The claim listing the user's groups.
+    #[arg(long, env = "GATEHOUSE_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    oidc_groups_claim: String,
+    /// Members of this provider group are admins.
+    #[arg(long, env = "GATEHOUSE_OIDC_ADMIN_GROUP")]
+    oidc_admin_group: Option<String>,
+    /// Turn local passwords off but for the break-glass admins.
+    #[arg(long, env = "GATEHOUSE_PASSWORDS_OFF")]
+    passwords_off: bool,
+    /// Usernames that keep their password when passwords are off (comma-separated).
+    #[arg(long, env = "GATEHOUSE_BREAK_GLASS_ADMINS", default_value = "")]
+    break_glass_admins: String,
+    /// The SCIM bearer token the provider sends (at least 20 characters).
+    #[arg(long, env = "GATEHOUSE_SCIM_TOKEN", hide_env_values = true)]
+    scim_token: Option<String>,
+}
+
+impl SsoArgs {
+    fn settings(&self) -> Option<gatehouse_shared::sso::SsoSettingsInput> {
+        let issuer = self.oidc_issuer.clone()?;
+        let list = |text: &str| -> Vec<String> {
+            text.split([',', ' '])
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Some(gatehouse_shared::sso::SsoSettingsInput {
+            enabled: true,
+            display_name: self.oidc_name.clone(),
+            issuer,
+            client_id: self.oidc_client_id.clone().unwrap_or_default(),
+            client_secret: self.oidc_client_secret.clone(),
+            scopes: list(&self.oidc_scopes),
+            groups_claim: self.oidc_groups_claim.clone(),
+            admin_group: self.oidc_admin_group.clone(),
+            password_login: !self.passwords_off,
+            break_glass_admins: list(&self.break_glass_admins),
         })
     }
 }
@@ -416,6 +481,7 @@ fn main() -> ExitCode {
             trusted_proxies,
             notify,
             ops,
+            sso,
         } => {
             let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
@@ -462,7 +528,15 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let outcome = runtime.block_on(serve(db, listen, demo, key_file, notify, ops, proxies));
+            let outcome = runtime.block_on(serve(
+                db,
+                listen,
+                Seed { demo, sso: *sso },
+                key_file,
+                notify,
+                ops,
+                proxies,
+            ));
             // What is left (a connector call on the blocking pool past the
             // shutdown timeout) is not waited for.
             runtime.shutdown_timeout(Duration::from_millis(200));
@@ -477,15 +551,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the server puts in its store at start: the demo, and sign-in
+/// settings given as flags.
+struct Seed {
+    demo: bool,
+    sso: SsoArgs,
+}
+
 async fn serve(
     db_location: String,
     listen: SocketAddr,
-    with_demo: bool,
+    seed: Seed,
     key_file: PathBuf,
     notify: gatehouse::notify::NotifyConfig,
     ops: OpsArgs,
     proxies: gatehouse::proxy::TrustedProxies,
 ) -> Result<(), String> {
+    let Seed {
+        demo: with_demo,
+        sso,
+    } = seed;
     // Cancelled by SIGTERM or Ctrl-C: the server stops taking connections
     // and the background workers stop after the pass under way.
     let stop = CancellationToken::new();
@@ -551,6 +636,20 @@ async fn serve(
             .await
             .map_err(|error| format!("cannot add the demo data: {error}"))?;
     }
+    gatehouse::idp::apply_at_start(
+        &db,
+        state.secrets.clone(),
+        sso.settings(),
+        sso.scim_token.clone(),
+        state.now().unix_timestamp(),
+    )
+    .await
+    .map_err(|error| match error {
+        gatehouse::error::AppError::Invalid { field, message } => {
+            format!("sign-in settings: {field}: {message}")
+        }
+        other => format!("cannot store the sign-in settings: {other}"),
+    })?;
     // Catch up on everything that fell due while the server was down, then keep going.
     if let Err(error) = gatehouse::worker::tick(&state).await {
         tracing::error!(%error, "first background pass failed; retrying in the loop");

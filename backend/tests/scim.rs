@@ -201,7 +201,7 @@ async fn okta_creates_finds_deactivates_and_reactivates_a_user() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["id"].to_string() == id)
+        .find(|u| u["id"].as_i64() == id.parse::<i64>().ok())
         .unwrap();
     assert_eq!(dana["username"], "dana");
     assert_eq!(dana["display_name"], "Dana Scully");

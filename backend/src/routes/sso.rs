@@ -554,10 +554,7 @@ pub async fn set_sso_settings(
     // Passwords off must leave the admin doing it a way back in.
     if input.enabled
         && !input.password_login
-        && !input
-            .break_glass_admins
-            .iter()
-            .any(|name| *name == admin.username)
+        && !input.break_glass_admins.contains(&admin.username)
         && admin.method == auth::AuthMethod::SessionCookie
         && !signed_in_with_provider(&state, admin.id).await?
     {

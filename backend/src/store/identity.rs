@@ -316,9 +316,12 @@ pub fn any_left_behind(conn: Conn<'_>) -> Result<bool, AppError> {
         .is_some())
 }
 
+/// (id, status) of waiting requests, and ids of live ones.
+pub type LeftBehind = (Vec<(i64, String)>, Vec<i64>);
+
 /// Requests of inactive users that still wait (as requester or grantee),
 /// with their status, and those whose access is still live (as grantee).
-pub fn left_behind(conn: Conn<'_>) -> Result<(Vec<(i64, String)>, Vec<i64>), AppError> {
+pub fn left_behind(conn: Conn<'_>) -> Result<LeftBehind, AppError> {
     let mut statement = conn.prepare(
         "SELECT DISTINCT r.id, r.status FROM requests r JOIN users u
             ON u.id = r.requester_id OR u.id = r.grantee_id
