@@ -14,9 +14,9 @@ const STARTED = /Gatehouse is running at (http:\/\/\S+?)\/?$/m;
 
 export const DEMO_PASSWORD = 'gatehouse-demo';
 
-/** Browsers log every 401, 409 and 422 answer: signed-out checks, refused
+/** Browsers log every 401, 403, 409 and 422 answer: signed-out checks, refused
  * log-ins and the refusals journeys provoke on purpose (shown in the page). */
-const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of (401|409|422)/];
+const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of (401|403|409|422)/];
 
 /** The running server: its address and what its `--db` names (for journeys
  * that must move time, e.g. bring an expiry near): a SQLite file, or, when

@@ -20,7 +20,7 @@ use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
 /// Name of the portal's session cookie over plain HTTP (over HTTPS it has the
 /// `__Host-` prefix: [`crate::transport::session_cookie_name`]).
-pub const SESSION_COOKIE: &str = "gatehouse_session";
+pub use crate::transport::SESSION_COOKIE;
 /// Prefix of personal API tokens, so a leaked one is easy to recognise.
 pub const API_TOKEN_PREFIX: &str = "gh_";
 

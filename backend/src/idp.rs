@@ -245,7 +245,8 @@ pub async fn apply_at_start(
                     "The SCIM token is at least 20 characters.",
                 ));
             }
-            let hash: String = crate::auth::secret_hash(token)
+            // As the SCIM routes compare it: the hex of the token's SHA-256.
+            let hash: String = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes())
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();

@@ -563,7 +563,7 @@ async fn serve(
     listen: SocketAddr,
     seed: Seed,
     key_file: PathBuf,
-    notify: gatehouse::notify::NotifyConfig,
+    mut notify: gatehouse::notify::NotifyConfig,
     ops: OpsArgs,
     proxies: gatehouse::proxy::TrustedProxies,
 ) -> Result<(), String> {
@@ -592,6 +592,11 @@ async fn serve(
     let address = listener
         .local_addr()
         .map_err(|error| format!("cannot read the listening address: {error}"))?;
+    // Without --public-url, the portal is where we listen (the port picked
+    // when asked for port 0: links and the sign-in callback must name it).
+    if notify.public_url == format!("http://{listen}") {
+        notify.public_url = format!("http://{address}");
+    }
     let slot = gatehouse::listener::AppSlot::default();
     let server = tokio::spawn(
         axum::serve(

@@ -37,6 +37,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Https {
     }
 }
 
+/// Name of the portal's session cookie over plain HTTP.
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+
 /// A year, with subdomains: what HSTS preload lists ask for.
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
@@ -71,7 +74,7 @@ pub fn session_cookie_name(https: Https) -> &'static str {
     if https.0 {
         "__Host-gatehouse_session"
     } else {
-        crate::auth::SESSION_COOKIE
+        SESSION_COOKIE
     }
 }
 
