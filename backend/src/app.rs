@@ -50,6 +50,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sso::get_sign_in_options))
         .routes(routes!(sso::start_sign_in))
         .routes(routes!(sso::sign_in_callback))
+        .routes(routes!(sso::cli_token))
         .routes(routes!(sso::test_sign_in))
         .routes(routes!(sso::get_sso_settings, sso::set_sso_settings))
         .routes(routes!(sso::rotate_scim_token, sso::delete_scim_token))

@@ -186,6 +186,121 @@ pub fn login(server: &str, username: &str, days: u32) -> Result<String, String> 
     ))
 }
 
+/// Whether this server wants sign-in through its identity provider (its
+/// passwords are off); false when it cannot say.
+pub fn server_wants_browser_sign_in(server: &str) -> bool {
+    agent()
+        .get(&format!("{}/api/v1/sso", server.trim_end_matches('/')))
+        .call()
+        .ok()
+        .and_then(|answer| answer.into_json::<Value>().ok())
+        .is_some_and(|options| options["passwords"] == false && options.get("provider").is_some())
+}
+
+/// How long `gatehouse login` waits for the browser to come back.
+const BROWSER_WAIT: Duration = Duration::from_secs(300);
+
+/// Log in through the browser, with the server's identity provider: a
+/// loopback listener receives a one-time code, which is traded together
+/// with a verifier only this process knows (so another program that sees
+/// the code cannot use it) for a personal API token. `open` shows the
+/// address to the user (and tries to open a browser).
+pub fn login_with_browser(
+    server: &str,
+    days: u32,
+    open: impl FnOnce(&str),
+) -> Result<String, String> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+
+    let server = server.trim_end_matches('/').to_owned();
+    if !(server.starts_with("http://") || server.starts_with("https://")) {
+        return Err("--server must be an http:// or https:// URL".into());
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| format!("cannot listen on loopback for the browser's return: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let verifier = crate::auth::new_secret();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    open(&format!(
+        "{server}/api/v1/sso/start?cli_port={port}&cli_challenge={challenge}"
+    ));
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let deadline = std::time::Instant::now() + BROWSER_WAIT;
+    let code = loop {
+        let mut stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                if std::time::Instant::now() > deadline {
+                    return Err("the browser did not come back within 5 minutes".into());
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            Err(error) => return Err(format!("waiting for the browser: {error}")),
+        };
+        stream.set_nonblocking(false).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(|e| e.to_string())?;
+        let mut head = [0u8; 4096];
+        let read = stream.read(&mut head).unwrap_or(0);
+        let request = String::from_utf8_lossy(&head[..read]);
+        let target = request
+            .lines()
+            .next()
+            .and_then(|line| line.split_whitespace().nth(1))
+            .unwrap_or("");
+        let code = target
+            .strip_prefix("/callback?")
+            .and_then(|query| serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "code").map(|(_, v)| v));
+        let body = if code.is_some() {
+            "<!doctype html><title>Gatehouse</title><p>Signed in. You can close this tab and go back to the terminal.</p>"
+        } else {
+            "<!doctype html><title>Gatehouse</title><p>Waiting for the sign-in to finish…</p>"
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        if let Some(code) = code {
+            break code;
+        }
+    };
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "this machine".into());
+    let created: CreatedApiToken = agent()
+        .post(&format!("{server}/api/v1/sso/cli-token"))
+        .send_json(json!({
+            "code": code,
+            "verifier": verifier,
+            "name": format!("gatehouse CLI on {host}"),
+            "expires_in_days": days,
+        }))
+        .map_err(failure)?
+        .into_json()
+        .map_err(|e| format!("unexpected answer to trading the code: {e}"))?;
+    let me: Value = agent()
+        .get(&format!("{server}/api/v1/me"))
+        .set("Authorization", &format!("Bearer {}", created.secret))
+        .call()
+        .map_err(failure)?
+        .into_json()
+        .map_err(|e| format!("unexpected answer from /api/v1/me: {e}"))?;
+    let username = me["username"].as_str().unwrap_or_default().to_owned();
+    let path = save(&Saved {
+        server: server.clone(),
+        username: username.clone(),
+        token: created.secret,
+    })?;
+    Ok(format!(
+        "Logged in to {server} as {username} (through the identity provider). Token stored in {} (expires in {days} days).",
+        path.display()
+    ))
+}
+
 fn get<T: serde::de::DeserializeOwned>(saved: &Saved, path: &str) -> Result<T, String> {
     agent()
         .get(&format!("{}{path}", saved.server))

@@ -78,6 +78,10 @@ enum Command {
         /// Days until the stored token stops working.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
+        /// Sign in through the browser with the server's identity provider
+        /// (the default when the server has passwords turned off).
+        #[arg(long)]
+        browser: bool,
     },
     /// List my active access.
     Access,
@@ -449,7 +453,22 @@ fn main() -> ExitCode {
             server,
             username,
             days,
-        } => client(gatehouse::cli::login(&server, &username, days)),
+            browser,
+        } => {
+            if browser || gatehouse::cli::server_wants_browser_sign_in(&server) {
+                client(gatehouse::cli::login_with_browser(&server, days, |url| {
+                    eprintln!("Sign in in your browser: {url}");
+                    // Best effort: a desktop opens it; elsewhere the address is there to copy.
+                    let _ = std::process::Command::new("xdg-open")
+                        .arg(url)
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .spawn();
+                }))
+            } else {
+                client(gatehouse::cli::login(&server, &username, days))
+            }
+        }
         Command::Access => client(gatehouse::cli::access()),
         Command::Connect {
             request_id,

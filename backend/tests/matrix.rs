@@ -58,6 +58,12 @@ fn table() -> Vec<Row> {
         ("GET", "/api/v1/sso/start", json!(null), [404; 7]),
         ("GET", "/api/v1/sso/callback", json!(null), [400; 7]),
         (
+            "POST",
+            "/api/v1/sso/cli-token",
+            json!({"code": "unknown", "verifier": "v", "name": "cli", "expires_in_days": 1}),
+            [400; 7],
+        ),
+        (
             "GET",
             "/api/v1/admin/sso/test",
             json!(null),

@@ -28,6 +28,8 @@ fn every_operation_declares_its_security_and_error_shape() {
         "/api/v1/sso",
         "/api/v1/sso/start",
         "/api/v1/sso/callback",
+        // The CLI's one-time code is its credential.
+        "/api/v1/sso/cli-token",
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

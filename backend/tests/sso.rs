@@ -661,3 +661,90 @@ async fn id_tokens_that_fail_a_check_are_refused() {
         .count();
     assert_eq!(signed_in, 1, "only the sound token signed anyone in");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_signs_in_through_the_browser_and_gets_a_token_only_it_can_redeem() {
+    let app = TestApp::with_demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = gatehouse::app(app.state().with_notify(gatehouse::notify::NotifyConfig {
+        public_url: url.clone(),
+        ..Default::default()
+    }));
+    let server = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let provider = OidcProvider::start_for(&format!("{url}/api/v1/sso/callback"));
+    let saved = configure(
+        &app,
+        &provider,
+        json!({"password_login": false, "break_glass_admins": ["carol"]}),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(gatehouse::cli::server_wants_browser_sign_in(&url));
+
+    let config = tempfile::tempdir().unwrap();
+    let config_dir = config.path().to_owned();
+    let base = url.clone();
+    let stolen = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let seen = stolen.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        // SAFETY: set before the CLI reads it, in this test process only.
+        unsafe { std::env::set_var("GATEHOUSE_CONFIG_DIR", &config_dir) };
+        let server_url = base.clone();
+        gatehouse::cli::login_with_browser(&server_url, 7, move |start| {
+            let start = start.to_owned();
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let mut browser = ProviderBrowser::default();
+                let (status, location, _, _) = browser.get(&start);
+                assert_eq!(status, 303);
+                let back = browser.sign_in_until(
+                    &location.unwrap(),
+                    "dana",
+                    &format!("{base}/api/v1/sso/callback"),
+                );
+                let (status, _, refresh, page) = browser.get(&back);
+                assert_eq!(status, 200, "{page}");
+                let cli = refresh.unwrap().strip_prefix("0;url=").unwrap().to_owned();
+                assert!(cli.starts_with("http://127.0.0.1:"), "{cli}");
+                *seen.lock().unwrap() = Some(cli.clone());
+                browser.get(&cli);
+            });
+        })
+    })
+    .await
+    .unwrap();
+    let message = outcome.expect("the CLI logged in");
+    assert!(message.contains("as dana"), "{message}");
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(config.path().join("credentials.json")).unwrap())
+            .unwrap();
+    let token = stored["token"].as_str().unwrap().to_owned();
+    let me = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/api/v1/me")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.body["username"], "dana");
+
+    // Whoever saw the code on its way cannot redeem it: it is used, and
+    // even unused it needs the CLI's verifier.
+    let cli_url = stolen.lock().unwrap().clone().unwrap();
+    let code = cli_url.split("code=").nth(1).unwrap().to_owned();
+    let replay = app
+        .call(
+            Method::POST,
+            "/api/v1/sso/cli-token",
+            None,
+            Some(
+                json!({"code": code, "verifier": "guess", "name": "stolen", "expires_in_days": 1}),
+            ),
+        )
+        .await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST, "{}", replay.body);
+    server.abort();
+}

@@ -45,7 +45,10 @@ CREATE TABLE oidc_logins (
     return_to      TEXT NOT NULL,
     -- 'sign_in', 'test' (an admin's test: show the claims, sign nobody in), 'cli'.
     purpose        TEXT NOT NULL CHECK (purpose IN ('sign_in', 'test', 'cli')),
-    -- The admin who started a test sign-in.
+    -- The admin who started a test sign-in; the user a CLI code is for.
     started_by     INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    -- `gatehouse login` through the browser: the SHA-256 of the CLI's secret
+    -- verifier, which it must show to trade its one-time code for a token.
+    cli_challenge  BLOB,
     expires_at     INTEGER NOT NULL
 ) STRICT;

@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::CookieJar;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use gatehouse_shared::{
     ApiError,
     sso::{CreatedScimToken, SignInOptions, SsoSettings, SsoSettingsInput},
@@ -48,6 +49,13 @@ pub struct StartQuery {
     /// A portal path to land on afterwards (default `/`).
     #[serde(default)]
     pub return_to: Option<String>,
+    /// `gatehouse login`: the port of its loopback listener, where the
+    /// browser is sent back with a one-time code.
+    #[serde(default)]
+    pub cli_port: Option<u16>,
+    /// `gatehouse login`: base64url of the SHA-256 of its secret verifier.
+    #[serde(default)]
+    pub cli_challenge: Option<String>,
 }
 
 /// Only our own paths: `/requests`, never `//evil.example` or a URL.
@@ -78,8 +86,29 @@ pub async fn start_sign_in(
     https: Https,
     Query(query): Query<StartQuery>,
 ) -> Result<Response, AppError> {
+    if let Some(port) = query.cli_port {
+        let challenge = query
+            .cli_challenge
+            .as_deref()
+            .and_then(|c| URL_SAFE_NO_PAD.decode(c).ok())
+            .filter(|c| c.len() == 32)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "cli_challenge",
+                    "The CLI sends the base64url SHA-256 of its verifier.",
+                )
+            })?;
+        if port < 1024 {
+            return Err(AppError::invalid(
+                "cli_port",
+                "The CLI listens on a port from 1024 up.",
+            ));
+        }
+        let back = format!("http://127.0.0.1:{port}/callback");
+        return begin(&state, https, back, "cli", None, Some(challenge)).await;
+    }
     let return_to = safe_return_to(query.return_to.as_deref());
-    begin(&state, https, return_to, "sign_in", None).await
+    begin(&state, https, return_to, "sign_in", None, None).await
 }
 
 /// Sign in with the identity provider without signing anyone in: the
@@ -98,7 +127,7 @@ pub async fn test_sign_in(
     https: Https,
 ) -> Result<Response, AppError> {
     admin.require_admin()?;
-    begin(&state, https, "/admin".into(), "test", Some(admin.id)).await
+    begin(&state, https, "/admin".into(), "test", Some(admin.id), None).await
 }
 
 async fn begin(
@@ -107,6 +136,7 @@ async fn begin(
     return_to: String,
     purpose: &'static str,
     started_by: Option<i64>,
+    cli_challenge: Option<Vec<u8>>,
 ) -> Result<Response, AppError> {
     let settings = settings(state).await?;
     if !settings.input.enabled {
@@ -133,6 +163,7 @@ async fn begin(
         return_to,
         purpose: purpose.into(),
         started_by,
+        cli_challenge,
         expires_at: now + LOGIN_WINDOW.whole_seconds(),
     };
     let state_hash = auth::secret_hash(&started.state);
@@ -317,6 +348,10 @@ pub async fn sign_in_callback(
         ));
     }
 
+    let for_cli = login.purpose == "cli";
+    let cli_code = auth::new_secret();
+    let cli_code_hash = auth::secret_hash(&cli_code);
+    let cli_challenge = login.cli_challenge.clone();
     let previous = jar
         .get(session_cookie_name(https))
         .map(|cookie| auth::secret_hash(cookie.value()));
@@ -348,10 +383,25 @@ pub async fn sign_in_callback(
             if let Some(is_admin) = is_admin {
                 store::identity::set_admin(tx, user_id, is_admin)?;
             }
-            if let Some(previous) = &previous {
-                store::sessions::delete(tx, previous)?;
+            if for_cli {
+                // The CLI trades this code (with its verifier) for a token.
+                let code = store::identity::OidcLogin {
+                    browser_hash: Vec::new(),
+                    nonce: String::new(),
+                    pkce_verifier: String::new(),
+                    return_to: CLI_CODE.into(),
+                    purpose: "cli".into(),
+                    started_by: Some(user_id),
+                    cli_challenge: cli_challenge.clone(),
+                    expires_at: now + CLI_CODE_LIFETIME,
+                };
+                store::identity::begin_login(tx, &cli_code_hash, &code, now)?;
+            } else {
+                if let Some(previous) = &previous {
+                    store::sessions::delete(tx, previous)?;
+                }
+                store::sessions::create(tx, user_id, &hash, now, expires)?;
             }
-            store::sessions::create(tx, user_id, &hash, now, expires)?;
             store::audit::record(
                 tx,
                 now,
@@ -359,7 +409,7 @@ pub async fn sign_in_callback(
                 None,
                 "login",
                 json!({
-                    "method": "sso",
+                    "method": if for_cli { "sso_cli" } else { "sso" },
                     "issuer": claimed.issuer,
                     "first_time": outcome == store::identity::Outcome::Created,
                     "linked_local_user": outcome == store::identity::Outcome::Linked,
@@ -376,7 +426,27 @@ pub async fn sign_in_callback(
             "<p>The identity provider signed you in, but your Gatehouse account has been deactivated. Ask an admin.</p>",
         ));
     };
-    tracing::info!(user_id, "signed in with the identity provider");
+    tracing::info!(user_id, for_cli, "signed in with the identity provider");
+    if for_cli {
+        let back = format!("{}?code={cli_code}", login.return_to);
+        let mut response = page(
+            StatusCode::OK,
+            "Signed in",
+            "<p>Signed in. Gatehouse is handing the sign-in to the command line; you can close this tab.</p>",
+        );
+        let headers = response.headers_mut();
+        if let Ok(value) = format!("0;url={back}").parse() {
+            headers.insert("refresh", value);
+        }
+        if let Ok(value) =
+            binding_cookie(https, BINDING_COOKIE, String::new(), time::Duration::ZERO)
+                .to_string()
+                .parse()
+        {
+            headers.append(header::SET_COOKIE, value);
+        }
+        return Ok(response);
+    }
     let mut response = page(
         StatusCode::OK,
         "Signed in",
@@ -402,6 +472,90 @@ pub async fn sign_in_callback(
         }
     }
     Ok(response)
+}
+
+/// What a CLI code row holds as its `return_to`.
+const CLI_CODE: &str = "cli-token";
+/// Seconds the CLI has to trade its code.
+const CLI_CODE_LIFETIME: i64 = 120;
+
+/// Body of `POST /api/v1/sso/cli-token`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CliTokenRequest {
+    /// The one-time code the browser brought to the CLI's loopback listener.
+    pub code: String,
+    /// The secret whose SHA-256 the CLI sent as `cli_challenge`.
+    pub verifier: String,
+    /// The token's name, e.g. "gatehouse CLI on laptop".
+    pub name: String,
+    /// Days until the token stops working (1 to 366).
+    pub expires_in_days: u32,
+}
+
+/// `gatehouse login` through the browser: trade the one-time code and the
+/// verifier for a personal API token. Needs no sign-in: the code is it.
+#[utoipa::path(post, path = "/api/v1/sso/cli-token", tag = "session", request_body = CliTokenRequest,
+    responses(
+        (status = 201, description = "A personal API token for the CLI, shown once", body = gatehouse_shared::auth::CreatedApiToken),
+        (status = 400, description = "Unknown, used or expired code, or the wrong verifier (nothing is made)", body = ApiError),
+        (status = 422, description = "A name or lifetime out of range", body = ApiError),
+    ))]
+pub async fn cli_token(
+    State(state): State<AppState>,
+    crate::extract::AppJson(body): crate::extract::AppJson<CliTokenRequest>,
+) -> Result<(StatusCode, Json<gatehouse_shared::auth::CreatedApiToken>), AppError> {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "name",
+            "Give the token a name of 1 to 100 characters.",
+        ));
+    }
+    if !(1..=366).contains(&body.expires_in_days) {
+        return Err(AppError::invalid(
+            "expires_in_days",
+            "A token lasts 1 to 366 days.",
+        ));
+    }
+    let now = state.now().unix_timestamp();
+    let code_hash = auth::secret_hash(&body.code);
+    let presented = auth::secret_hash(&body.verifier);
+    let secret = format!("{}{}", auth::API_TOKEN_PREFIX, auth::new_secret());
+    let hash = auth::secret_hash(&secret);
+    let expires_at = now + i64::from(body.expires_in_days) * 86_400;
+    let token = state
+        .db
+        .write(move |tx| {
+            let Some(login) = store::identity::take_login(tx, &code_hash, now)? else {
+                return Ok(None);
+            };
+            let (Some(user_id), Some(challenge)) = (login.started_by, login.cli_challenge) else {
+                return Ok(None);
+            };
+            if login.purpose != "cli" || login.return_to != CLI_CODE || challenge != presented {
+                return Ok(None);
+            }
+            let token = store::tokens::create(tx, user_id, &name, &hash, now, Some(expires_at))?;
+            store::audit::record(
+                tx,
+                now,
+                Some(user_id),
+                None,
+                "token_created",
+                json!({"id": token.id, "name": name, "via": "sign-in with the identity provider"}),
+            )?;
+            Ok(Some(token))
+        })
+        .await?;
+    match token {
+        Some(token) => Ok((
+            StatusCode::CREATED,
+            Json(gatehouse_shared::auth::CreatedApiToken { token, secret }),
+        )),
+        None => Err(AppError::BadRequest(
+            "This code is unknown, was used, or expired; run `gatehouse login` again.".into(),
+        )),
+    }
 }
 
 /// A refused sign-in: audited, logged, and a page that says what to do.

@@ -16,6 +16,8 @@ pub struct OidcLogin {
     /// `sign_in`, `test` or `cli`.
     pub purpose: String,
     pub started_by: Option<i64>,
+    /// `cli`: the SHA-256 of the CLI's verifier.
+    pub cli_challenge: Option<Vec<u8>>,
     pub expires_at: i64,
 }
 
@@ -28,8 +30,8 @@ pub fn begin_login(
 ) -> Result<(), AppError> {
     conn.execute("DELETE FROM oidc_logins WHERE expires_at <= ?1", [now])?;
     conn.execute(
-        "INSERT INTO oidc_logins (state_hash, browser_hash, nonce, pkce_verifier, return_to, purpose, started_by, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO oidc_logins (state_hash, browser_hash, nonce, pkce_verifier, return_to, purpose, started_by, cli_challenge, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             state_hash,
             login.browser_hash,
@@ -38,6 +40,7 @@ pub fn begin_login(
             login.return_to,
             login.purpose,
             login.started_by,
+            login.cli_challenge,
             login.expires_at
         ],
     )?;
@@ -53,7 +56,7 @@ pub fn take_login(
 ) -> Result<Option<OidcLogin>, AppError> {
     let login = conn
         .query_row(
-            "SELECT browser_hash, nonce, pkce_verifier, return_to, purpose, started_by, expires_at
+            "SELECT browser_hash, nonce, pkce_verifier, return_to, purpose, started_by, cli_challenge, expires_at
              FROM oidc_logins WHERE state_hash = ?1",
             [state_hash],
             |row| {
@@ -64,7 +67,8 @@ pub fn take_login(
                     return_to: row.get(3)?,
                     purpose: row.get(4)?,
                     started_by: row.get(5)?,
-                    expires_at: row.get(6)?,
+                    cli_challenge: row.get(6)?,
+                    expires_at: row.get(7)?,
                 })
             },
         )

@@ -23,16 +23,21 @@ impl OidcProvider {
     /// Start the provider; `claims_in_id_token` puts the scopes' claims
     /// (e-mail, name, groups) in the ID token, not only in UserInfo.
     pub fn start(claims_in_id_token: bool) -> Self {
-        Self::run("provider.mjs", claims_in_id_token)
+        Self::run("provider.mjs", claims_in_id_token, CALLBACK)
+    }
+
+    /// The provider with another registered callback (a server on a real port).
+    pub fn start_for(callback: &str) -> Self {
+        Self::run("provider.mjs", false, callback)
     }
 
     /// The hostile provider (e2e/oidc/hostile.mjs): its ID token is broken
     /// in the way the `login_hint` of the authorization URL names.
     pub fn hostile() -> Self {
-        Self::run("hostile.mjs", false)
+        Self::run("hostile.mjs", false, CALLBACK)
     }
 
-    fn run(script: &str, claims_in_id_token: bool) -> Self {
+    fn run(script: &str, claims_in_id_token: bool, callback: &str) -> Self {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         let script = format!("{root}/e2e/oidc/{script}");
         assert!(
@@ -41,7 +46,7 @@ impl OidcProvider {
         );
         let mut child = Command::new("node")
             .arg(&script)
-            .env("OIDC_REDIRECT_URIS", CALLBACK)
+            .env("OIDC_REDIRECT_URIS", callback)
             .env(
                 "OIDC_CLAIMS_IN_ID_TOKEN",
                 if claims_in_id_token { "1" } else { "0" },
@@ -91,6 +96,11 @@ impl ProviderBrowser {
     /// From the provider's authorization URL, sign in as `login`, and return
     /// the URL the provider sends the browser back to (Gatehouse's callback).
     pub fn sign_in(&mut self, authorize_url: &str, login: &str) -> String {
+        self.sign_in_until(authorize_url, login, CALLBACK)
+    }
+
+    /// [`Self::sign_in`], stopping at the first URL that starts with `stop`.
+    pub fn sign_in_until(&mut self, authorize_url: &str, login: &str, stop: &str) -> String {
         let agent = ureq::AgentBuilder::new()
             .redirects(0)
             .timeout(Duration::from_secs(10))
@@ -98,7 +108,7 @@ impl ProviderBrowser {
         let mut url = authorize_url.to_owned();
         let mut form: Option<(String, Vec<(String, String)>)> = None;
         for _ in 0..20 {
-            if url.starts_with(CALLBACK) {
+            if url.starts_with(stop) {
                 return url;
             }
             let response = match form.take() {
@@ -170,6 +180,32 @@ impl ProviderBrowser {
             form = Some((action, fields));
         }
         panic!("the provider never sent the browser back to Gatehouse");
+    }
+
+    /// GET `url` with the cookies held; the answer's status, headers we
+    /// need and body, keeping the cookies it sets.
+    pub fn get(&mut self, url: &str) -> (u16, Option<String>, Option<String>, String) {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let response = match agent.get(url).set("Cookie", &self.cookie_header()).call() {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => panic!("GET {url}: {error}"),
+        };
+        for set in response.all("set-cookie") {
+            if let Some((name, value)) = set.split(';').next().and_then(|kv| kv.split_once('=')) {
+                self.cookies
+                    .insert(name.trim().to_owned(), value.trim().to_owned());
+            }
+        }
+        let status = response.status();
+        let location = response.header("location").map(str::to_owned);
+        let refresh = response.header("refresh").map(str::to_owned);
+        (
+            status,
+            location,
+            refresh,
+            response.into_string().unwrap_or_default(),
+        )
     }
 
     fn cookie_header(&self) -> String {

@@ -33,6 +33,7 @@ CREATE TABLE oidc_logins (
     return_to      TEXT NOT NULL,
     purpose        TEXT NOT NULL CHECK (purpose IN ('sign_in', 'test', 'cli')),
     started_by     BIGINT REFERENCES users (id) ON DELETE CASCADE,
+    cli_challenge  BYTEA,
     expires_at     BIGINT NOT NULL,
     rowid          BIGINT GENERATED ALWAYS AS IDENTITY
 );
