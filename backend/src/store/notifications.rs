@@ -305,13 +305,15 @@ pub fn chat_approval(conn: Conn<'_>) -> Result<bool, AppError> {
     Ok(setting(conn, CHAT_APPROVAL)?.is_none_or(|value| value != "false"))
 }
 
-/// The user with this e-mail address (case-insensitive), when exactly one has it.
+/// The active user with this e-mail address (case-insensitive), when exactly
+/// one has it (a user the identity provider deactivated is nobody on Slack).
 pub fn user_by_email(
     conn: Conn<'_>,
     email: &str,
 ) -> Result<Option<crate::store::users::UserRecord>, AppError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, username, display_name, email, is_admin FROM users WHERE lower(email) = lower(?1) LIMIT 2",
+        "SELECT id, username, display_name, email, is_admin FROM users
+         WHERE lower(email) = lower(?1) AND active = 1 LIMIT 2",
     )?;
     let mut users = statement
         .query_map([email.trim()], |row| {
