@@ -265,7 +265,11 @@ async fn okta_creates_finds_deactivates_and_reactivates_a_user() {
     )
     .await;
     assert_eq!(on.body["active"], true);
-    let actions: Vec<String> = audit(&app).await.into_iter().map(|(a, _)| a).collect();
+    let actions: Vec<String> = common::audit_log(&app)
+        .await
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
     for action in [
         "scim.user.created",
         "user_deactivated_by_provider",
@@ -513,7 +517,7 @@ async fn deactivating_a_user_ends_their_sessions_tokens_waiting_requests_and_liv
         ended["revoke_reason"],
         "deprovisioned by the identity provider"
     );
-    let entries = audit(&app).await;
+    let entries = common::audit_log(&app).await;
     let deactivated = entries
         .iter()
         .find(|(a, _)| a == "user_deactivated_by_provider")
@@ -611,22 +615,4 @@ async fn group_changes_from_the_provider_decide_who_may_request_from_then_on() {
         )
         .await;
     assert!(refused.status.is_client_error(), "{}", refused.body);
-}
-
-async fn audit(app: &TestApp) -> Vec<(String, Value)> {
-    app.db
-        .call(|conn| {
-            let mut statement = conn.prepare("SELECT action, detail FROM audit_log ORDER BY id")?;
-            let rows = statement
-                .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows
-                .into_iter()
-                .map(|(a, d)| (a, serde_json::from_str(&d).unwrap_or(Value::Null)))
-                .collect())
-        })
-        .await
-        .unwrap()
 }

@@ -98,7 +98,7 @@ async fn sign_in(app: &TestApp, provider: &OidcProvider, login: &str) -> String 
             .unwrap();
     let answer = callback(app, &back, Some(&binding)).await;
     if answer.status != StatusCode::OK {
-        let refusals: Vec<_> = audit_actions(app)
+        let refusals: Vec<_> = common::audit_log(&app)
             .await
             .into_iter()
             .filter(|(a, _)| a == "sso_refused")
@@ -149,24 +149,6 @@ async fn groups_of(app: &TestApp, username: &str) -> Vec<String> {
     names
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<(String, Value)> {
-    app.db
-        .call(|conn| {
-            let mut statement = conn.prepare("SELECT action, detail FROM audit_log ORDER BY id")?;
-            let rows = statement
-                .query_map([], |row| {
-                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows
-                .into_iter()
-                .map(|(a, d)| (a, serde_json::from_str(&d).unwrap_or(Value::Null)))
-                .collect())
-        })
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn first_sign_in_makes_the_user_from_claims_and_their_groups_decide_what_they_may_request() {
     let provider = OidcProvider::start(false);
@@ -214,7 +196,7 @@ async fn first_sign_in_makes_the_user_from_claims_and_their_groups_decide_what_t
         .await;
     assert!(refused.status.is_client_error(), "{}", refused.body);
 
-    let logins: Vec<Value> = audit_actions(&app)
+    let logins: Vec<Value> = common::audit_log(&app)
         .await
         .into_iter()
         .filter(|(a, d)| a == "login" && d["method"] == "sso")
@@ -405,7 +387,7 @@ async fn refused_sign_ins_are_audited_and_sign_nobody_in() {
     assert_eq!(denied.status, StatusCode::BAD_REQUEST);
     assert!(denied.body.as_str().unwrap().contains("access denied"));
 
-    let reasons: Vec<String> = audit_actions(&app)
+    let reasons: Vec<String> = common::audit_log(&app)
         .await
         .into_iter()
         .filter(|(a, _)| a == "sso_refused")
@@ -645,7 +627,7 @@ async fn id_tokens_that_fail_a_check_are_refused() {
             answer.body
         );
         assert!(session_of(&answer).is_none(), "{mode} signed someone in");
-        let refusal = audit_actions(&app)
+        let refusal = common::audit_log(&app)
             .await
             .into_iter()
             .rev()
@@ -654,7 +636,7 @@ async fn id_tokens_that_fail_a_check_are_refused() {
             .1;
         assert_eq!(refusal["reason"], "id_token_refused", "{mode}: {refusal}");
     }
-    let signed_in = audit_actions(&app)
+    let signed_in = common::audit_log(&app)
         .await
         .into_iter()
         .filter(|(a, d)| a == "login" && d["method"] == "sso")

@@ -463,36 +463,95 @@ fn search_request(body: &Value) -> Result<ListQuery, ScimError> {
     })
 }
 
-async fn search_users(state: &AppState, query: ListQuery) -> Answer {
+/// A page of one kind of resource (users or groups) as SCIM lists it.
+type Page<R> = (usize, Vec<R>);
+type Fetch<R> = fn(Conn<'_>, Option<(&str, &str)>, usize, usize) -> Result<Page<R>, AppError>;
+
+async fn search<R: Send + 'static>(
+    state: &AppState,
+    query: ListQuery,
+    filterable: &'static [&'static str],
+    fetch: Fetch<R>,
+    render: fn(&str, &R) -> Value,
+) -> Answer {
     let filter = query
         .filter
         .as_deref()
-        .map(|f| scim::parse_filter(f, &["userName", "externalId"]))
+        .map(|f| scim::parse_filter(f, filterable))
         .transpose()?;
     let (start, count) = query.page();
-    let (total, users) = state
+    let (total, found) = state
         .db
         .call(move |conn| {
-            store::scim::users(
-                conn,
-                filter
-                    .as_ref()
-                    .map(|f| (f.attribute.as_str(), f.value.as_str())),
-                start,
-                count,
-            )
+            let filter = filter
+                .as_ref()
+                .map(|f| (f.attribute.as_str(), f.value.as_str()));
+            fetch(conn, filter, start, count)
         })
         .await?;
     let base = base(state);
-    let resources = users
+    let resources = found
         .iter()
-        .map(|u| {
-            let mut resource = user_json(&base, u);
+        .map(|item| {
+            let mut resource = render(&base, item);
             query.shape(&mut resource);
             resource
         })
         .collect();
     ok(scim::list(resources, total, start))
+}
+
+async fn search_users(state: &AppState, query: ListQuery) -> Answer {
+    search(
+        state,
+        query,
+        &["userName", "externalId"],
+        store::scim::users,
+        user_json,
+    )
+    .await
+}
+
+async fn search_groups(state: &AppState, query: ListQuery) -> Answer {
+    search(
+        state,
+        query,
+        &["displayName", "externalId"],
+        store::scim::groups,
+        group_json,
+    )
+    .await
+}
+
+/// Apply a PATCH to a resource's JSON and write what it becomes, in one
+/// transaction: `load` reads it, `write` stores the patched JSON.
+async fn patch<R: Send + 'static>(
+    state: &AppState,
+    id: i64,
+    body: Value,
+    load: fn(Conn<'_>, i64) -> Result<Option<R>, AppError>,
+    render: fn(&str, &R) -> Value,
+    write: fn(Conn<'_>, i64, &Value, i64) -> Result<Result<R, ScimError>, AppError>,
+) -> Answer {
+    let base = base(state);
+    let now = state.now().unix_timestamp();
+    let patch_base = base.clone();
+    let patched = state
+        .db
+        .write(move |tx| {
+            let Some(current) = load(tx, id)? else {
+                return Ok(Err(ScimError::not_found(format!(
+                    "Resource {id} not found."
+                ))));
+            };
+            let mut resource = render(&patch_base, &current);
+            if let Err(error) = scim::apply_patch(&mut resource, &body) {
+                return Ok(Err(error));
+            }
+            write(tx, id, &resource, now)
+        })
+        .await??;
+    ok(render(&base, &patched))
 }
 
 /// One user.
@@ -666,26 +725,18 @@ pub async fn patch_user(
     ScimBody(body): ScimBody,
 ) -> Answer {
     let id = id_of(&id, "User")?;
-    let base = base(&state);
-    let now = state.now().unix_timestamp();
-    let patch_base = base.clone();
-    let user = state
-        .db
-        .write(move |tx| {
-            let Some(user) = store::scim::user(tx, id)? else {
-                return Ok(Err(ScimError::not_found(format!("User {id} not found."))));
-            };
-            let mut resource = user_json(&patch_base, &user);
-            if let Err(error) = scim::apply_patch(&mut resource, &body) {
-                return Ok(Err(error));
-            }
-            match scim::user_fields(&resource) {
-                Ok(fields) => write_user(tx, Some(id), &fields, now),
-                Err(error) => Ok(Err(error)),
-            }
-        })
-        .await??;
-    ok(user_json(&base, &user))
+    patch(
+        &state,
+        id,
+        body,
+        store::scim::user,
+        user_json,
+        |tx, id, resource, now| match scim::user_fields(resource) {
+            Ok(fields) => write_user(tx, Some(id), &fields, now),
+            Err(error) => Ok(Err(error)),
+        },
+    )
+    .await
 }
 
 /// Delete a user: they are deprovisioned and kept for the history of their
@@ -746,38 +797,6 @@ pub async fn search_groups_with_body(
     ScimBody(body): ScimBody,
 ) -> Answer {
     search_groups(&state, search_request(&body)?).await
-}
-
-async fn search_groups(state: &AppState, query: ListQuery) -> Answer {
-    let filter = query
-        .filter
-        .as_deref()
-        .map(|f| scim::parse_filter(f, &["displayName", "externalId"]))
-        .transpose()?;
-    let (start, count) = query.page();
-    let (total, groups) = state
-        .db
-        .call(move |conn| {
-            store::scim::groups(
-                conn,
-                filter
-                    .as_ref()
-                    .map(|f| (f.attribute.as_str(), f.value.as_str())),
-                start,
-                count,
-            )
-        })
-        .await?;
-    let base = base(state);
-    let resources = groups
-        .iter()
-        .map(|g| {
-            let mut resource = group_json(&base, g);
-            query.shape(&mut resource);
-            resource
-        })
-        .collect();
-    ok(scim::list(resources, total, start))
 }
 
 /// One group with its members.
@@ -919,26 +938,18 @@ pub async fn patch_group(
     ScimBody(body): ScimBody,
 ) -> Answer {
     let id = id_of(&id, "Group")?;
-    let base = base(&state);
-    let now = state.now().unix_timestamp();
-    let patch_base = base.clone();
-    let group = state
-        .db
-        .write(move |tx| {
-            let Some(group) = store::scim::group(tx, id)? else {
-                return Ok(Err(ScimError::not_found(format!("Group {id} not found."))));
-            };
-            let mut resource = group_json(&patch_base, &group);
-            if let Err(error) = scim::apply_patch(&mut resource, &body) {
-                return Ok(Err(error));
-            }
-            match scim::group_fields(&resource) {
-                Ok(fields) => write_group(tx, Some(id), &fields, now),
-                Err(error) => Ok(Err(error)),
-            }
-        })
-        .await??;
-    ok(group_json(&base, &group))
+    patch(
+        &state,
+        id,
+        body,
+        store::scim::group,
+        group_json,
+        |tx, id, resource, now| match scim::group_fields(resource) {
+            Ok(fields) => write_group(tx, Some(id), &fields, now),
+            Err(error) => Ok(Err(error)),
+        },
+    )
+    .await
 }
 
 /// Delete a group; refused (409) while access flows name it.

@@ -4,7 +4,7 @@
 
 use crate::store::sql::{Conn, OptionalExtension, params};
 
-use crate::{error::AppError, store::users::UserRecord};
+use crate::error::AppError;
 
 /// A sign-in under way at the provider, keyed by the hash of its `state`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,25 +256,6 @@ pub fn set_admin(conn: Conn<'_>, user_id: i64, is_admin: bool) -> Result<(), App
         params![is_admin, user_id],
     )?;
     Ok(())
-}
-
-/// The user as the auth extractor knows them.
-pub fn user(conn: Conn<'_>, id: i64) -> Result<Option<UserRecord>, AppError> {
-    Ok(conn
-        .query_row(
-            "SELECT id, username, display_name, email, is_admin FROM users WHERE id = ?1",
-            [id],
-            |row| {
-                Ok(UserRecord {
-                    id: row.get(0)?,
-                    username: row.get(1)?,
-                    display_name: row.get(2)?,
-                    email: row.get(3)?,
-                    is_admin: row.get(4)?,
-                })
-            },
-        )
-        .optional()?)
 }
 
 /// Mark a user inactive (and deleted, when the provider deleted them), and

@@ -344,3 +344,24 @@ pub fn api_token(url: &str, username: &str) -> String {
         .unwrap();
     created["secret"].as_str().unwrap().to_owned()
 }
+
+/// Every audit entry's action and detail, oldest first.
+pub async fn audit_log(app: &TestApp) -> Vec<(String, Value)> {
+    app.db
+        .call(|conn| {
+            let mut statement = conn.prepare("SELECT action, detail FROM audit_log ORDER BY id")?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows
+                .into_iter()
+                .map(|(action, detail)| {
+                    (action, serde_json::from_str(&detail).unwrap_or(Value::Null))
+                })
+                .collect())
+        })
+        .await
+        .unwrap()
+}
