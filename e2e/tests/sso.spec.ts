@@ -58,7 +58,7 @@ test('dana signs in with the identity provider and requests through a flow grant
 
     // Back in Gatehouse, signed in, on New Request.
     await expect(page.getByRole('heading', { name: 'New Request' })).toBeVisible();
-    await expect(page.getByText('Dana Scully')).toBeVisible();
+    await expect(page.getByText('Dana Scully', { exact: true })).toBeVisible();
     const me = await (await page.request.get('/api/v1/me')).json();
     expect(me.username).toBe('dana');
     expect(me.is_admin).toBe(false);
@@ -74,7 +74,9 @@ test('dana signs in with the identity provider and requests through a flow grant
       .getByLabel('Why do you need this access?')
       .fill('Debugging failed order exports for OPS-1423; I need read access because the job logs point at these tables');
     await page.getByRole('button', { name: 'Submit Request' }).click();
-    await expect(page.getByRole('dialog').getByText('1 request is Pending Approval')).toBeVisible();
+    const dialog = page.getByRole('dialog', { name: 'Pending Approval' });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByText('Production databases')).toBeVisible();
     await snapshot(page, testInfo, 'dana-submitted');
   } finally {
     provider.child.kill();

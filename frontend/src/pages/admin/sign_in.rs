@@ -27,6 +27,8 @@ fn words(text: &str) -> Vec<String> {
 pub fn AdminSignInPage() -> impl IntoView {
     let page = AdminPage::new();
     let settings: Loaded<SsoSettings> = load(page.version, admin_api::sso_settings);
+    // Kept here: the form is drawn again when the saved settings load.
+    let saved = RwSignal::new(false);
     view! {
         <AdminFrame
             title="Sign-in"
@@ -34,13 +36,13 @@ pub fn AdminSignInPage() -> impl IntoView {
             page
         >
             <ErrorAlert message=settings.failure />
-            {move || settings.items.get().map(|current| view! { <SignInForm current page /> })}
+            {move || settings.items.get().map(|current| view! { <SignInForm current page saved /> })}
         </AdminFrame>
     }
 }
 
 #[component]
-fn SignInForm(current: SsoSettings, page: AdminPage) -> impl IntoView {
+fn SignInForm(current: SsoSettings, page: AdminPage, saved: RwSignal<bool>) -> impl IntoView {
     let input = current.input.clone();
     let enabled = RwSignal::new(input.enabled);
     let display_name = RwSignal::new(input.display_name.clone());
@@ -53,7 +55,6 @@ fn SignInForm(current: SsoSettings, page: AdminPage) -> impl IntoView {
     let passwords_off = RwSignal::new(!input.password_login);
     let break_glass = RwSignal::new(input.break_glass_admins.join(", "));
     let failure = FormFailure::new();
-    let saved = RwSignal::new(false);
     let save = Action::new_local(|input: &SsoSettingsInput| {
         let input = input.clone();
         async move { admin_api::save_sso(&input).await }
