@@ -197,6 +197,17 @@ pub struct User {
     pub email: String,
     pub is_admin: bool,
     pub group_ids: Vec<i64>,
+    /// False when the identity provider deactivated or deleted the user:
+    /// they cannot sign in and hold no access.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    /// Managed by the identity provider (signed in with it, or provisioned by SCIM).
+    #[serde(default)]
+    pub from_provider: bool,
+}
+
+fn active_by_default() -> bool {
+    true
 }
 
 /// Body of creating or updating a user.

@@ -606,12 +606,14 @@ pub fn list_users(conn: Conn<'_>) -> Result<Vec<User>, AppError> {
     let mut statement = conn.prepare(match conn.dialect() {
         Dialect::Sqlite => {
             "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
-                    COALESCE((SELECT json_group_array(group_id) FROM group_members WHERE user_id = u.id), '[]')
+                    COALESCE((SELECT json_group_array(group_id) FROM group_members WHERE user_id = u.id), '[]'),
+                    u.active, u.idp_username IS NOT NULL OR EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id)
              FROM users u ORDER BY u.username"
         }
         Dialect::Postgres => {
             "SELECT u.id, u.username, u.display_name, u.email, u.is_admin,
-                    COALESCE((SELECT CAST(json_agg(group_id ORDER BY group_id) AS TEXT) FROM group_members WHERE user_id = u.id), '[]')
+                    COALESCE((SELECT CAST(json_agg(group_id ORDER BY group_id) AS TEXT) FROM group_members WHERE user_id = u.id), '[]'),
+                    u.active, (u.idp_username IS NOT NULL OR EXISTS (SELECT 1 FROM user_identities i WHERE i.user_id = u.id))
              FROM users u ORDER BY u.username"
         }
     })?;
@@ -624,6 +626,8 @@ pub fn list_users(conn: Conn<'_>) -> Result<Vec<User>, AppError> {
                 email: row.get(3)?,
                 is_admin: row.get(4)?,
                 group_ids: Vec::new(),
+                active: row.get(6)?,
+                from_provider: row.get(7)?,
             },
             row.get::<_, String>(5)?,
         ))

@@ -55,12 +55,20 @@ pub fn AdminUsersPage() -> impl IntoView {
                                     Cell::Text(u.email),
                                     Cell::Text(if u.is_admin { "Admin" } else { "User" }.to_owned()),
                                     Cell::Text(names_of(&u.group_ids, &all_groups, |g| g.id, |g| &g.name)),
+                                    Cell::Text(
+                                        match (u.active, u.from_provider) {
+                                            (false, _) => "Deactivated by the identity provider",
+                                            (true, true) => "Identity provider",
+                                            (true, false) => "Local",
+                                        }
+                                        .to_owned(),
+                                    ),
                                 ],
                             })
                             .collect()
                     })
                 })
-                headers=&["Username", "Name", "Email", "Role", "Groups"]
+                headers=&["Username", "Name", "Email", "Role", "Groups", "Account"]
                 empty="No users."
                 page
             />
