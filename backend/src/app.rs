@@ -22,8 +22,8 @@ use crate::{
     error::AppError,
     observe, portal,
     routes::{
-        ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, metrics,
-        mfa, my_access, notifications, requests, session, tokens,
+        ApiDoc, MalformedRequests, access, admin, approvals, assist, bundles, catalog, health, me,
+        metrics, mfa, my_access, notifications, requests, session, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -66,6 +66,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_resource_types))
         .routes(routes!(catalog::list_integrations))
         .routes(routes!(catalog::list_apps))
+        .routes(routes!(assist::suggest_access))
+        .routes(routes!(
+            assist::get_assist_aliases,
+            assist::replace_assist_aliases
+        ))
         .routes(routes!(bundles::list_bundles))
         .routes(routes!(bundles::get_bundle))
         .routes(routes!(

@@ -7,6 +7,7 @@
 //! and tell it who acts with an [`Actor`]; it never calls back up.
 
 pub mod access;
+pub mod assist;
 pub mod catalog;
 pub mod lifecycle;
 pub mod provision;
