@@ -166,6 +166,16 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
 }
 
+/// The REST API alone, without the layers of [`app`]: what MCP tools call,
+/// as their user, so they pass the same checks as every other client.
+pub fn api_app(state: AppState) -> Router {
+    api_router()
+        .split_for_parts()
+        .0
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
 /// The OpenAPI document, exactly as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
@@ -211,6 +221,8 @@ pub fn app(state: AppState) -> Router {
         // Slack's endpoints speak Slack's protocol and are signed by Slack, so
         // they are not part of the REST API's document.
         .merge(crate::slack::handlers::router())
+        // MCP speaks JSON-RPC (its own protocol and errors) for AI assistants.
+        .merge(crate::mcp::router())
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

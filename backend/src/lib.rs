@@ -12,6 +12,7 @@ pub mod extract;
 pub mod lease;
 pub mod listener;
 pub mod login_limit;
+pub mod mcp;
 pub mod memo;
 pub mod metrics;
 pub mod notify;
