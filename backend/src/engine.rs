@@ -153,6 +153,7 @@ pub fn flagged_views(
                 revoke_reason: row.revoke_reason,
                 is_favorite: flags.is_favorite,
                 actions,
+                via_assistant: row.via_assistant,
             })
         })
         .collect()

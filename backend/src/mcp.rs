@@ -425,8 +425,12 @@ impl Session {
         let call =
             tools::api_call(name, &arguments).map_err(|message| (INVALID_PARAMS, message))?;
         tracing::info!(user = %self.user.username, client = %self.client, tool = name, "MCP tool call");
+        let changes = call.method != axum::http::Method::GET && !tools::READS.contains(&name);
         let (status, body) = self.call_api(call).await;
         let is_error = !status.is_success();
+        if changes && !is_error {
+            self.audit(name, &arguments, &body).await;
+        }
         let text = if is_error {
             format!(
                 "Refused ({}): {}",
@@ -445,6 +449,47 @@ impl Session {
             result["structuredContent"] = json!({"items": body});
         }
         Ok(result)
+    }
+
+    /// One audit entry per request a tool changed, naming the client and
+    /// the tool (the change itself is audited by the operation as usual).
+    async fn audit(&self, tool: &str, arguments: &Value, body: &Value) {
+        let mut ids: Vec<i64> = body
+            .get("requests")
+            .and_then(Value::as_array)
+            .map(|requests| requests.iter().filter_map(|r| r["id"].as_i64()).collect())
+            .unwrap_or_default();
+        if let Some(id) = body.get("id").and_then(Value::as_i64) {
+            ids.push(id);
+        }
+        if let Some(id) = arguments.get("request_id").and_then(Value::as_i64)
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+        let now = self.state.now().unix_timestamp();
+        let actor = self.user.id;
+        let detail = json!({"client": self.client, "tool": tool});
+        let written = self
+            .state
+            .db
+            .write(move |tx| {
+                for id in &ids {
+                    crate::engine::record(
+                        tx,
+                        now,
+                        Some(actor),
+                        Some(*id),
+                        "via_assistant",
+                        detail.clone(),
+                    )?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = written {
+            tracing::error!(%error, tool, "could not audit an MCP tool call");
+        }
     }
 
     /// Call the REST API as the token's user, marked as through this assistant.

@@ -297,7 +297,34 @@ async fn an_assistant_files_a_request_for_its_user_and_another_token_sees_none_o
     assert_eq!(created["isError"], false, "{created}");
     let request = &created["structuredContent"]["requests"][0];
     assert_eq!(request["status"], "Pending Approval");
+    assert_eq!(request["via_assistant"], "claude-desktop");
     let id = request["id"].as_i64().unwrap();
+    // In the portal the request says it came through an assistant, and the
+    // audit trail names the client.
+    let portal = app
+        .get(&format!("/api/v1/requests/{id}"), &app.login("alice").await)
+        .await;
+    assert_eq!(
+        portal.body["via_assistant"], "claude-desktop",
+        "{}",
+        portal.body
+    );
+    let carol = app.login("carol").await;
+    let audit = app
+        .get(&format!("/api/v1/admin/audit?request_id={id}"), &carol)
+        .await;
+    let entries = audit.body["items"].as_array().unwrap();
+    let submitted = entries.iter().find(|e| e["action"] == "submitted").unwrap();
+    assert_eq!(
+        submitted["detail"]["via_assistant"], "claude-desktop",
+        "{submitted}"
+    );
+    assert!(
+        entries.iter().any(|e| e["action"] == "via_assistant"
+            && e["detail"]["client"] == "claude-desktop"
+            && e["detail"]["tool"] == "create_access_request"),
+        "{entries:#?}"
+    );
 
     let mine = call_tool(
         &app,
@@ -369,4 +396,87 @@ async fn an_assistant_files_a_request_for_its_user_and_another_token_sees_none_o
     assert_eq!(cancelled["isError"], false, "{cancelled}");
     // Cancelling a pending request closes it as Revoked (PRODUCT.md).
     assert_eq!(cancelled["structuredContent"]["status"], "Revoked");
+}
+
+#[tokio::test]
+async fn a_flow_can_refuse_requests_made_through_assistants() {
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let flows = app.get("/api/v1/admin/access-flows", &carol).await;
+    let mut flow = flows
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "Production databases")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        flow["assistants_allowed"], true,
+        "flows take assistants unless told otherwise"
+    );
+    let id = flow["id"].as_i64().unwrap();
+    flow["assistants_allowed"] = json!(false);
+    let saved = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/access-flows/{id}"),
+            Some(&carol),
+            Some(flow),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.body["assistants_allowed"], false);
+
+    let alice = token(&app, "alice").await;
+    let session = initialize(&app, &alice, "claude-desktop").await;
+    let orders = app.resource("orders").await;
+    let items = json!([{"resource_id": orders, "permission": "read-only"}]);
+    let preview = call_tool(
+        &app,
+        &alice,
+        &session,
+        "preview_request",
+        json!({"items": items, "duration_seconds": 3600, "justification": GOOD_WHY}),
+    )
+    .await;
+    let problems = preview["structuredContent"]["problems"].to_string();
+    assert!(
+        problems.contains("does not take requests made through an AI assistant"),
+        "{preview}"
+    );
+    let refused = call_tool(
+        &app,
+        &alice,
+        &session,
+        "create_access_request",
+        json!({"items": items, "duration_seconds": 3600, "justification": GOOD_WHY}),
+    )
+    .await;
+    assert_eq!(refused["isError"], true);
+    assert!(
+        refused["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Production databases"),
+        "{refused}"
+    );
+    // Nothing was written, and the portal still takes the same request.
+    let mine = call_tool(&app, &alice, &session, "list_my_requests", json!({})).await;
+    assert!(
+        mine["structuredContent"]["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let cookie = app.login("alice").await;
+    let by_hand = app
+        .post(
+            "/api/v1/requests",
+            &cookie,
+            json!({"items": items, "duration_seconds": 3600, "justification": GOOD_WHY}),
+        )
+        .await;
+    assert_eq!(by_hand.status, StatusCode::CREATED, "{}", by_hand.body);
+    assert!(by_hand.body["requests"][0].get("via_assistant").is_none());
 }

@@ -12,6 +12,17 @@ pub struct ApiCall {
     pub body: Option<Value>,
 }
 
+/// Tools that only read, though some POST (Assist, preview).
+pub const READS: &[&str] = &[
+    "suggest_access",
+    "search_resources",
+    "list_bundles",
+    "preview_request",
+    "list_my_requests",
+    "get_request",
+    "list_my_access",
+];
+
 /// Every tool's name, as `tools/list` answers them.
 pub const NAMES: &[&str] = &[
     "suggest_access",

@@ -787,7 +787,7 @@ async fn again(
 ) -> Result<Result<Vec<gatehouse_shared::requests::AccessRequest>, Response>, AppError> {
     match state
         .db
-        .write(move |tx| engine::request_again_in(tx, actor, id, &justification, now))
+        .write(move |tx| engine::request_again_in(tx, actor, id, &justification, None, now))
         .await
     {
         Ok(created) => {
