@@ -222,7 +222,7 @@ pub fn app(state: AppState) -> Router {
         // they are not part of the REST API's document.
         .merge(crate::slack::handlers::router())
         // MCP speaks JSON-RPC (its own protocol and errors) for AI assistants.
-        .merge(crate::mcp::router())
+        .merge(crate::mcp::router(api_app(state.clone())))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 
 use crate::{
     auth::{AuthMethod, CurrentUser},
+    extract::Assistant,
     state::AppState,
 };
 
@@ -47,13 +48,15 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 pub const INVALID_PARAMS: i64 = -32602;
 
-/// Marks an API call made by an AI assistant through MCP, with the client's
-/// name from `initialize` (e.g. "claude-ai"). Set only by this module, as a
-/// request extension: clients cannot forge it with a header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assistant(pub String);
+/// The REST API as tools call it (see [`crate::app::app`], which hands it over).
+#[derive(Clone)]
+pub struct Api(pub Router);
 
-pub fn router() -> Router<AppState> {
+/// Largest JSON-RPC message accepted, in bytes (as the REST API's bodies).
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The MCP routes; `api` is the REST API they call as the token's user.
+pub fn router(api: Router) -> Router<AppState> {
     Router::new()
         .route(
             "/mcp",
@@ -62,6 +65,7 @@ pub fn router() -> Router<AppState> {
                 .delete(end_session),
         )
         .route(METADATA_PATH, get(protected_resource_metadata))
+        .layer(axum::Extension(Api(api)))
 }
 
 /// The address clients reached this server by: the configured public URL
@@ -218,9 +222,13 @@ async fn end_session(State(state): State<AppState>, request: axum::extract::Requ
 
 /// One JSON-RPC message (or a batch, for 2025-03-26 clients) in, the
 /// responses out; notifications and responses alone get 202.
-async fn post_message(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+async fn post_message(
+    State(state): State<AppState>,
+    axum::Extension(api): axum::Extension<Api>,
+    request: axum::extract::Request,
+) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::app::MAX_BODY_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
             return rpc_response(
@@ -267,6 +275,7 @@ async fn post_message(State(state): State<AppState>, request: axum::extract::Req
         }
     };
     let session = Session {
+        api,
         state: state.clone(),
         user,
         token: headers.get(header::AUTHORIZATION).cloned(),
@@ -318,6 +327,7 @@ async fn post_message(State(state): State<AppState>, request: axum::extract::Req
 
 /// One caller's MCP conversation: who they are and which client speaks.
 pub struct Session {
+    pub api: Api,
     pub state: AppState,
     pub user: CurrentUser,
     /// The caller's own `Authorization` header, passed to the API.
@@ -512,8 +522,7 @@ impl Session {
         request
             .extensions_mut()
             .insert(Assistant(self.client.clone()));
-        let app = crate::app::api_app(self.state.clone());
-        let Ok(response) = app.oneshot(request).await;
+        let Ok(response) = self.api.0.clone().oneshot(request).await;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await

@@ -54,6 +54,30 @@ const RELATIVE_FLOOR: f32 = 0.25;
 /// Ranked matches examined for requestability before giving up.
 const MAX_EXAMINED: usize = 5000;
 
+/// Check an Assist query's sizes.
+pub fn validate_query(query: &AssistQuery) -> Result<(), AppError> {
+    let length = query.text.trim().chars().count();
+    if length == 0 {
+        return Err(AppError::invalid("text", "Describe what you need."));
+    }
+    if length > MAX_TEXT_CHARS {
+        return Err(AppError::invalid(
+            "text",
+            format!("The description is at most {} characters.", MAX_TEXT_CHARS),
+        ));
+    }
+    if query
+        .limit
+        .is_some_and(|limit| !(1..=MAX_SUGGESTIONS).contains(&limit))
+    {
+        return Err(AppError::invalid(
+            "limit",
+            format!("Ask for 1 to {} suggestions.", MAX_SUGGESTIONS),
+        ));
+    }
+    Ok(())
+}
+
 /// The aliases every installation starts with; admins replace them.
 pub fn default_aliases() -> Vec<Alias> {
     let alias = |term: &str, means: &[&str]| Alias {

@@ -11,33 +11,6 @@ use crate::{
     store,
 };
 
-/// Check an Assist query's sizes.
-pub fn validate_query(query: &AssistQuery) -> Result<(), AppError> {
-    let length = query.text.trim().chars().count();
-    if length == 0 {
-        return Err(AppError::invalid("text", "Describe what you need."));
-    }
-    if length > assist::MAX_TEXT_CHARS {
-        return Err(AppError::invalid(
-            "text",
-            format!(
-                "The description is at most {} characters.",
-                assist::MAX_TEXT_CHARS
-            ),
-        ));
-    }
-    if query
-        .limit
-        .is_some_and(|limit| !(1..=assist::MAX_SUGGESTIONS).contains(&limit))
-    {
-        return Err(AppError::invalid(
-            "limit",
-            format!("Ask for 1 to {} suggestions.", assist::MAX_SUGGESTIONS),
-        ));
-    }
-    Ok(())
-}
-
 /// Ranked suggestions for a plain-language description: resources with the
 /// permission that fits the words ("read" → read-only, "fix" → write) and
 /// bundles, only what the caller's access flows let them request (for
@@ -61,7 +34,7 @@ pub async fn suggest_access(
     user: CurrentUser,
     AppJson(query): AppJson<AssistQuery>,
 ) -> Result<Json<AssistAnswer>, AppError> {
-    validate_query(&query)?;
+    assist::validate_query(&query)?;
     let db = state.db.clone();
     let answer = state
         .db

@@ -6,8 +6,7 @@ use crate::{
     auth::CurrentUser,
     engine,
     error::AppError,
-    extract::{AppJson, AppPath, AppQuery},
-    mcp::Assistant,
+    extract::{AppJson, AppPath, AppQuery, Assistant},
     state::{AppState, PageKey},
     store,
 };

@@ -208,7 +208,7 @@ async fn ask(
         grantee_id: None,
         limit: Some(5),
     };
-    if crate::routes::assist::validate_query(&query).is_err() {
+    if engine::assist::validate_query(&query).is_err() {
         return Ok(ephemeral(&format!(
             "Say what you need after `{command} ask`, in up to 500 characters: e.g. `{command} ask read last month's invoices`."
         )));
