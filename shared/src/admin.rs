@@ -357,6 +357,7 @@ mod tests {
             mfa_required: false,
             on_behalf_allowed: false,
             extend: ExtendSettings::default(),
+            assistants_allowed: true,
         }
     }
 

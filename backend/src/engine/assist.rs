@@ -337,9 +337,7 @@ impl AssistIndex {
                 for word in words(text) {
                     let stemmed = stem(&word);
                     *frequencies.entry(stemmed.clone()).or_default() += weight;
-                    if !surfaces.contains_key(&word) {
-                        surfaces.insert(word, stemmed);
-                    }
+                    surfaces.entry(word).or_insert(stemmed);
                 }
             };
             add(&resource.name, NAME_WEIGHT);
@@ -358,9 +356,7 @@ impl AssistIndex {
                 for word in words(text) {
                     let stemmed = stem(&word);
                     *frequencies.entry(stemmed.clone()).or_default() += weight;
-                    if !surfaces.contains_key(&word) {
-                        surfaces.insert(word, stemmed);
-                    }
+                    surfaces.entry(word).or_insert(stemmed);
                 }
             };
             add(&bundle.name, NAME_WEIGHT);
