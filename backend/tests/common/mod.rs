@@ -11,6 +11,7 @@ use axum::{
 };
 pub mod pg_server;
 pub mod prometheus;
+pub mod synthetic;
 
 use gatehouse::{AppState, clock::ManualClock, db::Db, demo};
 use http_body_util::BodyExt;
