@@ -49,7 +49,9 @@ fn main() {
             .unwrap();
         for (integration, resource_type, name, path, tags) in synthetic::catalog(count) {
             let (integration_id, type_id): (i64, i64) = kind
-                .query_row(params![integration, resource_type], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(params![integration, resource_type], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .unwrap();
             let search = format!("{} {} {}", name, path, tags.join(" ")).to_lowercase();
             insert

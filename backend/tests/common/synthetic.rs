@@ -7,18 +7,68 @@
 pub type Synthetic = (&'static str, &'static str, String, String, Vec<String>);
 
 const DOMAINS: &[&str] = &[
-    "ledger", "payments", "shipping", "crm", "hr", "marketing", "support", "search", "auth",
-    "telemetry", "pricing", "catalog", "fraud", "risk", "payroll", "tax", "returns", "loyalty",
-    "messaging", "scheduling", "warehouse", "fleet", "partners", "vendors", "compliance",
+    "ledger",
+    "payments",
+    "shipping",
+    "crm",
+    "hr",
+    "marketing",
+    "support",
+    "search",
+    "auth",
+    "telemetry",
+    "pricing",
+    "catalog",
+    "fraud",
+    "risk",
+    "payroll",
+    "tax",
+    "returns",
+    "loyalty",
+    "messaging",
+    "scheduling",
+    "warehouse",
+    "fleet",
+    "partners",
+    "vendors",
+    "compliance",
 ];
 const TABLES: &[&str] = &[
-    "users", "sessions", "events", "orders", "invoices", "refunds", "payouts", "audit_log",
-    "accounts", "line_items", "shipments", "tickets", "contacts", "campaigns", "documents",
-    "transactions", "subscriptions", "addresses", "notes", "jobs",
+    "users",
+    "sessions",
+    "events",
+    "orders",
+    "invoices",
+    "refunds",
+    "payouts",
+    "audit_log",
+    "accounts",
+    "line_items",
+    "shipments",
+    "tickets",
+    "contacts",
+    "campaigns",
+    "documents",
+    "transactions",
+    "subscriptions",
+    "addresses",
+    "notes",
+    "jobs",
 ];
 const ENVIRONMENTS: &[&str] = &["prod", "staging", "dev", "qa"];
-const PURPOSES: &[&str] = &["logs", "backups", "exports", "uploads", "archive", "artifacts", "snapshots", "reports"];
-const SERVICES: &[&str] = &["api", "worker", "web", "cli", "sdk", "service", "jobs", "gateway"];
+const PURPOSES: &[&str] = &[
+    "logs",
+    "backups",
+    "exports",
+    "uploads",
+    "archive",
+    "artifacts",
+    "snapshots",
+    "reports",
+];
+const SERVICES: &[&str] = &[
+    "api", "worker", "web", "cli", "sdk", "service", "jobs", "gateway",
+];
 const ROLE_KINDS: &[&str] = &["ReadOnly", "Operator", "Deployer", "Auditor", "Admin"];
 
 /// `count` resources, spread over the demo's integrations and types.
@@ -45,11 +95,21 @@ pub fn catalog(count: usize) -> Vec<Synthetic> {
             6 | 7 => {
                 let purpose = PURPOSES[(n / 3) % PURPOSES.len()];
                 let bucket = format!("acme-{domain}-{purpose}-{environment}-{shard}");
-                out.push(("AWS Production", "S3 bucket", bucket.clone(), format!("s3://{bucket}"), tags));
+                out.push((
+                    "AWS Production",
+                    "S3 bucket",
+                    bucket.clone(),
+                    format!("s3://{bucket}"),
+                    tags,
+                ));
             }
             8 => {
                 let kind = ROLE_KINDS[(n / 5) % ROLE_KINDS.len()];
-                let role = format!("{}{kind}{}{shard}", capitalised(domain), capitalised(environment));
+                let role = format!(
+                    "{}{kind}{}{shard}",
+                    capitalised(domain),
+                    capitalised(environment)
+                );
                 out.push((
                     "AWS Production",
                     "IAM role",
@@ -61,7 +121,13 @@ pub fn catalog(count: usize) -> Vec<Synthetic> {
             _ => {
                 let service = SERVICES[(n / 11) % SERVICES.len()];
                 let repository = format!("{domain}-{service}-{environment}-{shard}");
-                out.push(("GitHub", "repository", repository.clone(), format!("acme/{repository}"), vec!["code".to_owned(), domain.to_owned()]));
+                out.push((
+                    "GitHub",
+                    "repository",
+                    repository.clone(),
+                    format!("acme/{repository}"),
+                    vec!["code".to_owned(), domain.to_owned()],
+                ));
             }
         }
         n += 1;
