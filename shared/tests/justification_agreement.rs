@@ -6,6 +6,7 @@
 use gatehouse_shared::justification::evaluate;
 
 const SET: &str = include_str!("data/justifications.tsv");
+const HELD_OUT: &str = include_str!("data/justifications_heldout.tsv");
 const AGREEMENT: f64 = 0.9;
 
 struct Labelled<'a> {
@@ -14,7 +15,11 @@ struct Labelled<'a> {
 }
 
 fn labelled() -> Vec<Labelled<'static>> {
-    SET.lines()
+    parse(SET)
+}
+
+fn parse(set: &'static str) -> Vec<Labelled<'static>> {
+    set.lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .map(|line| {
             let fields: Vec<&str> = line.splitn(4, '\t').collect();
@@ -36,10 +41,23 @@ fn labelled() -> Vec<Labelled<'static>> {
 fn each_check_agrees_with_a_careful_reader_on_nine_texts_in_ten() {
     let set = labelled();
     assert!(set.len() >= 60, "the set should hold at least 60 texts");
+    agree(&set, AGREEMENT);
+}
+
+/// Texts written after the rules, never used to tune them: the figure is
+/// printed (BENCHMARKS.md) and held to a lower floor.
+#[test]
+fn on_held_out_texts_each_check_still_agrees_mostly() {
+    let set = parse(HELD_OUT);
+    assert!(set.len() >= 20);
+    agree(&set, 0.8);
+}
+
+fn agree(set: &[Labelled<'static>], floor: f64) {
     let names = ["describes_task", "explains_access_level", "includes_ticket"];
     let mut agreed = [0usize; 3];
     let mut disagreements = Vec::new();
-    for item in &set {
+    for item in set {
         let verdict = evaluate(item.text);
         let ours = [
             verdict.describes_task,
@@ -61,7 +79,7 @@ fn each_check_agrees_with_a_careful_reader_on_nine_texts_in_ten() {
         let share = agreed[check] as f64 / set.len() as f64;
         println!("{}: {:.1} % of {}", names[check], share * 100.0, set.len());
         assert!(
-            share >= AGREEMENT,
+            share >= floor,
             "{} agrees on {:.1} % only; disagreements:\n{}",
             names[check],
             share * 100.0,
