@@ -311,7 +311,6 @@ async fn recall_at_five_with_the_demo_catalog_among_a_hundred_thousand_resources
         flows,
         history: Vec::new(),
         aliases,
-        bundle_items: Default::default(),
     };
     let db = app.db.clone();
     let mut bundle_items = std::collections::HashMap::new();

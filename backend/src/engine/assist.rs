@@ -526,8 +526,6 @@ pub struct Caller {
     pub flows: Vec<Flow>,
     pub history: Vec<PastItem>,
     pub aliases: Vec<Alias>,
-    /// Bundles' items as asked for through them, for the ones examined.
-    pub bundle_items: HashMap<i64, Vec<CandidateItem>>,
 }
 
 /// Suggestions for `user_id` (for themselves, or on behalf of the query's
@@ -548,7 +546,6 @@ pub fn suggest(
             store::assist::past_items(conn, user_id, 500)?
         },
         aliases: aliases_in_force(conn)?,
-        bundle_items: HashMap::new(),
     };
     let limit = query.limit.unwrap_or(DEFAULT_SUGGESTIONS) as usize;
     rank(&index, &caller, &query.text, limit, |bundle_id| {

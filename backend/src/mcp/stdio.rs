@@ -60,10 +60,24 @@ pub fn run() -> ExitCode {
                 json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": format!("Gatehouse is unreachable: {other}")}}).to_string()
             }
         };
-        // One message per line, as the stdio transport requires.
-        let compact = serde_json::from_str::<Value>(&answer)
-            .map(|v| v.to_string())
-            .unwrap_or(answer);
+        // One JSON-RPC message per line, as the stdio transport requires;
+        // an HTTP refusal (a revoked token: 401) becomes a JSON-RPC error.
+        let compact = match serde_json::from_str::<Value>(&answer) {
+            Ok(message) if message.get("jsonrpc").is_some() || message.is_array() => {
+                message.to_string()
+            }
+            parsed => {
+                let id = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .and_then(|m| m.get("id").cloned())
+                    .unwrap_or(Value::Null);
+                let why = parsed
+                    .ok()
+                    .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
+                    .unwrap_or_else(|| "Gatehouse refused the call".into());
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": format!("{why} (run `gatehouse login` again if the token was revoked)")}}).to_string()
+            }
+        };
         if writeln!(stdout, "{compact}")
             .and_then(|()| stdout.flush())
             .is_err()
