@@ -22,8 +22,8 @@ use crate::{
     error::AppError,
     observe, portal,
     routes::{
-        ApiDoc, MalformedRequests, access, admin, approvals, bundles, catalog, health, me, metrics,
-        mfa, my_access, notifications, requests, scim, session, sso, tokens,
+        ApiDoc, MalformedRequests, access, admin, approvals, assist, bundles, catalog, health, me,
+        metrics, mfa, my_access, notifications, requests, scim, session, sso, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -95,6 +95,11 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_resource_types))
         .routes(routes!(catalog::list_integrations))
         .routes(routes!(catalog::list_apps))
+        .routes(routes!(assist::suggest_access))
+        .routes(routes!(
+            assist::get_assist_aliases,
+            assist::replace_assist_aliases
+        ))
         .routes(routes!(bundles::list_bundles))
         .routes(routes!(bundles::get_bundle))
         .routes(routes!(
@@ -190,6 +195,16 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
 }
 
+/// The REST API alone, without the layers of [`app`]: what MCP tools call,
+/// as their user, so they pass the same checks as every other client.
+pub fn api_app(state: AppState) -> Router {
+    api_router()
+        .split_for_parts()
+        .0
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
 /// The OpenAPI document, exactly as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
@@ -237,6 +252,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::slack::handlers::router())
         .route("/scim/v2", axum::routing::any(scim::not_found))
         .route("/scim/v2/{*rest}", axum::routing::any(scim::not_found))
+        // MCP speaks JSON-RPC (its own protocol and errors) for AI assistants.
+        .merge(crate::mcp::router(api_app(state.clone())))
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed.into_response() })
         .fallback(serve_portal)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -124,7 +124,7 @@ fn save(saved: &Saved) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-fn load() -> Result<Saved, String> {
+pub(crate) fn load() -> Result<Saved, String> {
     let path = credentials_file()?;
     let bytes = std::fs::read(&path)
         .map_err(|_| "not logged in: run `gatehouse login --server URL` first".to_owned())?;

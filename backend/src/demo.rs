@@ -200,6 +200,7 @@ fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
             max_count: 2,
             window_seconds: 30 * 60,
         },
+        assistants_allowed: true,
     };
     let flows = [
         AccessFlowInput {

@@ -7,6 +7,7 @@
 //! and tell it who acts with an [`Actor`]; it never calls back up.
 
 pub mod access;
+pub mod assist;
 pub mod catalog;
 pub mod deprovision;
 pub mod lifecycle;
@@ -153,6 +154,7 @@ pub fn flagged_views(
                 revoke_reason: row.revoke_reason,
                 is_favorite: flags.is_favorite,
                 actions,
+                via_assistant: row.via_assistant,
             })
         })
         .collect()

@@ -150,3 +150,9 @@ mod tests {
         assert!(has_nul_escape(br#"["\\", "\u0000"]"#));
     }
 }
+
+/// Marks an API call made by an AI assistant through MCP, with the client's
+/// name from `initialize` (e.g. "claude-ai"). Only [`crate::mcp`] sets it,
+/// as a request extension: a client cannot forge it with a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assistant(pub String);

@@ -13,6 +13,7 @@ pub mod idp;
 pub mod lease;
 pub mod listener;
 pub mod login_limit;
+pub mod mcp;
 pub mod memo;
 pub mod metrics;
 pub mod notify;

@@ -85,6 +85,9 @@ enum Command {
     },
     /// List my active access.
     Access,
+    /// Serve the MCP tools (suggest, preview, request access…) over stdio
+    /// for an AI assistant, as the user `gatehouse login` stored.
+    Mcp,
     /// Connect to an active access: fresh credentials, then psql (PostgreSQL)
     /// or the credentials and connection options printed.
     Connect {
@@ -470,6 +473,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Access => client(gatehouse::cli::access()),
+        Command::Mcp => gatehouse::mcp::stdio::run(),
         Command::Connect {
             request_id,
             print,

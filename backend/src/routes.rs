@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod approvals;
+pub mod assist;
 pub mod bundles;
 pub mod catalog;
 pub mod health;

@@ -216,6 +216,24 @@ fn table() -> Vec<Row> {
         ),
         ("GET", "/api/v1/apps", json!(null), everyone_ok(200)),
         ("GET", "/api/v1/bundles", json!(null), everyone_ok(200)),
+        (
+            "POST",
+            "/api/v1/assist",
+            json!({"text": "read the orders database"}),
+            everyone_ok(200),
+        ),
+        (
+            "GET",
+            "/api/v1/admin/assist/aliases",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "PUT",
+            "/api/v1/admin/assist/aliases",
+            json!({"aliases": [{"term": "db", "means": ["database"]}]}),
+            admin_only(200),
+        ),
         ("GET", "/api/v1/bundles/1", json!(null), everyone_ok(200)),
         (
             "POST",

@@ -1136,3 +1136,40 @@ async fn access_details_show_the_secret_once_in_a_modal() {
         .await;
     assert_eq!(world.slack.calls_of("views.open").len(), 2);
 }
+
+#[tokio::test]
+async fn ask_answers_suggestions_whose_request_button_opens_the_filled_modal() {
+    let world = World::new().await;
+    let answer = world
+        .slash("UALICE", "ask I need to read last month's invoices")
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["response_type"], "ephemeral");
+    let text = text_of(&answer.body);
+    assert!(text.contains("*billing.invoices* (read-only)"), "{text}");
+    assert!(
+        text.contains("matches 'invoices' in billing.invoices"),
+        "{text}"
+    );
+    // The first Request button is billing.invoices's.
+    let answer = world.click("UALICE", &answer.body, "assist_request").await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let view = world.last_view("views.open");
+    assert_eq!(view["callback_id"], "request_access");
+    let resources = block(&view, "resources").unwrap();
+    let chosen = text_of(&resources["element"]["initial_options"]);
+    assert!(chosen.contains("billing.invoices"), "{resources:#}");
+    let permission = block(&view, "permission").unwrap();
+    assert!(
+        text_of(&permission["element"]["initial_option"]).contains("read-only"),
+        "{permission:#}"
+    );
+    // Without words, the command says how to use it.
+    let empty = world.slash("UALICE", "ask").await;
+    assert!(
+        empty.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Say what you need")
+    );
+}

@@ -98,7 +98,7 @@ async fn sign_in(app: &TestApp, provider: &OidcProvider, login: &str) -> String 
             .unwrap();
     let answer = callback(app, &back, Some(&binding)).await;
     if answer.status != StatusCode::OK {
-        let refusals: Vec<_> = common::audit_log(&app)
+        let refusals: Vec<_> = common::audit_log(app)
             .await
             .into_iter()
             .filter(|(a, _)| a == "sso_refused")

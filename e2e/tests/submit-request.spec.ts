@@ -83,9 +83,10 @@ test('justification feedback turns green only when all three checks hold', async
   const checks = page.getByRole('list', { name: 'Justification checks' }).getByRole('listitem');
   const verdict = page.getByText('Clear justification: approvers have what they need.');
 
-  await field.fill('need it');
+  // A bare wish passes nothing: it names no task and gives no reason.
+  await field.fill('need it, because I need it');
   await expect(checks.nth(0)).toContainText('(missing)');
-  await expect(checks.nth(1)).toContainText('(done)');
+  await expect(checks.nth(1)).toContainText('(missing)');
   await expect(checks.nth(2)).toContainText('(missing)');
   await expect(verdict).toHaveCount(0);
 

@@ -5,8 +5,9 @@ use std::cell::RefCell;
 
 use gatehouse_shared::{
     ApiError, RequestStatus,
+    assist::{AssistAnswer, AssistQuery},
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
-    catalog::ResourcePage,
+    catalog::{Bundle, ResourcePage},
     requests::{
         AccessRequest, PreviewResponse, RejectRequest, RequestAgain, RequestPage, RevokeRequest,
         SubmitRequest, SubmitResponse, UserRef,
@@ -118,6 +119,19 @@ pub fn integrations() -> RequestBuilder {
 pub async fn search_users(search: &str) -> Result<Vec<UserRef>, ApiError> {
     let request = Request::get("/api/v1/users").query([("search", search), ("limit", "8")]);
     decode(fetch(request, true).await?)
+}
+
+/// `POST /api/v1/assist`: suggestions for a plain-language description.
+pub async fn assist(query: &AssistQuery) -> Result<AssistAnswer, ApiError> {
+    let request = Request::post("/api/v1/assist")
+        .json(query)
+        .map_err(|error| client_error(&error))?;
+    decode(fetch_sent(request, true).await?)
+}
+
+/// `GET /api/v1/bundles/{id}`: one bundle with its items.
+pub async fn get_bundle(id: i64) -> Result<Bundle, ApiError> {
+    decode(fetch(Request::get(&format!("/api/v1/bundles/{id}")), true).await?)
 }
 
 /// `POST /api/v1/requests/preview`: flows, approvers and durations a draft would get.

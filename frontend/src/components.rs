@@ -6,6 +6,7 @@ pub mod admin_frame;
 pub mod admin_table;
 pub mod app_shell;
 pub mod approval_card;
+pub mod assist_box;
 pub mod bundle_card;
 pub mod confirm_dialog;
 pub mod dialog;

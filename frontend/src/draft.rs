@@ -92,6 +92,10 @@ pub struct Draft {
     /// A bundle from the Bundles tab, if one was chosen.
     #[serde(default)]
     pub bundle: Option<DraftBundle>,
+    /// A duration to start the details step with (an Assist suggestion's
+    /// last duration), kept only when the flows offer it.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
 }
 
 impl Draft {

@@ -176,6 +176,13 @@ pub struct AccessFlowInput {
     pub on_behalf_allowed: bool,
     #[serde(default)]
     pub extend: ExtendSettings,
+    /// Whether requests made through an AI assistant (MCP) are accepted.
+    #[serde(default = "accepted")]
+    pub assistants_allowed: bool,
+}
+
+fn accepted() -> bool {
+    true
 }
 
 /// An access flow as stored.
@@ -361,6 +368,7 @@ mod tests {
             mfa_required: false,
             on_behalf_allowed: false,
             extend: ExtendSettings::default(),
+            assistants_allowed: true,
         }
     }
 

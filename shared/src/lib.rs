@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod assist;
 pub mod auth;
 pub mod catalog;
 pub mod duration;

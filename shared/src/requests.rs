@@ -53,6 +53,11 @@ pub struct SubmitRequest {
     pub ticket_id: Option<String>,
     #[serde(default)]
     pub justification: String,
+    /// Set by the server, never read from the wire: the AI assistant (MCP
+    /// client name) submitting this form on the requester's behalf.
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub via_assistant: Option<String>,
 }
 
 /// A user as other users see them.
@@ -134,6 +139,10 @@ pub struct AccessRequest {
     pub revoke_reason: Option<String>,
     pub is_favorite: bool,
     pub actions: RequestActions,
+    /// The AI assistant (MCP client) the requester made this request
+    /// through, if any: the portal shows "via assistant".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_assistant: Option<String>,
 }
 
 /// One approver's decision.

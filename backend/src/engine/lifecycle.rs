@@ -250,6 +250,7 @@ pub fn request_again_in(
     actor: Actor,
     id: i64,
     justification: &str,
+    via_assistant: Option<&str>,
     now: i64,
 ) -> Result<Vec<i64>, AppError> {
     let row = load_visible(tx, actor, id)?;
@@ -285,6 +286,7 @@ pub fn request_again_in(
         ticket_type: row.ticket_type.clone(),
         ticket_id: row.ticket_id.clone(),
         justification: justification.to_owned(),
+        via_assistant: via_assistant.map(str::to_owned),
     };
     submit_in(tx, actor.id, &form, Some(id), now)
 }

@@ -332,6 +332,9 @@ pub fn submit_in(
     let resolved = resolve(tx, requester_id, form)?;
     let on_behalf = resolved.grantee_id != requester_id;
     let groups = assign(&resolved, Some(form.duration_seconds), on_behalf)?;
+    if form.via_assistant.is_some() {
+        refuse_assistants(&groups)?;
+    }
     let ticket_types = store::flows::ticket_types(tx)?;
     check_details(&groups, form, &ticket_types)?;
     let justification = form.justification.trim();
@@ -373,6 +376,7 @@ pub fn submit_in(
                 bundle_id: form.bundle.as_ref().map(|b| b.bundle_id),
                 requested_again_from,
                 items: &pairs,
+                via_assistant: form.via_assistant.as_deref(),
             },
             now,
         )?;
@@ -389,11 +393,26 @@ pub fn submit_in(
                 "items": pairs.len(),
                 "duration_seconds": form.duration_seconds,
                 "requested_again_from": requested_again_from,
+                "via_assistant": form.via_assistant,
             }),
         )?;
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// Refuse a form an AI assistant submits to a flow that takes none.
+fn refuse_assistants(groups: &[Group<'_>]) -> Result<(), AppError> {
+    match groups.iter().find(|group| !group.flow.assistants_allowed) {
+        Some(group) => Err(AppError::invalid(
+            "items",
+            format!(
+                "The access flow \"{}\" does not take requests made through an AI assistant: request it in the portal.",
+                group.flow.name
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// What a draft would get, without writing anything. Problems that would
@@ -421,6 +440,11 @@ pub fn preview(
                 }
             };
             if let Ok(groups) = groups {
+                if form.via_assistant.is_some()
+                    && let Err(error) = refuse_assistants(&groups)
+                {
+                    problems.push(problem(error)?);
+                }
                 if let Err(error) = check_details(&groups, form, &ticket_types) {
                     problems.push(problem(error)?);
                 }

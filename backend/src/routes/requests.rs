@@ -6,12 +6,12 @@ use crate::{
     auth::CurrentUser,
     engine,
     error::AppError,
-    extract::{AppJson, AppPath, AppQuery},
+    extract::{AppJson, AppPath, AppQuery, Assistant},
     state::{AppState, PageKey},
     store,
 };
 use axum::{
-    Json,
+    Extension, Json,
     body::Bytes,
     extract::State,
     http::{StatusCode, header},
@@ -79,8 +79,10 @@ where
 pub async fn submit_request(
     State(state): State<AppState>,
     user: CurrentUser,
-    AppJson(form): AppJson<SubmitRequest>,
+    assistant: Option<Extension<Assistant>>,
+    AppJson(mut form): AppJson<SubmitRequest>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
+    form.via_assistant = assistant.map(|Extension(Assistant(name))| name);
     let now = state.now().unix_timestamp();
     let requester = user.id;
     let ids = state
@@ -109,8 +111,10 @@ pub async fn submit_request(
 pub async fn preview_request(
     State(state): State<AppState>,
     user: CurrentUser,
-    AppJson(form): AppJson<SubmitRequest>,
+    assistant: Option<Extension<Assistant>>,
+    AppJson(mut form): AppJson<SubmitRequest>,
 ) -> Result<Json<PreviewResponse>, AppError> {
+    form.via_assistant = assistant.map(|Extension(Assistant(name))| name);
     let requester = user.id;
     Ok(Json(
         state
@@ -520,14 +524,18 @@ pub async fn extend_request(
 pub async fn request_again(
     State(state): State<AppState>,
     user: CurrentUser,
+    assistant: Option<Extension<Assistant>>,
     AppPath(id): AppPath<i64>,
     AppJson(body): AppJson<RequestAgain>,
 ) -> Result<(StatusCode, Json<SubmitResponse>), AppError> {
     let actor = user.actor();
     let now = state.now().unix_timestamp();
+    let via = assistant.map(|Extension(Assistant(name))| name);
     let ids = state
         .db
-        .write(move |tx| engine::request_again_in(tx, actor, id, &body.justification, now))
+        .write(move |tx| {
+            engine::request_again_in(tx, actor, id, &body.justification, via.as_deref(), now)
+        })
         .await?;
     engine::provision_now(&state).await;
     let requests = engine::load_views(&state, actor, ids).await?;

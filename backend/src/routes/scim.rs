@@ -523,6 +523,9 @@ async fn search_groups(state: &AppState, query: ListQuery) -> Answer {
     .await
 }
 
+/// Store a resource from its (patched) JSON: the resource, or why not.
+type Write<R> = fn(Conn<'_>, i64, &Value, i64) -> Result<Result<R, ScimError>, AppError>;
+
 /// Apply a PATCH to a resource's JSON and write what it becomes, in one
 /// transaction: `load` reads it, `write` stores the patched JSON.
 async fn patch<R: Send + 'static>(
@@ -531,7 +534,7 @@ async fn patch<R: Send + 'static>(
     body: Value,
     load: fn(Conn<'_>, i64) -> Result<Option<R>, AppError>,
     render: fn(&str, &R) -> Value,
-    write: fn(Conn<'_>, i64, &Value, i64) -> Result<Result<R, ScimError>, AppError>,
+    write: Write<R>,
 ) -> Answer {
     let base = base(state);
     let now = state.now().unix_timestamp();

@@ -26,6 +26,7 @@ use super::{
     messages, modal,
     verify::{self, Refusal},
 };
+use crate::store::Conn;
 use crate::{engine, error::AppError, state::AppState, store, store::users::UserRecord};
 
 pub fn router() -> Router<AppState> {
@@ -135,7 +136,7 @@ async fn command(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 
 fn help(command: &str) -> String {
     format!(
-        "Use `{command} request` to request access, `{command} my requests` to see your active requests and those of the last 7 days, `{command} favorites` to request a favorite again."
+        "Use `{command} request` to request access, `{command} ask <what you need>` for suggestions (e.g. `{command} ask read last month's invoices`), `{command} my requests` to see your active requests and those of the last 7 days, `{command} favorites` to request a favorite again."
     )
 }
 
@@ -154,6 +155,10 @@ async fn run_command(
         .map(str::to_lowercase)
         .collect();
     let now = state.now().unix_timestamp();
+    if words.first().is_some_and(|w| w == "ask") {
+        let text = command.text.trim_start()[3..].trim().to_owned();
+        return ask(state, &me, &config.command, text).await;
+    }
     match words.join(" ").as_str() {
         "request" => {
             let view = state
@@ -187,6 +192,99 @@ async fn run_command(
             }
         }
         _ => Ok(ephemeral(&help(&config.command))),
+    }
+}
+
+/// `/gatehouse ask <text>`: Assist's suggestions, each with a Request
+/// button that opens the Request Access modal filled in with it.
+async fn ask(
+    state: &AppState,
+    me: &UserRecord,
+    command: &str,
+    text: String,
+) -> Result<Response, AppError> {
+    let query = gatehouse_shared::assist::AssistQuery {
+        text: text.clone(),
+        grantee_id: None,
+        limit: Some(5),
+    };
+    if engine::assist::validate_query(&query).is_err() {
+        return Ok(ephemeral(&format!(
+            "Say what you need after `{command} ask`, in up to 500 characters: e.g. `{command} ask read last month's invoices`."
+        )));
+    }
+    let db = state.db.clone();
+    let user_id = me.id;
+    let answer = state
+        .db
+        .read(move |snapshot| {
+            engine::assist::suggest(snapshot, db.catalog_cache(), user_id, &query)
+        })
+        .await?;
+    let mut message = vec![blocks::section(&format!(
+        "Suggestions for “{}”:",
+        blocks::escape(&blocks::clip(&text, 200))
+    ))];
+    if answer.suggestions.is_empty() {
+        message.push(blocks::section(&format!(
+            "Nothing you may request matches. Try other words, or `{command} request` to browse."
+        )));
+    }
+    for suggestion in &answer.suggestions {
+        let (what, value) = match (&suggestion.kind, &suggestion.permission) {
+            (gatehouse_shared::assist::SuggestionKind::Resource, Some(permission)) => (
+                format!(
+                    "*{}* ({permission}) · {}",
+                    blocks::escape(&suggestion.name),
+                    blocks::escape(&suggestion.source)
+                ),
+                format!("r:{}:{permission}", suggestion.id),
+            ),
+            _ => (
+                format!("*{}* · bundle", blocks::escape(&suggestion.name)),
+                format!("b:{}", suggestion.id),
+            ),
+        };
+        message.push(blocks::section(&format!(
+            "{what}\n_{}_",
+            blocks::escape(&suggestion.reason)
+        )));
+        message.push(blocks::actions(vec![blocks::button(
+            "Request",
+            action::ASSIST_REQUEST,
+            value,
+        )]));
+    }
+    Ok(Json(json!({
+        "response_type": "ephemeral",
+        "text": format!("Suggestions for {text}"),
+        "blocks": message,
+    }))
+    .into_response())
+}
+
+/// The Request Access modal's draft for an Assist suggestion's button value.
+fn draft_for_suggestion(conn: Conn<'_>, value: &str) -> Result<modal::Draft, AppError> {
+    let invalid = || AppError::BadRequest("Unknown suggestion.".into());
+    match value.split_once(':') {
+        Some(("b", id)) => Ok(modal::Draft {
+            mode: modal::Mode::Bundle,
+            bundle: Some(id.parse().map_err(|_| invalid())?),
+            ..modal::Draft::default()
+        }),
+        Some(("r", rest)) => {
+            let (id, permission) = rest.split_once(':').ok_or_else(invalid)?;
+            let id: i64 = id.parse().map_err(|_| invalid())?;
+            let resource = store::catalog::get_resource(conn, id)?.ok_or_else(invalid)?;
+            Ok(modal::Draft {
+                integration: Some(resource.integration_id),
+                resource_type: Some(resource.resource_type_id),
+                resources: vec![id],
+                permission: Some(permission.to_owned()),
+                ..modal::Draft::default()
+            })
+        }
+        _ => Err(invalid()),
     }
 }
 
@@ -407,6 +505,18 @@ async fn block_actions(
         .as_str()
         .map(str::to_owned);
     match action_id.as_str() {
+        action::ASSIST_REQUEST => {
+            let value = identity::text(&action, "value").to_owned();
+            let me = me.clone();
+            let view = state
+                .db
+                .call(move |conn| {
+                    let draft = draft_for_suggestion(conn, &value)?;
+                    modal::request_view(conn, &me, &draft)
+                })
+                .await?;
+            open_view(config, &trigger_id, view).await;
+        }
         action::OPEN_REQUEST => {
             let me = me.clone();
             let view = state
@@ -787,7 +897,7 @@ async fn again(
 ) -> Result<Result<Vec<gatehouse_shared::requests::AccessRequest>, Response>, AppError> {
     match state
         .db
-        .write(move |tx| engine::request_again_in(tx, actor, id, &justification, now))
+        .write(move |tx| engine::request_again_in(tx, actor, id, &justification, None, now))
         .await
     {
         Ok(created) => {

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_catalog_generation.sql"),
     include_str!("../migrations/0006_replicas.sql"),
     include_str!("../migrations/0007_identity.sql"),
+    include_str!("../migrations/0008_assist.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -44,6 +45,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_catalog_generation.sql"),
     include_str!("../migrations/postgres/0006_replicas.sql"),
     include_str!("../migrations/postgres/0007_identity.sql"),
+    include_str!("../migrations/postgres/0008_assist.sql"),
 ];
 
 /// How many migrations each store has (they are numbered alike).

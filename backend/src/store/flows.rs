@@ -29,6 +29,8 @@ pub struct Flow {
     pub ticket_required: bool,
     pub mfa_required: bool,
     pub on_behalf_allowed: bool,
+    /// Whether requests made through an AI assistant (MCP) are accepted.
+    pub assistants_allowed: bool,
     pub extend: ExtendPolicy,
     pub scope: Vec<Scope>,
     /// Empty means every permission.
@@ -87,7 +89,7 @@ impl Flow {
 }
 
 const FLOW_COLUMNS: &str = "id, name, auto_approve, durations, max_duration, justification_required, \
-    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window";
+    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed";
 
 fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Flow, String)> {
     Ok((
@@ -101,6 +103,7 @@ fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<
             ticket_required: row.get(6)?,
             mfa_required: row.get(7)?,
             on_behalf_allowed: row.get(8)?,
+            assistants_allowed: row.get(13)?,
             extend: ExtendPolicy {
                 enabled: row.get(9)?,
                 by: row.get(10)?,

@@ -40,6 +40,8 @@ pub struct RequestRow {
     pub revoked_by: Option<UserRef>,
     pub revoke_reason: Option<String>,
     pub extend: ExtendPolicy,
+    /// The AI assistant the request was made through, if any.
+    pub via_assistant: Option<String>,
 }
 
 impl RequestRow {
@@ -65,7 +67,7 @@ macro_rules! request_columns {
         r.current_step, r.created_at, r.granted_at, r.expires_at, r.ended_at, r.extensions,
         r.ending_as, r.rejection_reason, r.failure_reason,
         rv.id, rv.username, rv.display_name, r.revoke_reason,
-        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window"
+        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window, r.via_assistant"
     };
 }
 macro_rules! request_tables {
@@ -170,6 +172,7 @@ pub fn row_to_request(row: &Row<'_>) -> crate::store::sql::Result<RequestRow> {
             max_count: row.get(34)?,
             window: row.get(35)?,
         },
+        via_assistant: row.get(36)?,
     })
 }
 
@@ -296,8 +299,8 @@ pub fn page_flagged(
             Ok((
                 row_to_request(row)?,
                 ViewerFlags {
-                    is_favorite: row.get(36)?,
-                    waiting_on_viewer: row.get(37)?,
+                    is_favorite: row.get(37)?,
+                    waiting_on_viewer: row.get(38)?,
                 },
             ))
         })?
@@ -554,14 +557,15 @@ pub struct NewRequest<'a> {
     pub requested_again_from: Option<i64>,
     /// (resource id, permission id)
     pub items: &'a [(i64, i64)],
+    pub via_assistant: Option<&'a str>,
 }
 
 pub fn insert(conn: Conn<'_>, request: &NewRequest<'_>, now: i64) -> Result<i64, AppError> {
     let id: i64 = conn.prepare_cached(
         "INSERT INTO requests (flow_id, requester_id, grantee_id, status, duration, ticket_type, ticket_id,
             justification, describes_task, explains_access, includes_ticket, item_count, bundle_id,
-            requested_again_from, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+            requested_again_from, created_at, updated_at, via_assistant)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)
          RETURNING id",
     )?
     .query_row(params![
@@ -580,6 +584,7 @@ pub fn insert(conn: Conn<'_>, request: &NewRequest<'_>, now: i64) -> Result<i64,
         request.bundle_id,
         request.requested_again_from,
         now,
+        request.via_assistant,
     ], |row| row.get(0))?;
     let mut item = conn.prepare_cached(
         "INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)",

@@ -12,6 +12,7 @@ use axum::{
 pub mod oidc;
 pub mod pg_server;
 pub mod prometheus;
+pub mod synthetic;
 
 use gatehouse::{AppState, clock::ManualClock, db::Db, demo};
 use http_body_util::BodyExt;

@@ -58,6 +58,7 @@ pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
                 <dl class="panel-facts">
                     <dt>"Requester"</dt>
                     <dd>{request.requester.display_name.clone()}</dd>
+                    {request.via_assistant.clone().map(|client| view! { <dt>"Made"</dt><dd>{format!("via assistant ({client})")}</dd> })}
                     <dt>"Grantee"</dt>
                     <dd>{request.grantee.display_name.clone()} {on_behalf.map(|_| " (on their behalf)")}</dd>
                     <dt>"Resources"</dt>

@@ -75,6 +75,7 @@ pub fn RequestCard(
                     <span class=status_class(label) title=rejection.clone().unwrap_or_default()>{label}</span>
                     <span class="request-flow">{request.flow_name.clone()}</span>
                     <span class="request-id muted">{format!("#{id}")}</span>
+                    {request.via_assistant.is_some().then(|| view! { <span class="request-via muted">"via assistant"</span> })}
                 </span>
                 <span class="request-resources">{resources_summary(&request)}</span>
                 <span class="request-meta muted">

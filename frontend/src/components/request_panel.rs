@@ -174,7 +174,10 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
             <dd>{format_duration(request.duration_seconds)}</dd>
             {left.map(|left| view! { <dt>"Time left"</dt><dd>{left}</dd> })}
             <dt>"Requested"</dt>
-            <dd>{ago(request.created_at.unix_timestamp(), now)}</dd>
+            <dd>
+                {ago(request.created_at.unix_timestamp(), now)}
+                {request.via_assistant.clone().map(|client| format!(", via assistant ({client})"))}
+            </dd>
             {request.ticket_id.clone().map(|ticket| {
                 let kind = request.ticket_type.clone().map(|t| format!("{t} ")).unwrap_or_default();
                 view! { <dt>"Ticket"</dt><dd>{format!("{kind}{ticket}")}</dd> }

@@ -52,7 +52,7 @@ pub fn NewRequestDetailsPage() -> impl IntoView {
 fn DetailsForm() -> impl IntoView {
     let draft = use_draft().draft;
     let navigate = StoredValue::new_local(use_navigate());
-    let duration = RwSignal::new(0_i64);
+    let duration = RwSignal::new(draft.with_untracked(|d| d.duration_seconds.unwrap_or(0)));
     let ticket_type = RwSignal::new(String::new());
     let ticket_id = RwSignal::new(String::new());
     let justification = RwSignal::new(String::new());
@@ -204,6 +204,7 @@ fn DetailsForm() -> impl IntoView {
             ticket_type: text(ticket_type),
             ticket_id: text(ticket_id),
             justification: justification.get_untracked(),
+            ..Default::default()
         });
     };
     let close_dialog = Callback::new(move |()| {

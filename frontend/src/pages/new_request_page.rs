@@ -1,5 +1,5 @@
 //! New Request: the All Resources tab, where the requester says who gets the
-//! access (Request on Behalf of), chooses how to access resources (By
+//! access (Request on Behalf of), may describe what they need in plain words, chooses how to access resources (By
 //! Resource or By App, kept in the URL as `?by=app`) and picks them, then
 //! goes on with Next.
 
@@ -14,7 +14,8 @@ use leptos_router::{
 
 use crate::{
     components::{
-        grantee_picker::GranteePicker, new_request_tabs::NewRequestTabs, page_title::set_page_title,
+        assist_box::AssistBox, grantee_picker::GranteePicker, new_request_tabs::NewRequestTabs,
+        page_title::set_page_title,
     },
     draft::DraftStore,
 };
@@ -42,6 +43,7 @@ pub fn NewRequestPage() -> impl IntoView {
             <NewRequestTabs current="all" />
             <section class="tab-panel" role="tabpanel" id="panel-all" aria-labelledby="tab-all">
                 <GranteePicker />
+                <AssistBox />
                 <fieldset class="access-method">
                     <legend>"How would you like to access resources?"</legend>
                     <div class="access-methods">

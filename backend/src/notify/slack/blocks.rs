@@ -16,6 +16,8 @@ pub mod action {
     pub const ACCESS_DETAILS: &str = "access_details";
     pub const MORE_DETAILS: &str = "more_details";
     pub const OPEN_REQUEST: &str = "open_request";
+    /// An Assist suggestion's Request button: `r:<resource>:<permission>` or `b:<bundle>`.
+    pub const ASSIST_REQUEST: &str = "assist_request";
     pub const FAVORITE_SELECT: &str = "favorite_select";
     pub const LINK: &str = "link";
     pub const REVEAL: &str = "reveal";

@@ -9,6 +9,7 @@
 //! bounded: when a map is full, the least recently used half goes.
 
 use std::{
+    any::Any,
     collections::HashMap,
     hash::Hash,
     sync::{Arc, Mutex},
@@ -47,6 +48,9 @@ struct State {
     flows: Lru<(i64, bool), Arc<Vec<Flow>>>,
     counts: Lru<FilterKey, u64>,
     pages: Lru<(FilterKey, u64, u32), Arc<Vec<Resource>>>,
+    /// Assist's index of this generation (the engine's type: the store
+    /// only keeps it with the generation it was built from).
+    assist: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl CatalogCache {
@@ -93,6 +97,14 @@ impl CatalogCache {
         resources: Arc<Vec<Resource>>,
     ) {
         self.with(generation, |s| s.pages.put(key, resources, PAGE_ENTRIES));
+    }
+
+    pub fn assist_index(&self, generation: i64) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.with(generation, |s| s.assist.clone()).flatten()
+    }
+
+    pub fn put_assist_index(&self, generation: i64, index: Arc<dyn Any + Send + Sync>) {
+        self.with(generation, |s| s.assist = Some(index));
     }
 }
 

@@ -305,6 +305,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         mfa_required: false,
         on_behalf_allowed: false,
         extend: ExtendSettings::default(),
+        assistants_allowed: true,
     });
     let ids_of = |wanted: fn(&ScopeEntry) -> Option<i64>| {
         RwSignal::new(
@@ -373,6 +374,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     let ticket = RwSignal::new(flow.ticket_required);
     let mfa = RwSignal::new(flow.mfa_required);
     let on_behalf = RwSignal::new(flow.on_behalf_allowed);
+    let assistants = RwSignal::new(flow.assistants_allowed);
     let extend = RwSignal::new(flow.extend.enabled);
     let extend_by = RwSignal::new(if flow.extend.by_seconds > 0 {
         compact(flow.extend.by_seconds)
@@ -510,6 +512,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             mfa_required: mfa.get_untracked(),
             on_behalf_allowed: on_behalf.get_untracked(),
             extend,
+            assistants_allowed: assistants.get_untracked(),
         };
         validate_flow(&flow).map_err(|(field, message)| invalid(&field, &message))?;
         Ok(flow)
@@ -562,6 +565,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
                 />
                 <FieldError id="flow-grantees-error".to_owned() message=failure.at("grantees") />
                 <CheckField id="flow-on-behalf" label="Allow requesting on behalf of others" checked=on_behalf />
+                <CheckField id="flow-assistants" label="Accept requests made through AI assistants (MCP)" checked=assistants />
             </fieldset>
             <fieldset class="choices">
                 <legend>"What may be requested"</legend>
