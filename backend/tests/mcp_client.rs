@@ -63,7 +63,8 @@ fn venv_python() -> Option<PathBuf> {
 fn the_python_mcp_sdk_files_a_request_that_waits_for_bob_and_no_one_else_sees_it() {
     // A missing SDK fails the test rather than skipping it: the suite is
     // only whole with a real MCP client (scripts/setup-test installs it).
-    let python = venv_python().expect("the MCP Python SDK is missing from .venv: run scripts/setup-test");
+    let python =
+        venv_python().expect("the MCP Python SDK is missing from .venv: run scripts/setup-test");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path());
     let alice = common::api_token(&server.url, "alice");

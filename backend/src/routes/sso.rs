@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    extract::{Query, State},
+    extract::State,
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -21,7 +21,7 @@ use utoipa::IntoParams;
 use crate::{
     auth::{self, CurrentUser},
     error::AppError,
-    extract::AppJson,
+    extract::{AppJson, AppQuery},
     idp::{self, BINDING_COOKIE, CALLBACK_PATH, LOGIN_WINDOW, Refusal},
     routes::session::SESSION_LIFETIME,
     state::AppState,
@@ -79,12 +79,13 @@ fn safe_return_to(wanted: Option<&str>) -> String {
     responses(
         (status = 303, description = "To the identity provider's sign-in page"),
         (status = 404, description = "Sign-in with an identity provider is not set up", body = ApiError),
+        (status = 422, description = "A `cli_port` below 1024 or a `cli_challenge` that is not a base64url SHA-256", body = ApiError),
         (status = 502, description = "The identity provider cannot be reached (an HTML page)"),
     ))]
 pub async fn start_sign_in(
     State(state): State<AppState>,
     https: Https,
-    Query(query): Query<StartQuery>,
+    AppQuery(query): AppQuery<StartQuery>,
 ) -> Result<Response, AppError> {
     if let Some(port) = query.cli_port {
         let challenge = query
@@ -210,7 +211,7 @@ pub async fn sign_in_callback(
     State(state): State<AppState>,
     https: Https,
     headers: HeaderMap,
-    Query(query): Query<CallbackQuery>,
+    AppQuery(query): AppQuery<CallbackQuery>,
 ) -> Result<Response, AppError> {
     let bad = |code: &'static str, message: &str, detail: String| Refusal {
         code,
