@@ -121,6 +121,7 @@ pub async fn start_sign_in(
         (status = 401, description = "Not signed in", body = ApiError),
         (status = 403, description = "Not an admin", body = ApiError),
         (status = 404, description = "Sign-in with an identity provider is not set up", body = ApiError),
+        (status = 502, description = "The identity provider cannot be reached (an HTML page)"),
     ))]
 pub async fn test_sign_in(
     State(state): State<AppState>,
