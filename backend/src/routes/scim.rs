@@ -139,6 +139,19 @@ impl FromRequestParts<AppState> for ScimCaller {
     }
 }
 
+/// A SCIM query string; one that does not parse is a SCIM 400.
+pub struct ScimQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ScimQuery<T> {
+    type Rejection = ScimFailure;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ScimFailure> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(value)| ScimQuery(value))
+            .map_err(|rejection| ScimFailure(ScimError::bad("invalidValue", rejection.body_text())))
+    }
+}
+
 /// A SCIM body: JSON whatever its content type (`application/scim+json`).
 pub struct ScimBody(Value);
 
@@ -396,7 +409,7 @@ pub async fn schema(
 pub async fn list_users(
     State(state): State<AppState>,
     _caller: ScimCaller,
-    Query(query): Query<ListQuery>,
+    ScimQuery(query): ScimQuery<ListQuery>,
 ) -> Answer {
     search_users(&state, query).await
 }
@@ -568,7 +581,7 @@ pub async fn get_user(
     State(state): State<AppState>,
     _caller: ScimCaller,
     Path(id): Path<String>,
-    Query(shape): Query<ShapeQuery>,
+    ScimQuery(shape): ScimQuery<ShapeQuery>,
 ) -> Answer {
     let id = id_of(&id, "User")?;
     let user = state
@@ -782,7 +795,7 @@ pub async fn delete_user(
 pub async fn list_groups(
     State(state): State<AppState>,
     _caller: ScimCaller,
-    Query(query): Query<ListQuery>,
+    ScimQuery(query): ScimQuery<ListQuery>,
 ) -> Answer {
     search_groups(&state, query).await
 }
@@ -813,7 +826,7 @@ pub async fn get_group(
     State(state): State<AppState>,
     _caller: ScimCaller,
     Path(id): Path<String>,
-    Query(shape): Query<ShapeQuery>,
+    ScimQuery(shape): ScimQuery<ShapeQuery>,
 ) -> Answer {
     let id = id_of(&id, "Group")?;
     let group = state
