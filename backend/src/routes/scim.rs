@@ -270,6 +270,7 @@ fn id_of(text: &str, what: &str) -> Result<i64, ScimFailure> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ListQuery {
     /// `userName eq "…"` or `externalId eq "…"` (Users); `displayName eq "…"` or `externalId eq "…"` (Groups).
@@ -301,6 +302,7 @@ impl ListQuery {
 
 /// `attributes` / `excludedAttributes` on reading one resource.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ShapeQuery {
     /// Only these attributes (comma-separated).

@@ -45,6 +45,7 @@ async fn settings(state: &AppState) -> Result<idp::Settings, AppError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StartQuery {
     /// A portal path to land on afterwards (default `/`).
     #[serde(default)]
@@ -186,6 +187,7 @@ async fn begin(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     #[serde(default)]
     pub code: Option<String>,
