@@ -366,3 +366,40 @@ pub async fn audit_log(app: &TestApp) -> Vec<(String, Value)> {
         .await
         .unwrap()
 }
+
+/// The real binary serving the demo on a SQLite file in `dir`, on a free
+/// loopback port; killed when dropped.
+pub struct DemoServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve_demo(dir: &std::path::Path) -> DemoServer {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(dir.join("gatehouse.db"))
+        .env("GATEHOUSE_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line
+        .trim()
+        .strip_prefix("Gatehouse is running at ")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    DemoServer { child, url }
+}
