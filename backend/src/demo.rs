@@ -201,6 +201,8 @@ fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
             window_seconds: 30 * 60,
         },
         assistants_allowed: true,
+        step_rules: Vec::new(),
+        break_glass: Default::default(),
     };
     let flows = [
         AccessFlowInput {

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod assist;
 pub mod catalog;
+pub mod decide;
 pub mod deprovision;
 pub mod lifecycle;
 pub mod provision;
@@ -16,12 +17,13 @@ pub mod submit;
 
 pub use access::*;
 pub use catalog::*;
+pub use decide::{review_in, step_progress};
 pub use lifecycle::*;
 pub use provision::*;
 pub use submit::*;
 
 use gatehouse_shared::{
-    requests::{AccessRequest, RequestActions},
+    requests::{AccessRequest, BreakGlass, RequestActions},
     rules::{self, Actor},
 };
 
@@ -117,6 +119,7 @@ pub fn flagged_views(
     let mut items = store::requests::items_of_counted(conn, &counted, items_per_request)?;
     rows.into_iter()
         .map(|(row, flags)| {
+            let review = decide::may_review(conn, actor, &row)?;
             let facts = row.facts();
             let decides = flags.waiting_on_viewer;
             let actions = RequestActions {
@@ -127,6 +130,17 @@ pub fn flagged_views(
                 extend: rules::check_extend(actor, &facts, now).is_ok(),
                 request_again: rules::may_request_again(actor, &facts),
                 favorite: rules::may_favorite(actor, &facts),
+                review,
+            };
+            let break_glass = match row.break_glass {
+                Some(b) => Some(BreakGlass {
+                    reason: b.reason,
+                    review_state: b.review_state,
+                    reviewed_by: b.reviewed_by,
+                    reviewed_at: b.reviewed_at.map(timestamp).transpose()?,
+                    review_note: b.review_note,
+                }),
+                None => None,
             };
             Ok(AccessRequest {
                 id: row.id,
@@ -155,13 +169,16 @@ pub fn flagged_views(
                 is_favorite: flags.is_favorite,
                 actions,
                 via_assistant: row.via_assistant,
+                break_glass,
+                changed_by_approver: row.changed_by_approver,
             })
         })
         .collect()
 }
 
 /// A user sees a request when they asked for it, receive it, decide (or
-/// decided) it, or are an admin. Anyone else is told it does not exist.
+/// decided) it, review it (a break-glass use of a flow they approve), or
+/// are an admin. Anyone else is told it does not exist.
 pub fn load_visible(conn: Conn<'_>, actor: Actor, id: i64) -> Result<RequestRow, AppError> {
     let not_found = || AppError::NotFound(format!("Request {id}"));
     let row = store::requests::get(conn, id)?.ok_or_else(not_found)?;
@@ -169,7 +186,9 @@ pub fn load_visible(conn: Conn<'_>, actor: Actor, id: i64) -> Result<RequestRow,
         || row.requester.id == actor.id
         || row.grantee.id == actor.id
         || store::requests::waiting_on(conn, actor.id, &[id])?.contains(&id)
-        || store::requests::has_decided(conn, actor.id, id)?;
+        || store::requests::has_decided(conn, actor.id, id)?
+        || (row.break_glass.is_some()
+            && store::approvals::approves_flow(conn, actor.id, row.flow_id)?);
     if visible {
         Ok(row)
     } else {

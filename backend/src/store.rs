@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod approvals;
 pub mod assist;
 pub mod audit;
 pub mod backup;

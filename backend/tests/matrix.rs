@@ -270,6 +270,18 @@ fn table() -> Vec<Row> {
             json!(null),
             everyone_ok(200),
         ),
+        (
+            "GET",
+            "/api/v1/approvals/break-glass",
+            json!(null),
+            everyone_ok(200),
+        ),
+        (
+            "GET",
+            "/api/v1/admin/break-glass",
+            json!(null),
+            admin_only(200),
+        ),
         // Access Details: the grantee (and admins) only; the requester sees the
         // request but not its credentials.
         (
@@ -317,6 +329,20 @@ fn table() -> Vec<Row> {
             "/api/v1/requests/{R}/reject",
             json!({"reason": "no"}),
             [401, 404, 404, 200, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/requests/{R}/approve-with-changes",
+            json!({"duration_seconds": 1800, "note": "Half an hour is enough."}),
+            [401, 404, 404, 200, 403, 403, 403],
+        ),
+        // R is no break-glass use: whoever sees it is told there is nothing
+        // to review (tests/approval_rules.rs plays the review itself).
+        (
+            "POST",
+            "/api/v1/requests/{R}/review",
+            json!({"outcome": "reviewed"}),
+            [401, 404, 404, 409, 409, 409, 409],
         ),
         (
             "POST",
@@ -672,9 +698,15 @@ async fn every_route_answers_each_kind_of_caller_as_the_table_says() {
     let mut cases = Vec::new();
     for (method, path, body, expected) in table {
         cases.push(tokio::spawn(async move {
-            let changes_state = ["/approve", "/reject", "/cancel", "/revoke"]
-                .iter()
-                .any(|a| path.ends_with(a));
+            let changes_state = [
+                "/approve",
+                "/approve-with-changes",
+                "/reject",
+                "/cancel",
+                "/revoke",
+            ]
+            .iter()
+            .any(|a| path.ends_with(a));
             let (mut app, mut cookies, mut ids) = world().await;
             let mut failures = Vec::new();
             for (index, (role, want)) in ROLES.iter().zip(expected).enumerate() {

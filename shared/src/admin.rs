@@ -135,6 +135,65 @@ pub struct ExtendSettings {
     pub window_seconds: i64,
 }
 
+/// How one approval step decides, beside its approvers (same index as
+/// `approver_steps`). A step without a rule needs one approval, and one
+/// rejection rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepRule {
+    /// Distinct approvers of the step needed (a quorum, e.g. 2 of the DBA
+    /// group). The requester and the grantee never count.
+    #[serde(default = "one")]
+    pub required_approvals: i64,
+    /// Rejections that reject the request.
+    #[serde(default = "one")]
+    pub rejections_to_reject: i64,
+}
+
+impl Default for StepRule {
+    fn default() -> Self {
+        Self {
+            required_approvals: 1,
+            rejections_to_reject: 1,
+        }
+    }
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// The most a step may ask for (approvals or rejections).
+pub const MAX_STEP_QUORUM: i64 = 20;
+
+/// Longest break-glass access a flow may allow.
+pub const MAX_BREAK_GLASS_DURATION: i64 = 24 * 3600;
+
+/// The break-glass lane of a flow: its grantees may approve their own
+/// request at once, giving a reason (e.g. an incident ID), for at most
+/// `max_duration_seconds`; every approver of the flow is told at once and
+/// reviews it afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BreakGlassSettings {
+    pub enabled: bool,
+    #[serde(default = "an_hour")]
+    pub max_duration_seconds: i64,
+}
+
+impl Default for BreakGlassSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            max_duration_seconds: 3600,
+        }
+    }
+}
+
+fn an_hour() -> i64 {
+    3600
+}
+
 /// An access flow as admins write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -161,9 +220,14 @@ pub struct AccessFlowInput {
     #[serde(default)]
     pub permissions: Vec<String>,
     pub auto_approve: bool,
-    /// Ordered steps; any one approver of a step decides it. Empty when auto-approving.
+    /// Ordered steps; by default any one approver of a step decides it
+    /// (see `step_rules`). Empty when auto-approving.
     #[serde(default)]
     pub approver_steps: Vec<Vec<Subject>>,
+    /// How each step decides (same index as `approver_steps`); missing
+    /// entries need one approval and reject on one rejection.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub step_rules: Vec<StepRule>,
     pub durations_seconds: Vec<i64>,
     pub max_duration_seconds: i64,
     #[serde(default)]
@@ -179,6 +243,15 @@ pub struct AccessFlowInput {
     /// Whether requests made through an AI assistant (MCP) are accepted.
     #[serde(default = "accepted")]
     pub assistants_allowed: bool,
+    #[serde(default)]
+    pub break_glass: BreakGlassSettings,
+}
+
+impl AccessFlowInput {
+    /// The rule of step `step` (the default when none is written).
+    pub fn step_rule(&self, step: usize) -> StepRule {
+        self.step_rules.get(step).copied().unwrap_or_default()
+    }
 }
 
 fn accepted() -> bool {
@@ -332,6 +405,47 @@ pub fn validate_flow(flow: &AccessFlowInput) -> Result<(), (String, String)> {
             "Approvers are users or groups, not everyone.",
         );
     }
+    if flow.step_rules.len() > flow.approver_steps.len() {
+        return fail(
+            "step_rules",
+            "There are more step rules than approval steps.",
+        );
+    }
+    if flow.step_rules.iter().any(|rule| {
+        !(1..=MAX_STEP_QUORUM).contains(&rule.required_approvals)
+            || !(1..=MAX_STEP_QUORUM).contains(&rule.rejections_to_reject)
+    }) {
+        return fail(
+            "step_rules",
+            "A step needs 1 to 20 approvals, and 1 to 20 rejections reject it.",
+        );
+    }
+    if flow.break_glass.enabled {
+        if flow.auto_approve {
+            return fail(
+                "break_glass",
+                "An auto-approving flow needs no break-glass lane; break-glass uses are reviewed by the flow's approvers.",
+            );
+        }
+        if flow.break_glass.max_duration_seconds <= 0
+            || flow.break_glass.max_duration_seconds > MAX_BREAK_GLASS_DURATION
+        {
+            return fail(
+                "break_glass",
+                "Break-glass access lasts between 1 second and 24 hours.",
+            );
+        }
+        if !flow
+            .durations_seconds
+            .iter()
+            .any(|d| *d <= flow.break_glass.max_duration_seconds)
+        {
+            return fail(
+                "break_glass",
+                "Offer at least one duration within the break-glass maximum.",
+            );
+        }
+    }
     if flow.extend.enabled
         && (flow.extend.by_seconds <= 0
             || flow.extend.by_seconds > MAX_FLOW_DURATION
@@ -369,6 +483,8 @@ mod tests {
             on_behalf_allowed: false,
             extend: ExtendSettings::default(),
             assistants_allowed: true,
+            step_rules: vec![],
+            break_glass: BreakGlassSettings::default(),
         }
     }
 
@@ -394,6 +510,37 @@ mod tests {
             (
                 |f| f.approver_steps = vec![vec![Subject::Everyone]],
                 "approver_steps",
+            ),
+            (
+                |f| {
+                    f.step_rules = vec![StepRule {
+                        required_approvals: 0,
+                        rejections_to_reject: 1,
+                    }]
+                },
+                "step_rules",
+            ),
+            (
+                |f| f.step_rules = vec![StepRule::default(), StepRule::default()],
+                "step_rules",
+            ),
+            (
+                |f| {
+                    f.break_glass = BreakGlassSettings {
+                        enabled: true,
+                        max_duration_seconds: 600,
+                    }
+                },
+                "break_glass",
+            ),
+            (
+                |f| {
+                    f.break_glass = BreakGlassSettings {
+                        enabled: true,
+                        max_duration_seconds: MAX_BREAK_GLASS_DURATION + 1,
+                    }
+                },
+                "break_glass",
             ),
             (
                 |f| {

@@ -58,6 +58,12 @@ pub struct SubmitRequest {
     #[serde(skip)]
     #[cfg_attr(feature = "openapi", schema(ignore))]
     pub via_assistant: Option<String>,
+    /// Use the flow's break-glass lane: the grantee (who must be the
+    /// requester) approves their own request at once, for at most the
+    /// flow's break-glass duration. The reason (e.g. an incident ID) is
+    /// required and every approver of the flow sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass_reason: Option<String>,
 }
 
 /// A user as other users see them.
@@ -85,6 +91,7 @@ pub struct RequestItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestActions {
+    /// Approve (also with changes: narrowed before approving).
     pub approve: bool,
     pub reject: bool,
     pub cancel: bool,
@@ -92,6 +99,51 @@ pub struct RequestActions {
     pub extend: bool,
     pub request_again: bool,
     pub favorite: bool,
+    /// Mark a break-glass use reviewed or flag it.
+    #[serde(default)]
+    pub review: bool,
+}
+
+/// Where a break-glass use stands in its after-the-fact review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Unreviewed,
+    Reviewed,
+    Flagged,
+}
+
+impl ReviewState {
+    pub const fn label(self) -> &'static str {
+        match self {
+            ReviewState::Unreviewed => "unreviewed",
+            ReviewState::Reviewed => "reviewed",
+            ReviewState::Flagged => "flagged",
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<Self> {
+        [Self::Unreviewed, Self::Reviewed, Self::Flagged]
+            .into_iter()
+            .find(|state| state.label() == label)
+    }
+}
+
+/// A request made through a flow's break-glass lane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BreakGlass {
+    /// The grantee's reason, e.g. an incident ID.
+    pub reason: String,
+    pub review_state: ReviewState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed_by: Option<UserRef>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub reviewed_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_note: Option<String>,
 }
 
 /// An access request as its requester, grantee, approvers and admins see it.
@@ -143,6 +195,13 @@ pub struct AccessRequest {
     /// through, if any: the portal shows "via assistant".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_assistant: Option<String>,
+    /// Set when the grantee approved it themselves through break-glass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<BreakGlass>,
+    /// Whether an approver narrowed the request before approving (the
+    /// details list what changed).
+    #[serde(default)]
+    pub changed_by_approver: bool,
 }
 
 /// One approver's decision.
@@ -186,7 +245,84 @@ pub struct RequestDetail {
     pub approvals: Vec<Approval>,
     /// Who can decide the current step, while it waits.
     pub waiting_on: Vec<UserRef>,
+    /// The current step's count, while it waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_progress: Option<StepProgress>,
+    /// Narrowings by approvers, oldest first.
+    #[serde(default)]
+    pub changes: Vec<RequestChange>,
     pub audit: Vec<AuditEntry>,
+}
+
+/// How far the waiting step is: who approved it and how many more it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StepProgress {
+    /// 0-based index of the step.
+    pub step: i64,
+    pub step_count: i64,
+    pub required_approvals: i64,
+    pub approved_by: Vec<UserRef>,
+    /// Approvals still needed.
+    pub approvals_needed: i64,
+    pub rejected_by: Vec<UserRef>,
+    pub rejections_to_reject: i64,
+}
+
+/// A request's resources, permissions and duration at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestVersion {
+    pub duration_seconds: i64,
+    pub items: Vec<ItemSelection>,
+}
+
+/// An approver narrowed the request before approving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestChange {
+    pub step: i64,
+    pub approver: UserRef,
+    /// Why; the requester sees it.
+    pub note: String,
+    pub before: RequestVersion,
+    pub after: RequestVersion,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub changed_at: OffsetDateTime,
+}
+
+/// `POST /api/v1/requests/{id}/approve-with-changes`: narrow, then approve.
+/// Absent fields stay as asked. Nothing may widen the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "duration_seconds": 3600,
+    "items": [{"resource_id": 12, "permission": "read-only"}],
+    "note": "Read-only is enough to look at the exports; one hour should do."
+})))]
+pub struct ApproveWithChanges {
+    /// A shorter duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_seconds: Option<i64>,
+    /// The items kept: a subset of those asked for, each with the same or a
+    /// lower permission of its resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<ItemSelection>>,
+    /// Why, for the requester (required).
+    pub note: String,
+}
+
+/// `POST /api/v1/requests/{id}/review`: the after-the-fact review of a
+/// break-glass use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewBreakGlass {
+    /// `reviewed` or `flagged`.
+    pub outcome: ReviewState,
+    /// Required when flagging.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One page of requests, newest first.
@@ -255,6 +391,13 @@ pub struct PreviewGroup {
     pub justification_required: bool,
     pub ticket_required: bool,
     pub mfa_required: bool,
+    /// Approvals each step needs (same index as `approver_steps`).
+    #[serde(default)]
+    pub required_approvals: Vec<i64>,
+    /// The flow's break-glass lane, when it has one: the longest access it
+    /// grants at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub break_glass_max_seconds: Option<i64>,
 }
 
 /// `POST /api/v1/requests/preview`: what a draft would get, written nowhere.

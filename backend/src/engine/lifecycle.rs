@@ -4,7 +4,7 @@
 
 use gatehouse_shared::{
     RequestStatus,
-    requests::{ItemSelection, SubmitRequest},
+    requests::{ApproveWithChanges, ItemSelection, SubmitRequest},
     rules::{self, Actor},
 };
 use serde_json::json;
@@ -21,13 +21,25 @@ pub const MAX_REASON_LENGTH: usize = 1_000;
 /// What an approval did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApprovalOutcome {
+    /// The approval counts towards the step's quorum; the step still waits
+    /// on other approvers.
+    Counted { approvals: i64, required: i64 },
     /// The next ordered step now waits.
     NextStep,
     /// All steps approved: the request is Granting.
     Approved,
 }
 
-fn flow_of(conn: Conn<'_>, row: &RequestRow) -> Result<Flow, AppError> {
+/// What a rejection did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectionOutcome {
+    /// Counted; the step rejects only after more rejections.
+    Counted { rejections: i64, required: i64 },
+    /// The request is Rejected.
+    Rejected,
+}
+
+pub(super) fn flow_of(conn: Conn<'_>, row: &RequestRow) -> Result<Flow, AppError> {
     store::flows::flow_by_id(conn, row.flow_id)?.ok_or_else(|| {
         AppError::internal(format!("request {} has no flow {}", row.id, row.flow_id))
     })
@@ -51,6 +63,13 @@ fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), A
             "You cannot approve or reject a request that grants you access.".into(),
         ));
     }
+    if store::approvals::decisions_of_step(conn, row.id, row.current_step)?.decided(actor.id) {
+        return Err(AppError::Conflict(format!(
+            "You already decided step {} of request {}; it waits on other approvers.",
+            row.current_step + 1,
+            row.id
+        )));
+    }
     if !store::requests::waiting_on(conn, actor.id, &[row.id])?.contains(&row.id) {
         return Err(AppError::Forbidden(
             "You are not an approver of this request's current step.".into(),
@@ -59,10 +78,32 @@ fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), A
     Ok(())
 }
 
+/// Approve the current step as it was asked.
 pub fn approve_in(
     tx: Conn<'_>,
     actor: Actor,
     id: i64,
+    now: i64,
+) -> Result<ApprovalOutcome, AppError> {
+    approve(tx, actor, id, None, now)
+}
+
+/// Narrow the request (never widen it), then approve the current step.
+pub fn approve_with_changes_in(
+    tx: Conn<'_>,
+    actor: Actor,
+    id: i64,
+    changes: &ApproveWithChanges,
+    now: i64,
+) -> Result<ApprovalOutcome, AppError> {
+    approve(tx, actor, id, Some(changes), now)
+}
+
+fn approve(
+    tx: Conn<'_>,
+    actor: Actor,
+    id: i64,
+    changes: Option<&ApproveWithChanges>,
     now: i64,
 ) -> Result<ApprovalOutcome, AppError> {
     let row = load_visible(tx, actor, id)?;
@@ -73,7 +114,35 @@ pub fn approve_in(
             "This access flow requires MFA: confirm a code from your authenticator app before approving.".into(),
         ));
     }
+    if let Some(changes) = changes {
+        super::decide::narrow_in(tx, actor, &row, changes, now)?;
+    }
     store::transitions::record_approval(tx, id, row.current_step, actor.id, now)?;
+    let rule = flow.step_rule(row.current_step);
+    let approvals = store::approvals::decisions_of_step(tx, id, row.current_step)?
+        .approved_by
+        .len() as i64;
+    if approvals < rule.required_approvals {
+        // Moves the row on, so a concurrent decision on the same step
+        // conflicts instead of both counting against a stale read.
+        if !store::transitions::approve_step(tx, id, row.current_step, row.current_step, now)? {
+            return Err(AppError::Conflict(format!(
+                "Request {id} changed meanwhile; reload it."
+            )));
+        }
+        super::record(
+            tx,
+            now,
+            Some(actor.id),
+            Some(id),
+            "approval_counted",
+            json!({"step": row.current_step, "approvals": approvals, "required": rule.required_approvals}),
+        )?;
+        return Ok(ApprovalOutcome::Counted {
+            approvals,
+            required: rule.required_approvals,
+        });
+    }
     let next_step = row.current_step + 1;
     if next_step < flow.step_count() {
         if !store::transitions::approve_step(tx, id, row.current_step, next_step, now)? {
@@ -87,7 +156,7 @@ pub fn approve_in(
             Some(actor.id),
             Some(id),
             "step_approved",
-            json!({"step": row.current_step}),
+            json!({"step": row.current_step, "approvals": approvals}),
         )?;
         Ok(ApprovalOutcome::NextStep)
     } else {
@@ -104,7 +173,7 @@ pub fn approve_in(
             Some(actor.id),
             Some(id),
             "approved",
-            json!({"step": row.current_step}),
+            json!({"step": row.current_step, "approvals": approvals}),
         )?;
         Ok(ApprovalOutcome::Approved)
     }
@@ -116,11 +185,34 @@ pub fn reject_in(
     id: i64,
     reason: &str,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<RejectionOutcome, AppError> {
     let reason = checked_reason(reason, true)?;
     let row = load_visible(tx, actor, id)?;
     check_decider(tx, actor, &row)?;
     store::transitions::record_rejection(tx, id, row.current_step, actor.id, &reason, now)?;
+    let rule = flow_of(tx, &row)?.step_rule(row.current_step);
+    let rejections = store::approvals::decisions_of_step(tx, id, row.current_step)?
+        .rejected_by
+        .len() as i64;
+    if rejections < rule.rejections_to_reject {
+        if !store::transitions::approve_step(tx, id, row.current_step, row.current_step, now)? {
+            return Err(AppError::Conflict(format!(
+                "Request {id} changed meanwhile; reload it."
+            )));
+        }
+        super::record(
+            tx,
+            now,
+            Some(actor.id),
+            Some(id),
+            "rejection_counted",
+            json!({"step": row.current_step, "reason": reason, "rejections": rejections, "required": rule.rejections_to_reject}),
+        )?;
+        return Ok(RejectionOutcome::Counted {
+            rejections,
+            required: rule.rejections_to_reject,
+        });
+    }
     store::transitions::reject(tx, id, &reason, now)?;
     super::record(
         tx,
@@ -129,10 +221,11 @@ pub fn reject_in(
         Some(id),
         "rejected",
         json!({"reason": reason}),
-    )
+    )?;
+    Ok(RejectionOutcome::Rejected)
 }
 
-fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
+pub(super) fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
     let reason = reason.trim();
     if required && reason.is_empty() {
         return Err(AppError::invalid(
@@ -287,6 +380,7 @@ pub fn request_again_in(
         ticket_id: row.ticket_id.clone(),
         justification: justification.to_owned(),
         via_assistant: via_assistant.map(str::to_owned),
+        break_glass_reason: None,
     };
     submit_in(tx, actor.id, &form, Some(id), now)
 }

@@ -337,6 +337,7 @@ pub fn submit_in(
     }
     let ticket_types = store::flows::ticket_types(tx)?;
     check_details(&groups, form, &ticket_types)?;
+    let break_glass = break_glass_reason(&groups, form, on_behalf)?;
     let justification = form.justification.trim();
     let feedback = justification::evaluate(justification);
     let ticket_id = form
@@ -348,10 +349,19 @@ pub fn submit_in(
     // A confirmation lasts an hour: within it, MFA flows do not ask again.
     let mfa_confirmed = store::mfa::is_confirmed(tx, requester_id, now)?;
     let mut ids = Vec::with_capacity(groups.len());
+    if break_glass.is_some()
+        && !mfa_confirmed
+        && let Some(group) = groups.iter().find(|group| group.flow.mfa_required)
+    {
+        return Err(AppError::Forbidden(format!(
+            "The access flow \"{}\" requires MFA: confirm a code from your authenticator app, then use break-glass.",
+            group.flow.name
+        )));
+    }
     for group in &groups {
         let status = if group.flow.mfa_required && !mfa_confirmed {
             RequestStatus::PendingMfa
-        } else if group.flow.auto_approve {
+        } else if group.flow.auto_approve || break_glass.is_some() {
             RequestStatus::Granting
         } else {
             RequestStatus::PendingApproval
@@ -396,9 +406,82 @@ pub fn submit_in(
                 "via_assistant": form.via_assistant,
             }),
         )?;
+        if let Some(reason) = &break_glass {
+            store::approvals::mark_break_glass(tx, id, reason)?;
+            super::record(
+                tx,
+                now,
+                Some(requester_id),
+                Some(id),
+                "break_glass_approved",
+                json!({"reason": reason, "duration_seconds": form.duration_seconds}),
+            )?;
+        }
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// The break-glass reason of a form that uses the lane, once every flow of
+/// the form offers it for this duration and the grantee asks for themselves.
+fn break_glass_reason(
+    groups: &[Group<'_>],
+    form: &SubmitRequest,
+    on_behalf: bool,
+) -> Result<Option<String>, AppError> {
+    let Some(reason) = form.break_glass_reason.as_deref() else {
+        return Ok(None);
+    };
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "break_glass_reason",
+            "Break-glass needs a reason, e.g. the incident ID: every approver of the flow sees it.",
+        ));
+    }
+    if reason.chars().count() > super::decide::MAX_BREAK_GLASS_REASON {
+        return Err(AppError::invalid(
+            "break_glass_reason",
+            format!(
+                "The break-glass reason is at most {} characters.",
+                super::decide::MAX_BREAK_GLASS_REASON
+            ),
+        ));
+    }
+    if on_behalf {
+        return Err(AppError::invalid(
+            "break_glass_reason",
+            "Break-glass approves your own access only; request for someone else the usual way.",
+        ));
+    }
+    if form.via_assistant.is_some() {
+        return Err(AppError::invalid(
+            "break_glass_reason",
+            "Break-glass cannot be used through an AI assistant: use the portal.",
+        ));
+    }
+    for group in groups {
+        if !group.flow.break_glass.enabled {
+            return Err(AppError::invalid(
+                "break_glass_reason",
+                format!(
+                    "The access flow \"{}\" has no break-glass lane.",
+                    group.flow.name
+                ),
+            ));
+        }
+        if form.duration_seconds > group.flow.break_glass.max_duration_seconds {
+            return Err(AppError::invalid(
+                "duration_seconds",
+                format!(
+                    "Break-glass access through \"{}\" lasts at most {}.",
+                    group.flow.name,
+                    format_duration(group.flow.break_glass.max_duration_seconds)
+                ),
+            ));
+        }
+    }
+    Ok(Some(reason.to_owned()))
 }
 
 /// Refuse a form an AI assistant submits to a flow that takes none.
@@ -448,6 +531,9 @@ pub fn preview(
                 if let Err(error) = check_details(&groups, form, &ticket_types) {
                     problems.push(problem(error)?);
                 }
+                if let Err(error) = break_glass_reason(&groups, form, on_behalf) {
+                    problems.push(problem(error)?);
+                }
                 for group in &groups {
                     let flow = group.flow;
                     let excluded = [requester_id, resolved.grantee_id];
@@ -474,6 +560,13 @@ pub fn preview(
                         flow_name: flow.name.clone(),
                         item_count: group.items.len(),
                         auto_approve: flow.auto_approve,
+                        required_approvals: (0..flow.step_count())
+                            .map(|step| flow.step_rule(step).required_approvals)
+                            .collect(),
+                        break_glass_max_seconds: flow
+                            .break_glass
+                            .enabled
+                            .then_some(flow.break_glass.max_duration_seconds),
                         approver_steps,
                         durations_seconds: offered,
                         max_duration_seconds: flow.max_duration,

@@ -82,6 +82,8 @@ struct Event {
     tell_approvers: bool,
     /// Approval messages sent earlier no longer wait on their readers.
     closes_approvals: bool,
+    /// Tell every approver of every step of the flow (a break-glass use).
+    tell_flow_approvers: bool,
 }
 
 fn event(action: &str) -> Option<Event> {
@@ -98,6 +100,19 @@ fn event(action: &str) -> Option<Event> {
         "grant_failed" => (Some(Failed), true, false, false),
         "revoked" => (Some(Revoked), true, false, false),
         "expired" => (Some(Expired), true, false, false),
+        // A quorum step counted a decision: the decider's message is done.
+        "approval_counted" | "rejection_counted" => (Some(PendingApproval), false, false, true),
+        "changed_by_approver" => (None, true, false, false),
+        "break_glass_reviewed" | "break_glass_flagged" => (None, true, false, false),
+        "break_glass_approved" => {
+            return Some(Event {
+                status: None,
+                tell_requester: false,
+                tell_approvers: false,
+                closes_approvals: false,
+                tell_flow_approvers: true,
+            });
+        }
         _ => return None,
     };
     Some(Event {
@@ -105,6 +120,7 @@ fn event(action: &str) -> Option<Event> {
         tell_requester,
         tell_approvers,
         closes_approvals,
+        tell_flow_approvers: false,
     })
 }
 
@@ -120,7 +136,12 @@ pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Resu
     let status = event.status.unwrap_or(row.status);
     let flow = store::flows::flow_by_id(conn, row.flow_id)?;
     let mfa_required = flow.as_ref().is_some_and(|flow| flow.mfa_required);
-    let base = base_notice(conn, &row, action, status, mfa_required)?;
+    let mut base = base_notice(conn, &row, action, status, mfa_required)?;
+    if action == "changed_by_approver" {
+        base.reason = store::approvals::changes_of(conn, row.id)?
+            .pop()
+            .map(|change| change.note);
+    }
     if event.tell_requester {
         let headline = status_headline(&row, action, status, now);
         for recipient in people_of(&row) {
@@ -130,7 +151,7 @@ pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Resu
             write(conn, now, recipient, STATUS, &notice)?;
         }
     }
-    let waiting_now = if status == RequestStatus::PendingApproval {
+    let mut waiting_now = if status == RequestStatus::PendingApproval {
         match &flow {
             Some(flow) => store::flows::approvers_of_step(
                 conn,
@@ -143,12 +164,25 @@ pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Resu
     } else {
         Vec::new()
     };
+    // A quorum step waits only on those who have not decided it yet.
+    let decided = store::approvals::decisions_of_step(conn, row.id, row.current_step)?;
+    waiting_now.retain(|approver| !decided.decided(approver.id));
     if event.closes_approvals {
-        let outcome = match status {
-            RequestStatus::PendingApproval => {
+        let outcome = match (action, status) {
+            ("approval_counted", _) => format!(
+                "Request #{} has {} approval(s); it waits on other approvers.",
+                row.id,
+                decided.approved_by.len()
+            ),
+            ("rejection_counted", _) => format!(
+                "Request #{} has {} rejection(s); it waits on other approvers.",
+                row.id,
+                decided.rejected_by.len()
+            ),
+            (_, RequestStatus::PendingApproval) => {
                 format!("Request #{} went on to its next approval step.", row.id)
             }
-            other => format!("Request #{} is now {other}.", row.id),
+            (_, other) => format!("Request #{} is now {other}.", row.id),
         };
         for user_id in store::notifications::slack_deciders(conn, row.id)? {
             if waiting_now.iter().any(|approver| approver.id == user_id) {
@@ -184,6 +218,36 @@ pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Resu
                 ..NoticeActions::default()
             };
             write(conn, now, approver.id, APPROVAL, &notice)?;
+        }
+    }
+    if event.tell_flow_approvers
+        && let Some(flow) = &flow
+    {
+        let mut told: Vec<i64> = Vec::new();
+        let reason = row
+            .break_glass
+            .as_ref()
+            .map(|b| b.reason.clone())
+            .unwrap_or_default();
+        for step in 0..flow.step_count() {
+            for approver in store::flows::approvers_of_step(
+                conn,
+                flow,
+                step,
+                &[row.requester.id, row.grantee.id],
+            )? {
+                if told.contains(&approver.id) {
+                    continue;
+                }
+                told.push(approver.id);
+                let mut notice = base.clone();
+                notice.headline = format!(
+                    "Break-glass: {} approved their own access (request #{}): {reason}. Review it on Approvals.",
+                    row.grantee.display_name, row.id
+                );
+                notice.reason = Some(reason.clone());
+                write(conn, now, approver.id, STATUS, &notice)?;
+            }
         }
     }
     Ok(())
@@ -324,6 +388,13 @@ fn requester_actions(
 fn status_headline(row: &RequestRow, action: &str, status: RequestStatus, now: i64) -> String {
     let id = row.id;
     match (action, status) {
+        ("changed_by_approver", _) => {
+            format!("Request #{id} was changed by an approver before approving: see what changed")
+        }
+        ("break_glass_reviewed", _) => format!("Your break-glass use (request #{id}) was reviewed"),
+        ("break_glass_flagged", _) => {
+            format!("Your break-glass use (request #{id}) was flagged for follow-up")
+        }
         ("extended", _) => format!(
             "Request #{id} was extended{}",
             row.expires_at

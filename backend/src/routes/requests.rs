@@ -21,9 +21,9 @@ use gatehouse_shared::{
     ApiError, RequestStatus,
     justification::{self, JustificationFeedback},
     requests::{
-        AccessRequest, JustificationDraft, PreviewResponse, RejectRequest, RequestAgain,
-        RequestDetail, RequestPage, RequestQuery, RevokeRequest, StatusCounts, SubmitRequest,
-        SubmitResponse,
+        AccessRequest, ApproveWithChanges, JustificationDraft, PreviewResponse, RejectRequest,
+        RequestAgain, RequestDetail, RequestPage, RequestQuery, ReviewBreakGlass, RevokeRequest,
+        StatusCounts, SubmitRequest, SubmitResponse,
     },
     rules::Actor,
 };
@@ -335,17 +335,26 @@ pub async fn get_request(
         .db
         .call(move |conn| {
             let row = engine::load_visible(conn, actor, id)?;
-            let waiting_on = if row.status == RequestStatus::PendingApproval {
+            let (waiting_on, step_progress) = if row.status == RequestStatus::PendingApproval {
                 let flow = store::flows::flow_by_id(conn, row.flow_id)?
                     .ok_or_else(|| AppError::internal(format!("request {id} lost its flow")))?;
-                store::flows::approvers_of_step(
+                let progress = engine::step_progress(conn, &row)?;
+                let mut waiting = store::flows::approvers_of_step(
                     conn,
                     &flow,
                     row.current_step,
                     &[row.requester.id, row.grantee.id],
-                )?
+                )?;
+                waiting.retain(|user| {
+                    !progress
+                        .approved_by
+                        .iter()
+                        .chain(&progress.rejected_by)
+                        .any(|decided| decided.id == user.id)
+                });
+                (waiting, Some(progress))
             } else {
-                Vec::new()
+                (Vec::new(), None)
             };
             let request = engine::views(conn, vec![row], actor, None, now)?
                 .pop()
@@ -354,6 +363,8 @@ pub async fn get_request(
                 request,
                 approvals: store::requests::approvals_of(conn, id)?,
                 waiting_on,
+                step_progress,
+                changes: store::approvals::changes_of(conn, id)?,
                 audit: store::audit::for_request(conn, id)?,
             })
         })
@@ -383,6 +394,71 @@ pub async fn approve_request(
 ) -> Result<Json<AccessRequest>, AppError> {
     act_on(&state, &user, id, move |tx, actor, now| {
         engine::approve_in(tx, actor, id, now)
+    })
+    .await
+}
+
+/// Narrow the request, then approve its current step: a shorter duration,
+/// fewer resources, a lower permission of the same resource (a resource
+/// type lists its permissions weakest first), never more than asked. The
+/// note is required; the requester sees it and both versions are kept.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/approve-with-changes",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    request_body = ApproveWithChanges,
+    responses(
+        (status = 200, description = "Narrowed and approved; the request as it now is", body = AccessRequest),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an approver of its current step, or your own request", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "No longer Pending Approval, or you already decided this step", body = ApiError),
+        (status = 422, description = "The change would widen the request, changes nothing, or has no note", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "\"admin\" on orders is more than was asked: changes can only lower a permission.", "field": "items[0]"})),
+    )
+)]
+pub async fn approve_request_with_changes(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<ApproveWithChanges>,
+) -> Result<Json<AccessRequest>, AppError> {
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::approve_with_changes_in(tx, actor, id, &body, now)
+    })
+    .await
+}
+
+/// The after-the-fact review of a break-glass use: mark it reviewed, or
+/// flag it (with a note). For the flow's approvers and admins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{request_id}/review",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    params(("request_id" = i64, Path, description = "The request's id")),
+    request_body = ReviewBreakGlass,
+    responses(
+        (status = 200, description = "Reviewed; the request as it now is", body = AccessRequest),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 403, description = "Not an approver of its flow, or your own use", body = ApiError),
+        (status = 404, description = "No such request, or not visible to you", body = ApiError),
+        (status = 409, description = "Not a break-glass use, or already reviewed", body = ApiError),
+        (status = 422, description = "Flagged without a note, or no outcome", body = ApiError),
+    )
+)]
+pub async fn review_request(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppPath(id): AppPath<i64>,
+    AppJson(body): AppJson<ReviewBreakGlass>,
+) -> Result<Json<AccessRequest>, AppError> {
+    act_on(&state, &user, id, move |tx, actor, now| {
+        engine::review_in(tx, actor, id, &body, now)
     })
     .await
 }

@@ -533,7 +533,7 @@ async fn block_actions(
             }
             let (c, t) = (channel.clone(), ts.clone());
             let user_id = me.id;
-            state
+            let outcome = state
                 .db
                 .write(move |tx| {
                     if let (Some(c), Some(t)) = (&c, &t) {
@@ -543,13 +543,16 @@ async fn block_actions(
                 })
                 .await?;
             engine::provision_now(state).await;
-            mark_message(
-                config,
-                payload,
-                slack_user,
-                &format!(":white_check_mark: You approved request #{id}."),
-            )
-            .await;
+            let done = match outcome {
+                engine::ApprovalOutcome::Counted {
+                    approvals,
+                    required,
+                } => format!(
+                    ":white_check_mark: You approved request #{id}: {approvals} of {required} approvals; it waits on the other approvers."
+                ),
+                _ => format!(":white_check_mark: You approved request #{id}."),
+            };
+            mark_message(config, payload, slack_user, &done).await;
         }
         action::REJECT => {
             let id = request_id_of(&action)?;
@@ -855,10 +858,19 @@ async fn view_submission(
                 })
                 .await;
             match outcome {
-                Ok(()) => {
+                Ok(outcome) => {
                     if !channel.is_empty() && !ts.is_empty() {
+                        let counted = match outcome {
+                            engine::RejectionOutcome::Counted {
+                                rejections,
+                                required,
+                            } => format!(
+                                " ({rejections} of {required} rejections needed; it waits on the other approvers)"
+                            ),
+                            engine::RejectionOutcome::Rejected => String::new(),
+                        };
                         let done = format!(
-                            ":x: You rejected request #{id}: {}",
+                            ":x: You rejected request #{id}{counted}: {}",
                             blocks::escape(reason.trim())
                         );
                         if let Err(error) = config

@@ -4,7 +4,8 @@
 use crate::store::sql::{Conn, Dialect, OptionalExtension, params};
 use gatehouse_shared::{
     admin::{
-        AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, TicketType, User,
+        AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, StepRule, Subject,
+        TicketType, User,
     },
     requests::ItemSelection,
 };
@@ -456,14 +457,17 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
         flow.extend.max_count,
         flow.extend.window_seconds,
         flow.assistants_allowed,
+        flow.break_glass.enabled,
+        flow.break_glass.max_duration_seconds,
     ];
     let id = match id {
         None => {
 
             conn.insert(
                 "INSERT INTO access_flows (name, auto_approve, durations, max_duration, justification_required, ticket_required,
-                    mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed,
+                    break_glass, break_glass_max_duration)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 values,
             )
             .map_err(|e| unique(e, &what))?
@@ -476,7 +480,7 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
                     "UPDATE access_flows SET name = ?1, auto_approve = ?2, durations = ?3, max_duration = ?4,
                         justification_required = ?5, ticket_required = ?6, mfa_required = ?7, on_behalf_allowed = ?8,
                         extend_enabled = ?9, extend_by = ?10, extend_max_count = ?11, extend_window = ?12,
-                        assistants_allowed = ?13 WHERE id = ?14",
+                        assistants_allowed = ?13, break_glass = ?14, break_glass_max_duration = ?15 WHERE id = ?16",
                     all.as_slice(),
                 )
                 .map_err(|e| unique(e, &what))?;
@@ -486,6 +490,7 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
                 "flow_scope",
                 "flow_permissions",
                 "flow_approvers",
+                "flow_steps",
             ] {
                 conn.execute(&format!("DELETE FROM {table} WHERE flow_id = ?1"), [id])?;
             }
@@ -527,6 +532,14 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
             )?;
         }
     }
+    for (step, rule) in flow.step_rules.iter().enumerate() {
+        if *rule != StepRule::default() {
+            conn.execute(
+                "INSERT INTO flow_steps (flow_id, step, required_approvals, rejections_to_reject) VALUES (?1, ?2, ?3, ?4)",
+                params![id, step as i64, rule.required_approvals, rule.rejections_to_reject],
+            )?;
+        }
+    }
     Ok(id)
 }
 
@@ -541,6 +554,16 @@ pub fn delete_flow(conn: Conn<'_>, id: i64) -> Result<(), AppError> {
     )?;
     let changed = conn.execute("DELETE FROM access_flows WHERE id = ?1", [id])?;
     found(changed, "Access flow", id).map(|_| ())
+}
+
+/// Step rules as admins wrote them: none past the last step, and none at
+/// all when every step uses the default.
+fn trimmed_rules(mut rules: Vec<StepRule>, steps: usize) -> Vec<StepRule> {
+    rules.truncate(steps);
+    while rules.last() == Some(&StepRule::default()) {
+        rules.pop();
+    }
+    rules
 }
 
 pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
@@ -563,6 +586,7 @@ pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
             }
             steps[step].push(subject_from(kind, *subject));
         }
+        let step_count = steps.len();
         let mut permissions: Vec<String> = flow.permissions.iter().cloned().collect();
         permissions.sort();
         out.push(AccessFlow {
@@ -591,6 +615,8 @@ pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
                 mfa_required: flow.mfa_required,
                 on_behalf_allowed: flow.on_behalf_allowed,
                 assistants_allowed: flow.assistants_allowed,
+                step_rules: trimmed_rules(flow.step_rules, step_count),
+                break_glass: flow.break_glass,
                 extend: ExtendSettings {
                     enabled: flow.extend.enabled,
                     by_seconds: flow.extend.by,

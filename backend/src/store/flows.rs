@@ -4,7 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::store::sql::{Conn, params, params_from_iter};
-use gatehouse_shared::{requests::UserRef, rules::ExtendPolicy};
+use gatehouse_shared::{
+    admin::{BreakGlassSettings, StepRule},
+    requests::UserRef,
+    rules::ExtendPolicy,
+};
 
 use crate::{error::AppError, store::placeholders};
 
@@ -37,6 +41,10 @@ pub struct Flow {
     pub permissions: HashSet<String>,
     /// (step, kind, subject id)
     pub approvers: Vec<(i64, String, i64)>,
+    /// How each step decides, by step index; missing steps use the default
+    /// (one approval, one rejection).
+    pub step_rules: Vec<StepRule>,
+    pub break_glass: BreakGlassSettings,
 }
 
 /// A resource and permission resolved for coverage checks.
@@ -78,6 +86,15 @@ impl Flow {
         })
     }
 
+    /// How step `step` decides.
+    pub fn step_rule(&self, step: i64) -> StepRule {
+        usize::try_from(step)
+            .ok()
+            .and_then(|step| self.step_rules.get(step))
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// Number of approval steps (0 for auto-approving flows).
     pub fn step_count(&self) -> i64 {
         self.approvers
@@ -89,7 +106,7 @@ impl Flow {
 }
 
 const FLOW_COLUMNS: &str = "id, name, auto_approve, durations, max_duration, justification_required, \
-    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed";
+    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed, break_glass, break_glass_max_duration";
 
 fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Flow, String)> {
     Ok((
@@ -113,6 +130,11 @@ fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<
             scope: Vec::new(),
             permissions: HashSet::new(),
             approvers: Vec::new(),
+            step_rules: Vec::new(),
+            break_glass: BreakGlassSettings {
+                enabled: row.get(14)?,
+                max_duration_seconds: row.get(15)?,
+            },
         },
         row.get::<_, String>(3)?,
     ))
@@ -187,6 +209,25 @@ fn complete(conn: Conn<'_>, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, AppE
         flow.approvers = approvers
             .query_map([flow.id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut rules = conn.prepare_cached(
+            "SELECT step, required_approvals, rejections_to_reject FROM flow_steps WHERE flow_id = ?1 ORDER BY step",
+        )?;
+        for rule in rules.query_map([flow.id], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                StepRule {
+                    required_approvals: row.get(1)?,
+                    rejections_to_reject: row.get(2)?,
+                },
+            ))
+        })? {
+            let (step, rule) = rule?;
+            let step = usize::try_from(step).unwrap_or_default();
+            if flow.step_rules.len() <= step {
+                flow.step_rules.resize(step + 1, StepRule::default());
+            }
+            flow.step_rules[step] = rule;
+        }
         flows.push(flow);
     }
     Ok(flows)

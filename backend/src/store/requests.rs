@@ -6,7 +6,7 @@ use crate::store::sql::{Conn, Dialect, OptionalExtension, Row, Value, params, pa
 use gatehouse_shared::{
     RequestStatus,
     justification::JustificationFeedback,
-    requests::{Approval, RequestItem, UserRef},
+    requests::{Approval, RequestItem, ReviewState, UserRef},
     rules::{ExtendPolicy, RequestFacts},
 };
 
@@ -42,6 +42,20 @@ pub struct RequestRow {
     pub extend: ExtendPolicy,
     /// The AI assistant the request was made through, if any.
     pub via_assistant: Option<String>,
+    /// Set when the grantee used the flow's break-glass lane.
+    pub break_glass: Option<BreakGlassRow>,
+    /// Whether an approver narrowed the request.
+    pub changed_by_approver: bool,
+}
+
+/// A break-glass use and its review, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakGlassRow {
+    pub reason: String,
+    pub review_state: ReviewState,
+    pub reviewed_by: Option<UserRef>,
+    pub reviewed_at: Option<i64>,
+    pub review_note: Option<String>,
 }
 
 impl RequestRow {
@@ -67,9 +81,13 @@ macro_rules! request_columns {
         r.current_step, r.created_at, r.granted_at, r.expires_at, r.ended_at, r.extensions,
         r.ending_as, r.rejection_reason, r.failure_reason,
         rv.id, rv.username, rv.display_name, r.revoke_reason,
-        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window, r.via_assistant"
+        f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window, r.via_assistant,
+        r.break_glass_reason, r.review_state, rb.id, rb.username, rb.display_name, r.reviewed_at, r.review_note,
+        EXISTS (SELECT 1 FROM request_changes rc WHERE rc.request_id = r.id)"
     };
 }
+/// How many columns [`row_to_request`] reads: the viewer flags come after.
+const REQUEST_COLUMNS: usize = 45;
 macro_rules! request_tables {
     () => {
         "
@@ -77,15 +95,28 @@ macro_rules! request_tables {
     JOIN access_flows f ON f.id = r.flow_id
     JOIN users rq ON rq.id = r.requester_id
     JOIN users gr ON gr.id = r.grantee_id
-    LEFT JOIN users rv ON rv.id = r.revoked_by"
+    LEFT JOIN users rv ON rv.id = r.revoked_by
+    LEFT JOIN users rb ON rb.id = r.reviewed_by"
     };
 }
-/// SQL condition: the user (`?1`) can decide the current step of request `r`.
+/// SQL condition: the user (`?1`) can decide the current step of request
+/// `r`: an approver of it who has not decided it yet (a quorum step waits on
+/// the others after one approval).
 macro_rules! waiting_on_user {
     () => {
         "r.status = 'Pending Approval'
     AND r.requester_id != ?1 AND r.grantee_id != ?1
     AND EXISTS (SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id AND fa.step = r.current_step
+        AND ((fa.kind = 'user' AND fa.subject_id = ?1)
+          OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))
+    AND NOT EXISTS (SELECT 1 FROM approvals ad WHERE ad.request_id = r.id AND ad.step = r.current_step AND ad.approver_id = ?1)"
+    };
+}
+
+/// SQL condition: the user (`?1`) approves some step of request `r`'s flow.
+macro_rules! flow_approver {
+    () => {
+        "EXISTS (SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id
         AND ((fa.kind = 'user' AND fa.subject_id = ?1)
           OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))"
     };
@@ -173,6 +204,32 @@ pub fn row_to_request(row: &Row<'_>) -> crate::store::sql::Result<RequestRow> {
             window: row.get(35)?,
         },
         via_assistant: row.get(36)?,
+        break_glass: match row.get::<_, Option<String>>(37)? {
+            Some(reason) => {
+                let state: String = row.get(38)?;
+                Some(BreakGlassRow {
+                    reason,
+                    review_state: ReviewState::from_label(&state).ok_or_else(|| {
+                        crate::store::sql::Error::conversion(
+                            38,
+                            format!("unknown review state {state}"),
+                        )
+                    })?,
+                    reviewed_by: match row.get::<_, Option<i64>>(39)? {
+                        Some(id) => Some(UserRef {
+                            id,
+                            username: row.get(40)?,
+                            display_name: row.get(41)?,
+                        }),
+                        None => None,
+                    },
+                    reviewed_at: row.get(42)?,
+                    review_note: row.get(43)?,
+                })
+            }
+            None => None,
+        },
+        changed_by_approver: row.get(44)?,
     })
 }
 
@@ -206,6 +263,11 @@ pub enum RequestList {
     /// Requests the user made or that grant them access, Active or created at
     /// or after `since`.
     InvolvedActiveOrSince { since: i64 },
+    /// Break-glass uses of the flows the user approves, waiting for their
+    /// after-the-fact review (never the user's own).
+    BreakGlassToReview,
+    /// Every break-glass use waiting for review (admins).
+    BreakGlassUnreviewed,
 }
 
 impl RequestList {
@@ -227,6 +289,11 @@ impl RequestList {
             }
             RequestList::InvolvedActiveOrSince { .. } => {
                 "(r.grantee_id = ?1 OR r.requester_id = ?1) AND (r.status = 'Active' OR r.created_at >= ?2)"
+            }
+            RequestList::BreakGlassToReview => BREAK_GLASS_TO_REVIEW_SQL,
+            // `?1` is bound for every list; here every row matches it.
+            RequestList::BreakGlassUnreviewed => {
+                "r.review_state = 'unreviewed' AND (r.grantee_id = ?1 OR r.grantee_id != ?1)"
             }
         };
         let mut values = vec![Value::Integer(user)];
@@ -299,8 +366,8 @@ pub fn page_flagged(
             Ok((
                 row_to_request(row)?,
                 ViewerFlags {
-                    is_favorite: row.get(37)?,
-                    waiting_on_viewer: row.get(38)?,
+                    is_favorite: row.get(REQUEST_COLUMNS)?,
+                    waiting_on_viewer: row.get(REQUEST_COLUMNS + 1)?,
                 },
             ))
         })?
@@ -468,6 +535,13 @@ pub fn favorites_among(
         request_ids,
     )
 }
+
+/// SQL condition: request `r` is an unreviewed break-glass use of a flow the
+/// user (`?1`) approves, and does not grant the user access.
+const BREAK_GLASS_TO_REVIEW_SQL: &str = concat!(
+    "r.review_state = 'unreviewed' AND r.grantee_id != ?1 AND r.requester_id != ?1 AND ",
+    flow_approver!()
+);
 
 /// SQL condition: the user (`?1`) can decide the current step of request `r`.
 const WAITING_ON_USER_SQL: &str = waiting_on_user!();
