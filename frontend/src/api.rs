@@ -9,8 +9,8 @@ use gatehouse_shared::{
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
     catalog::{Bundle, ResourcePage},
     requests::{
-        AccessRequest, PreviewResponse, RejectRequest, RequestAgain, RequestPage, RevokeRequest,
-        SubmitRequest, SubmitResponse, UserRef,
+        AccessRequest, ApproveWithChanges, PreviewResponse, RejectRequest, RequestAgain,
+        RequestPage, ReviewBreakGlass, RevokeRequest, SubmitRequest, SubmitResponse, UserRef,
     },
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
@@ -157,6 +157,10 @@ pub enum RequestList {
     Delegated,
     Favorites,
     Approvals,
+    /// Break-glass uses of my flows waiting for my review.
+    BreakGlassReviews,
+    /// Every unreviewed break-glass use (admins).
+    BreakGlassUnreviewed,
 }
 
 impl RequestList {
@@ -166,6 +170,8 @@ impl RequestList {
             RequestList::Delegated => "/api/v1/delegated-requests",
             RequestList::Favorites => "/api/v1/favorites",
             RequestList::Approvals => "/api/v1/approvals",
+            RequestList::BreakGlassReviews => "/api/v1/approvals/break-glass",
+            RequestList::BreakGlassUnreviewed => "/api/v1/admin/break-glass",
         }
     }
 }
@@ -245,16 +251,20 @@ pub fn request_detail(id: i64) -> RequestBuilder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestAction {
     Approve,
+    ApproveWithChanges(ApproveWithChanges),
     Reject(String),
     Cancel,
     Revoke,
     Extend,
+    Review(ReviewBreakGlass),
 }
 
 impl RequestAction {
     fn verb(&self) -> &'static str {
         match self {
             RequestAction::Approve => "approve",
+            RequestAction::ApproveWithChanges(_) => "approve-with-changes",
+            RequestAction::Review(_) => "review",
             RequestAction::Reject(_) => "reject",
             RequestAction::Cancel => "cancel",
             RequestAction::Revoke => "revoke",
@@ -268,6 +278,8 @@ pub async fn act_on_request(id: i64, action: RequestAction) -> Result<AccessRequ
     let builder = Request::post(&format!("/api/v1/requests/{id}/{}", action.verb()));
     let request = match action {
         RequestAction::Reject(reason) => builder.json(&RejectRequest { reason }),
+        RequestAction::ApproveWithChanges(changes) => builder.json(&changes),
+        RequestAction::Review(review) => builder.json(&review),
         RequestAction::Revoke => builder.json(&RevokeRequest::default()),
         RequestAction::Approve | RequestAction::Cancel | RequestAction::Extend => builder.build(),
     }

@@ -7,7 +7,10 @@ use leptos::prelude::*;
 
 use crate::{
     api::RequestAction,
-    components::{error_alert::ErrorAlert, reject_dialog::RejectDialog},
+    components::{
+        approve_changes_dialog::ApproveChangesDialog, error_alert::ErrorAlert,
+        reject_dialog::RejectDialog,
+    },
     refresh::request_action,
     request_text::{ago, now_unix},
 };
@@ -16,8 +19,16 @@ use crate::{
 pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
     let id = request.id;
     let rejecting = RwSignal::new(false);
+    let changing = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
-    let act = request_action(id, failure, Callback::new(move |()| rejecting.set(false)));
+    let act = request_action(
+        id,
+        failure,
+        Callback::new(move |()| {
+            rejecting.set(false);
+            changing.set(false);
+        }),
+    );
     let feedback = request.justification_feedback;
     let verdict = if feedback.complete {
         "Clear justification".to_owned()
@@ -91,7 +102,9 @@ pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
                     <dt>"Requested"</dt>
                     <dd>{ago(request.created_at.unix_timestamp(), now_unix())}</dd>
                 </dl>
-                <ErrorAlert message=Signal::derive(move || (!rejecting.get()).then(|| failure.get()).flatten()) />
+                <ErrorAlert message=Signal::derive(move || {
+                    (!rejecting.get() && !changing.get()).then(|| failure.get()).flatten()
+                }) />
                 <div class="dialog-actions">
                     <button
                         type="button"
@@ -103,6 +116,16 @@ pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
                         }
                     >
                         "Approve"
+                    </button>
+                    <button
+                        type="button"
+                        class="button"
+                        on:click=move |_| {
+                            failure.set(None);
+                            changing.set(true);
+                        }
+                    >
+                        "Approve with changes"
                     </button>
                     <button
                         type="button"
@@ -126,6 +149,18 @@ pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
                         act.dispatch_local(RequestAction::Reject(reason));
                     })
                     on_close=Callback::new(move |()| rejecting.set(false))
+                />
+            </Show>
+            <Show when=move || changing.get()>
+                <ApproveChangesDialog
+                    request_id=id
+                    pending=act.pending()
+                    failure=failure
+                    on_approve=Callback::new(move |changes| {
+                        failure.set(None);
+                        act.dispatch_local(RequestAction::ApproveWithChanges(changes));
+                    })
+                    on_close=Callback::new(move |()| changing.set(false))
                 />
             </Show>
         </li>

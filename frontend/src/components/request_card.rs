@@ -76,6 +76,11 @@ pub fn RequestCard(
                     <span class="request-flow">{request.flow_name.clone()}</span>
                     <span class="request-id muted">{format!("#{id}")}</span>
                     {request.via_assistant.is_some().then(|| view! { <span class="request-via muted">"via assistant"</span> })}
+                    {request.break_glass.as_ref().map(|b| {
+                        let state = b.review_state.label();
+                        view! { <span class="badge badge-break-glass">{format!("Break-glass · {state}")}</span> }
+                    })}
+                    {request.changed_by_approver.then(|| view! { <span class="badge badge-changed">"Changed by approver"</span> })}
                 </span>
                 <span class="request-resources">{resources_summary(&request)}</span>
                 <span class="request-meta muted">

@@ -5,7 +5,7 @@
 use gatehouse_shared::{
     RequestStatus,
     duration::format_duration,
-    requests::{AccessRequest, RequestDetail},
+    requests::{AccessRequest, RequestDetail, ReviewBreakGlass, ReviewState},
 };
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,7 +13,8 @@ use leptos_router::components::A;
 use crate::{
     api::{self, RequestAction},
     components::{
-        confirm_dialog::ConfirmDialog, dialog::Dialog, error_alert::ErrorAlert,
+        break_glass_reviews::FlagDialog, confirm_dialog::ConfirmDialog, dialog::Dialog,
+        error_alert::ErrorAlert,
         favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
@@ -33,6 +34,7 @@ enum Asking {
     Cancel,
     Again,
     Mfa,
+    Flag,
 }
 
 #[component]
@@ -118,6 +120,65 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
         .iter()
         .map(|u| u.display_name.clone())
         .collect();
+    let progress = detail.step_progress.clone().map(|p| {
+        let step = if p.step_count > 1 {
+            format!("Step {} of {}: ", p.step + 1, p.step_count)
+        } else {
+            String::new()
+        };
+        let approved = p.required_approvals - p.approvals_needed;
+        format!(
+            "{step}{approved} of {} approvals, {} more needed",
+            p.required_approvals, p.approvals_needed
+        )
+    });
+    let quorum = detail
+        .step_progress
+        .as_ref()
+        .is_some_and(|p| p.required_approvals > 1 || p.step_count > 1);
+    let names = |items: &[gatehouse_shared::requests::ItemSelection]| {
+        items
+            .iter()
+            .map(|i| {
+                let name = request
+                    .items
+                    .iter()
+                    .find(|known| known.resource_id == i.resource_id)
+                    .map(|known| known.resource_name.clone())
+                    .unwrap_or_else(|| format!("resource {}", i.resource_id));
+                format!("{name} ({})", i.permission)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let changes: Vec<(String, String, String, String)> = detail
+        .changes
+        .iter()
+        .map(|change| {
+            let mut what = Vec::new();
+            if change.before.duration_seconds != change.after.duration_seconds {
+                what.push(format!(
+                    "Duration {} → {}",
+                    format_duration(change.before.duration_seconds),
+                    format_duration(change.after.duration_seconds)
+                ));
+            }
+            if change.before.items != change.after.items {
+                what.push(format!(
+                    "Resources {} → {}",
+                    names(&change.before.items),
+                    names(&change.after.items)
+                ));
+            }
+            (
+                change.approver.display_name.clone(),
+                what.join("; "),
+                change.note.clone(),
+                ago(change.changed_at.unix_timestamp(), now_unix()),
+            )
+        })
+        .collect();
+    let break_glass = request.break_glass.clone();
 
     view! {
         <div class="panel-summary">
@@ -188,8 +249,48 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
             {request.failure_reason.clone().map(|reason| view! { <dt>"Failure"</dt><dd>{reason}</dd> })}
         </dl>
 
+        {break_glass.map(|b| {
+            let state = match b.review_state {
+                ReviewState::Unreviewed => "Waiting for review".to_owned(),
+                ReviewState::Reviewed => format!(
+                    "Reviewed by {}",
+                    b.reviewed_by.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
+                ),
+                ReviewState::Flagged => format!(
+                    "Flagged by {}",
+                    b.reviewed_by.as_ref().map(|u| u.display_name.clone()).unwrap_or_default()
+                ),
+            };
+            view! {
+                <section class="panel-section break-glass" aria-labelledby="break-glass-heading">
+                    <h3 id="break-glass-heading">"Break-glass"</h3>
+                    <p>"Approved by the grantee at once: " <strong>{b.reason}</strong></p>
+                    <p class="review-state">{state}</p>
+                    {b.review_note.map(|note| view! { <p class="rejection-reason">{note}</p> })}
+                </section>
+            }
+        })}
+
+        {(!changes.is_empty()).then(|| view! {
+            <section class="panel-section" aria-labelledby="changes-heading">
+                <h3 id="changes-heading">"Changed by an approver"</h3>
+                <ul class="request-changes">
+                    {changes
+                        .into_iter()
+                        .map(|(who, what, note, when)| view! {
+                            <li>
+                                <strong>{who}</strong> " narrowed it " {when} ": " {what}
+                                <p class="rejection-reason"><strong>"Why: "</strong>{note}</p>
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        })}
+
         <section class="panel-section" aria-labelledby="approvals-heading">
             <h3 id="approvals-heading">"Approvals"</h3>
+            {quorum.then(|| progress.clone().map(|p| view! { <p class="step-progress">{p}</p> }))}
             <Show when={
                 let empty = detail.approvals.is_empty() && waiting_on.is_empty();
                 move || empty
@@ -242,6 +343,24 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
             {actions
                 .cancel
                 .then(|| view! { <button type="button" class="button button-danger" on:click=move |_| ask(Asking::Cancel)>"Cancel request"</button> })}
+            {actions
+                .review
+                .then(|| view! {
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        on:click=move |_| {
+                            failure.set(None);
+                            act.dispatch_local(RequestAction::Review(ReviewBreakGlass {
+                                outcome: ReviewState::Reviewed,
+                                note: None,
+                            }));
+                        }
+                    >
+                        "Mark reviewed"
+                    </button>
+                    <button type="button" class="button button-danger" on:click=move |_| ask(Asking::Flag)>"Flag"</button>
+                })}
         </div>
 
         {move || match asking.get() {
@@ -282,6 +401,21 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
             Asking::Mfa => view! { <MfaDialog on_close=close_question /> }.into_any(),
             Asking::Again => view! {
                 <RequestAgainDialog request_id=id on_close=close_question on_done=again_done />
+            }.into_any(),
+            Asking::Flag => view! {
+                <FlagDialog
+                    request_id=id
+                    pending=act.pending()
+                    failure=failure
+                    on_flag=Callback::new(move |note| {
+                        failure.set(None);
+                        act.dispatch_local(RequestAction::Review(ReviewBreakGlass {
+                            outcome: ReviewState::Flagged,
+                            note: Some(note),
+                        }));
+                    })
+                    on_close=close_question
+                />
             }.into_any(),
         }}
     }

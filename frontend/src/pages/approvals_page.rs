@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use crate::{
     api::RequestList,
     components::{
-        approval_card::ApprovalCard, error_alert::ErrorAlert, fulfilments::Fulfilments,
+        approval_card::ApprovalCard, break_glass_reviews::BreakGlassReviews,
+        error_alert::ErrorAlert, fulfilments::Fulfilments,
         load_more::LoadMore, page_title::set_page_title,
     },
     request_pages::RequestPages,
@@ -22,6 +23,7 @@ pub fn ApprovalsPage() -> impl IntoView {
                 "Requests waiting on your decision. The requester sees your rejection reason."
             </p>
             <Fulfilments />
+            <BreakGlassReviews />
             <ErrorAlert message=pages.failure />
             <ul class="approval-cards" aria-label="Waiting for approval">
                 <For

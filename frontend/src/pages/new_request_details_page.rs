@@ -29,6 +29,7 @@ fn field_of(error: &ApiError) -> Option<&'static str> {
         "ticket_type" => Some("ticket-type"),
         "ticket_id" => Some("ticket-id"),
         "justification" => Some("justification"),
+        "break_glass_reason" => Some("break-glass-reason"),
         _ => None,
     }
 }
@@ -56,6 +57,8 @@ fn DetailsForm() -> impl IntoView {
     let ticket_type = RwSignal::new(String::new());
     let ticket_id = RwSignal::new(String::new());
     let justification = RwSignal::new(String::new());
+    let break_glass = RwSignal::new(false);
+    let break_glass_reason = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<Vec<AccessRequest>>);
 
@@ -135,6 +138,29 @@ fn DetailsForm() -> impl IntoView {
     let groups = Signal::derive(move || {
         latest.with(|p| p.as_ref().map(|p| p.groups.clone()).unwrap_or_default())
     });
+    // The break-glass lane, when every flow of the draft has one and the
+    // access is for me: the longest access it grants at once.
+    let break_glass_max = Memo::new(move |_| {
+        if grantee_id.get().is_some() {
+            return None;
+        }
+        latest.with(|p| {
+            let groups = &p.as_ref()?.groups;
+            if groups.is_empty() {
+                return None;
+            }
+            groups
+                .iter()
+                .map(|g| g.break_glass_max_seconds)
+                .collect::<Option<Vec<i64>>>()
+                .and_then(|maxima| maxima.into_iter().min())
+        })
+    });
+    Effect::new(move |_| {
+        if break_glass_max.get().is_none() {
+            break_glass.set(false);
+        }
+    });
     // What the preview says would refuse the selection itself (details are
     // checked on submit, next to their fields).
     let selection_problems = Signal::derive(move || {
@@ -204,6 +230,9 @@ fn DetailsForm() -> impl IntoView {
             ticket_type: text(ticket_type),
             ticket_id: text(ticket_id),
             justification: justification.get_untracked(),
+            break_glass_reason: break_glass
+                .get_untracked()
+                .then(|| break_glass_reason.get_untracked()),
             ..Default::default()
         });
     };
@@ -348,6 +377,41 @@ fn DetailsForm() -> impl IntoView {
                         error=error_for("justification")
                         required=justification_required
                     />
+                    {move || break_glass_max.get().map(|max| view! {
+                        <fieldset class="choices break-glass-option">
+                            <legend>"Emergency"</legend>
+                            <div class="check">
+                                <input
+                                    type="checkbox"
+                                    id="break-glass"
+                                    prop:checked=move || break_glass.get()
+                                    on:change=move |event| break_glass.set(event_target_checked(&event))
+                                />
+                                <label for="break-glass">"Break-glass: approve it myself, now"</label>
+                            </div>
+                            <p class="field-hint">
+                                {format!(
+                                    "For incidents only. Access for at most {}; every approver of the flow is told at once and reviews it afterwards.",
+                                    format_duration(max)
+                                )}
+                            </p>
+                            <Show when=move || break_glass.get()>
+                                <div class="field">
+                                    <label for="break-glass-reason">"Reason (required), e.g. the incident ID"</label>
+                                    <input
+                                        id="break-glass-reason"
+                                        type="text"
+                                        autocomplete="off"
+                                        placeholder="e.g. INC-4711: orders API down"
+                                        aria-describedby="break-glass-reason-error"
+                                        prop:value=move || break_glass_reason.get()
+                                        on:input=move |event| break_glass_reason.set(event_target_value(&event))
+                                    />
+                                    <FieldError id="break-glass-reason-error".to_owned() message=error_for("break-glass-reason") />
+                                </div>
+                            </Show>
+                        </fieldset>
+                    })}
                     <div class="form-actions">
                         <button
                             type="submit"
@@ -355,7 +419,7 @@ fn DetailsForm() -> impl IntoView {
                             aria-busy=move || submit.pending().get().to_string()
                             disabled=move || submit.pending().get() || offered.with(Vec::is_empty)
                         >
-                            "Submit Request"
+                            {move || if break_glass.get() { "Break glass and get access" } else { "Submit Request" }}
                         </button>
                         <A href="/new-request" attr:class="button button-quiet">
                             "Back"

@@ -4,8 +4,8 @@
 use gatehouse_shared::{
     ApiError,
     admin::{
-        AccessFlow, AccessFlowInput, ExtendSettings, Group, ScopeEntry, Subject, User,
-        validate_flow,
+        AccessFlow, AccessFlowInput, BreakGlassSettings, ExtendSettings, Group, ScopeEntry,
+        StepRule, Subject, User, validate_flow,
     },
     catalog::{Bundle, BundlePage, Integration, Resource, ResourceType},
     duration::{format_duration, parse_duration},
@@ -286,6 +286,21 @@ pub fn AdminFlowsPage() -> impl IntoView {
 struct Step {
     key: usize,
     approvers: Vec<String>,
+    /// Approvals the step needs, as typed.
+    required: RwSignal<String>,
+    /// Rejections that reject, as typed.
+    rejections: RwSignal<String>,
+}
+
+impl Step {
+    fn new(key: usize, approvers: Vec<String>, rule: StepRule) -> Self {
+        Self {
+            key,
+            approvers,
+            required: RwSignal::new(rule.required_approvals.to_string()),
+            rejections: RwSignal::new(rule.rejections_to_reject.to_string()),
+        }
+    }
 }
 
 #[component]
@@ -306,6 +321,8 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         on_behalf_allowed: false,
         extend: ExtendSettings::default(),
         assistants_allowed: true,
+        step_rules: Vec::new(),
+        break_glass: BreakGlassSettings::default(),
     });
     let ids_of = |wanted: fn(&ScopeEntry) -> Option<i64>| {
         RwSignal::new(
@@ -355,9 +372,12 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         flow.approver_steps
             .iter()
             .enumerate()
-            .map(|(key, step)| Step {
-                key,
-                approvers: step.iter().map(subject_value).collect(),
+            .map(|(key, step)| {
+                Step::new(
+                    key,
+                    step.iter().map(subject_value).collect(),
+                    flow.step_rule(key),
+                )
             })
             .collect::<Vec<_>>(),
     );
@@ -382,6 +402,8 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         "1h".to_owned()
     });
     let extend_count = RwSignal::new(flow.extend.max_count.max(1).to_string());
+    let break_glass = RwSignal::new(flow.break_glass.enabled);
+    let break_glass_max = RwSignal::new(compact(flow.break_glass.max_duration_seconds));
     let extend_window = RwSignal::new(if flow.extend.enabled {
         compact(flow.extend.window_seconds)
     } else {
@@ -489,6 +511,39 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             ExtendSettings::default()
         };
         let auto = auto_approve.get_untracked();
+        let count = |text: String, what: &str| {
+            text.trim()
+                .parse::<i64>()
+                .map_err(|_| invalid("step_rules", &format!("Give the {what} as a number.")))
+        };
+        let step_rules = if auto {
+            Vec::new()
+        } else {
+            let mut rules = Vec::new();
+            for step in steps.get_untracked() {
+                rules.push(StepRule {
+                    required_approvals: count(step.required.get_untracked(), "approvals needed")?,
+                    rejections_to_reject: count(
+                        step.rejections.get_untracked(),
+                        "rejections that reject",
+                    )?,
+                });
+            }
+            while rules.last() == Some(&StepRule::default()) {
+                rules.pop();
+            }
+            rules
+        };
+        let break_glass = BreakGlassSettings {
+            enabled: break_glass.get_untracked(),
+            max_duration_seconds: if break_glass.get_untracked() {
+                parse_duration(&break_glass_max.get_untracked()).ok_or_else(|| {
+                    invalid("break_glass", "Write the break-glass maximum like 1h.")
+                })?
+            } else {
+                BreakGlassSettings::default().max_duration_seconds
+            },
+        };
         let flow = AccessFlowInput {
             name: name.get_untracked(),
             grantees: grantees.with_untracked(|g| g.iter().filter_map(|v| subject_of(v)).collect()),
@@ -513,6 +568,8 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             on_behalf_allowed: on_behalf.get_untracked(),
             extend,
             assistants_allowed: assistants.get_untracked(),
+            step_rules,
+            break_glass,
         };
         validate_flow(&flow).map_err(|(field, message)| invalid(&field, &message))?;
         Ok(flow)
@@ -533,12 +590,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
     let add_step = move |_| {
         let key = next_step.get_value();
         next_step.set_value(key + 1);
-        steps.update(|s| {
-            s.push(Step {
-                key,
-                approvers: Vec::new(),
-            })
-        });
+        steps.update(|s| s.push(Step::new(key, Vec::new(), StepRule::default())));
     };
 
     view! {
@@ -547,8 +599,8 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             page
             failure
             fields=&[
-                "name", "grantees", "scope", "permissions", "approver_steps",
-                "durations_seconds", "max_duration_seconds", "extend",
+                "name", "grantees", "scope", "permissions", "approver_steps", "step_rules",
+                "break_glass", "durations_seconds", "max_duration_seconds", "extend",
             ]
             pending=save.pending()
             on_save
@@ -638,12 +690,13 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
                 <legend>"Approval"</legend>
                 <CheckField id="flow-auto-approve" label="Auto-approve" checked=auto_approve />
                 <Show when=move || !auto_approve.get()>
-                    <p class="field-hint">"Steps are decided in order; any one approver of a step decides it. Requesters never approve their own requests."</p>
+                    <p class="field-hint">"Steps are decided in order. A step needs as many distinct approvers as you say (a quorum, e.g. 2 of a group); by default one approval approves and one rejection rejects. Requesters and grantees never count."</p>
                     <For
                         each=move || steps.get().into_iter().enumerate()
                         key=|(index, step)| (*index, step.key)
                         children=move |(index, step)| {
                             let key = step.key;
+                            let (required, rejections) = (step.required, step.rejections);
                             let chosen = Signal::derive(move || {
                                 steps.with(|s| s.iter().find(|s| s.key == key).map(|s| s.approvers.clone()).unwrap_or_default())
                             });
@@ -662,6 +715,28 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
                                             });
                                         })
                                     />
+                                    <label class="step-count">
+                                        "Approvals needed"
+                                        <input
+                                            type="number"
+                                            min="1"
+                                            max="20"
+                                            id=format!("flow-step-{key}-required")
+                                            prop:value=move || required.get()
+                                            on:input=move |event| required.set(event_target_value(&event))
+                                        />
+                                    </label>
+                                    <label class="step-count">
+                                        "Rejections that reject"
+                                        <input
+                                            type="number"
+                                            min="1"
+                                            max="20"
+                                            id=format!("flow-step-{key}-rejections")
+                                            prop:value=move || rejections.get()
+                                            on:input=move |event| rejections.set(event_target_value(&event))
+                                        />
+                                    </label>
                                     <button
                                         type="button"
                                         class="button button-small button-quiet"
@@ -677,7 +752,22 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
                     <button type="button" class="button button-small" on:click=add_step>"Add approval step"</button>
                 </Show>
                 <FieldError id="flow-approvers-error".to_owned() message=failure.at("approver_steps") />
+                <FieldError id="flow-step-rules-error".to_owned() message=failure.at("step_rules") />
                 <CheckField id="flow-mfa" label="Require MFA" checked=mfa />
+                <CheckField
+                    id="flow-break-glass"
+                    label="Break-glass lane: grantees may approve their own request at once, with a reason; approvers are told and review it afterwards"
+                    checked=break_glass
+                />
+                <Show when=move || break_glass.get()>
+                    <TextField
+                        id="flow-break-glass-max"
+                        label="Break-glass access lasts at most"
+                        value=break_glass_max
+                        hint="e.g. 1h; at most 24h."
+                    />
+                </Show>
+                <FieldError id="flow-break-glass-error".to_owned() message=failure.at("break_glass") />
             </fieldset>
             <fieldset class="choices">
                 <legend>"Duration and form"</legend>
