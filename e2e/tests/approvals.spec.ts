@@ -25,7 +25,7 @@ test('bob approves one request and rejects another with a reason; alice sees bot
   await expect(customers).toContainText('has no ticket ID');
   await snapshot(page, testInfo, 'approvals');
 
-  await orders.getByRole('button', { name: 'Approve' }).click();
+  await orders.getByRole('button', { name: 'Approve', exact: true }).click();
   await expect(waiting).toHaveCount(1);
 
   await customers.getByRole('button', { name: 'Reject' }).click();

@@ -134,12 +134,14 @@ pub(super) fn narrow_in(
     let after = store::approvals::version(duration, &store::approvals::ranked_items(tx, row.id)?);
     store::approvals::record_change(
         tx,
-        row.id,
-        row.current_step,
-        actor.id,
-        &note,
-        &before,
-        &after,
+        &store::approvals::Change {
+            request_id: row.id,
+            step: row.current_step,
+            approver: actor.id,
+            note: &note,
+            before: &before,
+            after: &after,
+        },
         now,
     )?;
     super::record(

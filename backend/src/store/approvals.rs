@@ -129,17 +129,26 @@ pub fn narrow(
     Ok(())
 }
 
+/// A narrowing by an approver, with both versions.
+pub struct Change<'a> {
+    pub request_id: i64,
+    pub step: i64,
+    pub approver: i64,
+    pub note: &'a str,
+    pub before: &'a RequestVersion,
+    pub after: &'a RequestVersion,
+}
+
 /// Keep both versions of a narrowing.
-pub fn record_change(
-    tx: Conn<'_>,
-    id: i64,
-    step: i64,
-    approver: i64,
-    note: &str,
-    before: &RequestVersion,
-    after: &RequestVersion,
-    now: i64,
-) -> Result<(), AppError> {
+pub fn record_change(tx: Conn<'_>, change: &Change<'_>, now: i64) -> Result<(), AppError> {
+    let Change {
+        request_id: id,
+        step,
+        approver,
+        note,
+        before,
+        after,
+    } = *change;
     tx.execute(
         "INSERT INTO request_changes (request_id, step, approver_id, note, before_json, after_json, changed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -43,6 +43,10 @@ pub fn shorter_durations(asked: i64) -> Vec<i64> {
     offered
 }
 
+/// One item of the form: what was asked, whether it is kept, the permission
+/// chosen and the permissions on offer.
+type ItemRow = (RequestItem, RwSignal<bool>, RwSignal<String>, Vec<String>);
+
 #[component]
 pub fn ApproveChangesDialog(
     request_id: i64,
@@ -82,7 +86,7 @@ fn ChangesForm(
     let items = detail.request.items.clone();
     let duration = RwSignal::new(asked);
     // Per item: kept, and the permission chosen.
-    let rows: Vec<(RequestItem, RwSignal<bool>, RwSignal<String>, Vec<String>)> = items
+    let rows: Vec<ItemRow> = items
         .iter()
         .map(|item| {
             (

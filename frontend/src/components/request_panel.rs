@@ -14,8 +14,7 @@ use crate::{
     api::{self, RequestAction},
     components::{
         break_glass_reviews::FlagDialog, confirm_dialog::ConfirmDialog, dialog::Dialog,
-        error_alert::ErrorAlert,
-        favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
+        error_alert::ErrorAlert, favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
     loading::load_answer,

@@ -6,8 +6,8 @@ use crate::{
     api::RequestList,
     components::{
         approval_card::ApprovalCard, break_glass_reviews::BreakGlassReviews,
-        error_alert::ErrorAlert, fulfilments::Fulfilments,
-        load_more::LoadMore, page_title::set_page_title,
+        error_alert::ErrorAlert, fulfilments::Fulfilments, load_more::LoadMore,
+        page_title::set_page_title,
     },
     request_pages::RequestPages,
 };

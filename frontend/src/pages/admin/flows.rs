@@ -176,11 +176,26 @@ impl Directory {
         let approval = if f.auto_approve {
             "Auto-approve".to_owned()
         } else {
-            f.approver_steps
+            let steps = f
+                .approver_steps
                 .iter()
-                .map(|step| names(step, " or "))
+                .enumerate()
+                .map(
+                    |(index, step)| match f.step_rule(index).required_approvals {
+                        1 => names(step, " or "),
+                        n => format!("{n} of {}", names(step, ", ")),
+                    },
+                )
                 .collect::<Vec<_>>()
-                .join(", then ")
+                .join(", then ");
+            if f.break_glass.enabled {
+                format!(
+                    "{steps}; break-glass up to {}",
+                    format_duration(f.break_glass.max_duration_seconds)
+                )
+            } else {
+                steps
+            }
         };
         let durations: Vec<String> = f
             .durations_seconds
