@@ -8,61 +8,14 @@ use axum::http::StatusCode;
 use common::{GOOD_WHY, TestApp, audit_log};
 use serde_json::{Value, json};
 
-/// Change the demo flow `name` as `edit` says, as carol (admin).
 async fn edit_flow(app: &TestApp, carol: &str, name: &str, edit: impl FnOnce(&mut Value)) {
-    let flows = app.get("/api/v1/admin/access-flows", carol).await;
-    let mut flow = flows
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == name)
-        .unwrap()
-        .clone();
-    let id = flow["id"].as_i64().unwrap();
-    flow.as_object_mut().unwrap().remove("id");
-    edit(&mut flow);
-    let answer = app
-        .call(
-            axum::http::Method::PUT,
-            &format!("/api/v1/admin/access-flows/{id}"),
-            Some(carol),
-            Some(flow),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    app.edit_flow(carol, name, edit).await;
 }
 
 /// The demo's "approvers" group (bob, carol) with dan added.
 async fn approvers_with_dan(app: &TestApp, carol: &str) -> i64 {
     let dan = app.add_user("dan").await;
-    let groups = app.get("/api/v1/admin/groups", carol).await;
-    let group = groups
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "approvers")
-        .unwrap()
-        .clone();
-    let id = group["id"].as_i64().unwrap();
-    let mut members: Vec<i64> = group["member_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_i64().unwrap())
-        .collect();
-    members.push(dan);
-    let answer = app
-        .call(
-            axum::http::Method::PUT,
-            &format!("/api/v1/admin/groups/{id}"),
-            Some(carol),
-            Some(json!({"name": "approvers", "member_ids": members})),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    id
+    app.join_group(carol, "approvers", dan).await
 }
 
 async fn submit(app: &TestApp, cookie: &str, form: Value) -> (StatusCode, Value) {

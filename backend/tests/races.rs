@@ -106,6 +106,64 @@ async fn one_approval_of_many_at_once_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_quorum_raced_by_two_approvers_counts_each_once() {
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let dan = app.add_user("dan").await;
+    let group = app.join_group(&carol, "approvers", dan).await;
+    app.edit_flow(&carol, "Production databases", |flow| {
+        flow["approver_steps"] = json!([[{"kind": "group", "id": group}]]);
+        flow["step_rules"] = json!([{"required_approvals": 2}]);
+    })
+    .await;
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    let dan = app.login("dan").await;
+    let id = pending_orders_request(&app, &alice).await;
+    let uri = format!("/api/v1/requests/{id}/approve");
+    let (for_bob, for_dan) = tokio::join!(
+        race(&app, Method::POST, &uri, &bob, None),
+        race(&app, Method::POST, &uri, &dan, None)
+    );
+    assert_eq!(winners(&for_bob), 1, "bob's approval counts once");
+    assert_eq!(winners(&for_dan), 1, "dan's approval counts once");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM approvals WHERE request_id = ?1",
+            id
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE request_id = ?1 AND action = 'approval_counted'",
+            id
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE request_id = ?1 AND action = 'approved'",
+            id
+        )
+        .await,
+        1
+    );
+    assert_ne!(
+        app.get(&format!("/api/v1/requests/{id}"), &alice)
+            .await
+            .body["status"],
+        "Pending Approval"
+    );
+    assert_one_audit_chain(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn approve_and_reject_at_once_leave_one_decision() {
     let app = TestApp::with_demo().await;
     let alice = app.login("alice").await;

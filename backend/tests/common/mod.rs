@@ -313,6 +313,53 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Change the access flow `name` as `edit` says, through the admin API
+    /// as `admin`.
+    pub async fn edit_flow(&self, admin: &str, name: &str, edit: impl FnOnce(&mut Value)) {
+        let flows = self.get("/api/v1/admin/access-flows", admin).await;
+        let mut flow = flows
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone();
+        let id = flow["id"].as_i64().unwrap();
+        flow.as_object_mut().unwrap().remove("id");
+        edit(&mut flow);
+        let uri = format!("/api/v1/admin/access-flows/{id}");
+        let answer = self.call(Method::PUT, &uri, Some(admin), Some(flow)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+
+    /// Add `user` to the group `name` through the admin API as `admin`; the
+    /// group's id.
+    pub async fn join_group(&self, admin: &str, name: &str, user: i64) -> i64 {
+        let groups = self.get("/api/v1/admin/groups", admin).await;
+        let group = groups
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .unwrap()
+            .clone();
+        let id = group["id"].as_i64().unwrap();
+        let mut members: Vec<i64> = group["member_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_i64().unwrap())
+            .collect();
+        members.push(user);
+        let body = serde_json::json!({"name": name, "member_ids": members});
+        let uri = format!("/api/v1/admin/groups/{id}");
+        let answer = self.call(Method::PUT, &uri, Some(admin), Some(body)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        id
+    }
+
     /// Run one background pass, as the worker does every second.
     pub async fn tick(&self) {
         gatehouse::worker::tick(&self.state()).await.unwrap();
