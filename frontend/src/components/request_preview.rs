@@ -13,10 +13,14 @@ fn approvers(group: &PreviewGroup) -> String {
     let steps: Vec<String> = group
         .approver_steps
         .iter()
-        .map(|step| {
+        .enumerate()
+        .map(|(index, step)| {
             let names: Vec<&str> = step.iter().map(|u| u.display_name.as_str()).collect();
+            let required = group.required_approvals.get(index).copied().unwrap_or(1);
             if names.is_empty() {
                 "no approver available".to_owned()
+            } else if required > 1 {
+                format!("{required} of {}", names.join(", "))
             } else {
                 names.join(" or ")
             }
@@ -74,5 +78,50 @@ pub fn RequestPreview(#[prop(into)] groups: Signal<Vec<PreviewGroup>>) -> impl I
                 </ul>
             </Show>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_shared::requests::UserRef;
+
+    use super::*;
+
+    fn user(name: &str) -> UserRef {
+        UserRef {
+            id: 1,
+            username: name.to_lowercase(),
+            display_name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_quorum_step_says_how_many_of_its_approvers_it_needs() {
+        let mut group = PreviewGroup {
+            flow_id: 1,
+            flow_name: "Production databases".into(),
+            item_count: 1,
+            auto_approve: false,
+            approver_steps: vec![
+                vec![user("Bob"), user("Carol"), user("Dan")],
+                vec![user("Erin")],
+            ],
+            durations_seconds: vec![3600],
+            max_duration_seconds: 3600,
+            justification_required: true,
+            ticket_required: false,
+            mfa_required: false,
+            required_approvals: vec![2, 1],
+            break_glass_max_seconds: None,
+        };
+        assert_eq!(
+            approvers(&group),
+            "Approval by 2 of Bob, Carol, Dan, then Erin"
+        );
+        group.required_approvals.clear();
+        assert_eq!(
+            approvers(&group),
+            "Approval by Bob or Carol or Dan, then Erin"
+        );
     }
 }
