@@ -179,6 +179,10 @@ pub struct AccessFlowInput {
     /// Whether requests made through an AI assistant (MCP) are accepted.
     #[serde(default = "accepted")]
     pub assistants_allowed: bool,
+    /// Recurring windows requesters may pick (e.g. Tuesdays 22:00 for 4
+    /// hours, Europe/Berlin, up to 8 weeks); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RecurrenceOffer>,
 }
 
 fn accepted() -> bool {
@@ -346,6 +350,9 @@ pub fn validate_flow(flow: &AccessFlowInput) -> Result<(), (String, String)> {
     if flow.permissions.iter().any(|p| p.trim().is_empty()) {
         return fail("permissions", "A permission name is empty.");
     }
+    if let Some(offer) = &flow.recurrence {
+        crate::schedule::validate_offer(offer)?;
+    }
     Ok(())
 }
 
@@ -369,6 +376,7 @@ mod tests {
             on_behalf_allowed: false,
             extend: ExtendSettings::default(),
             assistants_allowed: true,
+            recurrence: None,
         }
     }
 

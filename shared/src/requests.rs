@@ -53,6 +53,15 @@ pub struct SubmitRequest {
     pub ticket_id: Option<String>,
     #[serde(default)]
     pub justification: String,
+    /// Start later (Scheduled until then): in the future, at most 90 days
+    /// ahead. The duration counts from this start. Absent: at once.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub starts_at: Option<OffsetDateTime>,
+    /// Take the recurring windows the access flow offers, for this many
+    /// weeks (at most the flow's maximum); the duration is then the window's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring_weeks: Option<i64>,
     /// Set by the server, never read from the wire: the AI assistant (MCP
     /// client name) submitting this form on the requester's behalf.
     #[serde(skip)]
@@ -143,6 +152,14 @@ pub struct AccessRequest {
     /// through, if any: the portal shows "via assistant".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via_assistant: Option<String>,
+    /// When the access starts (Scheduled) or started: a later start, or the
+    /// current or next window of a recurring request.
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub starts_at: Option<OffsetDateTime>,
+    /// The recurring windows this request follows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RequestRecurrence>,
 }
 
 /// One approver's decision.
@@ -255,6 +272,9 @@ pub struct PreviewGroup {
     pub justification_required: bool,
     pub ticket_required: bool,
     pub mfa_required: bool,
+    /// Recurring windows this flow offers, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RecurrenceOffer>,
 }
 
 /// `POST /api/v1/requests/preview`: what a draft would get, written nowhere.
