@@ -55,7 +55,11 @@ pub struct SubmitRequest {
     pub justification: String,
     /// Start later (Scheduled until then): in the future, at most 90 days
     /// ahead. The duration counts from this start. Absent: at once.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub starts_at: Option<OffsetDateTime>,
     /// Take the recurring windows the access flow offers, for this many
@@ -154,7 +158,11 @@ pub struct AccessRequest {
     pub via_assistant: Option<String>,
     /// When the access starts (Scheduled) or started: a later start, or the
     /// current or next window of a recurring request.
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub starts_at: Option<OffsetDateTime>,
     /// The recurring windows this request follows, if any.
@@ -241,6 +249,9 @@ pub struct StatusCounts {
     pub active: i64,
     pub pending_approval: i64,
     pub pending_mfa: i64,
+    /// Approved, waiting for their start.
+    #[serde(default)]
+    pub scheduled: i64,
 }
 
 /// How many requests wait on the caller's decision (the navigation's count).

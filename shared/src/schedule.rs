@@ -110,9 +110,8 @@ pub fn parse_start_time(text: &str) -> Option<(i8, i8)> {
 /// Check an offer on its own terms (the server also checks the time zone
 /// exists). Returns the offending field and why.
 pub fn validate_offer(offer: &RecurrenceOffer) -> Result<(), (String, String)> {
-    let fail = |field: &str, message: &str| {
-        Err((format!("recurrence.{field}"), message.to_owned()))
-    };
+    let fail =
+        |field: &str, message: &str| Err((format!("recurrence.{field}"), message.to_owned()));
     if offer.weekdays.is_empty() {
         return fail("weekdays", "Pick at least one weekday for the windows.");
     }
@@ -184,7 +183,10 @@ mod tests {
         let cases: [(fn(&mut RecurrenceOffer), &str); 5] = [
             (|o| o.weekdays.clear(), "recurrence.weekdays"),
             (|o| o.start_time = "25:00".into(), "recurrence.start_time"),
-            (|o| o.length_seconds = 25 * 3600, "recurrence.length_seconds"),
+            (
+                |o| o.length_seconds = 25 * 3600,
+                "recurrence.length_seconds",
+            ),
             (|o| o.time_zone = " ".into(), "recurrence.time_zone"),
             (|o| o.max_weeks = 53, "recurrence.max_weeks"),
         ];

@@ -87,9 +87,13 @@ impl RequestStatus {
         use RequestStatus::*;
         matches!(
             (self, next),
-            (PendingMfa, PendingApproval | Scheduled | Granting | Revoked | Failed)
-                | (PendingApproval, Scheduled | Granting | Rejected | Revoked | Failed)
-                | (Scheduled, Granting | Revoked | Expired)
+            (
+                PendingMfa,
+                PendingApproval | Scheduled | Granting | Revoked | Failed
+            ) | (
+                PendingApproval,
+                Scheduled | Granting | Rejected | Revoked | Failed
+            ) | (Scheduled, Granting | Revoked | Expired)
                 | (Granting, Active | Failed)
                 | (Active, Revoking)
                 | (Revoking, Revoked | Expired | Scheduled)

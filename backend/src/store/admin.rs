@@ -442,6 +442,11 @@ fn subject_from(kind: &str, id: i64) -> Subject {
 pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Result<i64, AppError> {
     let what = format!("An access flow named \"{}\"", flow.name);
     let durations = serde_json::to_string(&flow.durations_seconds)?;
+    let recurrence = flow
+        .recurrence
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
     let values = params![
         flow.name,
         flow.auto_approve,
@@ -456,14 +461,15 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
         flow.extend.max_count,
         flow.extend.window_seconds,
         flow.assistants_allowed,
+        recurrence,
     ];
     let id = match id {
         None => {
 
             conn.insert(
                 "INSERT INTO access_flows (name, auto_approve, durations, max_duration, justification_required, ticket_required,
-                    mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed, recurrence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 values,
             )
             .map_err(|e| unique(e, &what))?
@@ -476,7 +482,7 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
                     "UPDATE access_flows SET name = ?1, auto_approve = ?2, durations = ?3, max_duration = ?4,
                         justification_required = ?5, ticket_required = ?6, mfa_required = ?7, on_behalf_allowed = ?8,
                         extend_enabled = ?9, extend_by = ?10, extend_max_count = ?11, extend_window = ?12,
-                        assistants_allowed = ?13 WHERE id = ?14",
+                        assistants_allowed = ?13, recurrence = ?14 WHERE id = ?15",
                     all.as_slice(),
                 )
                 .map_err(|e| unique(e, &what))?;
@@ -591,6 +597,7 @@ pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
                 mfa_required: flow.mfa_required,
                 on_behalf_allowed: flow.on_behalf_allowed,
                 assistants_allowed: flow.assistants_allowed,
+                recurrence: flow.recurrence,
                 extend: ExtendSettings {
                     enabled: flow.extend.enabled,
                     by_seconds: flow.extend.by,

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::store::sql::{Conn, params, params_from_iter};
-use gatehouse_shared::{requests::UserRef, rules::ExtendPolicy};
+use gatehouse_shared::{requests::UserRef, rules::ExtendPolicy, schedule::RecurrenceOffer};
 
 use crate::{error::AppError, store::placeholders};
 
@@ -37,6 +37,8 @@ pub struct Flow {
     pub permissions: HashSet<String>,
     /// (step, kind, subject id)
     pub approvers: Vec<(i64, String, i64)>,
+    /// Recurring windows requesters may pick.
+    pub recurrence: Option<RecurrenceOffer>,
 }
 
 /// A resource and permission resolved for coverage checks.
@@ -89,7 +91,7 @@ impl Flow {
 }
 
 const FLOW_COLUMNS: &str = "id, name, auto_approve, durations, max_duration, justification_required, \
-    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed";
+    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed, recurrence";
 
 fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Flow, String)> {
     Ok((
@@ -113,6 +115,7 @@ fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<
             scope: Vec::new(),
             permissions: HashSet::new(),
             approvers: Vec::new(),
+            recurrence: json_column(row, 14)?,
         },
         row.get::<_, String>(3)?,
     ))
@@ -151,6 +154,19 @@ pub fn all_flows(conn: Conn<'_>) -> Result<Vec<Flow>, AppError> {
         .query_map([], flow_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     complete(conn, flows)
+}
+
+/// A nullable JSON column, decoded.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    row: &crate::store::sql::Row<'_>,
+    index: usize,
+) -> crate::store::sql::Result<Option<T>> {
+    row.get::<_, Option<String>>(index)?
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| crate::store::sql::Error::conversion(index, e.to_string()))
+        })
+        .transpose()
 }
 
 fn complete(conn: Conn<'_>, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, AppError> {
