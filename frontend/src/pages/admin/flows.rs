@@ -306,7 +306,10 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         on_behalf_allowed: false,
         extend: ExtendSettings::default(),
         assistants_allowed: true,
+        recurrence: None,
     });
+    // Recurring windows are set through the API; the editor keeps them.
+    let recurrence = StoredValue::new(flow.recurrence.clone());
     let ids_of = |wanted: fn(&ScopeEntry) -> Option<i64>| {
         RwSignal::new(
             flow.scope
@@ -513,6 +516,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             on_behalf_allowed: on_behalf.get_untracked(),
             extend,
             assistants_allowed: assistants.get_untracked(),
+            recurrence: recurrence.get_value(),
         };
         validate_flow(&flow).map_err(|(field, message)| invalid(&field, &message))?;
         Ok(flow)
