@@ -68,17 +68,22 @@ pub fn from_local_input(value: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp((millis / 1000.0).floor() as i64).ok()
 }
 
-/// When a request starts, as its card and panel say it: "Starts Fri 4 Dec
-/// 2026, 22:00" while Scheduled (the next window for recurring access).
-pub fn start_line(request: &AccessRequest) -> Option<String> {
+/// When a Scheduled request starts, as (what, when): ("Starts", "Fri 4 Dec
+/// 2026, 22:00"), or ("Next window", …) for recurring access.
+pub fn start_of(request: &AccessRequest) -> Option<(&'static str, String)> {
     if request.status != RequestStatus::Scheduled {
         return None;
     }
     let at = local_time(request.starts_at?.unix_timestamp());
     Some(match &request.recurrence {
-        Some(_) => format!("Next window {at}"),
-        None => format!("Starts {at}"),
+        Some(_) => ("Next window", at),
+        None => ("Starts", at),
     })
+}
+
+/// [`start_of`] in a line: "Starts Fri 4 Dec 2026, 22:00".
+pub fn start_line(request: &AccessRequest) -> Option<String> {
+    start_of(request).map(|(what, at)| format!("{what} {at}"))
 }
 
 /// "Tuesdays 22:00–02:00 (Europe/Berlin), window 2 of 8".

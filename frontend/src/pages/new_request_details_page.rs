@@ -466,7 +466,7 @@ fn WhenField(
         }
     };
     view! {
-        <fieldset class="field when-field">
+        <fieldset class="when-field">
             <legend>"When"</legend>
             {choice(When::Now, "when-now", "Now".to_owned())}
             {choice(When::Later, "when-later", "Start later".to_owned())}
