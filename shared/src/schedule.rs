@@ -180,7 +180,8 @@ mod tests {
     #[test]
     fn an_offer_names_days_a_time_a_length_a_zone_and_weeks() {
         assert_eq!(validate_offer(&offer()), Ok(()));
-        let cases: [(fn(&mut RecurrenceOffer), &str); 5] = [
+        type Break = fn(&mut RecurrenceOffer);
+        let cases: [(Break, &str); 5] = [
             (|o| o.weekdays.clear(), "recurrence.weekdays"),
             (|o| o.start_time = "25:00".into(), "recurrence.start_time"),
             (
