@@ -121,6 +121,14 @@ async fn an_auto_approved_request_that_starts_later_is_scheduled_at_once() {
     assert_eq!(counts.body["scheduled"], 1);
     let listed = app.get("/api/v1/requests?status=Scheduled", &alice).await;
     assert_eq!(listed.body["items"][0]["id"], created["id"]);
+    // Slack's lists say when it starts.
+    let wire: gatehouse_shared::requests::AccessRequest =
+        serde_json::from_value(created.clone()).unwrap();
+    let line = gatehouse::slack::blocks::request_line(&wire);
+    assert!(
+        line.contains(&format!("starts <!date^{}^", start.unix_timestamp())),
+        "{line}"
+    );
 
     app.clock.set(start);
     app.tick().await;
