@@ -127,6 +127,7 @@ fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
         AccessFlowInput, ExtendSettings, ScopeEntry,
         Subject::{self, Everyone, Group, User},
     };
+    use gatehouse_shared::schedule::{RecurrenceOffer, Weekday};
 
     let user = |name: &str| store::demo::user_id(tx, name);
     let integration = |name: &str| store::demo::integration_id(tx, name);
@@ -203,6 +204,7 @@ fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
         assistants_allowed: true,
         step_rules: Vec::new(),
         break_glass: Default::default(),
+        recurrence: None,
     };
     let flows = [
         AccessFlowInput {
@@ -248,6 +250,14 @@ fn seed_flows(tx: Conn<'_>) -> Result<(), AppError> {
             durations_seconds: vec![HOUR, 4 * HOUR, 8 * HOUR],
             max_duration_seconds: 8 * HOUR,
             on_behalf_allowed: true,
+            // The weekly maintenance window.
+            recurrence: Some(RecurrenceOffer {
+                weekdays: vec![Weekday::Tuesday],
+                start_time: "22:00".into(),
+                length_seconds: 4 * HOUR,
+                time_zone: "Europe/Berlin".into(),
+                max_weeks: 8,
+            }),
             ..flow(
                 "Production databases",
                 vec![Group { id: engineering }],

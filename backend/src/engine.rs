@@ -13,6 +13,7 @@ pub mod decide;
 pub mod deprovision;
 pub mod lifecycle;
 pub mod provision;
+pub mod schedule;
 pub mod submit;
 
 pub use access::*;
@@ -127,7 +128,8 @@ pub fn flagged_views(
                 reject: decides,
                 cancel: rules::may_cancel(actor, &facts),
                 revoke: rules::may_revoke(actor, &facts),
-                extend: rules::check_extend(actor, &facts, now).is_ok(),
+                // A recurring window ends when it ends: the next one follows.
+                extend: rules::check_extend(actor, &facts, now).is_ok() && row.recurrence.is_none(),
                 request_again: rules::may_request_again(actor, &facts),
                 favorite: rules::may_favorite(actor, &facts),
                 review,
@@ -171,6 +173,11 @@ pub fn flagged_views(
                 via_assistant: row.via_assistant,
                 break_glass,
                 changed_by_approver: row.changed_by_approver,
+                starts_at: row.starts_at.map(timestamp).transpose()?,
+                recurrence: row
+                    .recurrence
+                    .as_ref()
+                    .map(|r| schedule::recurrence_view(r, row.window_index)),
             })
         })
         .collect()

@@ -1,4 +1,5 @@
 //! Background work, driven by the clock: the 7-day limit on waiting requests,
+//! the start of scheduled access (a later start, each recurring window),
 //! expiry of active access, and provisioning (grant and removal) through the
 //! connector. Every pass reads what is due from the database, so whatever
 //! fell due while the server was down is caught up on the first pass.
@@ -17,6 +18,10 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let swept = engine::deprovision::sweep(state, now).await?;
     if swept != engine::deprovision::Swept::default() {
         tracing::info!(cancelled = ?swept.cancelled, revoking = ?swept.revoking, "ended what deactivated users had");
+    }
+    let started = engine::schedule::start_due(state, now).await?;
+    if started > 0 {
+        tracing::info!(started, "scheduled requests reached their start");
     }
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;

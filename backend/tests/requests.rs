@@ -962,7 +962,7 @@ async fn my_requests_filter_by_status_page_by_cursor_and_count_for_widgets() {
     let counts = app.get("/api/v1/requests/counts", &alice).await;
     assert_eq!(
         counts.body,
-        json!({"active": 2, "pending_approval": 3, "pending_mfa": 0})
+        json!({"active": 2, "pending_approval": 3, "pending_mfa": 0, "scheduled": 0})
     );
     let active = app.get("/api/v1/requests?status=Active", &alice).await;
     assert_eq!(active.body["items"].as_array().unwrap().len(), 2);

@@ -1,7 +1,9 @@
 //! How a request reads on cards and panels: its resources in a line, time
 //! left, how long ago. Pure functions of the request and "now".
 
-use gatehouse_shared::{duration::format_duration, requests::AccessRequest};
+use gatehouse_shared::{
+    RequestStatus, duration::format_duration, requests::AccessRequest, schedule,
+};
 
 /// "docs (read)", "orders (read-only), billing (read-only) and 3 more".
 pub fn resources_summary(request: &AccessRequest) -> String {
@@ -35,6 +37,64 @@ pub fn time_left(request: &AccessRequest, now: i64) -> Option<String> {
     } else {
         format!("{} left", format_duration(left - left % 60))
     })
+}
+
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// An instant in the browser's local time: "Fri 4 Dec 2026, 22:00".
+pub fn local_time(unix: i64) -> String {
+    let date = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix as f64 * 1000.0));
+    format!(
+        "{} {} {} {}, {:02}:{:02}",
+        DAYS[date.get_day() as usize % 7],
+        date.get_date(),
+        MONTHS[date.get_month() as usize % 12],
+        date.get_full_year(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
+/// A `datetime-local` input's value (the browser's local time) as an
+/// instant; None when it does not parse.
+pub fn from_local_input(value: &str) -> Option<time::OffsetDateTime> {
+    let millis = web_sys::js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+    if millis.is_nan() {
+        return None;
+    }
+    time::OffsetDateTime::from_unix_timestamp((millis / 1000.0).floor() as i64).ok()
+}
+
+/// When a Scheduled request starts, as (what, when): ("Starts", "Fri 4 Dec
+/// 2026, 22:00"), or ("Next window", …) for recurring access.
+pub fn start_of(request: &AccessRequest) -> Option<(&'static str, String)> {
+    if request.status != RequestStatus::Scheduled {
+        return None;
+    }
+    let at = local_time(request.starts_at?.unix_timestamp());
+    Some(match &request.recurrence {
+        Some(_) => ("Next window", at),
+        None => ("Starts", at),
+    })
+}
+
+/// [`start_of`] in a line: "Starts Fri 4 Dec 2026, 22:00".
+pub fn start_line(request: &AccessRequest) -> Option<String> {
+    start_of(request).map(|(what, at)| format!("{what} {at}"))
+}
+
+/// "Tuesdays 22:00–02:00 (Europe/Berlin), window 2 of 8".
+pub fn recurrence_line(request: &AccessRequest) -> Option<String> {
+    let r = request.recurrence.as_ref()?;
+    Some(format!(
+        "{}, window {} of {}",
+        schedule::describe(&r.weekdays, &r.start_time, r.length_seconds, &r.time_zone),
+        r.window,
+        r.windows
+    ))
 }
 
 /// "just now", "5 minutes ago", "2 days ago".

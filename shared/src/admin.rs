@@ -243,6 +243,10 @@ pub struct AccessFlowInput {
     /// Whether requests made through an AI assistant (MCP) are accepted.
     #[serde(default = "accepted")]
     pub assistants_allowed: bool,
+    /// Recurring windows requesters may pick (e.g. Tuesdays 22:00 for 4
+    /// hours, Europe/Berlin, up to 8 weeks); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RecurrenceOffer>,
     #[serde(default)]
     pub break_glass: BreakGlassSettings,
 }
@@ -460,6 +464,9 @@ pub fn validate_flow(flow: &AccessFlowInput) -> Result<(), (String, String)> {
     if flow.permissions.iter().any(|p| p.trim().is_empty()) {
         return fail("permissions", "A permission name is empty.");
     }
+    if let Some(offer) = &flow.recurrence {
+        crate::schedule::validate_offer(offer)?;
+    }
     Ok(())
 }
 
@@ -485,6 +492,7 @@ mod tests {
             assistants_allowed: true,
             step_rules: vec![],
             break_glass: BreakGlassSettings::default(),
+            recurrence: None,
         }
     }
 

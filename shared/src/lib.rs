@@ -14,6 +14,7 @@ pub mod limits;
 pub mod notifications;
 pub mod requests;
 pub mod rules;
+pub mod schedule;
 pub mod sso;
 pub mod status;
 

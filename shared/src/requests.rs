@@ -53,6 +53,19 @@ pub struct SubmitRequest {
     pub ticket_id: Option<String>,
     #[serde(default)]
     pub justification: String,
+    /// Start later (Scheduled until then): in the future, at most 90 days
+    /// ahead. The duration counts from this start. Absent: at once.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub starts_at: Option<OffsetDateTime>,
+    /// Take the recurring windows the access flow offers, for this many
+    /// weeks (at most the flow's maximum); the duration is then the window's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring_weeks: Option<i64>,
     /// Set by the server, never read from the wire: the AI assistant (MCP
     /// client name) submitting this form on the requester's behalf.
     #[serde(skip)]
@@ -202,6 +215,18 @@ pub struct AccessRequest {
     /// details list what changed).
     #[serde(default)]
     pub changed_by_approver: bool,
+    /// When the access starts (Scheduled) or started: a later start, or the
+    /// current or next window of a recurring request.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub starts_at: Option<OffsetDateTime>,
+    /// The recurring windows this request follows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RequestRecurrence>,
 }
 
 /// One approver's decision.
@@ -360,6 +385,9 @@ pub struct StatusCounts {
     pub active: i64,
     pub pending_approval: i64,
     pub pending_mfa: i64,
+    /// Approved, waiting for their start.
+    #[serde(default)]
+    pub scheduled: i64,
 }
 
 /// How many requests wait on the caller's decision (the navigation's count).
@@ -398,6 +426,9 @@ pub struct PreviewGroup {
     /// grants at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub break_glass_max_seconds: Option<i64>,
+    /// Recurring windows this flow offers, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<crate::schedule::RecurrenceOffer>,
 }
 
 /// `POST /api/v1/requests/preview`: what a draft would get, written nowhere.

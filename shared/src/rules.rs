@@ -48,8 +48,12 @@ pub struct Actor {
 
 /// Revoke ends Active access at once: the grantee may revoke their own, but
 /// if someone else requested it on their behalf only that requester may; an
-/// admin always may.
+/// admin always may. A Scheduled request is revoked by an admin only (its
+/// requester cancels it).
 pub fn may_revoke(actor: Actor, request: &RequestFacts) -> bool {
+    if request.status == RequestStatus::Scheduled {
+        return actor.is_admin;
+    }
     if request.status != RequestStatus::Active {
         return false;
     }
@@ -63,11 +67,12 @@ pub fn may_revoke(actor: Actor, request: &RequestFacts) -> bool {
     }
 }
 
-/// A requester may withdraw their own request while it waits.
+/// A requester may withdraw their own request while it waits, for approval
+/// or for its start (Scheduled).
 pub fn may_cancel(actor: Actor, request: &RequestFacts) -> bool {
     matches!(
         request.status,
-        RequestStatus::PendingApproval | RequestStatus::PendingMfa
+        RequestStatus::PendingApproval | RequestStatus::PendingMfa | RequestStatus::Scheduled
     ) && actor.id == request.requester_id
 }
 
@@ -200,6 +205,16 @@ mod tests {
         assert!(may_cancel(ALICE, &request(PendingMfa, 1, 1)));
         assert!(!may_cancel(BOB, &request(PendingApproval, 1, 2)));
         assert!(!may_cancel(ALICE, &request(Active, 1, 1)));
+    }
+
+    #[test]
+    fn a_scheduled_request_is_cancelled_by_its_requester_and_revoked_by_an_admin() {
+        let scheduled = request(Scheduled, 1, 2);
+        assert!(may_cancel(ALICE, &scheduled));
+        assert!(!may_cancel(BOB, &scheduled), "the grantee may not cancel");
+        assert!(may_revoke(CAROL_ADMIN, &scheduled));
+        assert!(!may_revoke(ALICE, &scheduled), "the requester cancels");
+        assert!(!may_revoke(BOB, &scheduled));
     }
 
     #[test]

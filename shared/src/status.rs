@@ -10,6 +10,9 @@ pub enum RequestStatus {
     PendingApproval,
     #[serde(rename = "Pending MFA")]
     PendingMfa,
+    /// Approved, waiting for its start (a later start, or the next window
+    /// of a recurring request).
+    Scheduled,
     Granting,
     Active,
     Rejected,
@@ -21,9 +24,10 @@ pub enum RequestStatus {
 
 impl RequestStatus {
     /// Every status, in the order the portal lists them.
-    pub const ALL: [RequestStatus; 9] = [
+    pub const ALL: [RequestStatus; 10] = [
         RequestStatus::PendingApproval,
         RequestStatus::PendingMfa,
+        RequestStatus::Scheduled,
         RequestStatus::Granting,
         RequestStatus::Active,
         RequestStatus::Rejected,
@@ -38,6 +42,7 @@ impl RequestStatus {
         match self {
             RequestStatus::PendingApproval => "Pending Approval",
             RequestStatus::PendingMfa => "Pending MFA",
+            RequestStatus::Scheduled => "Scheduled",
             RequestStatus::Granting => "Granting",
             RequestStatus::Active => "Active",
             RequestStatus::Rejected => "Rejected",
@@ -65,21 +70,33 @@ impl RequestStatus {
 
     /// Whether a request may move from `self` to `next`.
     ///
-    /// - waiting (Pending MFA, Pending Approval) ends in approval (Granting),
-    ///   rejection, cancellation (Revoked) or the 7-day limit (Failed); MFA
-    ///   confirmed moves on to Pending Approval;
+    /// - waiting (Pending MFA, Pending Approval) ends in approval (Granting,
+    ///   or Scheduled when the access starts later), rejection, cancellation
+    ///   (Revoked) or the 7-day limit (Failed); MFA confirmed moves on to
+    ///   Pending Approval;
+    /// - Scheduled becomes Granting at its start; it ends Revoked when the
+    ///   requester cancels it or an admin revokes it, and Expired when its
+    ///   whole time passed before the worker could start it (the server was
+    ///   down);
     /// - Granting ends Active, or Failed when the connector refuses;
     /// - Active ends through Revoking (revoke or expiry);
-    /// - Revoking ends Revoked or Expired once access is removed.
+    /// - Revoking ends Revoked or Expired once access is removed, or goes
+    ///   back to Scheduled when a window of a recurring request ended and
+    ///   another one follows.
     pub const fn can_become(self, next: RequestStatus) -> bool {
         use RequestStatus::*;
         matches!(
             (self, next),
-            (PendingMfa, PendingApproval | Granting | Revoked | Failed)
-                | (PendingApproval, Granting | Rejected | Revoked | Failed)
+            (
+                PendingMfa,
+                PendingApproval | Scheduled | Granting | Revoked | Failed
+            ) | (
+                PendingApproval,
+                Scheduled | Granting | Rejected | Revoked | Failed
+            ) | (Scheduled, Granting | Revoked | Expired)
                 | (Granting, Active | Failed)
                 | (Active, Revoking)
-                | (Revoking, Revoked | Expired)
+                | (Revoking, Revoked | Expired | Scheduled)
         )
     }
 }
@@ -96,18 +113,24 @@ mod tests {
 
     const ALLOWED: &[(RequestStatus, RequestStatus)] = &[
         (PendingMfa, PendingApproval),
+        (PendingMfa, Scheduled),
         (PendingMfa, Granting),
         (PendingMfa, Revoked),
         (PendingMfa, Failed),
+        (PendingApproval, Scheduled),
         (PendingApproval, Granting),
         (PendingApproval, Rejected),
         (PendingApproval, Revoked),
         (PendingApproval, Failed),
+        (Scheduled, Granting),
+        (Scheduled, Revoked),
+        (Scheduled, Expired),
         (Granting, Active),
         (Granting, Failed),
         (Active, Revoking),
         (Revoking, Revoked),
         (Revoking, Expired),
+        (Revoking, Scheduled),
     ];
 
     #[test]

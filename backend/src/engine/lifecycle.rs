@@ -164,7 +164,7 @@ fn approve(
             tx,
             id,
             RequestStatus::PendingApproval,
-            RequestStatus::Granting,
+            super::schedule::approved_status(&row, now),
             now,
         )?;
         super::record(
@@ -249,7 +249,7 @@ pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), Ap
             AppError::Forbidden("Only the requester can cancel a request.".into())
         } else {
             AppError::Conflict(format!(
-                "Request {id} is {}; only waiting requests can be cancelled.",
+                "Request {id} is {}; only requests waiting for approval or for their start can be cancelled.",
                 row.status
             ))
         });
@@ -283,7 +283,11 @@ pub fn revoke_in(
     let reason = checked_reason(reason.unwrap_or_default(), false)?;
     let row = load_visible(tx, actor, id)?;
     if !rules::may_revoke(actor, &row.facts()) {
-        return Err(if row.status != RequestStatus::Active {
+        return Err(if row.status == RequestStatus::Scheduled {
+            AppError::Forbidden(
+                "Only an admin can revoke a Scheduled request; its requester cancels it.".into(),
+            )
+        } else if row.status != RequestStatus::Active {
             AppError::Conflict(format!(
                 "Request {id} is {}; only active access can be revoked.",
                 row.status
@@ -299,6 +303,19 @@ pub fn revoke_in(
     } else {
         Some(reason)
     };
+    if row.status == RequestStatus::Scheduled {
+        // Nothing granted yet (or between windows): it ends at once.
+        let reason = reason.as_deref().unwrap_or("revoked before its start");
+        store::transitions::cancel(tx, id, row.status, Some(actor.id), reason, now)?;
+        return super::record(
+            tx,
+            now,
+            Some(actor.id),
+            Some(id),
+            "revoked",
+            json!({"reason": reason, "before_start": true}),
+        );
+    }
     store::transitions::begin_revoke(tx, id, Some(actor.id), reason.as_deref(), now)?;
     super::record(
         tx,
@@ -312,6 +329,12 @@ pub fn revoke_in(
 
 pub fn extend_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<i64, AppError> {
     let row = load_visible(tx, actor, id)?;
+    if row.recurrence.is_some() && row.status == RequestStatus::Active {
+        return Err(AppError::Conflict(
+            "A window of recurring access cannot be extended; the next window follows on schedule."
+                .into(),
+        ));
+    }
     if let Err(refusal) = rules::check_extend(actor, &row.facts(), now) {
         return Err(match refusal {
             rules::ExtendRefusal::NotYours => AppError::Forbidden(refusal.message().into()),
@@ -381,6 +404,8 @@ pub fn request_again_in(
         justification: justification.to_owned(),
         via_assistant: via_assistant.map(str::to_owned),
         break_glass_reason: None,
+        starts_at: None,
+        recurring_weeks: None,
     };
     submit_in(tx, actor.id, &form, Some(id), now)
 }
@@ -413,12 +438,16 @@ pub fn set_favorite_in(
 }
 
 /// After the requester confirmed MFA: their requests waiting in Pending MFA
-/// move on, to Granting when their flow auto-approves, else Pending Approval.
+/// move on, to Granting (or Scheduled) when their flow auto-approves, else
+/// Pending Approval.
 pub fn release_pending_mfa(tx: Conn<'_>, requester_id: i64, now: i64) -> Result<usize, AppError> {
     let waiting = store::transitions::pending_mfa_of(tx, requester_id)?;
     for (id, auto_approve) in &waiting {
         let next = if *auto_approve {
-            RequestStatus::Granting
+            match store::requests::get(tx, *id)? {
+                Some(row) => super::schedule::approved_status(&row, now),
+                None => RequestStatus::Granting,
+            }
         } else {
             RequestStatus::PendingApproval
         };

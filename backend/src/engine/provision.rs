@@ -426,7 +426,8 @@ fn task_of(conn: Conn<'_>, pair: Pair, now: i64) -> Result<Task, AppError> {
     let (request_id, integration_id) = pair;
     let target = store::access::target_of(conn, pair)?;
     let expires_at = if target.status == RequestStatus::Granting.label() {
-        now + target.duration
+        // The duration counts from the start, when the request has one.
+        target.starts_at.unwrap_or(now) + target.duration
     } else {
         target.expires_at.unwrap_or(now)
     };
@@ -497,10 +498,11 @@ fn fail_granting(tx: Conn<'_>, id: i64, reason: &str, now: i64) -> Result<(), Ap
 }
 
 /// A Granting request whose every integration granted becomes Active; its
-/// end is the earliest end a target system was given (or now + duration for
+/// end is the earliest end a target system was given (or its planned end for
 /// those granted by hand).
 pub fn settle_granting(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
-    let Some((status, duration)) = store::transitions::status_and_duration(tx, id)? else {
+    let Some((status, planned_end)) = store::transitions::status_and_planned_end(tx, id, now)?
+    else {
         return Ok(());
     };
     if status != RequestStatus::Granting.label() {
@@ -518,9 +520,9 @@ pub fn settle_granting(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> 
     }
     let expires_at = grants
         .iter()
-        .map(|g| g.synced_expires_at.unwrap_or(now + duration))
+        .map(|g| g.synced_expires_at.unwrap_or(planned_end))
         .min()
-        .unwrap_or(now + duration);
+        .unwrap_or(planned_end);
     store::transitions::activate(tx, id, expires_at, now)?;
     super::record(
         tx,
@@ -532,10 +534,15 @@ pub fn settle_granting(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> 
     )
 }
 
-/// A Revoking request whose access is gone everywhere ends Revoked or Expired.
+/// A Revoking request whose access is gone everywhere ends Revoked or
+/// Expired, or waits for its next window (recurring access).
 pub fn end_revoking(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
     let ending = store::transitions::ending_as(tx, id)?;
     let to = RequestStatus::from_label(&ending).unwrap_or(RequestStatus::Revoked);
+    // A window of recurring access ended on time: the next one waits.
+    if to == RequestStatus::Expired && super::schedule::schedule_next_window(tx, id, now)? {
+        return Ok(());
+    }
     store::transitions::end_revoking(tx, id, to, now)?;
     let action = if to == RequestStatus::Expired {
         "expired"

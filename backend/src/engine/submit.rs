@@ -326,12 +326,29 @@ pub fn submit_in(
     requested_again_from: Option<i64>,
     now: i64,
 ) -> Result<Vec<i64>, AppError> {
-    if form.duration_seconds <= 0 {
+    let recurring = form.recurring_weeks.is_some();
+    if form.duration_seconds <= 0 && !recurring {
         return Err(AppError::invalid("duration_seconds", "Choose a duration."));
+    }
+    let starts_at = form.starts_at.map(time::OffsetDateTime::unix_timestamp);
+    if let Some(starts_at) = starts_at {
+        if recurring {
+            return Err(AppError::invalid(
+                "starts_at",
+                "Recurring access starts with its first window: leave the start out.",
+            ));
+        }
+        super::schedule::check_start(starts_at, now)?;
     }
     let resolved = resolve(tx, requester_id, form)?;
     let on_behalf = resolved.grantee_id != requester_id;
-    let groups = assign(&resolved, Some(form.duration_seconds), on_behalf)?;
+    // Recurring access lasts the window the flow offers, whatever the form says.
+    let duration = (!recurring).then_some(form.duration_seconds);
+    let groups = assign(&resolved, duration, on_behalf)?;
+    let recurrences = groups
+        .iter()
+        .map(|group| recurrence_of(group.flow, form.recurring_weeks))
+        .collect::<Result<Vec<_>, _>>()?;
     if form.via_assistant.is_some() {
         refuse_assistants(&groups)?;
     }
@@ -358,11 +375,18 @@ pub fn submit_in(
             group.flow.name
         )));
     }
-    for group in &groups {
+    for (group, recurrence) in groups.iter().zip(&recurrences) {
+        let (duration, starts_at) = match recurrence {
+            Some(recurrence) => (
+                recurrence.length_seconds,
+                Some(super::schedule::first_start(recurrence, now)?),
+            ),
+            None => (form.duration_seconds, starts_at),
+        };
         let status = if group.flow.mfa_required && !mfa_confirmed {
             RequestStatus::PendingMfa
         } else if group.flow.auto_approve || break_glass.is_some() {
-            RequestStatus::Granting
+            super::schedule::status_once_approved(starts_at, duration, recurrence.is_some(), now)
         } else {
             RequestStatus::PendingApproval
         };
@@ -378,7 +402,7 @@ pub fn submit_in(
                 requester_id,
                 grantee_id: resolved.grantee_id,
                 status,
-                duration: form.duration_seconds,
+                duration,
                 ticket_type,
                 ticket_id,
                 justification,
@@ -387,6 +411,8 @@ pub fn submit_in(
                 requested_again_from,
                 items: &pairs,
                 via_assistant: form.via_assistant.as_deref(),
+                starts_at,
+                recurrence: recurrence.as_ref(),
             },
             now,
         )?;
@@ -401,7 +427,9 @@ pub fn submit_in(
                 "status": status.label(),
                 "grantee_id": resolved.grantee_id,
                 "items": pairs.len(),
-                "duration_seconds": form.duration_seconds,
+                "duration_seconds": duration,
+                "starts_at": starts_at,
+                "recurring_weeks": recurrence.as_ref().map(|r| r.weeks),
                 "requested_again_from": requested_again_from,
                 "via_assistant": form.via_assistant,
             }),
@@ -460,6 +488,12 @@ fn break_glass_reason(
             "Break-glass cannot be used through an AI assistant: use the portal.",
         ));
     }
+    if form.starts_at.is_some() || form.recurring_weeks.is_some() {
+        return Err(AppError::invalid(
+            "break_glass_reason",
+            "Break-glass is for access now: it cannot start later or recur.",
+        ));
+    }
     for group in groups {
         if !group.flow.break_glass.enabled {
             return Err(AppError::invalid(
@@ -482,6 +516,45 @@ fn break_glass_reason(
         }
     }
     Ok(Some(reason.to_owned()))
+}
+
+/// The recurrence a request through `flow` follows when the form asks for
+/// `weeks` of its recurring windows.
+fn recurrence_of(
+    flow: &Flow,
+    weeks: Option<i64>,
+) -> Result<Option<store::requests::Recurrence>, AppError> {
+    let Some(weeks) = weeks else {
+        return Ok(None);
+    };
+    let Some(offer) = &flow.recurrence else {
+        return Err(AppError::invalid(
+            "recurring_weeks",
+            format!(
+                "The access flow \"{}\" offers no recurring windows.",
+                flow.name
+            ),
+        ));
+    };
+    if weeks < 1 || weeks > offer.max_weeks {
+        return Err(AppError::invalid(
+            "recurring_weeks",
+            format!(
+                "Ask for 1 to {} weeks of recurring windows.",
+                offer.max_weeks
+            ),
+        ));
+    }
+    let mut weekdays = offer.weekdays.clone();
+    weekdays.sort();
+    weekdays.dedup();
+    Ok(Some(store::requests::Recurrence {
+        weekdays,
+        start_time: offer.start_time.clone(),
+        length_seconds: offer.length_seconds,
+        time_zone: offer.time_zone.clone(),
+        weeks,
+    }))
 }
 
 /// Refuse a form an AI assistant submits to a flow that takes none.
@@ -573,6 +646,7 @@ pub fn preview(
                         justification_required: flow.justification_required,
                         ticket_required: flow.ticket_required,
                         mfa_required: flow.mfa_required,
+                        recurrence: flow.recurrence.clone(),
                     });
                 }
             }

@@ -91,7 +91,8 @@ fn event(action: &str) -> Option<Event> {
     let (status, tell_requester, tell_approvers, closes_approvals) = match action {
         "submitted" | "mfa_confirmed" => (None, true, true, false),
         "step_approved" => (Some(PendingApproval), false, true, true),
-        "approved" => (Some(Granting), true, false, true),
+        // Granting, or Scheduled when the access starts later.
+        "approved" => (None, true, false, true),
         "rejected" => (Some(Rejected), true, false, true),
         "cancelled" => (Some(Revoked), true, false, true),
         "failed" => (Some(Failed), true, false, true),
@@ -410,6 +411,18 @@ fn status_headline(row: &RequestRow, action: &str, status: RequestStatus, now: i
                 "Request #{id} is Pending MFA: confirm with your authenticator app in the portal"
             )
         }
+        (_, RequestStatus::Scheduled) => format!(
+            "Request #{id} was approved and is Scheduled{}",
+            row.starts_at
+                .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok())
+                .map(|at| format!(
+                    ": access starts {} {:02}:{:02} UTC",
+                    at.date(),
+                    at.hour(),
+                    at.minute()
+                ))
+                .unwrap_or_default()
+        ),
         (_, RequestStatus::Granting) => format!("Request #{id} was approved and is Granting"),
         (_, RequestStatus::Active) => format!("Request #{id} is Active: your access is ready"),
         (_, RequestStatus::Rejected) => format!("Request #{id} was Rejected"),

@@ -308,6 +308,7 @@ pub async fn count_my_requests(
         active: get(RequestStatus::Active),
         pending_approval: get(RequestStatus::PendingApproval),
         pending_mfa: get(RequestStatus::PendingMfa),
+        scheduled: get(RequestStatus::Scheduled),
     }))
 }
 

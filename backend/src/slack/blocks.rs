@@ -37,9 +37,16 @@ pub fn request_line(request: &AccessRequest) -> String {
     if request.grantee.id != request.requester.id {
         line.push_str(&format!(" · for {}", escape(&request.grantee.display_name)));
     }
-    match request.expires_at {
-        Some(at) if request.status == gatehouse_shared::RequestStatus::Active => {
+    match (request.expires_at, request.starts_at) {
+        (Some(at), _) if request.status == gatehouse_shared::RequestStatus::Active => {
             line.push_str(&format!(" · ends {}", when(at.unix_timestamp())));
+        }
+        (_, Some(at)) if request.status == gatehouse_shared::RequestStatus::Scheduled => {
+            line.push_str(&format!(
+                " · {} · starts {}",
+                format_duration(request.duration_seconds),
+                when(at.unix_timestamp())
+            ));
         }
         _ => line.push_str(&format!(" · {}", format_duration(request.duration_seconds))),
     }

@@ -720,6 +720,9 @@ pub fn submitted_view(requests: &[AccessRequest], config: &NotifyConfig) -> Valu
             RequestStatus::PendingMfa => {
                 "Confirm with your authenticator app in the portal to continue."
             }
+            RequestStatus::Scheduled => {
+                "Approved: your access is granted at its start (see the request for when)."
+            }
             RequestStatus::Granting | RequestStatus::Active => {
                 "Approved: your access is being granted."
             }

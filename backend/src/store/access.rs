@@ -387,6 +387,8 @@ pub struct GrantTarget {
     /// The request's status label.
     pub status: String,
     pub duration: i64,
+    /// A later start, or the current window's start.
+    pub starts_at: Option<i64>,
     pub expires_at: Option<i64>,
     /// The login the connector handed out, if granted before.
     pub login: Option<String>,
@@ -403,7 +405,7 @@ pub fn target_of(
     Ok(conn
         .prepare_cached(
             "SELECT i.name, i.connector, i.settings, u.username, u.email, r.status, r.duration,
-                    r.expires_at, g.username, COALESCE(g.attempts, 0), i.kind
+                    r.expires_at, g.username, COALESCE(g.attempts, 0), i.kind, r.starts_at
              FROM requests r JOIN users u ON u.id = r.grantee_id
              JOIN integrations i ON i.id = ?2
              LEFT JOIN access_grants g ON g.request_id = r.id AND g.integration_id = i.id
@@ -422,6 +424,7 @@ pub fn target_of(
                 login: row.get(8)?,
                 attempts: row.get(9)?,
                 integration_kind: row.get(10)?,
+                starts_at: row.get(11)?,
             })
         })?)
 }

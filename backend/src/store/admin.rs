@@ -443,6 +443,11 @@ fn subject_from(kind: &str, id: i64) -> Subject {
 pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Result<i64, AppError> {
     let what = format!("An access flow named \"{}\"", flow.name);
     let durations = serde_json::to_string(&flow.durations_seconds)?;
+    let recurrence = flow
+        .recurrence
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
     let values = params![
         flow.name,
         flow.auto_approve,
@@ -459,6 +464,7 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
         flow.assistants_allowed,
         flow.break_glass.enabled,
         flow.break_glass.max_duration_seconds,
+        recurrence,
     ];
     let id = match id {
         None => {
@@ -466,8 +472,8 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
             conn.insert(
                 "INSERT INTO access_flows (name, auto_approve, durations, max_duration, justification_required, ticket_required,
                     mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed,
-                    break_glass, break_glass_max_duration)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    break_glass, break_glass_max_duration, recurrence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 values,
             )
             .map_err(|e| unique(e, &what))?
@@ -480,7 +486,7 @@ pub fn save_flow(conn: Conn<'_>, id: Option<i64>, flow: &AccessFlowInput) -> Res
                     "UPDATE access_flows SET name = ?1, auto_approve = ?2, durations = ?3, max_duration = ?4,
                         justification_required = ?5, ticket_required = ?6, mfa_required = ?7, on_behalf_allowed = ?8,
                         extend_enabled = ?9, extend_by = ?10, extend_max_count = ?11, extend_window = ?12,
-                        assistants_allowed = ?13, break_glass = ?14, break_glass_max_duration = ?15 WHERE id = ?16",
+                        assistants_allowed = ?13, break_glass = ?14, break_glass_max_duration = ?15, recurrence = ?16 WHERE id = ?17",
                     all.as_slice(),
                 )
                 .map_err(|e| unique(e, &what))?;
@@ -617,6 +623,7 @@ pub fn list_flows(conn: Conn<'_>) -> Result<Vec<AccessFlow>, AppError> {
                 assistants_allowed: flow.assistants_allowed,
                 step_rules: trimmed_rules(flow.step_rules, step_count),
                 break_glass: flow.break_glass,
+                recurrence: flow.recurrence,
                 extend: ExtendSettings {
                     enabled: flow.extend.enabled,
                     by_seconds: flow.extend.by,

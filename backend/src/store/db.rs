@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_identity.sql"),
     include_str!("../migrations/0008_assist.sql"),
     include_str!("../migrations/0009_approvals.sql"),
+    include_str!("../migrations/0010_schedules.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -48,6 +49,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0007_identity.sql"),
     include_str!("../migrations/postgres/0008_assist.sql"),
     include_str!("../migrations/postgres/0009_approvals.sql"),
+    include_str!("../migrations/postgres/0010_schedules.sql"),
 ];
 
 /// How many migrations each store has (they are numbered alike).

@@ -8,6 +8,7 @@ use gatehouse_shared::{
     admin::{BreakGlassSettings, StepRule},
     requests::UserRef,
     rules::ExtendPolicy,
+    schedule::RecurrenceOffer,
 };
 
 use crate::{error::AppError, store::placeholders};
@@ -45,6 +46,8 @@ pub struct Flow {
     /// (one approval, one rejection).
     pub step_rules: Vec<StepRule>,
     pub break_glass: BreakGlassSettings,
+    /// Recurring windows requesters may pick.
+    pub recurrence: Option<RecurrenceOffer>,
 }
 
 /// A resource and permission resolved for coverage checks.
@@ -106,7 +109,7 @@ impl Flow {
 }
 
 const FLOW_COLUMNS: &str = "id, name, auto_approve, durations, max_duration, justification_required, \
-    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed, break_glass, break_glass_max_duration";
+    ticket_required, mfa_required, on_behalf_allowed, extend_enabled, extend_by, extend_max_count, extend_window, assistants_allowed, break_glass, break_glass_max_duration, recurrence";
 
 fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<(Flow, String)> {
     Ok((
@@ -135,6 +138,7 @@ fn flow_from_row(row: &crate::store::sql::Row<'_>) -> crate::store::sql::Result<
                 enabled: row.get(14)?,
                 max_duration_seconds: row.get(15)?,
             },
+            recurrence: json_column(row, 16)?,
         },
         row.get::<_, String>(3)?,
     ))
@@ -173,6 +177,19 @@ pub fn all_flows(conn: Conn<'_>) -> Result<Vec<Flow>, AppError> {
         .query_map([], flow_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     complete(conn, flows)
+}
+
+/// A nullable JSON column, decoded.
+pub fn json_column<T: serde::de::DeserializeOwned>(
+    row: &crate::store::sql::Row<'_>,
+    index: usize,
+) -> crate::store::sql::Result<Option<T>> {
+    row.get::<_, Option<String>>(index)?
+        .map(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| crate::store::sql::Error::conversion(index, e.to_string()))
+        })
+        .transpose()
 }
 
 fn complete(conn: Conn<'_>, rows: Vec<(Flow, String)>) -> Result<Vec<Flow>, AppError> {

@@ -290,9 +290,9 @@ pub fn any_left_behind(conn: Conn<'_>) -> Result<bool, AppError> {
         .query_row(
             "SELECT 1 FROM users u WHERE u.active = 0 AND (
                 EXISTS (SELECT 1 FROM requests r WHERE r.grantee_id = u.id
-                        AND r.status IN ('Pending Approval', 'Pending MFA', 'Active'))
+                        AND r.status IN ('Pending Approval', 'Pending MFA', 'Scheduled', 'Active'))
                 OR EXISTS (SELECT 1 FROM requests r WHERE r.requester_id = u.id
-                        AND r.status IN ('Pending Approval', 'Pending MFA')))
+                        AND r.status IN ('Pending Approval', 'Pending MFA', 'Scheduled')))
              LIMIT 1",
             [],
             |_| Ok(()),
@@ -310,7 +310,7 @@ pub fn left_behind(conn: Conn<'_>) -> Result<LeftBehind, AppError> {
     let mut statement = conn.prepare(
         "SELECT DISTINCT r.id, r.status FROM requests r JOIN users u
             ON u.id = r.requester_id OR u.id = r.grantee_id
-         WHERE u.active = 0 AND r.status IN ('Pending Approval', 'Pending MFA') ORDER BY r.id",
+         WHERE u.active = 0 AND r.status IN ('Pending Approval', 'Pending MFA', 'Scheduled') ORDER BY r.id",
     )?;
     let waiting = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?

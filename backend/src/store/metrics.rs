@@ -37,7 +37,7 @@ pub struct OutboxDepth {
 
 /// Statuses a request moves on from: few requests each, counted at every scrape.
 pub const OPEN_STATUSES: &str =
-    "('Pending Approval', 'Pending MFA', 'Granting', 'Active', 'Revoking')";
+    "('Pending Approval', 'Pending MFA', 'Scheduled', 'Granting', 'Active', 'Revoking')";
 /// Statuses a request ends in: they grow without bound (a million requests
 /// take some 100 ms to count), so the scrape counts them only when asked.
 pub const ENDED_STATUSES: &str = "('Rejected', 'Revoked', 'Expired', 'Failed')";

@@ -46,6 +46,12 @@ pub struct RequestRow {
     pub break_glass: Option<BreakGlassRow>,
     /// Whether an approver narrowed the request.
     pub changed_by_approver: bool,
+    /// A later start, or the current or next window's start (unix seconds).
+    pub starts_at: Option<i64>,
+    /// The recurring windows the request follows.
+    pub recurrence: Option<Recurrence>,
+    /// The current or next window, from 0.
+    pub window_index: i64,
 }
 
 /// A break-glass use and its review, as stored.
@@ -56,6 +62,17 @@ pub struct BreakGlassRow {
     pub reviewed_by: Option<UserRef>,
     pub reviewed_at: Option<i64>,
     pub review_note: Option<String>,
+}
+
+/// The recurrence a request follows, as stored: the flow's offer at
+/// submission and the weeks asked for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Recurrence {
+    pub weekdays: Vec<gatehouse_shared::schedule::Weekday>,
+    pub start_time: String,
+    pub length_seconds: i64,
+    pub time_zone: String,
+    pub weeks: i64,
 }
 
 impl RequestRow {
@@ -83,11 +100,12 @@ macro_rules! request_columns {
         rv.id, rv.username, rv.display_name, r.revoke_reason,
         f.extend_enabled, f.extend_by, f.extend_max_count, f.extend_window, r.via_assistant,
         r.break_glass_reason, r.review_state, rb.id, rb.username, rb.display_name, r.reviewed_at, r.review_note,
-        EXISTS (SELECT 1 FROM request_changes rc WHERE rc.request_id = r.id)"
+        EXISTS (SELECT 1 FROM request_changes rc WHERE rc.request_id = r.id),
+        r.starts_at, r.recurrence, r.window_index"
     };
 }
 /// How many columns [`row_to_request`] reads: the viewer flags come after.
-const REQUEST_COLUMNS: usize = 45;
+const REQUEST_COLUMNS: usize = 48;
 macro_rules! request_tables {
     () => {
         "
@@ -230,6 +248,9 @@ pub fn row_to_request(row: &Row<'_>) -> crate::store::sql::Result<RequestRow> {
             None => None,
         },
         changed_by_approver: row.get(44)?,
+        starts_at: row.get(45)?,
+        recurrence: crate::store::flows::json_column(row, 46)?,
+        window_index: row.get(47)?,
     })
 }
 
@@ -632,14 +653,16 @@ pub struct NewRequest<'a> {
     /// (resource id, permission id)
     pub items: &'a [(i64, i64)],
     pub via_assistant: Option<&'a str>,
+    pub starts_at: Option<i64>,
+    pub recurrence: Option<&'a Recurrence>,
 }
 
 pub fn insert(conn: Conn<'_>, request: &NewRequest<'_>, now: i64) -> Result<i64, AppError> {
     let id: i64 = conn.prepare_cached(
         "INSERT INTO requests (flow_id, requester_id, grantee_id, status, duration, ticket_type, ticket_id,
             justification, describes_task, explains_access, includes_ticket, item_count, bundle_id,
-            requested_again_from, created_at, updated_at, via_assistant)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)
+            requested_again_from, created_at, updated_at, via_assistant, starts_at, recurrence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18)
          RETURNING id",
     )?
     .query_row(params![
@@ -659,6 +682,8 @@ pub fn insert(conn: Conn<'_>, request: &NewRequest<'_>, now: i64) -> Result<i64,
         request.requested_again_from,
         now,
         request.via_assistant,
+        request.starts_at,
+        request.recurrence.map(serde_json::to_string).transpose()?,
     ], |row| row.get(0))?;
     let mut item = conn.prepare_cached(
         "INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)",
@@ -742,7 +767,7 @@ pub fn unset_favorite(conn: Conn<'_>, user_id: i64, request_id: i64) -> Result<(
 pub fn count_by_status(conn: Conn<'_>, grantee_id: i64) -> Result<HashMap<String, i64>, AppError> {
     let mut statement = conn.prepare_cached(
         "SELECT status, COUNT(*) FROM requests WHERE grantee_id = ?1
-         AND status IN ('Active', 'Pending Approval', 'Pending MFA') GROUP BY status",
+         AND status IN ('Active', 'Pending Approval', 'Pending MFA', 'Scheduled') GROUP BY status",
     )?;
     let counts = statement
         .query_map([grantee_id], |row| Ok((row.get(0)?, row.get(1)?)))?

@@ -234,15 +234,102 @@ pub fn status_of(conn: Conn<'_>, id: i64) -> Result<Option<String>, AppError> {
         .optional()?)
 }
 
-/// A request's status label and duration, if it exists.
-pub fn status_and_duration(conn: Conn<'_>, id: i64) -> Result<Option<(String, i64)>, AppError> {
+/// A request's status label and planned end if granted at `now`: its
+/// duration counted from its start (a later start or a window's), else from
+/// `now`; None when it does not exist.
+pub fn status_and_planned_end(
+    conn: Conn<'_>,
+    id: i64,
+    now: i64,
+) -> Result<Option<(String, i64)>, AppError> {
     Ok(conn
         .query_row(
-            "SELECT status, duration FROM requests WHERE id = ?1",
-            [id],
+            "SELECT status, COALESCE(starts_at, ?2) + duration FROM requests WHERE id = ?1",
+            [id, now],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?)
+}
+
+/// Scheduled, starting at or before `?1`.
+const START_DUE: &str = "status = 'Scheduled' AND starts_at <= ?1";
+
+/// Whether any Scheduled request starts at `now` or before.
+pub fn any_start_due(conn: Conn<'_>, now: i64) -> Result<bool, AppError> {
+    any(conn, START_DUE, now)
+}
+
+/// Ids of Scheduled requests starting at `now` or before, oldest first.
+pub fn starts_due(tx: Conn<'_>, now: i64) -> Result<Vec<i64>, AppError> {
+    Ok(tx
+        .prepare(&format!(
+            "SELECT id FROM requests WHERE {START_DUE} ORDER BY id"
+        ))?
+        .query_map([now], |row| row.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Scheduled → Granting for the window starting at `starts_at` (`window`,
+/// from 0; 0 for a one-off later start). What earlier windows granted and
+/// removed is cleared, so the connector is asked afresh.
+pub fn start_window(
+    tx: Conn<'_>,
+    id: i64,
+    starts_at: i64,
+    window: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    transition(
+        tx,
+        id,
+        RequestStatus::Scheduled,
+        RequestStatus::Granting,
+        now,
+        &[
+            ("starts_at", Value::Integer(starts_at)),
+            ("window_index", Value::Integer(window)),
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM access_grants WHERE request_id = ?1 AND state = 'removed'",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// Revoking → Scheduled: a window of a recurring request ended (its access
+/// is gone) and `window` (from 0) starts at `starts_at`.
+pub fn schedule_window(
+    tx: Conn<'_>,
+    id: i64,
+    starts_at: i64,
+    window: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    transition(
+        tx,
+        id,
+        RequestStatus::Revoking,
+        RequestStatus::Scheduled,
+        now,
+        &[
+            ("starts_at", Value::Integer(starts_at)),
+            ("window_index", Value::Integer(window)),
+            ("ending_as", Value::Null),
+        ],
+    )
+}
+
+/// Scheduled → Expired: its whole time passed before it could start.
+pub fn expire_unstarted(tx: Conn<'_>, id: i64, now: i64) -> Result<(), AppError> {
+    transition(
+        tx,
+        id,
+        RequestStatus::Scheduled,
+        RequestStatus::Expired,
+        now,
+        &[("ended_at", Value::Integer(now))],
+    )
 }
 
 /// Granting → Failed, with the reason.

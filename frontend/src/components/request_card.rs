@@ -13,7 +13,9 @@ use crate::{
         request_again_dialog::RequestAgainDialog,
     },
     refresh::request_action,
-    request_text::{ago, now_unix, resources_summary, status_class, time_left},
+    request_text::{
+        ago, now_unix, recurrence_line, resources_summary, start_line, status_class, time_left,
+    },
     session::use_session,
 };
 
@@ -44,6 +46,8 @@ pub fn RequestCard(
     let left = (request.status == RequestStatus::Active)
         .then(|| time_left(&request, now))
         .flatten();
+    let starts = start_line(&request);
+    let recurring = recurrence_line(&request);
     let rejection = request.rejection_reason.clone();
     let asking_again = RwSignal::new(false);
     let offer_again = again && request.actions.request_again;
@@ -86,6 +90,8 @@ pub fn RequestCard(
                 <span class="request-meta muted">
                     <span>{format_duration(request.duration_seconds)}</span>
                     {left.map(|left| view! { <span class="time-left">{left}</span> })}
+                    {starts.map(|starts| view! { <span class="starts-at">{starts}</span> })}
+                    {recurring.map(|line| view! { <span>{line}</span> })}
                     {people.map(|people| view! { <span>{people}</span> })}
                     <span>{format!("Requested {}", ago(request.created_at.unix_timestamp(), now))}</span>
                 </span>

@@ -19,7 +19,7 @@ use crate::{
     },
     loading::load_answer,
     refresh::{request_action, use_refresh},
-    request_text::{ago, now_unix, status_class, time_left},
+    request_text::{ago, now_unix, recurrence_line, start_of, status_class, time_left},
     selection::count_of,
     session::use_session,
 };
@@ -233,6 +233,8 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
             <dt>"Duration"</dt>
             <dd>{format_duration(request.duration_seconds)}</dd>
             {left.map(|left| view! { <dt>"Time left"</dt><dd>{left}</dd> })}
+            {start_of(&request).map(|(what, at)| view! { <dt>{what}</dt><dd class="starts-at">{at}</dd> })}
+            {recurrence_line(&request).map(|line| view! { <dt>"Recurring"</dt><dd>{line}</dd> })}
             <dt>"Requested"</dt>
             <dd>
                 {ago(request.created_at.unix_timestamp(), now)}

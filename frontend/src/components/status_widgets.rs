@@ -31,6 +31,7 @@ pub fn StatusWidgets(
                 .map(|c| match status {
                     RequestStatus::Active => c.active,
                     RequestStatus::PendingApproval => c.pending_approval,
+                    RequestStatus::Scheduled => c.scheduled,
                     _ => c.pending_mfa,
                 })
                 .map(|n| n.to_string())
@@ -58,6 +59,7 @@ pub fn StatusWidgets(
             {widget(RequestStatus::Active)}
             {widget(RequestStatus::PendingApproval)}
             {widget(RequestStatus::PendingMfa)}
+            {widget(RequestStatus::Scheduled)}
         </div>
     }
 }

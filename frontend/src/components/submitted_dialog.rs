@@ -24,9 +24,17 @@ fn granted(request: &AccessRequest) -> bool {
 #[component]
 pub fn SubmittedDialog(requests: Vec<AccessRequest>, on_close: Callback<()>) -> impl IntoView {
     let any_granted = requests.iter().any(granted);
-    let waiting = requests.iter().filter(|r| !granted(r)).count();
+    let scheduled = requests
+        .iter()
+        .any(|r| r.status == RequestStatus::Scheduled);
+    let waiting = requests
+        .iter()
+        .filter(|r| !granted(r) && r.status != RequestStatus::Scheduled)
+        .count();
     let title = if any_granted {
         "Access Granted"
+    } else if scheduled {
+        "Access Scheduled"
     } else {
         "Pending Approval"
     };
@@ -65,6 +73,8 @@ pub fn SubmittedDialog(requests: Vec<AccessRequest>, on_close: Callback<()>) -> 
             <p>
                 {if any_granted {
                     "Your access is ready to use."
+                } else if scheduled {
+                    "Your access is approved and starts at its scheduled time. You will see it on My Requests."
                 } else {
                     "Your request was sent to its approvers. You will see its status on My Requests."
                 }}

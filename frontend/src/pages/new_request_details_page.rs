@@ -1,13 +1,15 @@
 //! New Request → Complete Additional Details: the permission for each
 //! selected resource, Duration (only what the flows offer), Ticket Type and
-//! Ticket ID, "Why do you need this access?" with live feedback, a preview of
-//! the flows and approvers, and Submit Request. A refusal is shown next to
+//! Ticket ID, When (now, a later start in the browser's local time, or the
+//! recurring windows the flow offers), "Why do you need this access?" with
+//! live feedback, a preview of the flows and approvers, and Submit Request. A refusal is shown next to
 //! the field it names, and everything typed stays.
 
 use gatehouse_shared::{
     ApiError,
     duration::format_duration,
     requests::{AccessRequest, PreviewResponse, SubmitRequest},
+    schedule::{RecurrenceOffer, describe},
 };
 use leptos::prelude::*;
 use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
@@ -20,7 +22,16 @@ use crate::{
         selected_resources::SelectedResources, submitted_dialog::SubmittedDialog,
     },
     draft::{DraftStore, use_draft},
+    request_text::from_local_input,
 };
+
+/// When the access starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum When {
+    Now,
+    Later,
+    Recurring,
+}
 
 /// Which field of this page a server error is about (`None`: the form as a whole).
 fn field_of(error: &ApiError) -> Option<&'static str> {
@@ -30,6 +41,8 @@ fn field_of(error: &ApiError) -> Option<&'static str> {
         "ticket_id" => Some("ticket-id"),
         "justification" => Some("justification"),
         "break_glass_reason" => Some("break-glass-reason"),
+        "starts_at" => Some("starts-at"),
+        "recurring_weeks" => Some("recurring-weeks"),
         _ => None,
     }
 }
@@ -59,6 +72,9 @@ fn DetailsForm() -> impl IntoView {
     let justification = RwSignal::new(String::new());
     let break_glass = RwSignal::new(false);
     let break_glass_reason = RwSignal::new(String::new());
+    let when = RwSignal::new(When::Now);
+    let starts_at = RwSignal::new(String::new());
+    let weeks = RwSignal::new(String::from("1"));
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<Vec<AccessRequest>>);
 
@@ -135,13 +151,29 @@ fn DetailsForm() -> impl IntoView {
                 .is_some_and(|p| p.groups.iter().any(|g| g.justification_required))
         })
     });
+    // Recurring windows, when every flow of the selection offers the same.
+    let offer = Memo::new(move |_| {
+        latest.with(|p| {
+            let groups = &p.as_ref()?.groups;
+            let first = groups.first()?.recurrence.clone()?;
+            groups
+                .iter()
+                .all(|g| g.recurrence.as_ref() == Some(&first))
+                .then_some(first)
+        })
+    });
+    Effect::new(move |_| {
+        if offer.with(Option::is_none) && when.get_untracked() == When::Recurring {
+            when.set(When::Now);
+        }
+    });
     let groups = Signal::derive(move || {
         latest.with(|p| p.as_ref().map(|p| p.groups.clone()).unwrap_or_default())
     });
     // The break-glass lane, when every flow of the draft has one and the
     // access is for me: the longest access it grants at once.
     let break_glass_max = Memo::new(move |_| {
-        if grantee_id.get().is_some() {
+        if grantee_id.get().is_some() || when.get() != When::Now {
             return None;
         }
         latest.with(|p| {
@@ -222,6 +254,29 @@ fn DetailsForm() -> impl IntoView {
         let text = |value: RwSignal<String>| {
             Some(value.get_untracked().trim().to_owned()).filter(|v| !v.is_empty())
         };
+        let (start, recurring_weeks) = match when.get_untracked() {
+            When::Now => (None, None),
+            When::Later => match from_local_input(&starts_at.get_untracked()) {
+                Some(start) => (Some(start), None),
+                None => {
+                    failure.set(Some(
+                        ApiError::new("validation_failed", "Pick the date and time to start.")
+                            .with_field("starts_at"),
+                    ));
+                    return;
+                }
+            },
+            When::Recurring => match weeks.get_untracked().trim().parse::<i64>() {
+                Ok(weeks) => (None, Some(weeks)),
+                Err(_) => {
+                    failure.set(Some(
+                        ApiError::new("validation_failed", "Give a number of weeks.")
+                            .with_field("recurring_weeks"),
+                    ));
+                    return;
+                }
+            },
+        };
         submit.dispatch_local(SubmitRequest {
             grantee_id: grantee_id.get_untracked(),
             items: items.get_untracked(),
@@ -233,6 +288,8 @@ fn DetailsForm() -> impl IntoView {
             break_glass_reason: break_glass
                 .get_untracked()
                 .then(|| break_glass_reason.get_untracked()),
+            starts_at: start,
+            recurring_weeks,
             ..Default::default()
         });
     };
@@ -283,7 +340,15 @@ fn DetailsForm() -> impl IntoView {
                     <ErrorAlert message=form_error />
                     <ErrorAlert message=selection_problems />
                     <ErrorAlert message=preview_failure />
-                    <div class="field">
+                    <WhenField
+                        when
+                        offer
+                        starts_at
+                        weeks
+                        starts_error=error_for("starts-at")
+                        weeks_error=error_for("recurring-weeks")
+                    />
+                    <div class="field" hidden=move || when.get() == When::Recurring>
                         <label for="duration">"Duration"</label>
                         <select
                             id="duration"
@@ -436,5 +501,84 @@ fn DetailsForm() -> impl IntoView {
                 .get()
                 .map(|requests| view! { <SubmittedDialog requests on_close=close_dialog /> })
         }}
+    }
+}
+
+/// When: now, later (a date-time in the browser's local time, sent as UTC),
+/// or the recurring windows the flow offers, for some weeks.
+#[component]
+fn WhenField(
+    when: RwSignal<When>,
+    offer: Memo<Option<RecurrenceOffer>>,
+    starts_at: RwSignal<String>,
+    weeks: RwSignal<String>,
+    starts_error: Signal<Option<String>>,
+    weeks_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let choice = move |value: When, id: &'static str, label: String| {
+        view! {
+            <label class="when-choice" for=id>
+                <input
+                    id=id
+                    type="radio"
+                    name="when"
+                    prop:checked=move || when.get() == value
+                    on:change=move |_| when.set(value)
+                />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="when-field">
+            <legend>"When"</legend>
+            {choice(When::Now, "when-now", "Now".to_owned())}
+            {choice(When::Later, "when-later", "Start later".to_owned())}
+            {move || {
+                offer.get().map(|o| {
+                    let label = format!(
+                        "Recurring: {}",
+                        describe(&o.weekdays, &o.start_time, o.length_seconds, &o.time_zone)
+                    );
+                    choice(When::Recurring, "when-recurring", label)
+                })
+            }}
+        </fieldset>
+        <Show when=move || when.get() == When::Later>
+            <div class="field">
+                <label for="starts-at">"Start at (your local time)"</label>
+                <input
+                    id="starts-at"
+                    type="datetime-local"
+                    step="1"
+                    aria-describedby="starts-at-error"
+                    prop:value=move || starts_at.get()
+                    on:input=move |event| starts_at.set(event_target_value(&event))
+                />
+                <p class="field-hint">"The duration counts from the start; approvers can approve it ahead."</p>
+                <FieldError id="starts-at-error".to_owned() message=starts_error />
+            </div>
+        </Show>
+        <Show when=move || when.get() == When::Recurring>
+            <div class="field">
+                <label for="recurring-weeks">"For how many weeks"</label>
+                <input
+                    id="recurring-weeks"
+                    type="number"
+                    min="1"
+                    max=move || offer.get().map(|o| o.max_weeks.to_string()).unwrap_or_default()
+                    aria-describedby="recurring-weeks-error"
+                    prop:value=move || weeks.get()
+                    on:input=move |event| weeks.set(event_target_value(&event))
+                />
+                <p class="field-hint">
+                    {move || offer.get().map(|o| format!(
+                        "Approved once; access is granted at each window and removed at its end (up to {} weeks).",
+                        o.max_weeks
+                    ))}
+                </p>
+                <FieldError id="recurring-weeks-error".to_owned() message=weeks_error />
+            </div>
+        </Show>
     }
 }

@@ -77,6 +77,10 @@ async fn save_flow(
 ) -> Result<AccessFlow, AppError> {
     admin.require_admin()?;
     validate_flow(&input).map_err(|(field, message)| AppError::invalid(field, message))?;
+    if let Some(offer) = &mut input.recurrence {
+        offer.time_zone = offer.time_zone.trim().to_owned();
+        crate::engine::schedule::check_offer(offer)?;
+    }
     input.name = input.name.trim().to_owned();
     input.permissions = names("permissions", &input.permissions, 50)?;
     input.durations_seconds.sort_unstable();

@@ -338,7 +338,10 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
         assistants_allowed: true,
         step_rules: Vec::new(),
         break_glass: BreakGlassSettings::default(),
+        recurrence: None,
     });
+    // Recurring windows are set through the API; the editor keeps them.
+    let recurrence = StoredValue::new(flow.recurrence.clone());
     let ids_of = |wanted: fn(&ScopeEntry) -> Option<i64>| {
         RwSignal::new(
             flow.scope
@@ -585,6 +588,7 @@ fn FlowEditor(existing: Option<AccessFlow>, dir: Directory, page: AdminPage) -> 
             assistants_allowed: assistants.get_untracked(),
             step_rules,
             break_glass,
+            recurrence: recurrence.get_value(),
         };
         validate_flow(&flow).map_err(|(field, message)| invalid(&field, &message))?;
         Ok(flow)
