@@ -10,12 +10,14 @@ pub mod access;
 pub mod assist;
 pub mod catalog;
 pub mod deprovision;
+pub mod duplicates;
 pub mod lifecycle;
 pub mod provision;
 pub mod submit;
 
 pub use access::*;
 pub use catalog::*;
+pub use duplicates::*;
 pub use lifecycle::*;
 pub use provision::*;
 pub use submit::*;

@@ -1,7 +1,7 @@
 //! Who may do what with a request, as pure functions of the request's facts.
 //! The server enforces them; the portal only mirrors them.
 
-use crate::status::RequestStatus;
+use crate::{assist::permission_level, status::RequestStatus};
 
 /// A request still Pending Approval or Pending MFA this many seconds after
 /// it was submitted fails.
@@ -138,6 +138,28 @@ pub fn may_favorite(actor: Actor, request: &RequestFacts) -> bool {
         && actor.id == request.grantee_id
 }
 
+/// A request that holds (or waits to hold) access counts against a new
+/// request for the same access: waiting for a decision or MFA, being
+/// granted, or Active. Revoking and closed requests do not.
+pub fn holds_or_awaits_access(status: RequestStatus) -> bool {
+    matches!(
+        status,
+        RequestStatus::PendingApproval
+            | RequestStatus::PendingMfa
+            | RequestStatus::Granting
+            | RequestStatus::Active
+    )
+}
+
+/// Whether holding `held` on a resource already gives what asking for
+/// `asked` on the same resource would: the same permission, or one whose
+/// name reads as a higher level (admin over write over read; see
+/// [`permission_level`]). Two different permissions of the same level
+/// (e.g. `read` and `view`) do not cover each other.
+pub fn permission_covers(held: &str, asked: &str) -> bool {
+    held == asked || permission_level(held).rank() > permission_level(asked).rank()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +283,25 @@ mod tests {
             !may_favorite(ALICE, &request(Expired, 2, 1)),
             "made by someone else"
         );
+    }
+
+    #[test]
+    fn a_permission_covers_itself_and_weaker_ones_only() {
+        assert!(permission_covers("read-only", "read-only"));
+        assert!(permission_covers("read-write", "read-only"));
+        assert!(permission_covers("admin", "read-write"));
+        assert!(!permission_covers("read-only", "read-write"));
+        assert!(!permission_covers("read", "view"), "same level, different permission");
+        assert!(!permission_covers("member", "assume"));
+    }
+
+    #[test]
+    fn waiting_granting_and_active_requests_hold_access_closed_ones_do_not() {
+        for status in [PendingApproval, PendingMfa, Granting, Active] {
+            assert!(holds_or_awaits_access(status), "{status}");
+        }
+        for status in [Revoking, Revoked, Expired, Rejected, Failed] {
+            assert!(!holds_or_awaits_access(status), "{status}");
+        }
     }
 }
