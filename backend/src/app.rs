@@ -124,6 +124,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::evaluate_justification))
         .routes(routes!(approvals::list_approvals))
         .routes(routes!(approvals::count_approvals))
+        .routes(routes!(approvals::decide_approvals))
         .routes(routes!(access::get_access))
         .routes(routes!(access::reveal_secret))
         .routes(routes!(access::reset_credentials))

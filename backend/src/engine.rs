@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod assist;
+pub mod bulk;
 pub mod catalog;
 pub mod deprovision;
 pub mod duplicates;

@@ -39,8 +39,7 @@ pub struct BulkItemResult {
     pub id: i64,
     pub ok: bool,
     /// On success: `approved` (all steps approved, access is being granted),
-    /// `next_step` (the next ordered step now waits), `waiting` (more
-    /// approvals are needed), or `rejected`.
+    /// `next_step` (the next ordered step now waits), or `rejected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
     /// On failure: the HTTP status the single-request call would answer

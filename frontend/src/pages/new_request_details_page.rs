@@ -16,7 +16,7 @@ use crate::{
     api,
     components::{
         error_alert::ErrorAlert, field_error::FieldError, justification_field::JustificationField,
-        page_title::set_page_title, request_preview::RequestPreview,
+        covered_notice::CoveredNotice, page_title::set_page_title, request_preview::RequestPreview,
         selected_resources::SelectedResources, submitted_dialog::SubmittedDialog,
     },
     draft::{DraftStore, use_draft},
@@ -58,6 +58,8 @@ fn DetailsForm() -> impl IntoView {
     let justification = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<Vec<AccessRequest>>);
+    let submit_anyway = RwSignal::new(false);
+    let refresh = crate::refresh::use_refresh();
 
     let items = Memo::new(move |_| draft.with(|d| d.items()));
     let bundle = Memo::new(move |_| {
@@ -71,6 +73,8 @@ fn DetailsForm() -> impl IntoView {
     let nothing = Memo::new(move |_| draft.with(|d| d.is_empty()));
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
     let preview = LocalResource::new(move || {
+        // Extending the covering request from here previews again.
+        refresh.version.track();
         let form = SubmitRequest {
             grantee_id: grantee_id.get(),
             items: items.get(),
@@ -150,6 +154,11 @@ fn DetailsForm() -> impl IntoView {
             })
         })
     });
+    let covering = Signal::derive(move || {
+        latest.with(|p| p.as_ref().map(|p| p.covered_by.clone()).unwrap_or_default())
+    });
+    let blocked_by_duplicate =
+        move || !covering.with(Vec::is_empty) && !submit_anyway.get();
     let no_common_duration = move || {
         latest.with(|p| {
             p.as_ref()
@@ -204,6 +213,7 @@ fn DetailsForm() -> impl IntoView {
             ticket_type: text(ticket_type),
             ticket_id: text(ticket_id),
             justification: justification.get_untracked(),
+            allow_duplicate: submit_anyway.get_untracked(),
             ..Default::default()
         });
     };
@@ -254,6 +264,7 @@ fn DetailsForm() -> impl IntoView {
                     <ErrorAlert message=form_error />
                     <ErrorAlert message=selection_problems />
                     <ErrorAlert message=preview_failure />
+                    <CoveredNotice covering submit_anyway />
                     <div class="field">
                         <label for="duration">"Duration"</label>
                         <select
@@ -353,7 +364,10 @@ fn DetailsForm() -> impl IntoView {
                             type="submit"
                             class="button button-primary"
                             aria-busy=move || submit.pending().get().to_string()
-                            disabled=move || submit.pending().get() || offered.with(Vec::is_empty)
+                            disabled=move || {
+                                submit.pending().get() || offered.with(Vec::is_empty)
+                                    || blocked_by_duplicate()
+                            }
                         >
                             "Submit Request"
                         </button>
