@@ -39,10 +39,17 @@ async fn a_second_identical_request_is_refused_with_the_covering_one() {
     assert_eq!(covering["status"], "Pending Approval");
     assert_eq!(covering["resource_id"], orders);
     assert_eq!(covering["covering_permission"], "read-only");
-    assert_eq!(covering["can_extend"], false, "a waiting request cannot be extended");
+    assert_eq!(
+        covering["can_extend"], false,
+        "a waiting request cannot be extended"
+    );
     let message = again.body["message"].as_str().unwrap();
     assert!(message.contains(&format!("request {first}")), "{message}");
-    assert_eq!(my_request_count(&app, &alice).await, 1, "nothing was created");
+    assert_eq!(
+        my_request_count(&app, &alice).await,
+        1,
+        "nothing was created"
+    );
 
     // The preview says the same before anything is submitted.
     let preview = app
@@ -54,11 +61,19 @@ async fn a_second_identical_request_is_refused_with_the_covering_one() {
         .await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert_eq!(preview.body["covered_by"][0]["request_id"], first);
-    assert_eq!(preview.body["problems"], json!([]), "overridable, not a problem");
+    assert_eq!(
+        preview.body["problems"],
+        json!([]),
+        "overridable, not a problem"
+    );
 
     // Once that request is closed (cancelled), the access may be asked for again.
     let cancelled = app
-        .post(&format!("/api/v1/requests/{first}/cancel"), &alice, json!({}))
+        .post(
+            &format!("/api/v1/requests/{first}/cancel"),
+            &alice,
+            json!({}),
+        )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     let fresh = app
@@ -73,7 +88,11 @@ async fn a_waiting_stronger_permission_covers_a_weaker_one_but_not_the_reverse()
     let alice = app.login("alice").await;
     let orders = app.resource("orders").await;
     let write = app
-        .post("/api/v1/requests", &alice, orders_form(orders, "read-write"))
+        .post(
+            "/api/v1/requests",
+            &alice,
+            orders_form(orders, "read-write"),
+        )
         .await;
     assert_eq!(write.status, StatusCode::CREATED, "{}", write.body);
     let write_id = write.body["requests"][0]["id"].as_i64().unwrap();
@@ -84,7 +103,10 @@ async fn a_waiting_stronger_permission_covers_a_weaker_one_but_not_the_reverse()
     assert_eq!(read.status, StatusCode::CONFLICT, "{}", read.body);
     assert_eq!(read.body["covering"][0]["request_id"], write_id);
     assert_eq!(read.body["covering"][0]["permission"], "read-only");
-    assert_eq!(read.body["covering"][0]["covering_permission"], "read-write");
+    assert_eq!(
+        read.body["covering"][0]["covering_permission"],
+        "read-write"
+    );
 
     // Another resource in the same form is not what makes it a duplicate,
     // but the whole form is refused: nothing half-submitted.
@@ -113,7 +135,12 @@ async fn a_waiting_stronger_permission_covers_a_weaker_one_but_not_the_reverse()
                 "duration_seconds": 3600, "justification": GOOD_WHY}),
         )
         .await;
-    assert_eq!(billing_read.status, StatusCode::CREATED, "{}", billing_read.body);
+    assert_eq!(
+        billing_read.status,
+        StatusCode::CREATED,
+        "{}",
+        billing_read.body
+    );
     let id = billing_read.body["requests"][0]["id"].as_i64().unwrap();
     let approved = app
         .post(&format!("/api/v1/requests/{id}/approve"), &bob, json!({}))
@@ -152,10 +179,11 @@ async fn a_forced_duplicate_is_created_and_audited_with_what_covered_it() {
         .collect();
     assert_eq!(forced_entries.len(), 1, "{log:?}");
     assert_eq!(forced_entries[0]["covered_by"][0]["request_id"], first);
-    assert_eq!(forced_entries[0]["covered_by"][0]["status"], "Pending Approval");
-    let detail = app
-        .get(&format!("/api/v1/requests/{second}"), &alice)
-        .await;
+    assert_eq!(
+        forced_entries[0]["covered_by"][0]["status"],
+        "Pending Approval"
+    );
+    let detail = app.get(&format!("/api/v1/requests/{second}"), &alice).await;
     assert!(
         detail.body["audit"]
             .as_array()
@@ -181,13 +209,17 @@ async fn active_access_is_the_covering_request_and_offers_extend_near_expiry() {
     let alice = app.login("alice").await;
     let id = active_docs_request(&app, &alice).await;
     let docs = app.resource("acme/docs").await;
-    let form = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+    let form =
+        json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
 
     let early = app.post("/api/v1/requests", &alice, form.clone()).await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
     assert_eq!(early.body["covering"][0]["request_id"], id);
     assert_eq!(early.body["covering"][0]["status"], "Active");
-    assert_eq!(early.body["covering"][0]["can_extend"], false, "not near expiry yet");
+    assert_eq!(
+        early.body["covering"][0]["can_extend"], false,
+        "not near expiry yet"
+    );
     assert!(early.body["covering"][0]["expires_at"].is_string());
 
     // GitHub self-service offers Extend 15 minutes before expiry.

@@ -630,7 +630,10 @@ async fn world() -> (
         ("{ERIN}", erin.to_string()),
         ("{ORDERS}", orders.to_string()),
         ("\"resource_id\":0", format!("\"resource_id\":{docs}")),
-        ("\"ids\":[0]", format!("\"ids\":[{}]", r.body["requests"][0]["id"])),
+        (
+            "\"ids\":[0]",
+            format!("\"ids\":[{}]", r.body["requests"][0]["id"]),
+        ),
     ]);
     (app, cookies, ids)
 }

@@ -291,7 +291,10 @@ mod tests {
         assert!(permission_covers("read-write", "read-only"));
         assert!(permission_covers("admin", "read-write"));
         assert!(!permission_covers("read-only", "read-write"));
-        assert!(!permission_covers("read", "view"), "same level, different permission");
+        assert!(
+            !permission_covers("read", "view"),
+            "same level, different permission"
+        );
         assert!(!permission_covers("member", "assume"));
     }
 

@@ -46,7 +46,10 @@ fn check(decision: &BulkDecision) -> Result<Vec<i64>, AppError> {
         ));
     }
     if decision.action == BulkAction::Reject
-        && decision.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        && decision
+            .reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
     {
         return Err(AppError::invalid(
             "reason",

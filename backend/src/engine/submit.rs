@@ -351,8 +351,7 @@ pub fn submit_in(
         id: requester_id,
         is_admin: false,
     };
-    let covering =
-        super::covering_requests(tx, submitter, resolved.grantee_id, &all_items, now)?;
+    let covering = super::covering_requests(tx, submitter, resolved.grantee_id, &all_items, now)?;
     if !covering.is_empty() && !form.allow_duplicate {
         return Err(super::duplicate_error(covering));
     }

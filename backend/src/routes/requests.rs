@@ -21,9 +21,9 @@ use gatehouse_shared::{
     ApiError, RequestStatus,
     justification::{self, JustificationFeedback},
     requests::{
-        AccessRequest, DuplicateError, JustificationDraft, PreviewResponse, RejectRequest, RequestAgain,
-        RequestDetail, RequestPage, RequestQuery, RevokeRequest, StatusCounts, SubmitRequest,
-        SubmitResponse,
+        AccessRequest, DuplicateError, JustificationDraft, PreviewResponse, RejectRequest,
+        RequestAgain, RequestDetail, RequestPage, RequestQuery, RevokeRequest, StatusCounts,
+        SubmitRequest, SubmitResponse,
     },
     rules::Actor,
 };

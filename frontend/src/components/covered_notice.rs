@@ -41,11 +41,17 @@ pub fn CoveredNotice(
     });
     let line = move |covering: CoveringRequest| {
         let id = covering.request_id;
-        let what = format!("{} ({})", covering.resource_name, covering.covering_permission);
+        let what = format!(
+            "{} ({})",
+            covering.resource_name, covering.covering_permission
+        );
         let text = if covering.status == RequestStatus::Active {
             format!("You already have {what} through request #{id}.")
         } else {
-            format!("Request #{id} for {what} is already waiting for approval ({}).", covering.status)
+            format!(
+                "Request #{id} for {what} is already waiting for approval ({}).",
+                covering.status
+            )
         };
         view! {
             <li>

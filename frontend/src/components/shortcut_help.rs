@@ -10,7 +10,10 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
     ("k", "Move to the previous request"),
     ("x", "Select or unselect the current request"),
     ("a", "Approve the selected requests (or the current one)"),
-    ("r", "Reject the selected requests (or the current one) with a reason"),
+    (
+        "r",
+        "Reject the selected requests (or the current one) with a reason",
+    ),
     ("?", "Show this help"),
 ];
 
@@ -24,11 +27,7 @@ pub fn ShortcutHelp(on_close: Callback<()>) -> impl IntoView {
                     .map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> })
                     .collect_view()}
             </dl>
-            <div class="dialog-actions">
-                <button type="button" class="button button-primary" on:click=move |_| on_close.run(())>
-                    "Close"
-                </button>
-            </div>
+            <p class="muted">"Escape closes this help. Shortcuts do nothing while you type in a field."</p>
         </Dialog>
     }
 }

@@ -21,9 +21,9 @@ use wasm_bindgen::JsCast;
 use crate::{
     api::{self, RequestList},
     components::{
-        approval_card::ApprovalCard, bulk_reject_dialog::BulkRejectDialog,
-        error_alert::ErrorAlert, fulfilments::Fulfilments, load_more::LoadMore,
-        page_title::set_page_title, shortcut_help::ShortcutHelp,
+        approval_card::ApprovalCard, bulk_reject_dialog::BulkRejectDialog, error_alert::ErrorAlert,
+        fulfilments::Fulfilments, load_more::LoadMore, page_title::set_page_title,
+        shortcut_help::ShortcutHelp,
     },
     refresh::use_refresh,
     request_pages::RequestPages,
@@ -174,7 +174,9 @@ pub fn ApprovalsPage() -> impl IntoView {
         })
     });
     let all_selected = move || {
-        shown.with(|shown| !shown.is_empty() && shown.iter().all(|id| selected.with(|s| s.contains(id))))
+        shown.with(|shown| {
+            !shown.is_empty() && shown.iter().all(|id| selected.with(|s| s.contains(id)))
+        })
     };
 
     let decide = Action::new_local(|decision: &BulkDecision| {

@@ -15,9 +15,10 @@ use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use crate::{
     api,
     components::{
-        error_alert::ErrorAlert, field_error::FieldError, justification_field::JustificationField,
-        covered_notice::CoveredNotice, page_title::set_page_title, request_preview::RequestPreview,
-        selected_resources::SelectedResources, submitted_dialog::SubmittedDialog,
+        covered_notice::CoveredNotice, error_alert::ErrorAlert, field_error::FieldError,
+        justification_field::JustificationField, page_title::set_page_title,
+        request_preview::RequestPreview, selected_resources::SelectedResources,
+        submitted_dialog::SubmittedDialog,
     },
     draft::{DraftStore, use_draft},
 };
@@ -157,8 +158,7 @@ fn DetailsForm() -> impl IntoView {
     let covering = Signal::derive(move || {
         latest.with(|p| p.as_ref().map(|p| p.covered_by.clone()).unwrap_or_default())
     });
-    let blocked_by_duplicate =
-        move || !covering.with(Vec::is_empty) && !submit_anyway.get();
+    let blocked_by_duplicate = move || !covering.with(Vec::is_empty) && !submit_anyway.get();
     let no_common_duration = move || {
         latest.with(|p| {
             p.as_ref()
