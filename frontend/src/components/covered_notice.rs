@@ -45,13 +45,12 @@ pub fn CoveredNotice(
             "{} ({})",
             covering.resource_name, covering.covering_permission
         );
-        let text = if covering.status == RequestStatus::Active {
-            format!("You already have {what} through request #{id}.")
-        } else {
-            format!(
-                "Request #{id} for {what} is already waiting for approval ({}).",
-                covering.status
-            )
+        let text = match covering.status {
+            RequestStatus::Active => format!("You already have {what} through request #{id}."),
+            RequestStatus::PendingApproval => {
+                format!("Request #{id} for {what} is already waiting for approval.")
+            }
+            other => format!("Request #{id} for {what} is already under way ({other})."),
         };
         view! {
             <li>
