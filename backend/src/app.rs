@@ -128,6 +128,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approvals::count_approvals))
         .routes(routes!(approvals::list_break_glass_reviews))
         .routes(routes!(approvals::list_unreviewed_break_glass))
+        .routes(routes!(approvals::decide_approvals))
         .routes(routes!(access::get_access))
         .routes(routes!(access::reveal_secret))
         .routes(routes!(access::reset_credentials))

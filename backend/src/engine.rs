@@ -8,9 +8,11 @@
 
 pub mod access;
 pub mod assist;
+pub mod bulk;
 pub mod catalog;
 pub mod decide;
 pub mod deprovision;
+pub mod duplicates;
 pub mod lifecycle;
 pub mod provision;
 pub mod schedule;
@@ -19,6 +21,7 @@ pub mod submit;
 pub use access::*;
 pub use catalog::*;
 pub use decide::{review_in, step_progress};
+pub use duplicates::*;
 pub use lifecycle::*;
 pub use provision::*;
 pub use submit::*;

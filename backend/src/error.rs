@@ -34,6 +34,10 @@ pub enum AppError {
     /// The request conflicts with the current state (e.g. already approved).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A submission the grantee already holds or waits for (409), naming
+    /// the requests that cover it.
+    #[error("duplicate: {}", .0.error.message)]
+    Duplicate(Box<gatehouse_shared::requests::DuplicateError>),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("method not allowed")]
@@ -80,7 +84,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Duplicate(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -110,6 +114,7 @@ impl AppError {
             }
             AppError::BadRequest(message) => ApiError::new("bad_request", message.clone()),
             AppError::Conflict(message) => ApiError::new("conflict", message.clone()),
+            AppError::Duplicate(duplicate) => duplicate.error.clone(),
             AppError::PayloadTooLarge => ApiError::new(
                 "payload_too_large",
                 "The request body is larger than the server accepts.",
@@ -144,6 +149,9 @@ impl IntoResponse for AppError {
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             AppError::Unavailable(detail) | AppError::Contended(detail) => {
                 tracing::error!(%detail, "database unavailable");
+            }
+            AppError::Duplicate(duplicate) => {
+                return (self.status(), Json(duplicate)).into_response();
             }
             _ => {}
         }

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod bundles;
 pub mod catalog;
 pub mod copy;
+pub mod coverage;
 pub mod db;
 pub mod demo;
 pub mod flows;

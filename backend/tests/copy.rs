@@ -22,9 +22,10 @@ async fn install_with_history() -> (TestApp, String) {
     let bob = app.login("bob").await;
     let orders = app.resource("orders").await;
     let docs = app.resource("acme/docs").await;
+    // Three requests for the same access (each a deliberate duplicate).
     for _ in 0..3 {
         let made = app
-            .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": common::GOOD_WHY}))
+            .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": common::GOOD_WHY, "allow_duplicate": true}))
             .await;
         let id = made.body["requests"][0]["id"].as_i64().unwrap();
         app.post(&format!("/api/v1/requests/{id}/approve"), &bob, json!({}))

@@ -247,7 +247,13 @@ fn table() -> Vec<Row> {
             submit.clone(),
             everyone_ok(200),
         ),
-        ("POST", "/api/v1/requests", submit, everyone_ok(201)),
+        // erin already has that access Active ({Q}): hers would be a duplicate.
+        (
+            "POST",
+            "/api/v1/requests",
+            submit,
+            [401, 201, 201, 201, 409, 201, 201],
+        ),
         ("GET", "/api/v1/requests", json!(null), everyone_ok(200)),
         (
             "GET",
@@ -281,6 +287,20 @@ fn table() -> Vec<Row> {
             "/api/v1/admin/break-glass",
             json!(null),
             admin_only(200),
+        ),
+        // The bulk console answers per request (tests/bulk_review.rs checks
+        // who may decide what); the call itself is open to everyone signed in.
+        (
+            "POST",
+            "/api/v1/approvals/bulk",
+            json!({"action": "approve", "ids": [0]}),
+            everyone_ok(200),
+        ),
+        (
+            "POST",
+            "/api/v1/approvals/bulk",
+            json!({"action": "reject", "ids": [0]}),
+            everyone_ok(422),
         ),
         // Access Details: the grantee (and admins) only; the requester sees the
         // request but not its credentials.
@@ -651,6 +671,10 @@ async fn world() -> (
         ("{ERIN}", erin.to_string()),
         ("{ORDERS}", orders.to_string()),
         ("\"resource_id\":0", format!("\"resource_id\":{docs}")),
+        (
+            "\"ids\":[0]",
+            format!("\"ids\":[{}]", r.body["requests"][0]["id"]),
+        ),
     ]);
     (app, cookies, ids)
 }
@@ -719,6 +743,7 @@ async fn every_route_answers_each_kind_of_caller_as_the_table_says() {
                 "/reject",
                 "/cancel",
                 "/revoke",
+                "/bulk",
             ]
             .iter()
             .any(|a| path.ends_with(a));

@@ -62,9 +62,10 @@ async fn mfa_flow(app: &TestApp, carol: &str, auto_approve: bool) {
     assert_eq!(flow.status, StatusCode::CREATED, "{}", flow.body);
 }
 
+/// Asks for the same team again each time: a deliberate duplicate.
 async fn request_team(app: &TestApp, cookie: &str) -> Value {
     let team = app.resource("acme/teams/data").await;
-    let answer = app.post("/api/v1/requests", cookie, json!({"items": [{"resource_id": team, "permission": "maintainer"}], "duration_seconds": 3600})).await;
+    let answer = app.post("/api/v1/requests", cookie, json!({"items": [{"resource_id": team, "permission": "maintainer"}], "duration_seconds": 3600, "allow_duplicate": true})).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     answer.body["requests"][0].clone()
 }

@@ -481,7 +481,9 @@ async fn backup_of_a_database_being_written_opens_checks_and_verifies() {
                     let answer = ureq::post(&format!("{url}/api/v1/requests"))
                         .set("Cookie", &alice)
                         .send_json(json!({"items": [{"resource_id": orders, "permission": "read-only"}],
-                                          "duration_seconds": 3600, "justification": common::GOOD_WHY}));
+                                          "duration_seconds": 3600, "justification": common::GOOD_WHY,
+                                          // The same request again and again, on purpose.
+                                          "allow_duplicate": true}));
                     assert_eq!(answer.unwrap().status(), 201);
                     acknowledged.fetch_add(1, Ordering::Relaxed);
                 }

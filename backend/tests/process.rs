@@ -150,7 +150,7 @@ async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknow
                     let answer = agent
                         .post(&format!("{url}/api/v1/requests"))
                         .set("Authorization", &format!("Bearer {alice}"))
-                        .send_json(json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": "crash test for OPS-1 because we must"}));
+                        .send_json(json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": "crash test for OPS-1 because we must", "allow_duplicate": true}));
                     let Ok(answer) = answer else { continue };
                     let body: Value = answer.into_json().unwrap();
                     let id = body["requests"][0]["id"].as_i64().unwrap();

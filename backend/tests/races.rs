@@ -384,7 +384,8 @@ async fn submissions_raced_keep_one_audit_chain() {
         Method::POST,
         "/api/v1/requests",
         &alice,
-        Some(json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": HOUR})),
+        // The same access each time, asked for on purpose.
+        Some(json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": HOUR, "allow_duplicate": true})),
     )
     .await;
     assert_eq!(

@@ -1095,7 +1095,8 @@ async fn bundles_can_be_requested_whole_or_in_part() {
         "On-call break-glass"
     );
     let logs = app.resource("s3://acme-logs").await;
-    let part = submit(&app, &alice, json!({"bundle": {"bundle_id": bundle_id, "resource_ids": [logs]}, "duration_seconds": HOUR, "justification": GOOD_WHY})).await;
+    // Part of the bundle again, on purpose: the whole is already Active.
+    let part = submit(&app, &alice, json!({"bundle": {"bundle_id": bundle_id, "resource_ids": [logs]}, "duration_seconds": HOUR, "justification": GOOD_WHY, "allow_duplicate": true})).await;
     assert_eq!(part.body["requests"][0]["item_count"], 1);
     let docs = app.resource("acme/docs").await;
     let stranger = submit(&app, &alice, json!({"bundle": {"bundle_id": bundle_id, "resource_ids": [docs]}, "duration_seconds": HOUR})).await;

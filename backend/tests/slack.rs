@@ -383,6 +383,21 @@ async fn request_approve_journey() {
             .await,
         1
     );
+    // The same form again is no silent second request: Slack names the
+    // waiting one and creates nothing.
+    let again = world.submit("UALICE", &view, values.clone()).await;
+    assert_eq!(again.body["response_action"], "errors", "{:?}", again.body);
+    let errors = again.body["errors"].as_object().unwrap();
+    assert!(
+        errors.values().any(|message| {
+            let message = message.as_str().unwrap_or_default();
+            message.contains(&format!(
+                "request {id} for billing (read-only) is already waiting"
+            ))
+        }),
+        "{errors:?}"
+    );
+    assert_eq!(world.query_i64("SELECT MAX(id) FROM requests").await, id);
 
     // Messages: alice sees the status; bob gets the approval message.
     world.deliver().await;

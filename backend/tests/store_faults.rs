@@ -106,7 +106,8 @@ async fn a_restart_under_load_loses_nothing_acknowledged_and_the_pool_reconnects
         submitters.push(tokio::spawn(async move {
             let mut answers = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+                // The same request again and again, on purpose.
+                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true});
                 let answer = common::send(&router, common::request(Method::POST, "/api/v1/requests", Some(&alice), Some(body))).await;
                 answers.push((answer.status, answer.body));
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -154,7 +155,7 @@ async fn a_restart_under_load_loses_nothing_acknowledged_and_the_pool_reconnects
         assert_eq!(found.status, StatusCode::OK, "request {id}: {}", found.body);
     }
     let after = app
-        .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600}))
+        .post("/api/v1/requests", &alice, json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true}))
         .await;
     assert_eq!(after.status, StatusCode::CREATED, "{}", after.body);
 }

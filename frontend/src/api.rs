@@ -7,6 +7,7 @@ use gatehouse_shared::{
     ApiError, RequestStatus,
     assist::{AssistAnswer, AssistQuery},
     auth::{LoginRequest, Me, MfaCode, MfaEnrolment, MfaStatus},
+    bulk::{BulkDecision, BulkDecisionResponse},
     catalog::{Bundle, ResourcePage},
     requests::{
         AccessRequest, ApproveWithChanges, PreviewResponse, RejectRequest, RequestAgain,
@@ -284,6 +285,14 @@ pub async fn act_on_request(id: i64, action: RequestAction) -> Result<AccessRequ
         RequestAction::Approve | RequestAction::Cancel | RequestAction::Extend => builder.build(),
     }
     .map_err(|error| client_error(&error))?;
+    decode(fetch_sent(request, true).await?)
+}
+
+/// `POST /api/v1/approvals/bulk`: one decision on many requests, answered per request.
+pub async fn decide_approvals(decision: &BulkDecision) -> Result<BulkDecisionResponse, ApiError> {
+    let request = Request::post("/api/v1/approvals/bulk")
+        .json(decision)
+        .map_err(|error| client_error(&error))?;
     decode(fetch_sent(request, true).await?)
 }
 

@@ -27,10 +27,16 @@ pub struct RequestPages {
 
 impl RequestPages {
     pub fn new(list: RequestList, statuses: Signal<Vec<RequestStatus>>) -> Self {
+        Self::sized(list, statuses, PAGE)
+    }
+
+    /// Pages of `page` requests (the review console loads as many as it
+    /// can decide at once).
+    pub fn sized(list: RequestList, statuses: Signal<Vec<RequestStatus>>, page: u32) -> Self {
         let refresh = use_refresh();
         let resource = load_answer(move || {
             refresh.version.track();
-            statuses.with(|statuses| api::requests(list, statuses, None, PAGE))
+            statuses.with(|statuses| api::requests(list, statuses, None, page))
         });
         let first = Memo::new(
             move |previous: Option<&Option<RequestPage>>| match resource.get() {
@@ -48,7 +54,7 @@ impl RequestPages {
         let load_more = Action::new_local(move |cursor: &i64| {
             let cursor = *cursor;
             let statuses = statuses.get_untracked();
-            async move { api::list_requests(list, &statuses, Some(cursor), PAGE).await }
+            async move { api::list_requests(list, &statuses, Some(cursor), page).await }
         });
         Effect::new(move |_| {
             if let Some(Ok(page)) = load_more.value().get() {

@@ -72,6 +72,17 @@ pub enum Intent {
     Admin,
 }
 
+impl Intent {
+    /// Read before write before admin.
+    pub const fn rank(self) -> u8 {
+        match self {
+            Intent::Read => 0,
+            Intent::Write => 1,
+            Intent::Admin => 2,
+        }
+    }
+}
+
 /// The alias table: a word and what it also means ("db" → "database").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -195,32 +206,33 @@ pub fn intent_of(text: &str) -> Option<Intent> {
     }
 }
 
-/// How well a permission name fits an intent: 0 is the best fit; the least
-/// privilege among equals (read before write before admin).
-pub fn permission_fit(intent: Option<Intent>, permission: &str) -> u8 {
+/// The level of access a permission name reads as: the only order of
+/// permissions Gatehouse knows (the catalog itself stores no rank).
+pub fn permission_level(permission: &str) -> Intent {
     let name = permission.to_lowercase();
-    let level = if name.contains("admin") || name.contains("owner") || name.contains("maintainer") {
+    if name.contains("admin") || name.contains("owner") || name.contains("maintainer") {
         Intent::Admin
     } else if name.contains("write") || name.contains("edit") || name.contains("developer") {
         Intent::Write
     } else {
         // read, read-only, view, member, assume, …
         Intent::Read
-    };
-    let rank = |i: Intent| match i {
-        Intent::Read => 0u8,
-        Intent::Write => 1,
-        Intent::Admin => 2,
-    };
+    }
+}
+
+/// How well a permission name fits an intent: 0 is the best fit; the least
+/// privilege among equals (read before write before admin).
+pub fn permission_fit(intent: Option<Intent>, permission: &str) -> u8 {
+    let level = permission_level(permission);
     let wanted = intent.unwrap_or(Intent::Read);
     if level == wanted {
         0
-    } else if rank(level) > rank(wanted) {
+    } else if level.rank() > wanted.rank() {
         // More than asked: fits, but grants too much.
-        1 + rank(level) - rank(wanted)
+        1 + level.rank() - wanted.rank()
     } else {
         // Less than asked: will not do the job.
-        4 + rank(wanted) - rank(level)
+        4 + wanted.rank() - level.rank()
     }
 }
 

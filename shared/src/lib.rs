@@ -6,6 +6,7 @@ pub mod access;
 pub mod admin;
 pub mod assist;
 pub mod auth;
+pub mod bulk;
 pub mod catalog;
 pub mod duration;
 pub mod error;

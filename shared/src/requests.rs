@@ -66,6 +66,10 @@ pub struct SubmitRequest {
     /// weeks (at most the flow's maximum); the duration is then the window's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_weeks: Option<i64>,
+    /// Submit even though a request of the grantee already holds or waits
+    /// for this access (otherwise that is refused with 409, naming it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_duplicate: bool,
     /// Set by the server, never read from the wire: the AI assistant (MCP
     /// client name) submitting this form on the requester's behalf.
     #[serde(skip)]
@@ -431,6 +435,48 @@ pub struct PreviewGroup {
     pub recurrence: Option<crate::schedule::RecurrenceOffer>,
 }
 
+/// A request of the grantee that already holds or waits for an item of a
+/// new request: the same resource with the same or a stronger permission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoveringRequest {
+    /// The request that covers it.
+    pub request_id: i64,
+    /// Pending Approval, Pending MFA, Granting or Active.
+    pub status: RequestStatus,
+    pub resource_id: i64,
+    pub resource_name: String,
+    /// The permission asked for now.
+    pub permission: String,
+    /// The permission the covering request holds: the same, or stronger.
+    pub covering_permission: String,
+    /// Whether the one submitting may extend the covering request now
+    /// (Active, near expiry, the flow allows it, the maximum not reached).
+    pub can_extend: bool,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// The 409 answer to a submission the grantee already holds or waits for:
+/// the usual error body, and the requests covering it. Send the form again
+/// with `allow_duplicate: true` to submit it anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "duplicate_request",
+    "message": "You already have orders (read-only) through request 12 (Active).",
+    "field": "items",
+    "covering": [{"request_id": 12, "status": "Active", "resource_id": 3, "resource_name": "orders",
+        "permission": "read-only", "covering_permission": "read-only", "can_extend": true,
+        "expires_at": "2026-11-02T10:00:00Z"}]
+})))]
+pub struct DuplicateError {
+    #[serde(flatten)]
+    pub error: crate::ApiError,
+    pub covering: Vec<CoveringRequest>,
+}
+
 /// `POST /api/v1/requests/preview`: what a draft would get, written nowhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -442,6 +488,10 @@ pub struct PreviewResponse {
     pub justification_feedback: JustificationFeedback,
     /// What submitting this draft now would be refused for, if anything.
     pub problems: Vec<crate::ApiError>,
+    /// Requests of the grantee that already hold or wait for items of the
+    /// draft: submitting is refused (409) unless `allow_duplicate` is set.
+    #[serde(default)]
+    pub covered_by: Vec<CoveringRequest>,
 }
 
 /// `POST /api/v1/requests/{id}/reject`.

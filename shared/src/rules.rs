@@ -143,6 +143,28 @@ pub fn may_favorite(actor: Actor, request: &RequestFacts) -> bool {
         && actor.id == request.grantee_id
 }
 
+/// A request that holds (or waits to hold) access counts against a new
+/// request for the same access: waiting for a decision or MFA, being
+/// granted, or Active. Revoking and closed requests do not.
+pub fn holds_or_awaits_access(status: RequestStatus) -> bool {
+    matches!(
+        status,
+        RequestStatus::PendingApproval
+            | RequestStatus::PendingMfa
+            | RequestStatus::Granting
+            | RequestStatus::Active
+    )
+}
+
+/// Whether holding a permission of rank `held` on a resource already gives
+/// what asking for one of rank `asked` on the same resource would. A
+/// resource type lists its permissions weakest first (e.g. read-only,
+/// read-write, admin) and the rank is the position in that list: the same
+/// order an approver narrowing a request may only go down.
+pub fn permission_covers(held: i64, asked: i64) -> bool {
+    held >= asked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +298,25 @@ mod tests {
             !may_favorite(ALICE, &request(Expired, 2, 1)),
             "made by someone else"
         );
+    }
+
+    #[test]
+    fn a_permission_covers_itself_and_weaker_ones_only() {
+        // read-only (0), read-write (1), admin (2) of one resource type.
+        assert!(permission_covers(0, 0));
+        assert!(permission_covers(1, 0));
+        assert!(permission_covers(2, 1));
+        assert!(!permission_covers(0, 1));
+        assert!(!permission_covers(1, 2));
+    }
+
+    #[test]
+    fn waiting_granting_and_active_requests_hold_access_closed_ones_do_not() {
+        for status in [PendingApproval, PendingMfa, Granting, Active] {
+            assert!(holds_or_awaits_access(status), "{status}");
+        }
+        for status in [Revoking, Revoked, Expired, Rejected, Failed] {
+            assert!(!holds_or_awaits_access(status), "{status}");
+        }
     }
 }

@@ -402,6 +402,7 @@ pub fn request_again_in(
         ticket_type: row.ticket_type.clone(),
         ticket_id: row.ticket_id.clone(),
         justification: justification.to_owned(),
+        allow_duplicate: false,
         via_assistant: via_assistant.map(str::to_owned),
         break_glass_reason: None,
         starts_at: None,

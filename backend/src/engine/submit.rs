@@ -9,7 +9,8 @@ use gatehouse_shared::{
     duration::format_duration,
     justification,
     limits::MAX_RESOURCES_PER_FORM,
-    requests::{PreviewGroup, PreviewResponse, SubmitRequest},
+    requests::{CoveringRequest, PreviewGroup, PreviewResponse, SubmitRequest},
+    rules::Actor,
 };
 use serde_json::json;
 
@@ -363,6 +364,15 @@ pub fn submit_in(
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let ticket_type = form.ticket_type.as_deref().filter(|t| !t.is_empty());
+    let all_items: Vec<&CandidateItem> = groups.iter().flat_map(|g| g.items.clone()).collect();
+    let submitter = Actor {
+        id: requester_id,
+        is_admin: false,
+    };
+    let covering = super::covering_requests(tx, submitter, resolved.grantee_id, &all_items, now)?;
+    if !covering.is_empty() && !form.allow_duplicate {
+        return Err(super::duplicate_error(covering));
+    }
     // A confirmation lasts an hour: within it, MFA flows do not ask again.
     let mfa_confirmed = store::mfa::is_confirmed(tx, requester_id, now)?;
     let mut ids = Vec::with_capacity(groups.len());
@@ -443,6 +453,35 @@ pub fn submit_in(
                 Some(id),
                 "break_glass_approved",
                 json!({"reason": reason, "duration_seconds": form.duration_seconds}),
+            )?;
+        }
+        let duplicated: Vec<&CoveringRequest> = covering
+            .iter()
+            .filter(|c| {
+                group
+                    .items
+                    .iter()
+                    .any(|i| i.resource_id == c.resource_id && i.permission == c.permission)
+            })
+            .collect();
+        if !duplicated.is_empty() {
+            // The requester was told and chose a second request anyway.
+            super::record(
+                tx,
+                now,
+                Some(requester_id),
+                Some(id),
+                "duplicate_forced",
+                json!({
+                    "covered_by": duplicated.iter().map(|c| json!({
+                        "request_id": c.request_id,
+                        "status": c.status.label(),
+                        "resource_id": c.resource_id,
+                        "resource": c.resource_name,
+                        "permission": c.permission,
+                        "covering_permission": c.covering_permission,
+                    })).collect::<Vec<_>>(),
+                }),
             )?;
         }
         ids.push(id);
@@ -577,12 +616,14 @@ pub fn preview(
     conn: Conn<'_>,
     requester_id: i64,
     form: &SubmitRequest,
+    now: i64,
 ) -> Result<PreviewResponse, AppError> {
     let feedback = justification::evaluate(&form.justification);
     let ticket_types = store::flows::ticket_types(conn)?;
     let mut problems = Vec::new();
     let mut groups_out = Vec::new();
     let mut durations: Option<Vec<i64>> = None;
+    let mut covered_by = Vec::new();
     match resolve(conn, requester_id, form) {
         Err(error) => problems.push(problem(error)?),
         Ok(resolved) => {
@@ -607,6 +648,19 @@ pub fn preview(
                 if let Err(error) = break_glass_reason(&groups, form, on_behalf) {
                     problems.push(problem(error)?);
                 }
+                let all_items: Vec<&CandidateItem> =
+                    groups.iter().flat_map(|g| g.items.clone()).collect();
+                let submitter = Actor {
+                    id: requester_id,
+                    is_admin: false,
+                };
+                covered_by = super::covering_requests(
+                    conn,
+                    submitter,
+                    resolved.grantee_id,
+                    &all_items,
+                    now,
+                )?;
                 for group in &groups {
                     let flow = group.flow;
                     let excluded = [requester_id, resolved.grantee_id];
@@ -658,6 +712,7 @@ pub fn preview(
         ticket_types,
         justification_feedback: feedback,
         problems,
+        covered_by,
     })
 }
 

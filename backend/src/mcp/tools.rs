@@ -69,7 +69,8 @@ fn draft_properties() -> Value {
         "justification": {"type": "string", "description": "What the task is and why this level of access is needed, with a ticket ID when there is one."},
         "ticket_type": {"type": "string"},
         "ticket_id": {"type": "string"},
-        "grantee_id": {"type": "integer", "description": "Request for someone else, where a flow allows it."}
+        "grantee_id": {"type": "integer", "description": "Request for someone else, where a flow allows it."},
+        "allow_duplicate": {"type": "boolean", "description": "Only when the person confirms they want a second request for access they already have or wait for (otherwise that is refused, naming the covering request; extending it is usually what they want)."}
     })
 }
 
@@ -209,7 +210,7 @@ fn draft(arguments: &Value) -> Result<Value, String> {
     if let Some(bundle) = arguments.get("bundle_id").filter(|b| !b.is_null()) {
         draft["bundle"] = json!({"bundle_id": bundle});
     }
-    for name in ["ticket_type", "ticket_id", "grantee_id"] {
+    for name in ["ticket_type", "ticket_id", "grantee_id", "allow_duplicate"] {
         if let Some(value) = arguments.get(name).filter(|v| !v.is_null()) {
             draft[name] = value.clone();
         }

@@ -1,15 +1,17 @@
-//! Approvals: the requests waiting on my decision.
+//! Approvals: the requests waiting on my decision, and deciding many at once.
 
 use axum::{Json, extract::State, response::Response};
 use gatehouse_shared::{
     ApiError,
+    bulk::{BulkDecision, BulkDecisionResponse},
     requests::{ApprovalCount, RequestPage, RequestQuery},
 };
 
 use crate::{
     auth::CurrentUser,
+    engine,
     error::AppError,
-    extract::AppQuery,
+    extract::{AppJson, AppQuery},
     routes::requests::list_page,
     state::AppState,
     store,
@@ -106,4 +108,34 @@ pub async fn count_approvals(
         .call(move |conn| store::requests::count_waiting_on(conn, user.id))
         .await?;
     Ok(Json(ApprovalCount { waiting }))
+}
+
+/// The bulk review console: approve, or reject with one reason, each of the
+/// requests sent (the ones the approver selected on Approvals, at most 200).
+/// Each is decided in its own transaction, exactly as its own approve or
+/// reject call would; the answer says per request what happened, so some
+/// may fail (already decided by someone else, not yours to decide) while
+/// the rest are decided.
+#[utoipa::path(
+    post,
+    path = "/api/v1/approvals/bulk",
+    tag = "approvals",
+    security(("session_cookie" = []), ("api_token" = [])),
+    request_body = BulkDecision,
+    responses(
+        (status = 200, description = "Each request's result, in the order sent (some may have failed)", body = BulkDecisionResponse),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Not signed in", body = ApiError),
+        (status = 422, description = "No ids, more than 200, or a rejection without a reason", body = ApiError,
+            example = json!({"code": "validation_failed", "message": "At most 200 requests can be decided at once; 250 were sent.", "field": "ids"})),
+    )
+)]
+pub async fn decide_approvals(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    AppJson(decision): AppJson<BulkDecision>,
+) -> Result<Json<BulkDecisionResponse>, AppError> {
+    Ok(Json(
+        engine::bulk::decide_each(&state, user.actor(), decision).await?,
+    ))
 }

@@ -21,9 +21,9 @@ use gatehouse_shared::{
     ApiError, RequestStatus,
     justification::{self, JustificationFeedback},
     requests::{
-        AccessRequest, ApproveWithChanges, JustificationDraft, PreviewResponse, RejectRequest,
-        RequestAgain, RequestDetail, RequestPage, RequestQuery, ReviewBreakGlass, RevokeRequest,
-        StatusCounts, SubmitRequest, SubmitResponse,
+        AccessRequest, ApproveWithChanges, DuplicateError, JustificationDraft, PreviewResponse,
+        RejectRequest, RequestAgain, RequestDetail, RequestPage, RequestQuery, ReviewBreakGlass,
+        RevokeRequest, StatusCounts, SubmitRequest, SubmitResponse,
     },
     rules::Actor,
 };
@@ -72,6 +72,7 @@ where
         (status = 201, description = "Every request created, one per access flow", body = SubmitResponse),
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 401, description = "Not signed in", body = ApiError),
+        (status = 409, description = "The grantee already has this access Active, or a request for it (or a stronger permission) waits: names the covering requests; send `allow_duplicate: true` to submit anyway", body = DuplicateError),
         (status = 422, description = "Refused: no flow covers an item, duration not offered, more than 1,000 resources, missing justification or ticket…", body = ApiError,
             example = json!({"code": "validation_failed", "message": "A request can hold at most 1000 resources.", "field": "items"})),
     )
@@ -116,10 +117,11 @@ pub async fn preview_request(
 ) -> Result<Json<PreviewResponse>, AppError> {
     form.via_assistant = assistant.map(|Extension(Assistant(name))| name);
     let requester = user.id;
+    let now = state.now().unix_timestamp();
     Ok(Json(
         state
             .db
-            .call(move |conn| engine::preview(conn, requester, &form))
+            .call(move |conn| engine::preview(conn, requester, &form, now))
             .await?,
     ))
 }

@@ -163,7 +163,7 @@ async fn run_command(
         "request" => {
             let view = state
                 .db
-                .call(move |conn| modal::request_view(conn, &me, &modal::Draft::default()))
+                .call(move |conn| modal::request_view(conn, &me, &modal::Draft::default(), now))
                 .await?;
             open_view(config, &command.trigger_id, view).await;
             Ok(StatusCode::OK.into_response())
@@ -462,7 +462,7 @@ async fn block_actions(
                 let me = me.clone();
                 let view = state
                     .db
-                    .call(move |conn| modal::request_view(conn, &me, &draft))
+                    .call(move |conn| modal::request_view(conn, &me, &draft, now))
                     .await?;
                 update_view(config, &view_id, view).await;
                 return ok();
@@ -512,7 +512,7 @@ async fn block_actions(
                 .db
                 .call(move |conn| {
                     let draft = draft_for_suggestion(conn, &value)?;
-                    modal::request_view(conn, &me, &draft)
+                    modal::request_view(conn, &me, &draft, now)
                 })
                 .await?;
             open_view(config, &trigger_id, view).await;
@@ -521,7 +521,7 @@ async fn block_actions(
             let me = me.clone();
             let view = state
                 .db
-                .call(move |conn| modal::request_view(conn, &me, &modal::Draft::default()))
+                .call(move |conn| modal::request_view(conn, &me, &modal::Draft::default(), now))
                 .await?;
             open_view(config, &trigger_id, view).await;
         }
@@ -809,6 +809,14 @@ async fn view_submission(
                     Ok(submitted(requests))
                 }
                 Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
+                Err(AppError::Duplicate(duplicate)) => {
+                    // Never a second request silently: say what covers it.
+                    let block = modal::block_for_field(&draft, me.id, Some("items"), view);
+                    Ok(field_errors(vec![(
+                        block,
+                        modal::duplicate_text(&duplicate.covering),
+                    )]))
+                }
                 Err(error) => {
                     let body = error.body();
                     let block = modal::block_for_field(&draft, me.id, body.field.as_deref(), view);

@@ -284,7 +284,12 @@ pub fn form_of(draft: &Draft, me: i64) -> Option<SubmitRequest> {
 }
 
 /// The Request Access modal for the draft.
-pub fn request_view(conn: Conn<'_>, me: &UserRecord, draft: &Draft) -> Result<Value, AppError> {
+pub fn request_view(
+    conn: Conn<'_>,
+    me: &UserRecord,
+    draft: &Draft,
+    now: i64,
+) -> Result<Value, AppError> {
     let ids = BlockIds::of(draft, me.id);
     let grantee = draft.grantee.filter(|g| *g != me.id);
     let mut view_blocks = Vec::new();
@@ -534,7 +539,14 @@ pub fn request_view(conn: Conn<'_>, me: &UserRecord, draft: &Draft) -> Result<Va
                 duration_seconds: 0,
                 ..form
             },
+            now,
         )?;
+        if !preview.covered_by.is_empty() {
+            view_blocks.push(context(&format!(
+                ":warning: {}",
+                blocks::escape(&duplicate_text(&preview.covered_by))
+            )));
+        }
         for problem in &preview.problems {
             let field = problem.field.as_deref().unwrap_or_default();
             if !matches!(
@@ -681,6 +693,34 @@ pub fn options_for(
 }
 
 /// Where a refusal of the engine is shown in the Request Access modal.
+/// What Slack says when the access asked for is already held or waited
+/// for: the covering request, and what to do instead (Slack submits no
+/// duplicates; the portal can, after asking).
+pub fn duplicate_text(covering: &[gatehouse_shared::requests::CoveringRequest]) -> String {
+    let named: Vec<String> = covering
+        .iter()
+        .map(|c| {
+            if c.status == gatehouse_shared::RequestStatus::Active {
+                format!(
+                    "you already have {} ({}) through request {}",
+                    c.resource_name, c.covering_permission, c.request_id
+                )
+            } else {
+                format!(
+                    "request {} for {} ({}) is already waiting ({})",
+                    c.request_id, c.resource_name, c.covering_permission, c.status
+                )
+            }
+        })
+        .collect();
+    let instead = if covering.iter().any(|c| c.can_extend) {
+        "Extend that request instead (Access Details or My Access), or request a new one in the portal."
+    } else {
+        "No second request was made; to make one anyway, use the portal."
+    };
+    format!("Already covered: {}. {instead}", named.join("; "))
+}
+
 pub fn block_for_field(draft: &Draft, me: i64, field: Option<&str>, view: &Value) -> String {
     let ids = BlockIds::of(draft, me);
     let wanted = match field.unwrap_or_default() {

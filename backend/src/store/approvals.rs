@@ -67,7 +67,7 @@ pub struct RankedItem {
     pub rank: i64,
 }
 
-const RANK: &str = "(SELECT COUNT(*) FROM permissions p2 WHERE p2.resource_type_id = p.resource_type_id AND p2.id < p.id)";
+pub(crate) const RANK: &str = "(SELECT COUNT(*) FROM permissions p2 WHERE p2.resource_type_id = p.resource_type_id AND p2.id < p.id)";
 
 /// The items of request `id` with their permissions' ranks.
 pub fn ranked_items(conn: Conn<'_>, id: i64) -> Result<Vec<RankedItem>, AppError> {
@@ -105,6 +105,28 @@ pub fn ranked_permission(
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?)
+}
+
+/// The ranks of these permissions within their resource types.
+pub fn ranks_of(
+    conn: Conn<'_>,
+    permission_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, AppError> {
+    let mut ranks = std::collections::HashMap::new();
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT p.id, {RANK} FROM permissions p WHERE p.id = ?1"
+    ))?;
+    for id in permission_ids {
+        if let Some((id, rank)) = statement
+            .query_row([*id], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+            })
+            .optional()?
+        {
+            ranks.insert(id, rank);
+        }
+    }
+    Ok(ranks)
 }
 
 /// Replace what request `id` asks for (while it waits): its duration and items.

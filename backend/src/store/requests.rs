@@ -824,3 +824,24 @@ pub fn fulfilment_facts(
         items,
     })
 }
+
+/// The status of a request the user approves for at some step of its flow
+/// (whether or not it still waits on them); `None` otherwise. The bulk
+/// console tells such an approver that a request they were shown was
+/// decided meanwhile, where a stranger only learns it is not found.
+pub fn status_for_flow_approver(
+    conn: Conn<'_>,
+    user_id: i64,
+    request_id: i64,
+) -> Result<Option<RequestStatus>, AppError> {
+    let label: Option<String> = conn
+        .prepare_cached(
+            "SELECT r.status FROM requests r WHERE r.id = ?2 AND EXISTS (
+                SELECT 1 FROM flow_approvers fa WHERE fa.flow_id = r.flow_id
+                AND ((fa.kind = 'user' AND fa.subject_id = ?1)
+                  OR (fa.kind = 'group' AND fa.subject_id IN (SELECT group_id FROM group_members WHERE user_id = ?1))))",
+        )?
+        .query_row(params![user_id, request_id], |row| row.get(0))
+        .optional()?;
+    Ok(label.and_then(|label| RequestStatus::from_label(&label)))
+}

@@ -71,13 +71,15 @@ pub fn on_postgres() -> bool {
 pub const GOOD_WHY: &str = "Debugging failed invoice exports for OPS-1423; I need read access because the job logs point here";
 
 /// alice asks for the orders database (Production databases, bob approves).
+/// Tests calling it twice want two requests: a second is a deliberate
+/// duplicate (tests/duplicates.rs asks without `allow_duplicate`).
 pub async fn pending_orders_request(app: &TestApp, alice: &str) -> i64 {
     let orders = app.resource("orders").await;
     let answer = app
         .post(
             "/api/v1/requests",
             alice,
-            serde_json::json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": GOOD_WHY}),
+            serde_json::json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": GOOD_WHY, "allow_duplicate": true}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
@@ -85,14 +87,15 @@ pub async fn pending_orders_request(app: &TestApp, alice: &str) -> i64 {
     answer.body["requests"][0]["id"].as_i64().unwrap()
 }
 
-/// alice gets auto-approved read access to the docs repository.
+/// alice gets auto-approved read access to the docs repository (again, on
+/// purpose, when a test calls it twice).
 pub async fn active_docs_request(app: &TestApp, alice: &str) -> i64 {
     let docs = app.resource("acme/docs").await;
     let answer = app
         .post(
             "/api/v1/requests",
             alice,
-            serde_json::json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600}),
+            serde_json::json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true}),
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);

@@ -16,7 +16,16 @@ use crate::{
 };
 
 #[component]
-pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
+pub fn ApprovalCard(
+    request: AccessRequest,
+    /// Ticked for a bulk decision (the review console).
+    #[prop(optional, into)]
+    selected: Option<Signal<bool>>,
+    #[prop(optional)] on_toggle: Option<Callback<()>>,
+    /// The card the keyboard shortcuts act on.
+    #[prop(optional, into)]
+    current: Signal<bool>,
+) -> impl IntoView {
     let id = request.id;
     let rejecting = RwSignal::new(false);
     let changing = RwSignal::new(false);
@@ -60,12 +69,37 @@ pub fn ApprovalCard(request: AccessRequest) -> impl IntoView {
                 .unwrap_or_default()
         )
     });
+    let select_box = selected.map(|selected| {
+        view! {
+            <label class="approval-select">
+                <input
+                    type="checkbox"
+                    prop:checked=move || selected.get()
+                    on:change=move |_| {
+                        if let Some(toggle) = on_toggle {
+                            toggle.run(());
+                        }
+                    }
+                />
+                <span class="visually-hidden">{format!("Select request #{id}")}</span>
+            </label>
+        }
+    });
     view! {
-        <li class="approval-card">
+        <li
+            class="approval-card"
+            class:approval-card-current=move || current.get()
+            class:approval-card-selected=move || selected.is_some_and(|s| s.get())
+            aria-current=move || current.get().then_some("true")
+            id=format!("approval-card-{id}")
+        >
             <article aria-labelledby=labelled_by>
-                <h2 id=heading_id class="approval-title">
-                    {format!("{} · #{id}", request.flow_name)}
-                </h2>
+                <div class="approval-heading">
+                    {select_box}
+                    <h2 id=heading_id class="approval-title">
+                        {format!("{} · #{id}", request.flow_name)}
+                    </h2>
+                </div>
                 <dl class="panel-facts">
                     <dt>"Requester"</dt>
                     <dd>{request.requester.display_name.clone()}</dd>

@@ -17,9 +17,10 @@ use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use crate::{
     api,
     components::{
-        error_alert::ErrorAlert, field_error::FieldError, justification_field::JustificationField,
-        page_title::set_page_title, request_preview::RequestPreview,
-        selected_resources::SelectedResources, submitted_dialog::SubmittedDialog,
+        covered_notice::CoveredNotice, error_alert::ErrorAlert, field_error::FieldError,
+        justification_field::JustificationField, page_title::set_page_title,
+        request_preview::RequestPreview, selected_resources::SelectedResources,
+        submitted_dialog::SubmittedDialog,
     },
     draft::{DraftStore, use_draft},
     request_text::from_local_input,
@@ -77,6 +78,8 @@ fn DetailsForm() -> impl IntoView {
     let weeks = RwSignal::new(String::from("1"));
     let failure = RwSignal::new(None::<ApiError>);
     let created = RwSignal::new(None::<Vec<AccessRequest>>);
+    let submit_anyway = RwSignal::new(false);
+    let refresh = crate::refresh::use_refresh();
 
     let items = Memo::new(move |_| draft.with(|d| d.items()));
     let bundle = Memo::new(move |_| {
@@ -90,6 +93,8 @@ fn DetailsForm() -> impl IntoView {
     let nothing = Memo::new(move |_| draft.with(|d| d.is_empty()));
     let grantee_id = Memo::new(move |_| draft.with(|d| d.grantee.as_ref().map(|g| g.id)));
     let preview = LocalResource::new(move || {
+        // Extending the covering request from here previews again.
+        refresh.version.track();
         let form = SubmitRequest {
             grantee_id: grantee_id.get(),
             items: items.get(),
@@ -208,6 +213,10 @@ fn DetailsForm() -> impl IntoView {
             })
         })
     });
+    let covering = Signal::derive(move || {
+        latest.with(|p| p.as_ref().map(|p| p.covered_by.clone()).unwrap_or_default())
+    });
+    let blocked_by_duplicate = move || !covering.with(Vec::is_empty) && !submit_anyway.get();
     let no_common_duration = move || {
         latest.with(|p| {
             p.as_ref()
@@ -290,6 +299,7 @@ fn DetailsForm() -> impl IntoView {
                 .then(|| break_glass_reason.get_untracked()),
             starts_at: start,
             recurring_weeks,
+            allow_duplicate: submit_anyway.get_untracked(),
             ..Default::default()
         });
     };
@@ -348,6 +358,7 @@ fn DetailsForm() -> impl IntoView {
                         starts_error=error_for("starts-at")
                         weeks_error=error_for("recurring-weeks")
                     />
+                    <CoveredNotice covering submit_anyway />
                     <div class="field" hidden=move || when.get() == When::Recurring>
                         <label for="duration">"Duration"</label>
                         <select
@@ -482,7 +493,10 @@ fn DetailsForm() -> impl IntoView {
                             type="submit"
                             class="button button-primary"
                             aria-busy=move || submit.pending().get().to_string()
-                            disabled=move || submit.pending().get() || offered.with(Vec::is_empty)
+                            disabled=move || {
+                                submit.pending().get() || offered.with(Vec::is_empty)
+                                    || blocked_by_duplicate()
+                            }
                         >
                             {move || if break_glass.get() { "Break glass and get access" } else { "Submit Request" }}
                         </button>
