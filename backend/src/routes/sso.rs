@@ -630,10 +630,12 @@ fn test_page(
 }
 
 /// A small page of our own (the portal's CSP applies: no script, no style).
+/// Its empty icon keeps the browser from asking for /favicon.ico, which
+/// nothing serves.
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0} · Gatehouse</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\"></head>\
          <body><main><h1>{0}</h1>{1}<p><a href=\"/login\">Back to sign-in</a></p></main></body></html>",
         escape(title),
         body
