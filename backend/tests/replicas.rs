@@ -274,7 +274,7 @@ async fn plant(
             &agent,
             url,
             alice,
-            &json!({"items": [{"resource_id": setup.docs, "permission": "read"}], "duration_seconds": 3600}),
+            &json!({"items": [{"resource_id": setup.docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true}),
         )
         .unwrap();
         assert_eq!(status, "Active");
@@ -291,7 +291,7 @@ async fn plant(
             &agent,
             url,
             alice,
-            &json!({"items": [{"resource_id": setup.orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": common::GOOD_WHY}),
+            &json!({"items": [{"resource_id": setup.orders, "permission": "read-only"}], "duration_seconds": 3600, "allow_duplicate": true, "justification": common::GOOD_WHY}),
         )
         .unwrap();
         assert_eq!(status, "Pending Approval");
@@ -356,9 +356,9 @@ async fn a_replica_killed_under_load_loses_nothing_and_the_survivor_takes_over_w
                         // Each submission says who sent it, to find it again once.
                         let tag = format!("replica-load-{worker}-{n}");
                         let body = if n % 2 == 0 {
-                            json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "justification": tag})
+                            json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true, "justification": tag})
                         } else {
-                            json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "justification": format!("{} {tag}", common::GOOD_WHY)})
+                            json!({"items": [{"resource_id": orders, "permission": "read-only"}], "duration_seconds": 3600, "allow_duplicate": true, "justification": format!("{} {tag}", common::GOOD_WHY)})
                         };
                         if let Some((id, status)) = submit(&agent, &lb, &alice, &body) {
                             if status == "Pending Approval" {
@@ -731,7 +731,7 @@ async fn a_replica_frozen_past_its_lease_does_not_act_on_work_taken_over() {
                 .timeout(Duration::from_secs(15))
                 .build();
             while !stop.load(Ordering::Relaxed) {
-                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true});
                 if submit(&agent, &url, &alice, &body).is_some() {
                     submitted.fetch_add(1, Ordering::Relaxed);
                 }
@@ -841,7 +841,7 @@ async fn both_replicas_recover_by_themselves_when_postgresql_restarts_under_load
                 .timeout(Duration::from_secs(10))
                 .build();
             while !stop.load(Ordering::Relaxed) {
-                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+                let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true});
                 match submit(&agent, &lb, &alice, &body) {
                     Some((id, _)) => acknowledged.lock().unwrap().push(id),
                     None => {
@@ -875,7 +875,7 @@ async fn both_replicas_recover_by_themselves_when_postgresql_restarts_under_load
             .call()
             .unwrap();
         assert_eq!(list.status(), 200);
-        let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600});
+        let body = json!({"items": [{"resource_id": docs, "permission": "read"}], "duration_seconds": 3600, "allow_duplicate": true});
         let (id, status) = submit(&agent, &replica.url, &alice, &body)
             .unwrap_or_else(|| panic!("{} does not take submissions", replica.url));
         assert_eq!(status, "Active", "request {id} on {}", replica.url);

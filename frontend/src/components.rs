@@ -9,7 +9,6 @@ pub mod approval_card;
 pub mod approve_changes_dialog;
 pub mod assist_box;
 pub mod break_glass_reviews;
-pub mod bulk_reject_dialog;
 pub mod bundle_card;
 pub mod confirm_dialog;
 pub mod covered_notice;

@@ -78,6 +78,26 @@ fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), A
     Ok(())
 }
 
+/// A decision a quorum step counted without deciding the step: the request
+/// stays at its step, touched so that a concurrent decision on the same step
+/// conflicts instead of counting against a stale read, and audited.
+fn count_decision(
+    tx: Conn<'_>,
+    actor: Actor,
+    row: &RequestRow,
+    action: &str,
+    detail: serde_json::Value,
+    now: i64,
+) -> Result<(), AppError> {
+    if !store::transitions::approve_step(tx, row.id, row.current_step, row.current_step, now)? {
+        return Err(AppError::Conflict(format!(
+            "Request {} changed meanwhile; reload it.",
+            row.id
+        )));
+    }
+    super::record(tx, now, Some(actor.id), Some(row.id), action, detail)
+}
+
 /// Approve the current step as it was asked.
 pub fn approve_in(
     tx: Conn<'_>,
@@ -123,20 +143,13 @@ fn approve(
         .approved_by
         .len() as i64;
     if approvals < rule.required_approvals {
-        // Moves the row on, so a concurrent decision on the same step
-        // conflicts instead of both counting against a stale read.
-        if !store::transitions::approve_step(tx, id, row.current_step, row.current_step, now)? {
-            return Err(AppError::Conflict(format!(
-                "Request {id} changed meanwhile; reload it."
-            )));
-        }
-        super::record(
+        count_decision(
             tx,
-            now,
-            Some(actor.id),
-            Some(id),
+            actor,
+            &row,
             "approval_counted",
             json!({"step": row.current_step, "approvals": approvals, "required": rule.required_approvals}),
+            now,
         )?;
         return Ok(ApprovalOutcome::Counted {
             approvals,
@@ -195,18 +208,13 @@ pub fn reject_in(
         .rejected_by
         .len() as i64;
     if rejections < rule.rejections_to_reject {
-        if !store::transitions::approve_step(tx, id, row.current_step, row.current_step, now)? {
-            return Err(AppError::Conflict(format!(
-                "Request {id} changed meanwhile; reload it."
-            )));
-        }
-        super::record(
+        count_decision(
             tx,
-            now,
-            Some(actor.id),
-            Some(id),
+            actor,
+            &row,
             "rejection_counted",
             json!({"step": row.current_step, "reason": reason, "rejections": rejections, "required": rule.rejections_to_reject}),
+            now,
         )?;
         return Ok(RejectionOutcome::Counted {
             rejections,

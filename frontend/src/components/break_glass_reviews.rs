@@ -10,9 +10,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{RequestAction, RequestList},
-    components::{
-        dialog::Dialog, error_alert::ErrorAlert, field_error::FieldError, load_more::LoadMore,
-    },
+    components::{error_alert::ErrorAlert, load_more::LoadMore, reject_dialog::ReasonDialog},
     refresh::request_action,
     request_pages::RequestPages,
     request_text::{ago, now_unix},
@@ -151,53 +149,17 @@ pub fn FlagDialog(
     on_flag: Callback<String>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let note = RwSignal::new(String::new());
-    let missing = RwSignal::new(false);
-    let error = Signal::derive(move || {
-        if missing.get() {
-            Some("Say what is wrong with this use.".to_owned())
-        } else {
-            failure.get()
-        }
-    });
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let text = note.get_untracked().trim().to_owned();
-        missing.set(text.is_empty());
-        if !text.is_empty() {
-            on_flag.run(text);
-        }
-    };
     view! {
-        <Dialog title=format!("Flag break-glass use #{request_id}") id="flag" on_close=on_close>
-            <form class="stack" on:submit=on_submit novalidate>
-                <div class="field">
-                    <label for="flag-note">"What is wrong (required)"</label>
-                    <textarea
-                        id="flag-note"
-                        rows="3"
-                        required
-                        aria-describedby="flag-note-error"
-                        aria-invalid=move || error.with(Option::is_some).to_string()
-                        prop:value=move || note.get()
-                        on:input=move |event| note.set(event_target_value(&event))
-                    ></textarea>
-                    <FieldError id="flag-note-error".to_owned() message=error />
-                </div>
-                <div class="dialog-actions">
-                    <button
-                        type="submit"
-                        class="button button-danger"
-                        aria-busy=move || pending.get().to_string()
-                        disabled=move || pending.get()
-                    >
-                        "Flag"
-                    </button>
-                    <button type="button" class="button button-quiet" on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
-                </div>
-            </form>
-        </Dialog>
+        <ReasonDialog
+            title=format!("Flag break-glass use #{request_id}")
+            id="flag"
+            label="What is wrong (required)"
+            missing="Say what is wrong with this use."
+            action="Flag"
+            pending
+            failure
+            on_submit=on_flag
+            on_close
+        />
     }
 }

@@ -22,8 +22,8 @@ use crate::{
     api::{self, RequestList},
     components::{
         approval_card::ApprovalCard, break_glass_reviews::BreakGlassReviews,
-        bulk_reject_dialog::BulkRejectDialog, error_alert::ErrorAlert, fulfilments::Fulfilments,
-        load_more::LoadMore, page_title::set_page_title, shortcut_help::ShortcutHelp,
+        error_alert::ErrorAlert, fulfilments::Fulfilments, load_more::LoadMore,
+        page_title::set_page_title, reject_dialog::ReasonDialog, shortcut_help::ShortcutHelp,
     },
     refresh::use_refresh,
     request_pages::RequestPages,
@@ -453,12 +453,21 @@ pub fn ApprovalsPage() -> impl IntoView {
             <LoadMore pages />
             {move || rejecting.get().map(|ids| {
                 let count = ids.len();
+                let title = if count == 1 {
+                    "Reject 1 request".to_owned()
+                } else {
+                    format!("Reject {count} requests")
+                };
                 view! {
-                    <BulkRejectDialog
-                        count
+                    <ReasonDialog
+                        title
+                        id="bulk-reject"
+                        label="Reason (required)"
+                        missing="Write the reason: every requester will see it."
+                        action="Reject"
                         pending=decide.pending()
                         failure=failure
-                        on_reject=Callback::new(move |reason: String| {
+                        on_submit=Callback::new(move |reason: String| {
                             failure.set(None);
                             decide.dispatch_local(BulkDecision {
                                 action: BulkAction::Reject,
