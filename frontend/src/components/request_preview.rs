@@ -113,6 +113,7 @@ mod tests {
             mfa_required: false,
             required_approvals: vec![2, 1],
             break_glass_max_seconds: None,
+            recurrence: None,
         };
         assert_eq!(
             approvers(&group),
