@@ -140,6 +140,7 @@ pub struct ExtendSettings {
 /// rejection rejects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"required_approvals": 2, "rejections_to_reject": 1})))]
 pub struct StepRule {
     /// Distinct approvers of the step needed (a quorum, e.g. 2 of the DBA
     /// group). The requester and the grantee never count.
@@ -175,6 +176,7 @@ pub const MAX_BREAK_GLASS_DURATION: i64 = 24 * 3600;
 /// reviews it afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"enabled": true, "max_duration_seconds": 3600})))]
 pub struct BreakGlassSettings {
     pub enabled: bool,
     #[serde(default = "an_hour")]
@@ -210,7 +212,11 @@ fn an_hour() -> i64 {
     "ticket_required": false,
     "mfa_required": false,
     "on_behalf_allowed": true,
-    "extend": {"enabled": true, "by_seconds": 3600, "max_count": 2, "window_seconds": 1800}
+    "extend": {"enabled": true, "by_seconds": 3600, "max_count": 2, "window_seconds": 1800},
+    "assistants_allowed": true,
+    "step_rules": [{"required_approvals": 1, "rejections_to_reject": 1}],
+    "break_glass": {"enabled": true, "max_duration_seconds": 3600},
+    "recurrence": {"weekdays": ["Tuesday"], "start_time": "22:00", "length_seconds": 14400, "time_zone": "Europe/Berlin", "max_weeks": 8}
 })))]
 pub struct AccessFlowInput {
     pub name: String,
