@@ -20,7 +20,7 @@ pub mod submit;
 
 pub use access::*;
 pub use catalog::*;
-pub use decide::{review_in, step_progress};
+pub use decide::{review_in, waiting_step};
 pub use duplicates::*;
 pub use lifecycle::*;
 pub use provision::*;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use gatehouse_shared::{
     duration::format_duration,
-    requests::{ApproveWithChanges, ReviewBreakGlass, ReviewState, StepProgress},
+    requests::{ApproveWithChanges, ReviewBreakGlass, ReviewState, StepProgress, UserRef},
     rules::Actor,
 };
 use serde_json::json;
@@ -154,13 +154,22 @@ pub(super) fn narrow_in(
     )
 }
 
-/// How far the waiting step of `row` is.
-pub fn step_progress(conn: Conn<'_>, row: &RequestRow) -> Result<StepProgress, AppError> {
+/// Who the waiting step of `row` still waits on, and how far it is.
+pub fn waiting_step(
+    conn: Conn<'_>,
+    row: &RequestRow,
+) -> Result<(Vec<UserRef>, StepProgress), AppError> {
     let flow = super::lifecycle::flow_of(conn, row)?;
     let rule = flow.step_rule(row.current_step);
-    let decisions = store::approvals::decisions_of_step(conn, row.id, row.current_step)?;
+    let (waiting, decisions) = store::approvals::waiting_step(
+        conn,
+        &flow,
+        row.id,
+        row.current_step,
+        &[row.requester.id, row.grantee.id],
+    )?;
     let approved = decisions.approved_by.len() as i64;
-    Ok(StepProgress {
+    let progress = StepProgress {
         step: row.current_step,
         step_count: flow.step_count(),
         required_approvals: rule.required_approvals,
@@ -168,7 +177,8 @@ pub fn step_progress(conn: Conn<'_>, row: &RequestRow) -> Result<StepProgress, A
         approved_by: decisions.approved_by,
         rejected_by: decisions.rejected_by,
         rejections_to_reject: rule.rejections_to_reject,
-    })
+    };
+    Ok((waiting, progress))
 }
 
 /// Whether `actor` may review `row`'s break-glass use now: it waits for

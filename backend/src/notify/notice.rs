@@ -152,22 +152,17 @@ pub fn on_audit(conn: Conn<'_>, now: i64, request_id: i64, action: &str) -> Resu
             write(conn, now, recipient, STATUS, &notice)?;
         }
     }
-    let mut waiting_now = if status == RequestStatus::PendingApproval {
-        match &flow {
-            Some(flow) => store::flows::approvers_of_step(
-                conn,
-                flow,
-                row.current_step,
-                &[row.requester.id, row.grantee.id],
-            )?,
-            None => Vec::new(),
-        }
-    } else {
-        Vec::new()
-    };
     // A quorum step waits only on those who have not decided it yet.
-    let decided = store::approvals::decisions_of_step(conn, row.id, row.current_step)?;
-    waiting_now.retain(|approver| !decided.decided(approver.id));
+    let (waiting_now, decided) = match &flow {
+        Some(flow) if status == RequestStatus::PendingApproval => store::approvals::waiting_step(
+            conn,
+            flow,
+            row.id,
+            row.current_step,
+            &[row.requester.id, row.grantee.id],
+        )?,
+        _ => (Vec::new(), Default::default()),
+    };
     if event.closes_approvals {
         let outcome = match (action, status) {
             ("approval_counted", _) => format!(

@@ -339,22 +339,7 @@ pub async fn get_request(
         .call(move |conn| {
             let row = engine::load_visible(conn, actor, id)?;
             let (waiting_on, step_progress) = if row.status == RequestStatus::PendingApproval {
-                let flow = store::flows::flow_by_id(conn, row.flow_id)?
-                    .ok_or_else(|| AppError::internal(format!("request {id} lost its flow")))?;
-                let progress = engine::step_progress(conn, &row)?;
-                let mut waiting = store::flows::approvers_of_step(
-                    conn,
-                    &flow,
-                    row.current_step,
-                    &[row.requester.id, row.grantee.id],
-                )?;
-                waiting.retain(|user| {
-                    !progress
-                        .approved_by
-                        .iter()
-                        .chain(&progress.rejected_by)
-                        .any(|decided| decided.id == user.id)
-                });
+                let (waiting, progress) = engine::waiting_step(conn, &row)?;
                 (waiting, Some(progress))
             } else {
                 (Vec::new(), None)

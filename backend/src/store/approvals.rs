@@ -54,6 +54,22 @@ pub fn decisions_of_step(conn: Conn<'_>, id: i64, step: i64) -> Result<StepDecis
     Ok(decisions)
 }
 
+/// The waiting step `step` of request `id` through `flow`: its decisions so
+/// far, and the approvers it still waits on (those of the step who have not
+/// decided it, never the requester or grantee in `excluded`).
+pub fn waiting_step(
+    conn: Conn<'_>,
+    flow: &crate::store::flows::Flow,
+    id: i64,
+    step: i64,
+    excluded: &[i64],
+) -> Result<(Vec<UserRef>, StepDecisions), AppError> {
+    let decisions = decisions_of_step(conn, id, step)?;
+    let mut waiting = crate::store::flows::approvers_of_step(conn, flow, step, excluded)?;
+    waiting.retain(|approver| !decisions.decided(approver.id));
+    Ok((waiting, decisions))
+}
+
 /// One item of a request, with what an approver's narrowing is checked
 /// against: the permission's rank within its resource type.
 #[derive(Debug, Clone, PartialEq, Eq)]
