@@ -29,7 +29,7 @@ try {
   const headers = { 'Content-Type': 'application/json', Cookie: cookie };
   const docs = (await (await fetch(`${url}/api/v1/resources?search=acme%2Fdocs`, { headers })).json()).items[0].id;
   for (let n = 0; n < 50; n++) {
-    const made = await fetch(`${url}/api/v1/requests`, { method: 'POST', headers, body: JSON.stringify({ items: [{ resource_id: docs, permission: 'read' }], duration_seconds: 3600 }) });
+    const made = await fetch(`${url}/api/v1/requests`, { method: 'POST', headers, body: JSON.stringify({ items: [{ resource_id: docs, permission: 'read' }], duration_seconds: 3600, allow_duplicate: true }) });
     if (made.status !== 201) throw new Error(`submit: ${made.status}`);
   }
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });

@@ -20,4 +20,39 @@ mod session;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);
+    prefetch_when_idle();
+}
+
+/// Fetches the modules of the pages that are not in the first download but
+/// that every requester opens next (New Request first), into the HTTP cache,
+/// once the first page is up and the browser has nothing else to do; the
+/// files are hashed and served immutable, so the split loader's own fetch
+/// later finds them there. `scripts/portal-wasm` lists them in
+/// `<meta name="gatehouse-prefetch">`. Admin and Approvals are not
+/// prefetched: most users never open them.
+fn prefetch_when_idle() {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    let prefetch = Closure::once_into_js(|| {
+        let document = leptos::prelude::document();
+        let Some(urls) = document
+            .query_selector("meta[name=gatehouse-prefetch]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+        else {
+            return;
+        };
+        let Some(body) = document.body() else { return };
+        for url in urls.split_whitespace() {
+            let Ok(link) = document.create_element("link") else {
+                return;
+            };
+            let _ = link.set_attribute("rel", "prefetch");
+            let _ = link.set_attribute("as", "fetch");
+            let _ = link.set_attribute("crossorigin", "");
+            let _ = link.set_attribute("href", url);
+            let _ = body.append_child(&link);
+        }
+    });
+    let _ = leptos::prelude::window().request_idle_callback(prefetch.unchecked_ref());
 }

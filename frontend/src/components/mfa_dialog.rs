@@ -4,7 +4,10 @@
 
 use gatehouse_shared::auth::MfaEnrolment;
 use gatehouse_shared::auth::MfaStatus;
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_split::{SplitLoaderError, wasm_split},
+};
 
 use crate::{
     api,
@@ -13,8 +16,36 @@ use crate::{
     refresh::use_refresh,
 };
 
+/// The MFA dialog as a download of its own (`split_mfa.wasm`, with the QR
+/// code drawing): only requests on flows that ask for MFA open it, once a
+/// session, so it is not in the portal's first download. While it loads,
+/// nothing shows; if the download fails, a dialog says so.
 #[component]
-pub fn MfaDialog(on_close: Callback<()>) -> impl IntoView {
+pub fn LazyMfaDialog(on_close: Callback<()>) -> impl IntoView {
+    Suspend::new(async move {
+        match mfa_dialog_view(on_close).await {
+            Ok(dialog) => dialog,
+            Err(_) => view! {
+                <Dialog title="Confirm with MFA" id="mfa" on_close=on_close>
+                    <p class="alert" role="alert">
+                        "The MFA dialog could not be downloaded. Check the connection and try \
+                         again, or reload the page if Gatehouse was updated since you opened it."
+                    </p>
+                </Dialog>
+            }
+            .into_any(),
+        }
+    })
+}
+
+/// The split point (see `app::admin_view`).
+#[wasm_split(mfa, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn mfa_dialog_view(on_close: Callback<()>) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <MfaDialog on_close=on_close /> }.into_any())
+}
+
+#[component]
+fn MfaDialog(on_close: Callback<()>) -> impl IntoView {
     let refresh = use_refresh();
     let status = load_answer::<MfaStatus>(api::mfa);
     let enrolment = RwSignal::new(None::<MfaEnrolment>);

@@ -14,7 +14,7 @@ use crate::{
     api::{self, RequestAction},
     components::{
         break_glass_reviews::FlagDialog, confirm_dialog::ConfirmDialog, dialog::Dialog,
-        error_alert::ErrorAlert, favorite_star::FavoriteStar, mfa_dialog::MfaDialog,
+        error_alert::ErrorAlert, favorite_star::FavoriteStar, mfa_dialog::LazyMfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
     loading::load_answer,
@@ -399,7 +399,7 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
                     on_close=close_question
                 />
             }.into_any(),
-            Asking::Mfa => view! { <MfaDialog on_close=close_question /> }.into_any(),
+            Asking::Mfa => view! { <LazyMfaDialog on_close=close_question /> }.into_any(),
             Asking::Again => view! {
                 <RequestAgainDialog request_id=id on_close=close_question on_done=again_done />
             }.into_any(),
