@@ -124,10 +124,11 @@ pub fn file(path: &str, headers: &HeaderMap) -> Option<Response> {
         .then(|| (StatusCode::NOT_FOUND, "not found").into_response())
 }
 
-/// `index.html`, for every app route; with `me`, the signed-in user, in it
-/// ([`with_signed_in_user`]), so the portal need not ask `GET /api/v1/me`
-/// before it can show the page: on a slow network that is a round trip saved.
-pub fn page(me: Option<&Me>) -> Response {
+/// `index.html`, for every app route; with `me`, the signed-in user, and
+/// `answers`, the answers to the page's first API reads, in it
+/// ([`with_data`]), so the portal need not ask `GET /api/v1/me` and those
+/// reads before it can show the page: on a slow network, round trips saved.
+pub fn page(me: Option<&Me>, answers: &[(&str, String)]) -> Response {
     let Some(index) = Assets::get("index.html") else {
         return file_response(
             Cow::Borrowed(NOT_BUILT.as_bytes()),
@@ -137,7 +138,7 @@ pub fn page(me: Option<&Me>) -> Response {
     };
     let mut response = match me {
         Some(me) => file_response(
-            Cow::Owned(with_signed_in_user(&index.data, me)),
+            Cow::Owned(with_data(&index.data, me, answers)),
             "text/html; charset=utf-8",
             // A page with a name on it is kept by no cache.
             "no-store",
@@ -150,22 +151,38 @@ pub fn page(me: Option<&Me>) -> Response {
     response
 }
 
-/// `index.html` with the signed-in user as JSON in a
-/// `<script type="application/json" id="gatehouse-me">` before `</head>`, which
-/// the portal reads at start (frontend/src/session.rs). A data block is never
-/// run, so the Content-Security-Policy need not allow it; every `<` in the
-/// JSON is escaped, so no name can close the element.
-fn with_signed_in_user(index: &[u8], me: &Me) -> Vec<u8> {
-    let Ok(json) = serde_json::to_string(me) else {
+/// `index.html` with JSON data blocks before `</head>`, which the portal
+/// reads at start: the signed-in user in
+/// `<script type="application/json" id="gatehouse-me">` (frontend/src/session.rs)
+/// and, when there are any, the answers by URL in `id="gatehouse-answers"`
+/// (frontend/src/api.rs), each body as a JSON string, as the portal would
+/// have read it. A data block is never run, so the
+/// Content-Security-Policy need not allow it; every `<` in the JSON is
+/// escaped, so no name can close the element.
+fn with_data(index: &[u8], me: &Me, answers: &[(&str, String)]) -> Vec<u8> {
+    let block = |id: &str, json: String| {
+        format!(
+            r#"<script type="application/json" id="{id}">{}</script>"#,
+            json.replace('<', "\\u003c")
+        )
+    };
+    let Ok(me) = serde_json::to_string(me) else {
         return index.to_vec();
     };
-    let block = format!(
-        r#"<script type="application/json" id="gatehouse-me">{}</script>"#,
-        json.replace('<', "\\u003c")
-    );
+    let mut blocks = block("gatehouse-me", me);
+    if !answers.is_empty() {
+        let by_url: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .map(|(url, answer)| ((*url).to_owned(), answer.as_str().into()))
+            .collect();
+        blocks += &block(
+            "gatehouse-answers",
+            serde_json::Value::Object(by_url).to_string(),
+        );
+    }
     let html = String::from_utf8_lossy(index);
     match html.find("</head>") {
-        Some(at) => format!("{}{block}{}", &html[..at], &html[at..]).into_bytes(),
+        Some(at) => format!("{}{blocks}{}", &html[..at], &html[at..]).into_bytes(),
         None => index.to_vec(),
     }
 }
@@ -233,6 +250,40 @@ mod tests {
     }
 
     #[test]
+    fn answers_ride_in_the_page_by_url_and_none_can_break_out() {
+        let index = b"<html><head></head><body></body></html>";
+        let me = Me {
+            id: 1,
+            username: "alice".into(),
+            display_name: "Alice".into(),
+            email: "a@example.com".into(),
+            is_admin: false,
+        };
+        let answer = serde_json::json!({"items": [{"justification": "</script><b>x</b>"}]});
+        let page = String::from_utf8(with_data(
+            index,
+            &me,
+            &[("/api/v1/requests?limit=20", answer.to_string())],
+        ))
+        .unwrap();
+        let open = r#"<script type="application/json" id="gatehouse-answers">"#;
+        let start = page.find(open).unwrap() + open.len();
+        let end = page[start..].find("</script>").unwrap() + start;
+        assert!(end < page.find("</head>").unwrap());
+        let body = &page[start..end];
+        assert!(!body.contains('<'), "{body}");
+        let by_url: serde_json::Value = serde_json::from_str(body).unwrap();
+        let carried = by_url["/api/v1/requests?limit=20"].as_str().unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(carried).unwrap(),
+            answer
+        );
+        // No answers, no block.
+        let page = String::from_utf8(with_data(index, &me, &[])).unwrap();
+        assert!(!page.contains("gatehouse-answers"));
+    }
+
+    #[test]
     fn the_signed_in_user_rides_in_the_page_and_no_name_can_break_out() {
         let index = b"<html><head><title>Gatehouse</title></head><body></body></html>";
         let me = Me {
@@ -242,7 +293,7 @@ mod tests {
             email: "m@example.com".into(),
             is_admin: false,
         };
-        let page = String::from_utf8(with_signed_in_user(index, &me)).unwrap();
+        let page = String::from_utf8(with_data(index, &me, &[])).unwrap();
         let start = page
             .find(r#"<script type="application/json" id="gatehouse-me">"#)
             .unwrap();

@@ -154,3 +154,79 @@ async fn the_portal_page_carries_who_is_signed_in_and_is_kept_by_no_cache() {
     let after = app.get("/my-requests", &alice).await;
     assert!(!after.body.as_str().unwrap().contains("gatehouse-me"));
 }
+
+#[tokio::test]
+async fn my_requests_carries_the_answers_to_its_first_reads_as_the_api_gives_them() {
+    let app = TestApp::with_demo().await;
+    let page_of = |answer: &common::Answer| answer.body.as_str().unwrap().to_owned();
+    if page_of(&app.call(Method::GET, "/my-requests", None, None).await)
+        .contains("was not built into this binary")
+    {
+        return;
+    }
+    let answers_in = |page: &str| -> Option<serde_json::Value> {
+        let open = r#"<script type="application/json" id="gatehouse-answers">"#;
+        let start = page.find(open)? + open.len();
+        let end = page[start..].find("</script>")? + start;
+        // Each body is carried as the JSON text the API sent.
+        let by_url: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&page[start..end]).unwrap();
+        Some(
+            by_url
+                .into_iter()
+                .map(|(url, body)| {
+                    (
+                        url,
+                        serde_json::from_str::<serde_json::Value>(body.as_str().unwrap()).unwrap(),
+                    )
+                })
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        )
+    };
+    let alice = app.login("alice").await;
+    let bob = app.login("bob").await;
+    common::active_docs_request(&app, &alice).await;
+
+    for (who, session) in [("alice", &alice), ("bob", &bob)] {
+        let page = page_of(&app.get("/my-requests", session).await);
+        let answers = answers_in(&page).unwrap_or_else(|| panic!("no answers for {who}: {page}"));
+        let reads = gatehouse::app::first_reads("/my-requests");
+        assert_eq!(answers.as_object().unwrap().len(), reads.len());
+        for url in reads {
+            // Exactly what the API answers this user at this URL.
+            assert_eq!(
+                answers[*url],
+                app.get(url, session).await.body,
+                "{who} {url}"
+            );
+        }
+    }
+    // Alice's request is in her page and not in bob's.
+    let alice_page = answers_in(&page_of(&app.get("/my-requests", &alice).await)).unwrap();
+    let bob_page = answers_in(&page_of(&app.get("/my-requests", &bob).await)).unwrap();
+    assert_eq!(
+        alice_page["/api/v1/requests?limit=20"]["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        bob_page["/api/v1/requests?limit=20"]["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // Other pages, a deep link with filters and a signed-out visit carry none.
+    for (path, session) in [
+        ("/new-request", Some(alice.as_str())),
+        ("/my-requests?status=Active", Some(alice.as_str())),
+        ("/my-requests", None),
+    ] {
+        let answer = app.call(Method::GET, path, session, None).await;
+        assert!(answers_in(&page_of(&answer)).is_none(), "{path}");
+    }
+}

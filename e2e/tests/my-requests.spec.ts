@@ -145,3 +145,36 @@ test('My Requests pages with Load more, and the other views say what to do when 
     'page',
   );
 });
+
+test('a signed-in visit to My Requests shows its first page from the page itself, and later visits ask afresh', async ({ page }) => {
+  await myRequestsAsAlice(page);
+  await submitViaApi(page, [{ resource: 'docs', permission: 'read' }]);
+  await submitViaApi(page, [{ resource: 'orders', permission: 'read-only' }]);
+  const asked: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/api/')) asked.push(url.pathname + url.search);
+  });
+  const firstReads = ['/api/v1/requests?limit=20', '/api/v1/requests/counts', '/api/v1/approvals/count'];
+
+  // The server answers the page's first reads into the page (backend/src/app.rs).
+  await page.reload();
+  const cards = page.getByRole('list', { name: 'Requests' }).getByRole('listitem');
+  await expect(cards).toHaveCount(2);
+  await expect(page.getByRole('group', { name: 'Filter by status' }).getByRole('button', { name: /Pending Approval/ })).toHaveText(/1\s*Pending Approval/);
+  expect(await page.locator('script#gatehouse-answers').count()).toBe(1);
+  expect(asked.filter((url) => firstReads.includes(url))).toEqual([]);
+
+  // Each answer is used once: the next visit to My Requests asks, and sees what changed.
+  await submitViaApi(page, [{ resource: 'api-gateway', permission: 'read' }]);
+  const main = page.getByRole('navigation', { name: 'Main' });
+  await main.getByRole('link', { name: 'My Access', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'My Access', level: 1 })).toBeVisible();
+  await main.getByRole('link', { name: 'My Requests', exact: true }).click();
+  await expect(cards).toHaveCount(3);
+  expect(asked).toContain('/api/v1/requests?limit=20');
+
+  // Signed out, the page carries nobody's data.
+  const signedOut = await page.request.fetch('/my-requests', { headers: { Cookie: '' } });
+  expect(await signedOut.text()).not.toContain('gatehouse-answers');
+});

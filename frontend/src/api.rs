@@ -1,7 +1,7 @@
 //! All HTTP to the Gatehouse API: one function per endpoint, and one place
 //! ([`failure`]) that turns a failed answer into the `ApiError` users see.
 
-use std::cell::RefCell;
+use std::{cell::RefCell, collections::HashMap};
 
 use gatehouse_shared::{
     ApiError, RequestStatus,
@@ -391,7 +391,42 @@ pub(crate) async fn fetch(
     request: RequestBuilder,
     signed_in_call: bool,
 ) -> Result<String, ApiError> {
-    text(send(request, signed_in_call).await?).await
+    let request = request.build().map_err(|error| client_error(&error))?;
+    if let Some(answer) = answered_with_the_page(&request) {
+        return Ok(answer);
+    }
+    fetch_sent(request, signed_in_call).await
+}
+
+thread_local! {
+    /// Answers the server wrote into the page, by URL (path and query), each
+    /// taken once: `None` until first looked at.
+    static ANSWERED: RefCell<Option<HashMap<String, String>>> = const { RefCell::new(None) };
+}
+
+/// The answer to `request` that came with the page, if any, and only the
+/// first time it is asked: `backend/src/app.rs` answers a page's first GET
+/// reads into the page (`<script type="application/json"
+/// id="gatehouse-answers">`), so the first page shows without a round trip;
+/// asked again (a refresh, a later visit to the page), it goes to the server.
+fn answered_with_the_page(request: &Request) -> Option<String> {
+    if request.method() != gloo_net::http::Method::GET {
+        return None;
+    }
+    let url = request.url();
+    let origin = leptos::prelude::window().location().origin().ok()?;
+    let url = url.strip_prefix(&origin).unwrap_or(&url);
+    ANSWERED.with(|answered| {
+        let mut answered = answered.borrow_mut();
+        let answers = answered.get_or_insert_with(|| {
+            leptos::prelude::document()
+                .get_element_by_id("gatehouse-answers")
+                .and_then(|block| block.text_content())
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default()
+        });
+        answers.remove(url)
+    })
 }
 
 /// [`fetch`] for a request that already carries its body.
