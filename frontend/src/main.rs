@@ -55,11 +55,12 @@ fn prefetch_when_idle() {
         }
     });
     let window = leptos::prelude::window();
-    if window.request_idle_callback(prefetch.unchecked_ref()).is_err() {
+    if window
+        .request_idle_callback(prefetch.unchecked_ref())
+        .is_err()
+    {
         // No requestIdleCallback (Safari): a few seconds after start instead.
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            prefetch.unchecked_ref(),
-            3_000,
-        );
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(prefetch.unchecked_ref(), 3_000);
     }
 }
