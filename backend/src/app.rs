@@ -243,7 +243,7 @@ async fn serve_portal(state: AppState, api: Router, request: Request) -> Respons
 /// before it can show anything (on a slow mobile network, about 0.6 s). Each
 /// URL is exactly what the portal asks (frontend/src/api.rs), which takes an
 /// answer from the page once, by URL, instead of asking
-/// (`e2e/tests/requests.spec.ts` checks that My Requests asks none of these).
+/// (`e2e/tests/my-requests.spec.ts` checks that My Requests asks none of these).
 pub fn first_reads(path: &str) -> &'static [&'static str] {
     match path {
         "/my-requests" => &[

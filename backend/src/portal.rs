@@ -266,11 +266,7 @@ mod tests {
             &[("/api/v1/requests?limit=20", answer.to_string())],
         ))
         .unwrap();
-        let open = r#"<script type="application/json" id="gatehouse-answers">"#;
-        let start = page.find(open).unwrap() + open.len();
-        let end = page[start..].find("</script>").unwrap() + start;
-        assert!(end < page.find("</head>").unwrap());
-        let body = &page[start..end];
+        let body = data_block(&page, "gatehouse-answers").unwrap();
         assert!(!body.contains('<'), "{body}");
         let by_url: serde_json::Value = serde_json::from_str(body).unwrap();
         let carried = by_url["/api/v1/requests?limit=20"].as_str().unwrap();
@@ -280,7 +276,7 @@ mod tests {
         );
         // No answers, no block.
         let page = String::from_utf8(with_data(index, &me, &[])).unwrap();
-        assert!(!page.contains("gatehouse-answers"));
+        assert!(data_block(&page, "gatehouse-answers").is_none());
     }
 
     #[test]
@@ -294,20 +290,29 @@ mod tests {
             is_admin: false,
         };
         let page = String::from_utf8(with_data(index, &me, &[])).unwrap();
-        let start = page
-            .find(r#"<script type="application/json" id="gatehouse-me">"#)
-            .unwrap();
-        assert!(start < page.find("</head>").unwrap());
-        let body_start = page[start..].find('>').unwrap() + start + 1;
-        let body_end = page[body_start..].find("</script>").unwrap() + body_start;
-        let body = &page[body_start..body_end];
+        let body = data_block(&page, "gatehouse-me").unwrap();
         assert!(!body.contains('<'), "{body}");
         assert_eq!(serde_json::from_str::<Me>(body).unwrap(), me);
         // Nothing else of the page moved.
         assert_eq!(
-            page.replace(&page[start..body_end + "</script>".len()], ""),
+            page.replace(
+                &format!(r#"<script type="application/json" id="gatehouse-me">{body}</script>"#),
+                ""
+            ),
             String::from_utf8_lossy(index)
         );
+    }
+
+    /// The text of the page's data block `id`, which must sit in its head.
+    fn data_block<'a>(page: &'a str, id: &str) -> Option<&'a str> {
+        let open = format!(r#"<script type="application/json" id="{id}">"#);
+        let start = page.find(&open)? + open.len();
+        let end = page[start..].find("</script>")? + start;
+        assert!(
+            end < page.find("</head>").unwrap(),
+            "{id} is not in the head"
+        );
+        Some(&page[start..end])
     }
 
     #[test]

@@ -137,12 +137,8 @@ async fn the_portal_page_carries_who_is_signed_in_and_is_kept_by_no_cache() {
     let alice = app.login("alice").await;
     let signed_in = app.get("/my-requests", &alice).await;
     let page = signed_in.body.as_str().unwrap();
-    let start = page
-        .find(r#"<script type="application/json" id="gatehouse-me">"#)
-        .unwrap();
-    let json = &page[page[start..].find('>').unwrap() + start + 1..];
-    let json = &json[..json.find("</script>").unwrap()];
-    let me: serde_json::Value = serde_json::from_str(json).unwrap();
+    let me: serde_json::Value =
+        serde_json::from_str(data_block(page, "gatehouse-me").unwrap()).unwrap();
     assert_eq!(me, app.get("/api/v1/me", &alice).await.body);
     assert_eq!(me["username"], "alice");
     assert_eq!(signed_in.headers[header::CACHE_CONTROL], "no-store");
@@ -165,12 +161,9 @@ async fn my_requests_carries_the_answers_to_its_first_reads_as_the_api_gives_the
         return;
     }
     let answers_in = |page: &str| -> Option<serde_json::Value> {
-        let open = r#"<script type="application/json" id="gatehouse-answers">"#;
-        let start = page.find(open)? + open.len();
-        let end = page[start..].find("</script>")? + start;
         // Each body is carried as the JSON text the API sent.
         let by_url: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&page[start..end]).unwrap();
+            serde_json::from_str(data_block(page, "gatehouse-answers")?).unwrap();
         Some(
             by_url
                 .into_iter()
@@ -229,4 +222,12 @@ async fn my_requests_carries_the_answers_to_its_first_reads_as_the_api_gives_the
         let answer = app.call(Method::GET, path, session, None).await;
         assert!(answers_in(&page_of(&answer)).is_none(), "{path}");
     }
+}
+
+/// The text of the portal page's JSON data block `id`, if it has one.
+fn data_block<'a>(page: &'a str, id: &str) -> Option<&'a str> {
+    let open = format!(r#"<script type="application/json" id="{id}">"#);
+    let start = page.find(&open)? + open.len();
+    let end = page[start..].find("</script>")? + start;
+    Some(&page[start..end])
 }
