@@ -1,10 +1,6 @@
 //! Who is calling: password hashing, opaque session and API tokens (stored
 //! only as hashes), and the [`CurrentUser`] extractor every protected route takes.
 
-use argon2::{
-    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
-    password_hash::{SaltString, rand_core::OsRng},
-};
 use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, Method, header, request::Parts},
@@ -24,31 +20,10 @@ pub use crate::transport::SESSION_COOKIE;
 /// Prefix of personal API tokens, so a leaked one is easy to recognise.
 pub const API_TOKEN_PREFIX: &str = "gh_";
 
-/// Hash a password with argon2id and a fresh salt.
+/// Hash a password with argon2id and a fresh salt, here and now (the
+/// server hashes in its bounded pool, [`crate::passwords::Passwords`]).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|error| AppError::internal(format!("argon2: {error}")))
-}
-
-/// Check a password against a stored hash. A malformed hash never matches.
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A hash to verify against when the user does not exist, so that a wrong
-/// user name takes as long as a wrong password.
-pub fn dummy_password_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("not a real password").unwrap_or_default())
+    Ok(crate::passwords::hash_with(password, &mut Vec::new())?)
 }
 
 /// 32 random bytes, URL-safe base64: the secret half of a session or token.
@@ -230,15 +205,6 @@ fn is_same_origin_write(method: &Method, headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_password_verifies_only_against_its_own_hash() {
-        let hash = hash_password("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", &hash));
-        assert!(!verify_password("wrong horse", &hash));
-        assert!(!verify_password("correct horse", "not a hash"));
-    }
 
     #[test]
     fn secrets_are_random_and_hashes_are_stable() {

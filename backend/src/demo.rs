@@ -3,7 +3,6 @@
 
 use crate::store::Conn;
 use crate::{
-    auth,
     db::Db,
     error::AppError,
     store,
@@ -74,8 +73,23 @@ const REPOSITORIES: &[&str] = &[
 ];
 const TEAMS: &[&str] = &["platform", "payments", "data", "security", "mobile"];
 
-/// Seed the demo catalog and users.
+/// Seed the demo catalog and users (hashing in a pool of its own).
 pub async fn seed(db: &Db, now: i64) -> Result<(), AppError> {
+    seed_with(
+        db,
+        &crate::passwords::Passwords::start(1, std::time::Duration::from_secs(60)),
+        now,
+    )
+    .await
+}
+
+/// Seed the demo catalog and users, hashing their passwords in `passwords`
+/// (the server's pool, so hashing at start takes no memory of its own).
+pub async fn seed_with(
+    db: &Db,
+    passwords: &crate::passwords::Passwords,
+    now: i64,
+) -> Result<(), AppError> {
     // Hash outside the write transaction: argon2 is deliberately slow.
     let mut users = Vec::new();
     for (username, display_name, _, is_admin) in DEMO_USERS {
@@ -87,10 +101,7 @@ pub async fn seed(db: &Db, now: i64) -> Result<(), AppError> {
         let hash = if exists {
             String::new()
         } else {
-            let password = DEMO_PASSWORD.to_owned();
-            tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                .await
-                .map_err(|error| AppError::internal(format!("hashing failed: {error}")))??
+            passwords.hash(DEMO_PASSWORD.to_owned()).await?
         };
         users.push((*username, *display_name, *is_admin, hash));
     }

@@ -4,7 +4,7 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use gatehouse_shared::ApiError;
@@ -40,6 +40,9 @@ pub enum AppError {
     Duplicate(Box<gatehouse_shared::requests::DuplicateError>),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within `--body-timeout`.
+    #[error("request body timed out")]
+    BodyTimeout,
     #[error("method not allowed")]
     MethodNotAllowed,
     /// Too many attempts (log-in); the message says when to try again.
@@ -63,6 +66,10 @@ pub enum AppError {
     /// draining, or its database does not answer); says why.
     #[error("not ready: {0}")]
     NotReady(String),
+    /// Too much work of one kind at once (password hashing): 503 with
+    /// `Retry-After`, the message says what to do.
+    #[error("busy: {message}")]
+    Busy { retry_after: u64, message: String },
 }
 
 impl AppError {
@@ -86,12 +93,14 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) | AppError::Duplicate(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Unavailable(_) | AppError::Contended(_) | AppError::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Unavailable(_)
+            | AppError::Contended(_)
+            | AppError::NotReady(_)
+            | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::MetricsToken => StatusCode::UNAUTHORIZED,
         }
     }
@@ -119,6 +128,10 @@ impl AppError {
                 "payload_too_large",
                 "The request body is larger than the server accepts.",
             ),
+            AppError::BodyTimeout => ApiError::new(
+                "request_timeout",
+                "The request body did not arrive in time; nothing was changed.",
+            ),
             AppError::MethodNotAllowed => ApiError::new(
                 "method_not_allowed",
                 "This route does not accept that HTTP method.",
@@ -139,6 +152,7 @@ impl AppError {
                 "Send the metrics token the server was started with (--metrics-token) as `Authorization: Bearer <token>`.",
             ),
             AppError::NotReady(why) => ApiError::new("not_ready", why.clone()),
+            AppError::Busy { message, .. } => ApiError::new("busy", message.clone()),
         }
     }
 }
@@ -153,9 +167,32 @@ impl IntoResponse for AppError {
             AppError::Duplicate(duplicate) => {
                 return (self.status(), Json(duplicate)).into_response();
             }
+            AppError::Busy { retry_after, .. } => {
+                return (
+                    self.status(),
+                    [(header::RETRY_AFTER, retry_after.to_string())],
+                    Json(self.body()),
+                )
+                    .into_response();
+            }
             _ => {}
         }
         (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<crate::passwords::PasswordError> for AppError {
+    fn from(error: crate::passwords::PasswordError) -> Self {
+        match error {
+            crate::passwords::PasswordError::Busy { retry_after } => AppError::Busy {
+                retry_after,
+                message: format!(
+                    "The server is checking too many passwords at once. Try again in {retry_after} second{}.",
+                    if retry_after == 1 { "" } else { "s" }
+                ),
+            },
+            crate::passwords::PasswordError::Failed(detail) => AppError::Internal(detail),
+        }
     }
 }
 
@@ -188,6 +225,7 @@ mod tests {
                 "conflict",
             ),
             (AppError::PayloadTooLarge, 413, "payload_too_large"),
+            (AppError::BodyTimeout, 408, "request_timeout"),
             (AppError::MethodNotAllowed, 405, "method_not_allowed"),
             (
                 AppError::TooManyAttempts("wait".into()),
@@ -199,11 +237,24 @@ mod tests {
             (AppError::Contended("lost".into()), 503, "unavailable"),
             (AppError::MetricsToken, 401, "unauthenticated"),
             (AppError::NotReady("draining".into()), 503, "not_ready"),
+            (
+                AppError::from(crate::passwords::PasswordError::Busy { retry_after: 5 }),
+                503,
+                "busy",
+            ),
         ];
         for (error, status, code) in cases {
             assert_eq!(error.status().as_u16(), status, "{error:?}");
             assert_eq!(error.body().code, code);
         }
+    }
+
+    #[test]
+    fn busy_says_when_to_retry() {
+        let response = AppError::from(crate::passwords::PasswordError::Busy { retry_after: 5 })
+            .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
     }
 
     #[test]

@@ -30,6 +30,8 @@ where
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     AppError::PayloadTooLarge
+                } else if timed_out(&rejection) {
+                    AppError::BodyTimeout
                 } else {
                     AppError::BadRequest(rejection.body_text())
                 }
@@ -42,6 +44,19 @@ where
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
+}
+
+/// Whether reading the body failed because it took longer than
+/// `--body-timeout` (the connection's [`tower_http::timeout::TimeoutBody`]).
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Text holding a NUL character: no store keeps it as text (PostgreSQL

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod notify;
 pub mod observe;
 pub mod ops;
+pub mod passwords;
 pub mod portal;
 pub mod proxy;
 pub mod routes;

@@ -53,6 +53,10 @@ enum Command {
         ops: OpsArgs,
         #[command(flatten)]
         sso: Box<SsoArgs>,
+        #[command(flatten)]
+        connections: gatehouse::listener::ConnectionLimits,
+        #[command(flatten)]
+        passwords: gatehouse::passwords::PasswordLimits,
     },
     /// Copy a SQLite store into a new file while the server runs (SQLite's
     /// online backup API); the copy is checked before it gets its name.
@@ -505,6 +509,8 @@ fn main() -> ExitCode {
             notify,
             ops,
             sso,
+            connections,
+            passwords,
         } => {
             let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
@@ -558,7 +564,11 @@ fn main() -> ExitCode {
                 key_file,
                 notify,
                 ops,
-                proxies,
+                Intake {
+                    proxies,
+                    connections,
+                    passwords,
+                },
             ));
             // What is left (a connector call on the blocking pool past the
             // shutdown timeout) is not waited for.
@@ -572,6 +582,14 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// How requests come in (through which proxies) and how much the server
+/// takes on at once: connections, password hashing.
+struct Intake {
+    proxies: gatehouse::proxy::TrustedProxies,
+    connections: gatehouse::listener::ConnectionLimits,
+    passwords: gatehouse::passwords::PasswordLimits,
 }
 
 /// What the server puts in its store at start: the demo, and sign-in
@@ -588,7 +606,7 @@ async fn serve(
     key_file: PathBuf,
     mut notify: gatehouse::notify::NotifyConfig,
     ops: OpsArgs,
-    proxies: gatehouse::proxy::TrustedProxies,
+    bounds: Intake,
 ) -> Result<(), String> {
     let Seed {
         demo: with_demo,
@@ -621,14 +639,18 @@ async fn serve(
         notify.public_url = format!("http://{address}");
     }
     let slot = gatehouse::listener::AppSlot::default();
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            gatehouse::listener::Switchboard::new(slot.clone()),
-        )
-        .with_graceful_shutdown(stop.clone().cancelled_owned())
-        .into_future(),
+    let open_files = gatehouse::listener::raise_open_file_limit();
+    tracing::debug!(
+        open_files,
+        max_connections = bounds.connections.connection_cap(),
+        "connection limits"
     );
+    let server = tokio::spawn(gatehouse::listener::serve(
+        listener,
+        gatehouse::listener::Switchboard::new(slot.clone()),
+        bounds.connections,
+        stop.clone(),
+    ));
     tracing::debug!(%address, "listening; opening the database");
 
     // Blocking: connecting and migrating happen before the application answers.
@@ -658,9 +680,10 @@ async fn serve(
         .with_secrets(secrets)
         .with_notify(notify)
         .with_ops(operations)
-        .with_trusted_proxies(proxies);
+        .with_trusted_proxies(bounds.proxies)
+        .with_passwords(bounds.passwords.start());
     if with_demo {
-        demo::seed(&db, state.now().unix_timestamp())
+        demo::seed_with(&db, &state.passwords, state.now().unix_timestamp())
             .await
             .map_err(|error| format!("cannot add the demo data: {error}"))?;
     }
@@ -696,13 +719,16 @@ async fn serve(
             let metrics_address = listener
                 .local_addr()
                 .map_err(|error| format!("cannot read the metrics address: {error}"))?;
+            let metrics_slot = gatehouse::listener::AppSlot::default();
+            metrics_slot.fill(gatehouse::app::ops_app(state.clone()));
             Some((
                 metrics_address,
-                tokio::spawn(
-                    axum::serve(listener, gatehouse::app::ops_app(state.clone()))
-                        .with_graceful_shutdown(stop.clone().cancelled_owned())
-                        .into_future(),
-                ),
+                tokio::spawn(gatehouse::listener::serve(
+                    listener,
+                    gatehouse::listener::Switchboard::new(metrics_slot),
+                    bounds.connections,
+                    stop.clone(),
+                )),
             ))
         }
         None => None,
@@ -737,8 +763,7 @@ async fn serve(
     let deadline = tokio::time::Instant::now() + shutdown_timeout;
     let mut unfinished = Vec::new();
     match tokio::time::timeout_at(deadline, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => return Err(format!("server error: {error}")),
+        Ok(Ok(())) => {}
         Ok(Err(join)) => return Err(format!("server task failed: {join}")),
         Err(_) => unfinished.push("requests in flight"),
     }

@@ -83,6 +83,8 @@ pub struct AppState {
     pub ops: Arc<Ops>,
     /// The identity provider's metadata and keys, as last read.
     pub providers: Arc<crate::idp::Providers>,
+    /// The bounded pool that hashes and checks passwords.
+    pub passwords: crate::passwords::Passwords,
 }
 
 impl AppState {
@@ -101,7 +103,14 @@ impl AppState {
             trusted_proxies: Arc::default(),
             ops: Arc::new(Ops::default()),
             providers: Arc::default(),
+            passwords: crate::passwords::Passwords::default(),
         }
+    }
+
+    /// The same state hashing passwords in this pool (`--password-workers`).
+    pub fn with_passwords(mut self, passwords: crate::passwords::Passwords) -> Self {
+        self.passwords = passwords;
+        self
     }
 
     /// The same state sealing secrets with this box (the server's key file).

@@ -506,3 +506,82 @@ async fn only_a_trusted_proxy_can_say_the_request_came_over_https() {
             .is_none()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_in_that_would_wait_too_long_for_a_password_worker_gets_503_with_retry_after_and_writes_nothing()
+ {
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    // One password worker and a one-millisecond queue deadline: of log-ins
+    // sent at once, those queued behind the first wait longer than that.
+    let router = gatehouse::app(app.state().with_passwords(
+        gatehouse::passwords::Passwords::start(1, std::time::Duration::from_millis(1)),
+    ));
+    let attempts: Vec<_> = (0..6)
+        .map(|i| {
+            let router = router.clone();
+            // Half of them with a wrong password: busy or not, no failure is counted.
+            let password = if i % 2 == 0 {
+                "gatehouse-demo"
+            } else {
+                "wrong"
+            };
+            tokio::spawn(async move {
+                common::send(
+                    &router,
+                    common::request(
+                        Method::POST,
+                        "/api/v1/session",
+                        None,
+                        Some(json!({"username": "alice", "password": password})),
+                    ),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut signed_in, mut refused, mut busy) = (0, 0, 0);
+    for attempt in attempts {
+        let answer = attempt.await.unwrap();
+        match answer.status {
+            StatusCode::OK => signed_in += 1,
+            StatusCode::UNAUTHORIZED => refused += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                assert_eq!(answer.body["code"], "busy");
+                assert!(
+                    answer.body["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("Try again in 1 second"),
+                    "{}",
+                    answer.body
+                );
+                assert_eq!(answer.headers[header::RETRY_AFTER], "1");
+                assert!(answer.headers.get(header::SET_COOKIE).is_none());
+            }
+            other => panic!("unexpected {other}: {}", answer.body),
+        }
+    }
+    assert!(
+        busy >= 1,
+        "none refused as busy ({signed_in} in, {refused} refused)"
+    );
+    // The audit log holds exactly the log-ins that were decided.
+    let audit = app.get("/api/v1/admin/audit?limit=1000", &carol).await.body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let logins = audit
+        .iter()
+        .filter(|e| e["action"] == "login" && e["actor"]["username"] == "alice")
+        .count();
+    assert_eq!(logins, signed_in, "{audit:?}");
+    let failed = audit
+        .iter()
+        .filter(|e| e["action"] == "login_failed")
+        .count();
+    assert_eq!(failed, refused, "{audit:?}");
+    // alice can still log in: busy answers counted no failures against her.
+    app.login("alice").await;
+}

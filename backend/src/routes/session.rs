@@ -39,6 +39,8 @@ pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(12);
         (status = 403, description = "Passwords are turned off (code `passwords_off`): sign in with the identity provider", body = ApiError),
         (status = 422, description = "Empty or over-long field", body = ApiError),
         (status = 429, description = "Too many failed log-ins for this user or address; the message says when to try again", body = ApiError),
+        (status = 503, description = "Too many passwords being checked at once (code `busy`); nothing was recorded: try again after `Retry-After` seconds", body = ApiError,
+            headers(("retry-after" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 pub async fn create_session(
@@ -110,17 +112,16 @@ pub async fn create_session(
             sso.input.display_name
         )));
     }
-    let password = login.password;
-    let user = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) if auth::verify_password(&password, &hash) => Some(user),
-        Some(_) => None,
-        None => {
-            auth::verify_password(&password, auth::dummy_password_hash());
-            None
-        }
-    })
-    .await
-    .map_err(|error| AppError::internal(format!("password check failed: {error}")))?;
+    // Bounded: at most --password-workers at once; a log-in that would wait
+    // past the deadline is answered 503 with Retry-After (and, like a
+    // refused one, writes nothing). An unknown user name is checked against
+    // a dummy hash of the same cost.
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let matches = state.passwords.verify(login.password, stored).await?;
+    let user = user.filter(|_| matches);
     let Some(user) = user else {
         tracing::info!(%username, "log-in refused: wrong username or password");
         let at = state.now().unix_timestamp();

@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 
 use super::{audit, name};
 use crate::{
-    auth::{self, CurrentUser},
+    auth::CurrentUser,
     error::AppError,
     extract::{AppJson, AppPath, AppQuery},
     state::AppState,
@@ -110,11 +110,7 @@ async fn save_user(
                     ),
                 ));
             }
-            Some(
-                tokio::task::spawn_blocking(move || auth::hash_password(&password))
-                    .await
-                    .map_err(|e| AppError::internal(format!("hashing failed: {e}")))??,
-            )
+            Some(state.passwords.hash(password).await?)
         }
         None => None,
     };
