@@ -869,6 +869,66 @@ mod tests {
     }
 
     #[test]
+    fn many_members_are_added_and_removed_once_each_in_place() {
+        let mut group = json!({"displayName": "big", "members": []});
+        let many: Vec<Value> = (0..20_000)
+            .map(|i| json!({"value": i.to_string()}))
+            .collect();
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [
+                {"op": "add", "path": "members", "value": many},
+                // Again, one with more to it, one new twice, one without a value twice.
+                {"op": "add", "path": "members", "value": [
+                    {"value": "5", "display": "five"}, {"value": "20000"}, {"value": "20000"},
+                    {"type": "work"}, {"type": "work"}]},
+            ]}),
+        )
+        .unwrap();
+        let members = group["members"].as_array().unwrap();
+        assert_eq!(members.len(), 20_002);
+        assert_eq!(
+            members[5],
+            json!({"value": "5", "display": "five"}),
+            "replaced where it was"
+        );
+        assert_eq!(members[20_000], json!({"value": "20000"}));
+        assert_eq!(members[20_001], json!({"type": "work"}));
+        let gone: Vec<Value> = (0..10_000)
+            .map(|i| json!({"value": i.to_string()}))
+            .collect();
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [{"op": "remove", "path": "members", "value": gone}]}),
+        )
+        .unwrap();
+        let members = group["members"].as_array().unwrap();
+        assert_eq!(members.len(), 10_002, "the one without a value stays");
+        assert_eq!(members[0]["value"], "10000");
+        // A gone item whose value is not text takes those without text values.
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [{"op": "remove", "path": "members", "value": [{"value": 1}]}]}),
+        )
+        .unwrap();
+        assert_eq!(group["members"].as_array().unwrap().len(), 10_001);
+    }
+
+    #[test]
+    fn a_patch_of_too_many_operations_or_a_too_long_filter_is_refused() {
+        let mut resource = user();
+        let operations: Vec<Value> = (0..=MAX_PATCH_OPERATIONS)
+            .map(|_| json!({"op": "replace", "path": "active", "value": false}))
+            .collect();
+        let error = apply_patch(&mut resource, &json!({"Operations": operations})).unwrap_err();
+        assert_eq!(error.scim_type, Some("invalidValue"));
+        assert_eq!(resource, user(), "nothing applied");
+        let long = format!("userName eq \"{}\"", "x".repeat(MAX_FILTER_LENGTH));
+        let error = parse_filter(&long, &["userName"]).unwrap_err();
+        assert_eq!(error.scim_type, Some("invalidFilter"));
+    }
+
+    #[test]
     fn bad_patches_are_refused_with_the_right_scim_type() {
         let mut resource = user();
         let error = apply_patch(
