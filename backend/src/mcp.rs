@@ -53,7 +53,10 @@ pub const INVALID_PARAMS: i64 = -32602;
 pub struct Api(pub Router);
 
 /// Largest JSON-RPC message accepted, in bytes (as the REST API's bodies).
-const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Most messages one batch may hold: each may be a tool call, that is an
+/// API call, answered one after the other.
+pub const MAX_BATCH_MESSAGES: usize = 50;
 
 /// The MCP routes; `api` is the REST API they call as the token's user.
 pub fn router(api: Router) -> Router<AppState> {
@@ -287,6 +290,14 @@ async fn post_message(
             Value::Null,
             INVALID_REQUEST,
             "Invalid Request: an empty batch.",
+        )),
+        Value::Array(batch) if batch.len() > MAX_BATCH_MESSAGES => Some(rpc_error(
+            Value::Null,
+            INVALID_REQUEST,
+            &format!(
+                "Invalid Request: a batch holds at most {MAX_BATCH_MESSAGES} messages; {} were sent.",
+                batch.len()
+            ),
         )),
         Value::Array(batch) => {
             let mut answers = Vec::new();

@@ -12,6 +12,19 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// Largest page a list answers.
 pub const MAX_RESULTS: usize = 200;
+/// Longest filter (`userName eq "…"`) a list or search takes, in characters.
+pub const MAX_FILTER_LENGTH: usize = 1_000;
+/// Longest `attributes` or `excludedAttributes` list a list or search
+/// takes, in characters.
+pub const MAX_ATTRIBUTES_LENGTH: usize = 1_000;
+/// Most operations one PATCH may carry.
+pub const MAX_PATCH_OPERATIONS: usize = 1_000;
+/// Most members a group may have (as the admin API allows).
+pub const MAX_GROUP_MEMBERS: usize = gatehouse_shared::limits::MAX_GROUP_MEMBERS;
+/// Largest `name`, `displayName`, `emails` and `active` of one user kept,
+/// as JSON text, in bytes (a user as Okta or Entra ID sends one is well
+/// under 2 KiB; SCIM lists answer up to 200 of them at once).
+pub const MAX_USER_ATTRIBUTES_BYTES: usize = 16 * 1024;
 
 /// A SCIM error: HTTP status, `scimType` (RFC 7644 §3.12) and detail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +149,15 @@ pub fn user_fields(resource: &Value) -> Result<UserFields, ScimError> {
     if get(object, "active").is_some_and(|v| !v.is_null()) {
         attributes.insert("active".into(), Value::Bool(active));
     }
+    if Value::Object(attributes.clone()).to_string().len() > MAX_USER_ATTRIBUTES_BYTES {
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!(
+                "name, displayName and emails are at most {} KiB together.",
+                MAX_USER_ATTRIBUTES_BYTES / 1024
+            ),
+        ));
+    }
     if let Some(name) = attributes.get("name")
         && !name.is_object()
     {
@@ -199,6 +221,7 @@ pub fn group_fields(resource: &Value) -> Result<GroupFields, ScimError> {
         let list = list
             .as_array()
             .ok_or_else(|| ScimError::bad("invalidValue", "members is a list."))?;
+        let mut seen = std::collections::HashSet::new();
         for member in list {
             let id = member
                 .as_object()
@@ -207,10 +230,16 @@ pub fn group_fields(resource: &Value) -> Result<GroupFields, ScimError> {
                 .ok_or_else(|| {
                     ScimError::bad("invalidValue", "Each member has the value of a User's id.")
                 })?;
-            if !members.contains(&id) {
+            if seen.insert(id) {
                 members.push(id);
             }
         }
+    }
+    if members.len() > MAX_GROUP_MEMBERS {
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!("A group has at most {MAX_GROUP_MEMBERS} members."),
+        ));
     }
     Ok(GroupFields {
         display_name,
@@ -238,6 +267,12 @@ pub fn parse_filter(filter: &str, allowed: &[&str]) -> Result<Filter, ScimError>
             ),
         )
     };
+    if filter.chars().count() > MAX_FILTER_LENGTH {
+        return Err(ScimError::bad(
+            "invalidFilter",
+            format!("A filter is at most {MAX_FILTER_LENGTH} characters."),
+        ));
+    }
     let filter = filter.trim();
     let (attribute, rest) = filter.split_once(char::is_whitespace).ok_or_else(refuse)?;
     let rest = rest.trim_start();
@@ -350,6 +385,15 @@ pub fn apply_patch(resource: &mut Value, body: &Value) -> Result<(), ScimError> 
         .and_then(|b| get(b, "Operations"))
         .and_then(Value::as_array)
         .ok_or_else(|| ScimError::bad("invalidSyntax", "A PATCH body has a list of Operations."))?;
+    if operations.len() > MAX_PATCH_OPERATIONS {
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!(
+                "A PATCH has at most {MAX_PATCH_OPERATIONS} Operations; {} were sent.",
+                operations.len()
+            ),
+        ));
+    }
     let object = resource
         .as_object_mut()
         .ok_or_else(|| ScimError::bad("invalidSyntax", "The resource is not an object."))?;
@@ -424,14 +468,27 @@ fn set(
                 && let (Some(Value::Array(existing)), Value::Array(new)) =
                     (object.get_mut(&key), &value)
             {
+                // An element and an item are the same when they have the same
+                // `value` (members, emails), or are equal: found by `value`
+                // through an index, so adding to a large group stays linear.
+                let mut by_value: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
+                for (position, element) in existing.iter().enumerate() {
+                    if let Some(value) = element.get("value") {
+                        by_value.entry(value.to_string()).or_insert(position);
+                    }
+                }
                 for item in new {
-                    let same = |e: &Value| {
-                        e == item
-                            || (e.get("value").is_some() && e.get("value") == item.get("value"))
+                    let position = match item.get("value") {
+                        Some(value) => by_value.get(&value.to_string()).copied(),
+                        None => existing.iter().position(|e| e == item),
                     };
-                    if let Some(position) = existing.iter().position(same) {
+                    if let Some(position) = position {
                         existing[position] = item.clone();
                     } else {
+                        if let Some(value) = item.get("value") {
+                            by_value.insert(value.to_string(), existing.len());
+                        }
                         existing.push(item.clone());
                     }
                 }
@@ -515,12 +572,18 @@ fn remove(
             if let (Some(Value::Array(existing)), Some(Value::Array(gone))) =
                 (object.get_mut(&key), value)
             {
-                existing.retain(|e| {
-                    !gone.iter().any(|g| {
-                        g.get("value").is_some()
-                            && g.get("value").and_then(Value::as_str).map(str::to_owned)
-                                == e.get("value").and_then(Value::as_str).map(str::to_owned)
-                    })
+                // As `value` text: a gone item whose value is not text
+                // takes every element whose value is not text either.
+                let gone_values: std::collections::HashSet<&str> = gone
+                    .iter()
+                    .filter_map(|g| g.get("value").and_then(Value::as_str))
+                    .collect();
+                let gone_other = gone
+                    .iter()
+                    .any(|g| g.get("value").is_some_and(|v| !v.is_string()));
+                existing.retain(|e| match e.get("value").and_then(Value::as_str) {
+                    Some(value) => !gone_values.contains(value),
+                    None => !gone_other,
                 });
             } else {
                 object.remove(&key);
@@ -803,6 +866,66 @@ mod tests {
         // Okta renames with a pathless replace.
         apply_patch(&mut group, &json!({"Operations": [{"op": "replace", "value": {"id": "9", "displayName": "dbas"}}]})).unwrap();
         assert_eq!(group_fields(&group).unwrap().display_name, "dbas");
+    }
+
+    #[test]
+    fn many_members_are_added_and_removed_once_each_in_place() {
+        let mut group = json!({"displayName": "big", "members": []});
+        let many: Vec<Value> = (0..20_000)
+            .map(|i| json!({"value": i.to_string()}))
+            .collect();
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [
+                {"op": "add", "path": "members", "value": many},
+                // Again, one with more to it, one new twice, one without a value twice.
+                {"op": "add", "path": "members", "value": [
+                    {"value": "5", "display": "five"}, {"value": "20000"}, {"value": "20000"},
+                    {"type": "work"}, {"type": "work"}]},
+            ]}),
+        )
+        .unwrap();
+        let members = group["members"].as_array().unwrap();
+        assert_eq!(members.len(), 20_002);
+        assert_eq!(
+            members[5],
+            json!({"value": "5", "display": "five"}),
+            "replaced where it was"
+        );
+        assert_eq!(members[20_000], json!({"value": "20000"}));
+        assert_eq!(members[20_001], json!({"type": "work"}));
+        let gone: Vec<Value> = (0..10_000)
+            .map(|i| json!({"value": i.to_string()}))
+            .collect();
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [{"op": "remove", "path": "members", "value": gone}]}),
+        )
+        .unwrap();
+        let members = group["members"].as_array().unwrap();
+        assert_eq!(members.len(), 10_002, "the one without a value stays");
+        assert_eq!(members[0]["value"], "10000");
+        // A gone item whose value is not text takes those without text values.
+        apply_patch(
+            &mut group,
+            &json!({"Operations": [{"op": "remove", "path": "members", "value": [{"value": 1}]}]}),
+        )
+        .unwrap();
+        assert_eq!(group["members"].as_array().unwrap().len(), 10_001);
+    }
+
+    #[test]
+    fn a_patch_of_too_many_operations_or_a_too_long_filter_is_refused() {
+        let mut resource = user();
+        let operations: Vec<Value> = (0..=MAX_PATCH_OPERATIONS)
+            .map(|_| json!({"op": "replace", "path": "active", "value": false}))
+            .collect();
+        let error = apply_patch(&mut resource, &json!({"Operations": operations})).unwrap_err();
+        assert_eq!(error.scim_type, Some("invalidValue"));
+        assert_eq!(resource, user(), "nothing applied");
+        let long = format!("userName eq \"{}\"", "x".repeat(MAX_FILTER_LENGTH));
+        let error = parse_filter(&long, &["userName"]).unwrap_err();
+        assert_eq!(error.scim_type, Some("invalidFilter"));
     }
 
     #[test]

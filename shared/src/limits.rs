@@ -14,3 +14,5 @@ pub const MAX_USERNAME_LENGTH: usize = 64;
 pub const MAX_PASSWORD_LENGTH: usize = 256;
 /// Most values one multi-select filter may carry.
 pub const MAX_FILTER_VALUES: usize = 100;
+/// Most members a group may have (set by an admin or by SCIM).
+pub const MAX_GROUP_MEMBERS: usize = 10_000;

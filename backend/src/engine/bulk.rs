@@ -33,7 +33,7 @@ fn rejection_name(outcome: RejectionOutcome) -> &'static str {
 }
 
 /// Refuse a batch that cannot be decided at all: no ids, too many, or a
-/// rejection without a reason.
+/// rejection without a reason or with one too long.
 fn check(decision: &BulkDecision) -> Result<Vec<i64>, AppError> {
     let mut seen = HashSet::new();
     let ids: Vec<i64> = decision
@@ -64,6 +64,10 @@ fn check(decision: &BulkDecision) -> Result<Vec<i64>, AppError> {
             "reason",
             "Give a reason; the requesters will see it.",
         ));
+    }
+    // Refused once here, not once per request in its own transaction.
+    if decision.action == BulkAction::Reject {
+        super::lifecycle::checked_reason(decision.reason.as_deref().unwrap_or_default(), true)?;
     }
     Ok(ids)
 }

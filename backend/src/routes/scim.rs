@@ -489,6 +489,24 @@ async fn search<R: Send + 'static>(
     fetch: Fetch<R>,
     render: fn(&str, &R) -> Value,
 ) -> Answer {
+    for (name, list) in [
+        ("attributes", &query.attributes),
+        ("excludedAttributes", &query.excluded_attributes),
+    ] {
+        if list
+            .as_deref()
+            .is_some_and(|l| l.chars().count() > scim::MAX_ATTRIBUTES_LENGTH)
+        {
+            return Err(ScimError::bad(
+                "invalidValue",
+                format!(
+                    "{name} is at most {} characters.",
+                    scim::MAX_ATTRIBUTES_LENGTH
+                ),
+            )
+            .into());
+        }
+    }
     let filter = query
         .filter
         .as_deref()

@@ -15,6 +15,8 @@ use crate::{
 };
 
 const MAX_TOKEN_NAME: usize = 100;
+/// Most API tokens one person may hold (expired ones count until revoked).
+pub const MAX_TOKENS_PER_USER: usize = 100;
 
 /// Create a personal API token. The secret is in this answer and nowhere else.
 #[utoipa::path(
@@ -26,6 +28,7 @@ const MAX_TOKEN_NAME: usize = 100;
     responses(
         (status = 201, description = "Created; `secret` is shown only now", body = CreatedApiToken),
         (status = 401, description = "Not signed in", body = ApiError),
+        (status = 409, description = "I hold 100 tokens already: revoke one first", body = ApiError),
         (status = 422, description = "Missing or over-long name", body = ApiError),
     )
 )]
@@ -59,6 +62,11 @@ pub async fn create_token(
     let token = state
         .db
         .write(move |tx| {
+            if store::tokens::list(tx, user.id)?.len() >= MAX_TOKENS_PER_USER {
+                return Err(AppError::Conflict(format!(
+                    "You hold {MAX_TOKENS_PER_USER} API tokens, the most one person may: revoke one you no longer use first."
+                )));
+            }
             let token = store::tokens::create(tx, user.id, &name, &hash, now, expires_at)?;
             store::audit::record(
                 tx,

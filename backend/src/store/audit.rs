@@ -144,6 +144,9 @@ pub struct AuditFilter {
     pub request_id: Option<i64>,
     /// Only entries past this id, in the order listed.
     pub after_id: Option<i64>,
+    /// Only entries up to this id: the newest when a read of many pages
+    /// began, so that its later pages add nothing written since.
+    pub through_id: Option<i64>,
     pub newest_first: bool,
 }
 
@@ -157,7 +160,8 @@ pub fn search(
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
          WHERE (CAST(?1 AS BIGINT) IS NULL OR a.request_id = ?1)
            AND (CAST(?2 AS BIGINT) IS NULL OR a.actor_id = ?2)
-           AND (CAST(?3 AS BIGINT) IS NULL OR a.at >= ?3) AND (CAST(?4 AS BIGINT) IS NULL OR a.at < ?4)";
+           AND (CAST(?3 AS BIGINT) IS NULL OR a.at >= ?3) AND (CAST(?4 AS BIGINT) IS NULL OR a.at < ?4)
+           AND (CAST(?7 AS BIGINT) IS NULL OR a.id <= ?7)";
     let order = if filter.newest_first {
         "AND (CAST(?5 AS BIGINT) IS NULL OR a.id < ?5) ORDER BY a.id DESC LIMIT ?6"
     } else {
@@ -170,7 +174,8 @@ pub fn search(
         filter.from,
         filter.to,
         filter.after_id,
-        limit
+        limit,
+        filter.through_id
     ];
     let rows = statement.query_map(values, |row| {
         let actor = match row.get::<_, Option<i64>>(2)? {

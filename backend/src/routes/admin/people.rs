@@ -215,10 +215,10 @@ async fn save_group(
 ) -> Result<Group, AppError> {
     admin.require_admin()?;
     let group_name = name("name", &input.name, 100)?;
-    if input.member_ids.len() > 10_000 {
+    if input.member_ids.len() > limits::MAX_GROUP_MEMBERS {
         return Err(AppError::invalid(
             "member_ids",
-            "A group has at most 10000 members.",
+            format!("A group has at most {} members.", limits::MAX_GROUP_MEMBERS),
         ));
     }
     let now = state.now().unix_timestamp();
