@@ -585,3 +585,34 @@ async fn a_log_in_that_would_wait_too_long_for_a_password_worker_gets_503_with_r
     // alice can still log in: busy answers counted no failures against her.
     app.login("alice").await;
 }
+
+#[tokio::test]
+async fn an_over_long_username_or_password_is_refused_by_name_before_any_hashing() {
+    let app = TestApp::with_demo().await;
+    for (body, field) in [
+        (
+            json!({"username": "a".repeat(65), "password": "gatehouse-demo"}),
+            "username",
+        ),
+        (
+            json!({"username": "alice", "password": "p".repeat(257)}),
+            "password",
+        ),
+    ] {
+        let answer = app
+            .call(Method::POST, "/api/v1/session", None, Some(body))
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.body["field"], field);
+    }
+    // The longest accepted are taken (and checked: a wrong password is 401).
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": "p".repeat(256)})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
