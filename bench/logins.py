@@ -11,6 +11,9 @@ Usage: logins.py URL PID [SEQUENTIAL] [STORM_SECONDS] [CONNECTIONS]
    /livez and My Requests (a personal API token) are asked every 50 ms on
    connections of their own: their p50/p99 latency.
 3. RSS for 30 s after the storm: the first sample within idle + 50 MB.
+4. CONNECTIONS connections sending wrong passwords for ever-new user names
+   for 10 s from this one address: the per-address limit (20 failures) must
+   answer the rest 429, and RSS must not rise.
 Prints one line per figure and exits 1 when a goal of issue 26 is missed
 (unless BENCH_NO_GOALS=1).
 """
@@ -181,6 +184,52 @@ def main():
     )
     if settled_at is None:
         failed.append(f"RSS 30 s after the storm is idle + {rss - idle:.1f} MB (goal ≤ 50)")
+
+    # 4. A flood of wrong passwords for ever-new user names from this one
+    # address: after 20 failures the per-address limit answers 429 without
+    # hashing, and memory stays where the good log-ins left it.
+    before, _, _ = status()
+    samples.clear()
+    stop.clear()
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    counts = {}
+    lock = threading.Lock()
+    flood_ends = time.monotonic() + 10
+
+    def flood(worker):
+        conn = connection()
+        n = 0
+        while time.monotonic() < flood_ends:
+            n += 1
+            body = json.dumps({"username": f"nobody-{worker}-{n}", "password": "wrong"})
+            try:
+                conn.request("POST", "/api/v1/session", body, {"Content-Type": "application/json"})
+                answer = conn.getresponse()
+                answer.read()
+                code = answer.status
+            except (OSError, http.client.HTTPException):
+                code = 0
+                conn = connection()
+            with lock:
+                counts[code] = counts.get(code, 0) + 1
+
+    flooders = [threading.Thread(target=flood, args=(i,)) for i in range(CONNECTIONS)]
+    for thread in flooders:
+        thread.start()
+    for thread in flooders:
+        thread.join()
+    stop.set()
+    sampler.join()
+    peak = max(s[0] for s in samples)
+    print(
+        f"wrong passwords for new user names from one address, {CONNECTIONS} connections, 10 s: "
+        f"answers {dict(sorted(counts.items()))}; peak RSS {peak:.1f} MB (before {before:.1f})"
+    )
+    if counts.get(401, 0) > 20 or not counts.get(429):
+        failed.append(f"the per-address limit did not hold: {counts}")
+    if peak > before + 50:
+        failed.append(f"the wrong-password flood took {peak - before:.1f} MB")
 
     for line in failed:
         print(f"GOAL MISSED: {line}")

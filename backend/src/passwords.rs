@@ -146,6 +146,11 @@ impl Passwords {
         self.workers
     }
 
+    /// How long a job may wait for a worker.
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait
+    }
+
     /// Hash a new password (argon2id, a fresh salt) as a PHC string.
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
         match self.run(Work::Hash(password)).await? {

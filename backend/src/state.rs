@@ -85,6 +85,8 @@ pub struct AppState {
     pub providers: Arc<crate::idp::Providers>,
     /// The bounded pool that hashes and checks passwords.
     pub passwords: crate::passwords::Passwords,
+    /// Log-in attempts being checked now, per user name and address.
+    pub login_attempts: Arc<crate::login_limit::InFlight>,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
             ops: Arc::new(Ops::default()),
             providers: Arc::default(),
             passwords: crate::passwords::Passwords::default(),
+            login_attempts: Arc::default(),
         }
     }
 

@@ -616,3 +616,41 @@ async fn an_over_long_username_or_password_is_refused_by_name_before_any_hashing
         .await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_sent_at_once_are_checked_no_more_often_than_the_limit_allows() {
+    let app = TestApp::with_demo().await;
+    // Twelve wrong passwords for bob at the same moment: only five may be
+    // checked (and counted) before the lock-out answers the rest.
+    let attempts: Vec<_> = (0..12)
+        .map(|_| {
+            let router = app.router.clone();
+            tokio::spawn(async move {
+                common::send(
+                    &router,
+                    common::request(
+                        Method::POST,
+                        "/api/v1/session",
+                        None,
+                        Some(json!({"username": "bob", "password": "guess"})),
+                    ),
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, locked), (5, 7), "{statuses:?}");
+}

@@ -83,16 +83,22 @@ pub async fn create_session(
             .to_string()
     });
     let attempt_at = state.now().unix_timestamp();
-    if let Some(wait) =
-        login_limit::locked_for(&state.db, &username, address.as_deref(), attempt_at).await?
-    {
-        tracing::warn!(%username, ?address, "log-in refused: too many failures");
-        let minutes = (wait + 59) / 60;
-        return Err(AppError::TooManyAttempts(format!(
-            "Too many failed log-ins. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
-        )));
-    }
+    // Locked out (429), or a place among the attempts checked at once for
+    // this user name and address, held until its failure is recorded.
+    let admitted = login_limit::admit(
+        &state.db,
+        &state.login_attempts,
+        &username,
+        address.as_deref(),
+        attempt_at,
+        state.passwords.max_wait(),
+    )
+    .await
+    .inspect_err(|error| {
+        if matches!(error, AppError::TooManyAttempts(_)) {
+            tracing::warn!(%username, ?address, "log-in refused: too many failures");
+        }
+    })?;
 
     let lookup = username.clone();
     let secrets = state.secrets.clone();
@@ -140,8 +146,10 @@ pub async fn create_session(
                 )
             })
             .await?;
+        drop(admitted);
         return Err(AppError::InvalidCredentials);
     };
+    drop(admitted);
 
     // A new session id at every log-in; the one the browser had (if any) ends.
     let previous = CookieJar::from_headers(&headers)
