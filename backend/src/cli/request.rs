@@ -180,33 +180,50 @@ fn run(saved: &Saved, args: &RequestArgs) -> Result<(), Stop> {
         "{}",
         describe(&resource, &permission, &form, &preview, grantee.as_ref())
     );
+    if let Some(covering) = preview.covered_by.first() {
+        let held = format!(
+            "{} ({}) is already covered by request {} ({}, {})",
+            covering.resource_name,
+            covering.permission,
+            covering.request_id,
+            covering.status.label(),
+            covering.covering_permission,
+        );
+        if !args.wait {
+            return Err(Stop::Fail(format!(
+                "{held}: `--wait` follows it, `gatehouse requests` lists it"
+            )));
+        }
+        // Asking again with --wait picks up where an earlier wait stopped.
+        eprintln!("{held}: following it");
+        let grantee = grantee.as_ref().map(|g| g.username.as_str());
+        return follow(
+            saved,
+            &[(covering.request_id, covering.status)],
+            timeout(args),
+            grantee,
+        );
+    }
     if !preview.problems.is_empty() {
         let mut out = String::from("this request would be refused:");
         for problem in &preview.problems {
-            let _ = write!(out, "\n  {}", problem.message);
+            let flag = match problem.field.as_deref() {
+                Some("justification") => " (--reason)",
+                Some("ticket_id") => " (--ticket)",
+                Some("ticket_type") => " (--ticket-type)",
+                Some("duration_seconds") => " (--duration)",
+                _ => "",
+            };
+            let _ = write!(out, "\n  {}{flag}", problem.message);
         }
         if preview
             .problems
             .iter()
             .any(|p| p.field.as_deref() == Some("ticket_type"))
         {
-            let _ = write!(
-                out,
-                "\n  (--ticket-type: {})",
-                preview.ticket_types.join(", ")
-            );
+            let _ = write!(out, "\n  Ticket types: {}", preview.ticket_types.join(", "));
         }
         return Err(Stop::Fail(out));
-    }
-    if let Some(covering) = preview.covered_by.first() {
-        return Err(Stop::Fail(format!(
-            "{} ({}) is already covered by request {} ({}, {}): see `gatehouse requests`",
-            covering.resource_name,
-            covering.permission,
-            covering.request_id,
-            covering.status.label(),
-            covering.covering_permission,
-        )));
     }
     if interactive {
         let answer = ask("Submit this request? [Y/n] ")?;
@@ -221,13 +238,12 @@ fn run(saved: &Saved, args: &RequestArgs) -> Result<(), Stop> {
         println!("Request {}: {}", request.id, request.status.label());
     }
     if args.wait {
-        let ids: Vec<i64> = submitted.requests.iter().map(|r| r.id).collect();
-        return follow(
-            saved,
-            &ids,
-            Duration::from_secs(args.timeout.unsigned_abs()),
-            connector,
-        );
+        let ids: Vec<(i64, RequestStatus)> = submitted
+            .requests
+            .iter()
+            .map(|r| (r.id, r.status))
+            .collect();
+        return follow(saved, &ids, timeout(args), connector);
     }
     for request in &submitted.requests {
         match request.status {
@@ -237,6 +253,10 @@ fn run(saved: &Saved, args: &RequestArgs) -> Result<(), Stop> {
         }
     }
     Ok(())
+}
+
+fn timeout(args: &RequestArgs) -> Duration {
+    Duration::from_secs(args.timeout.unsigned_abs())
 }
 
 /// A line from standard input, after a prompt on standard error.

@@ -113,34 +113,45 @@ pub(super) fn ended(request: &AccessRequest) -> String {
 /// ends, or `timeout` passes.
 pub(super) fn follow(
     saved: &Saved,
-    ids: &[i64],
+    ids: &[(i64, RequestStatus)],
     timeout: Duration,
     grantee: Option<&str>,
 ) -> Result<(), Stop> {
     let deadline = Instant::now() + timeout;
-    let mut open: Vec<(i64, Option<RequestStatus>)> = ids.iter().map(|id| (*id, None)).collect();
+    // The status printed last (at submission, then each change), and
+    // whether who it waits on was said yet.
+    let mut open: Vec<(i64, RequestStatus, bool)> = ids
+        .iter()
+        .map(|(id, status)| (*id, *status, false))
+        .collect();
     let mut failures = Vec::new();
     loop {
         let mut still_open = Vec::new();
-        for (id, seen) in open {
+        for (id, printed, told) in open {
             let detail: RequestDetail = get(saved, &format!("/api/v1/requests/{id}"))?;
             let request = &detail.request;
-            if seen != Some(request.status) {
-                let mut line = format!("Request {id}: {}", request.status.label());
-                if request.status == RequestStatus::PendingApproval && !detail.waiting_on.is_empty()
-                {
+            let waiting = match request.status {
+                RequestStatus::PendingApproval if !detail.waiting_on.is_empty() => {
                     let names: Vec<String> = detail.waiting_on.iter().map(user).collect();
-                    let _ = write!(line, " (waiting on {})", names.join(", "));
+                    format!("waiting on {}", names.join(", "))
                 }
-                if request.status == RequestStatus::PendingMfa {
-                    let _ = write!(
-                        line,
-                        " (confirm a code from your authenticator at {}/my-requests)",
-                        saved.server
-                    );
+                RequestStatus::PendingMfa => format!(
+                    "confirm a code from your authenticator at {}/my-requests",
+                    saved.server
+                ),
+                _ => String::new(),
+            };
+            let changed = printed != request.status;
+            if changed {
+                let mut line = format!("Request {id}: {}", request.status.label());
+                if !waiting.is_empty() {
+                    let _ = write!(line, " ({waiting})");
                 }
                 eprintln!("{line}");
+            } else if !told && !waiting.is_empty() {
+                eprintln!("Request {id}: {waiting}");
             }
+            let told = (told && !changed) || !waiting.is_empty();
             match request.status {
                 RequestStatus::Active => println!("{}", connect_line(request, grantee)),
                 RequestStatus::Scheduled => println!(
@@ -153,7 +164,7 @@ pub(super) fn follow(
                 status if status.is_closed() || status == RequestStatus::Revoking => {
                     failures.push(ended(request));
                 }
-                status => still_open.push((id, Some(status))),
+                status => still_open.push((id, status, told)),
             }
         }
         if still_open.is_empty() {
@@ -165,12 +176,7 @@ pub(super) fn follow(
         if Instant::now() >= deadline {
             let waiting: Vec<String> = still_open
                 .iter()
-                .map(|(id, status)| {
-                    format!(
-                        "request {id} is still {}",
-                        status.map_or("waiting", |s| s.label())
-                    )
-                })
+                .map(|(id, status, _)| format!("request {id} is still {}", status.label()))
                 .collect();
             failures.push(format!(
                 "stopped waiting after {}: {} (`gatehouse requests` shows it)",
