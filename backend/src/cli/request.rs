@@ -233,7 +233,7 @@ fn run(saved: &Saved, args: &RequestArgs) -> Result<(), Stop> {
     }
 
     let submitted: SubmitResponse = send(saved, "/api/v1/requests", &form)?;
-    let connector = grantee.as_ref().map(|g| g.username.as_str());
+    let grantee_name = grantee.as_ref().map(|g| g.username.as_str());
     for request in &submitted.requests {
         println!("Request {}: {}", request.id, request.status.label());
     }
@@ -243,11 +243,11 @@ fn run(saved: &Saved, args: &RequestArgs) -> Result<(), Stop> {
             .iter()
             .map(|r| (r.id, r.status))
             .collect();
-        return follow(saved, &ids, timeout(args), connector);
+        return follow(saved, &ids, timeout(args), grantee_name);
     }
     for request in &submitted.requests {
         match request.status {
-            RequestStatus::Active => println!("{}", connect_line(request, connector)),
+            RequestStatus::Active => println!("{}", connect_line(request, grantee_name)),
             status if status.is_closed() => return Err(Stop::Fail(ended(request))),
             _ => eprintln!("`gatehouse requests` shows where it stands; `--wait` waits for it."),
         }
@@ -429,7 +429,11 @@ fn describe(
     let _ = writeln!(
         out,
         "Duration    {}{}",
-        format_duration(form.duration_seconds),
+        if form.duration_seconds > 0 {
+            format_duration(form.duration_seconds)
+        } else {
+            "none offered".to_owned()
+        },
         if preview.durations_seconds.len() > 1 {
             format!("  (offered: {})", offered(&preview.durations_seconds))
         } else {
