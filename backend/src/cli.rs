@@ -1,7 +1,12 @@
 //! The `gatehouse` command as a client of a Gatehouse server: `login` stores
 //! a personal API token (0600) in the user's config directory, `access`
 //! lists my active access, `connect` fetches fresh credentials and opens
-//! `psql` for a PostgreSQL access (or prints what to run).
+//! `psql` for a PostgreSQL access (or prints what to run); `request` and
+//! `requests` (in [`request`] and [`requests`]) ask for access and list my
+//! requests.
+
+pub mod request;
+pub mod requests;
 
 use std::{
     fmt::Write as _,

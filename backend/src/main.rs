@@ -1,7 +1,7 @@
 //! The `gatehouse` command: `serve` runs the server, `openapi` prints the API
 //! document, `audit verify` checks the audit log, `backup` copies a SQLite
-//! store while it runs; `login`, `access` and `connect` are the client side
-//! (Connect from the terminal).
+//! store while it runs; `login`, `access`, `request`, `requests` and
+//! `connect` are the client side (Connect from the terminal).
 
 use std::{
     net::SocketAddr,
@@ -89,6 +89,11 @@ enum Command {
     },
     /// List my active access.
     Access,
+    /// Request access to a resource: preview, submit, and with --wait
+    /// follow it until it is Active (then how to connect) or ends.
+    Request(gatehouse::cli::request::RequestArgs),
+    /// List my requests with their status, newest first.
+    Requests(gatehouse::cli::requests::ListArgs),
     /// Serve the MCP tools (suggest, preview, request access…) over stdio
     /// for an AI assistant, as the user `gatehouse login` stored.
     Mcp,
@@ -477,6 +482,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Access => client(gatehouse::cli::access()),
+        Command::Request(args) => gatehouse::cli::request::request(&args),
+        Command::Requests(args) => gatehouse::cli::requests::requests(&args),
         Command::Mcp => gatehouse::mcp::stdio::run(),
         Command::Connect {
             request_id,
