@@ -8,13 +8,16 @@
 //! (35 wrong passwords from one address got checked where 20 are allowed,
 //! with 16 connections). [`admit`] closes that: in this process, no more
 //! attempts per user name or address are checked at once than the failures
-//! that key has left; the others wait for one to finish and count again.
+//! that key has left; the others wait their turn (another replica's
+//! attempts can still overshoot, by at most its own share).
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::{db::Db, error::AppError, store::login_failures};
 
@@ -46,71 +49,70 @@ pub fn record_success(tx: crate::store::Conn<'_>, username: &str) -> Result<(), 
 }
 
 /// Seconds to wait given the failure times (oldest first) inside the window.
-/// Log-in attempts being checked in this process, per key.
+/// Log-in attempts being checked in this process: per key (user name,
+/// address), a gate with as many places as the key had failures left when
+/// the gate was made. A failure keeps its place (the gate shrinks); a gate
+/// nobody holds or waits for is dropped, so the next one counts afresh.
+/// Waiting is first come, first served.
 #[derive(Default)]
 pub struct InFlight {
-    counts: Mutex<HashMap<String, usize>>,
-    released: tokio::sync::Notify,
+    gates: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl InFlight {
-    /// Take one place under every key, if each has room below its budget.
-    fn try_enter(&self, budget: &[(String, usize)]) -> bool {
-        let Ok(mut counts) = self.counts.lock() else {
-            return false;
-        };
-        if budget
-            .iter()
-            .any(|(key, left)| counts.get(key).copied().unwrap_or(0) >= *left)
-        {
-            return false;
-        }
-        for (key, _) in budget {
-            *counts.entry(key.clone()).or_default() += 1;
-        }
-        true
+    fn gate(&self, key: &str, left: usize) -> Option<Arc<Semaphore>> {
+        let mut gates = self.gates.lock().ok()?;
+        Some(
+            gates
+                .entry(key.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(left)))
+                .clone(),
+        )
     }
 
-    /// Whether the attempts in flight (ours among them) fit this budget.
-    fn fits(&self, budget: &[(String, usize)]) -> bool {
-        self.counts.lock().is_ok_and(|counts| {
-            budget
-                .iter()
-                .all(|(key, left)| counts.get(key).copied().unwrap_or(0) <= *left)
-        })
-    }
-
-    fn leave(&self, keys: &[(String, usize)]) {
-        if let Ok(mut counts) = self.counts.lock() {
-            for (key, _) in keys {
-                if let Some(count) = counts.get_mut(key) {
-                    *count -= 1;
-                    if *count == 0 {
-                        counts.remove(key);
-                    }
+    /// Drop the gates only `held` still refers to (besides the map).
+    fn tidy(&self, held: &[(String, Arc<Semaphore>)]) {
+        if let Ok(mut gates) = self.gates.lock() {
+            for (key, gate) in held {
+                if Arc::strong_count(gate) <= 2 {
+                    gates.remove(key);
                 }
             }
         }
-        self.released.notify_waiters();
     }
 }
 
-/// An attempt admitted by [`admit`]: its place is given back when dropped
-/// (after its failure, if any, was recorded).
+/// An attempt admitted by [`admit`]: holds a place under each key until
+/// dropped (after its failure, if any, was recorded).
 pub struct Admitted {
     in_flight: Arc<InFlight>,
-    keys: Vec<(String, usize)>,
+    places: Vec<OwnedSemaphorePermit>,
+    gates: Vec<(String, Arc<Semaphore>)>,
+}
+
+impl Admitted {
+    /// The password was wrong: the failure uses up its place for good.
+    pub fn failed(mut self) {
+        for place in self.places.drain(..) {
+            place.forget();
+        }
+    }
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
-        self.in_flight.leave(&self.keys);
+        self.places.clear();
+        self.in_flight.tidy(&self.gates);
     }
 }
 
+/// How often a waiting attempt counts the failures again (so that it is
+/// told it is locked out as soon as it is).
+const RECOUNT_EVERY: Duration = Duration::from_millis(250);
+
 /// Admit one log-in attempt: `TooManyAttempts` when the user name or the
-/// address is locked out, else a place held while its password is checked.
-/// Past `patience` waiting for a place, `Busy`.
+/// address is locked out, else a place under each key, held while its
+/// password is checked. Past `patience` waiting for one, `Busy`.
 pub async fn admit(
     db: &Db,
     in_flight: &Arc<InFlight>,
@@ -120,36 +122,46 @@ pub async fn admit(
     patience: Duration,
 ) -> Result<Admitted, AppError> {
     let deadline = tokio::time::Instant::now() + patience;
-    let mut left = budget(db, username, address, now).await?;
-    loop {
-        let released = in_flight.released.notified();
-        let mut released = std::pin::pin!(released);
-        released.as_mut().enable();
-        if in_flight.try_enter(&left) {
-            let admitted = Admitted {
-                in_flight: in_flight.clone(),
-                keys: left.clone(),
-            };
-            // Failures recorded meanwhile (here or by another replica)
-            // shrink the budget: count again with our place taken.
-            left = budget(db, username, address, now).await?;
-            if in_flight.fits(&left) {
-                return Ok(admitted);
+    let mut admitted = Admitted {
+        in_flight: in_flight.clone(),
+        places: Vec::new(),
+        gates: Vec::new(),
+    };
+    for (key, left) in budget(db, username, address, now).await? {
+        let Some(gate) = in_flight.gate(&key, left) else {
+            return Err(AppError::internal("log-in gate lock poisoned"));
+        };
+        admitted.gates.push((key, gate.clone()));
+        let mut place = std::pin::pin!(gate.acquire_owned());
+        loop {
+            tokio::select! {
+                place = &mut place => {
+                    let place = place.map_err(|_| AppError::internal("log-in gate closed"))?;
+                    admitted.places.push(place);
+                    break;
+                }
+                () = tokio::time::sleep(RECOUNT_EVERY) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(busy(patience));
+                    }
+                    budget(db, username, address, now).await?;
+                }
             }
-            drop(admitted);
-            continue;
         }
-        if tokio::time::timeout_at(deadline, released).await.is_err() {
-            let retry_after = patience.as_secs().max(1);
-            return Err(AppError::Busy {
-                retry_after,
-                message: format!(
-                    "Too many log-ins for this user name or address are being checked at once. Try again in {retry_after} second{}.",
-                    if retry_after == 1 { "" } else { "s" }
-                ),
-            });
-        }
-        left = budget(db, username, address, now).await?;
+    }
+    // Failures recorded while it waited (here or by another replica).
+    budget(db, username, address, now).await?;
+    Ok(admitted)
+}
+
+fn busy(patience: Duration) -> AppError {
+    let retry_after = patience.as_secs().max(1);
+    AppError::Busy {
+        retry_after,
+        message: format!(
+            "Too many log-ins for this user name or address are being checked at once. Try again in {retry_after} second{}.",
+            if retry_after == 1 { "" } else { "s" }
+        ),
     }
 }
 

@@ -146,7 +146,7 @@ pub async fn create_session(
                 )
             })
             .await?;
-        drop(admitted);
+        admitted.failed();
         return Err(AppError::InvalidCredentials);
     };
     drop(admitted);
