@@ -1,8 +1,8 @@
 //! Bounded under load: every expensive path has a limit, and past it the
 //! input is refused with its status and code, naming what is too large, and
 //! nothing is written. The audit log's answers stream a page of entries at a
-//! time and still hold every entry, in order. (docs-bounds-table.md lists
-//! each bound and the test that proves it.)
+//! time and still hold every entry, in order. (The README's *Bounds* table
+//! lists each bound and the test that proves it.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -11,43 +11,13 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use common::{Answer, GOOD_WHY, TestApp, pending_orders_request};
+use common::{Answer, GOOD_WHY, TestApp, pending_orders_request, scim_send as scim, scim_token};
 use gatehouse_shared::requests::{AuditEntry, AuditPage};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 // ---------------------------------------------------------------- helpers
-
-async fn scim_token(app: &TestApp) -> String {
-    let carol = app.login("carol").await;
-    let made = app
-        .post("/api/v1/admin/scim-token", &carol, json!(null))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    made.body["token"].as_str().unwrap().to_owned()
-}
-
-async fn scim(
-    app: &TestApp,
-    method: Method,
-    uri: &str,
-    token: &str,
-    body: Option<String>,
-) -> Answer {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(text) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/scim+json");
-            Body::from(text)
-        }
-        None => Body::empty(),
-    };
-    app.send(builder.body(body).unwrap()).await
-}
 
 fn scim_user(user_name: &str) -> String {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name,

@@ -5,34 +5,11 @@
 
 mod common;
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
-
 use common::pg_server::PgServer;
 use serde_json::{Value, json};
 
 use common::serve_demo as serve;
-
-/// Run the CLI with its config in `config`.
-fn cli(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(args)
-        .env("GATEHOUSE_CONFIG_DIR", config)
-        .env("GATEHOUSE_PASSWORD", "gatehouse-demo")
-        .env_remove("GATEHOUSE_SERVER")
-        .output()
-        .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{all_output as text, cli};
 
 fn call(agent: &ureq::Agent, method: &str, url: &str, auth: (&str, &str), body: Value) -> Value {
     let request = agent.request(method, url).set(auth.0, auth.1);

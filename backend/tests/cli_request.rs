@@ -7,35 +7,15 @@
 mod common;
 
 use std::{
-    path::Path,
     process::{Command, Output, Stdio},
     time::{Duration, Instant},
 };
 
-use common::{api_token, serve_demo};
+use common::{all_output as all, api_token, cli, serve_demo};
 use serde_json::{Value, json};
-
-/// Run the CLI with its config in `config`, standard input not a terminal.
-fn cli(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(args)
-        .env("GATEHOUSE_CONFIG_DIR", config)
-        .env("GATEHOUSE_PASSWORD", "gatehouse-demo")
-        .env_remove("GATEHOUSE_SERVER")
-        .output()
-        .unwrap()
-}
 
 fn out(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn all(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn api(method: &str, url: &str, token: &str, body: Value) -> Value {

@@ -275,3 +275,41 @@ async fn past_the_cap_a_new_connection_waits_until_one_closes() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_answer_compressed_with_gzip_is_sent_whole() {
+    // The audit log's answer is streamed; gzipped, over a kept-alive
+    // connection, every format arrives whole. (The release binary once
+    // polled the stream again after its end and cut the connection; this
+    // debug-built test did not see it, the schema fuzzing of the release
+    // binary did: scripts/test.)
+    let app = TestApp::with_demo().await;
+    let carol = app.login("carol").await;
+    let server = Server::start(&app, limits(10, 30, None)).await;
+    // Kept alive, as browsers and HTTP libraries ask: hyper polls the body
+    // again after its last chunk before reading the next request.
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    for format in ["json", "jsonl", "csv"] {
+        let request = format!(
+            "GET /api/v1/admin/audit?limit=1&format={format} HTTP/1.1\r\nHost: gatehouse\r\nCookie: {carol}\r\nAccept-Encoding: gzip\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !answer.ends_with(b"\r\n0\r\n\r\n") {
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk))
+                .await
+                .expect("the answer ends")
+                .unwrap();
+            assert!(read > 0, "{format}: connection closed after {answer:?}");
+            answer.extend_from_slice(&chunk[..read]);
+        }
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 200"), "{format}: {text}");
+        assert!(
+            text.to_lowercase().contains("content-encoding: gzip"),
+            "{format}: {text}"
+        );
+    }
+    server.stop().await;
+}

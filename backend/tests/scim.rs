@@ -7,19 +7,10 @@
 mod common;
 
 use axum::http::{Method, StatusCode, header};
-use common::{Answer, TestApp};
+use common::{Answer, TestApp, scim_send, scim_token};
 use serde_json::{Value, json};
 
-/// Make a SCIM token as carol (the demo admin).
-async fn scim_token(app: &TestApp) -> String {
-    let carol = app.login("carol").await;
-    let made = app
-        .post("/api/v1/admin/scim-token", &carol, json!(null))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
-    made.body["token"].as_str().unwrap().to_owned()
-}
-
+/// A SCIM request with a JSON body, if any.
 async fn scim(
     app: &TestApp,
     method: Method,
@@ -27,18 +18,7 @@ async fn scim(
     token: &str,
     body: Option<Value>,
 ) -> Answer {
-    let mut builder = axum::http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    let body = match body {
-        Some(json) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/scim+json");
-            axum::body::Body::from(json.to_string())
-        }
-        None => axum::body::Body::empty(),
-    };
-    app.send(builder.body(body).unwrap()).await
+    scim_send(app, method, uri, token, body.map(|json| json.to_string())).await
 }
 
 fn patch(operations: Value) -> Value {

@@ -453,3 +453,57 @@ pub fn serve_demo(dir: &std::path::Path) -> DemoServer {
         .to_owned();
     DemoServer { child, url }
 }
+
+/// Make a SCIM token as carol (the demo admin).
+pub async fn scim_token(app: &TestApp) -> String {
+    let carol = app.login("carol").await;
+    let made = app
+        .post("/api/v1/admin/scim-token", &carol, Value::Null)
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    made.body["token"].as_str().unwrap().to_owned()
+}
+
+/// A SCIM request with the bearer `token` and, if any, a body sent as
+/// `application/scim+json` text.
+pub async fn scim_send(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<String>,
+) -> Answer {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    let body = match body {
+        Some(text) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/scim+json");
+            Body::from(text)
+        }
+        None => Body::empty(),
+    };
+    app.send(builder.body(body).unwrap()).await
+}
+
+/// Run the `gatehouse` CLI with its config in `config` (standard input not
+/// a terminal, the demo password for log-ins).
+pub fn cli(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(args)
+        .env("GATEHOUSE_CONFIG_DIR", config)
+        .env("GATEHOUSE_PASSWORD", demo::DEMO_PASSWORD)
+        .env_remove("GATEHOUSE_SERVER")
+        .output()
+        .unwrap()
+}
+
+/// What a command wrote, standard output then standard error.
+pub fn all_output(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

@@ -308,6 +308,11 @@ pub async fn list_audit(
         Format::JsonLines => "application/x-ndjson",
         Format::Csv => "text/csv; charset=utf-8",
     };
-    let body = Body::from_stream(futures_util::stream::unfold(export, Export::next));
+    // Fused: the gzip layer polls its body once more after the end, which an
+    // unfused `unfold` answers with a panic (found by the schema fuzzing).
+    let body = Body::from_stream(futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        export,
+        Export::next,
+    )));
     Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
