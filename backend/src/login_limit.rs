@@ -70,13 +70,18 @@ impl InFlight {
         )
     }
 
-    /// Drop the gates only `held` still refers to (besides the map).
-    fn tidy(&self, held: &[(String, Arc<Semaphore>)]) {
-        if let Ok(mut gates) = self.gates.lock() {
-            for (key, gate) in held {
-                if Arc::strong_count(gate) <= 2 {
-                    gates.remove(key);
-                }
+    /// Let go of `held`, and drop each gate nobody else holds or waits for.
+    /// Our references are dropped under the lock, so two attempts letting go
+    /// at once cannot each see the other and both leave the gate behind.
+    fn tidy(&self, held: Vec<(String, Arc<Semaphore>)>) {
+        let Ok(mut gates) = self.gates.lock() else {
+            return;
+        };
+        for (key, gate) in held {
+            let only_us = Arc::strong_count(&gate) <= 2
+                && gates.get(&key).is_some_and(|kept| Arc::ptr_eq(kept, &gate));
+            if only_us {
+                gates.remove(&key);
             }
         }
     }
@@ -102,7 +107,7 @@ impl Admitted {
 impl Drop for Admitted {
     fn drop(&mut self) {
         self.places.clear();
-        self.in_flight.tidy(&self.gates);
+        self.in_flight.tidy(std::mem::take(&mut self.gates));
     }
 }
 
@@ -142,7 +147,10 @@ pub async fn admit(
                 }
                 () = tokio::time::sleep(RECOUNT_EVERY) => {
                     if tokio::time::Instant::now() >= deadline {
-                        return Err(busy(patience));
+                        return Err(AppError::busy(
+                            patience.as_secs().max(1),
+                            "Too many log-ins for this user name or address are being checked at once.",
+                        ));
                     }
                     budget(db, username, address, now).await?;
                 }
@@ -152,17 +160,6 @@ pub async fn admit(
     // Failures recorded while it waited (here or by another replica).
     budget(db, username, address, now).await?;
     Ok(admitted)
-}
-
-fn busy(patience: Duration) -> AppError {
-    let retry_after = patience.as_secs().max(1);
-    AppError::Busy {
-        retry_after,
-        message: format!(
-            "Too many log-ins for this user name or address are being checked at once. Try again in {retry_after} second{}.",
-            if retry_after == 1 { "" } else { "s" }
-        ),
-    }
 }
 
 /// Failures each key has left (an `Err` when one has none left).
@@ -232,6 +229,24 @@ mod tests {
             Some(WINDOW - 4),
             "the sixth failure moves the wait to the second one"
         );
+    }
+
+    #[test]
+    fn a_gate_is_dropped_when_its_last_holder_lets_go_and_never_its_successor() {
+        let in_flight = InFlight::default();
+        let key = "user:alice".to_owned();
+        let a = in_flight.gate(&key, 5).unwrap();
+        let b = in_flight.gate(&key, 5).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "one gate per key");
+        in_flight.tidy(vec![(key.clone(), a)]);
+        assert_eq!(in_flight.gates.lock().unwrap().len(), 1, "b still holds it");
+        in_flight.tidy(vec![(key.clone(), b)]);
+        assert!(in_flight.gates.lock().unwrap().is_empty());
+        // A holder of a gate already replaced leaves the new one alone.
+        let old = Arc::new(Semaphore::new(5));
+        let new = in_flight.gate(&key, 5).unwrap();
+        in_flight.tidy(vec![(key.clone(), old)]);
+        assert!(Arc::ptr_eq(&in_flight.gates.lock().unwrap()[&key], &new));
     }
 
     #[test]
