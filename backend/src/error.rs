@@ -80,6 +80,17 @@ impl AppError {
         }
     }
 
+    /// 503 `busy`: `what` is too busy; try again after `retry_after` seconds.
+    pub fn busy(retry_after: u64, what: &str) -> Self {
+        AppError::Busy {
+            retry_after,
+            message: format!(
+                "{what} Try again in {retry_after} second{}.",
+                if retry_after == 1 { "" } else { "s" }
+            ),
+        }
+    }
+
     pub fn internal(detail: impl Into<String>) -> Self {
         AppError::Internal(detail.into())
     }
@@ -184,13 +195,10 @@ impl IntoResponse for AppError {
 impl From<crate::passwords::PasswordError> for AppError {
     fn from(error: crate::passwords::PasswordError) -> Self {
         match error {
-            crate::passwords::PasswordError::Busy { retry_after } => AppError::Busy {
+            crate::passwords::PasswordError::Busy { retry_after } => AppError::busy(
                 retry_after,
-                message: format!(
-                    "The server is checking too many passwords at once. Try again in {retry_after} second{}.",
-                    if retry_after == 1 { "" } else { "s" }
-                ),
-            },
+                "The server is checking too many passwords at once.",
+            ),
             crate::passwords::PasswordError::Failed(detail) => AppError::Internal(detail),
         }
     }

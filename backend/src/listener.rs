@@ -109,25 +109,18 @@ fn default_connection_cap(open_files: u64) -> usize {
 pub fn raise_open_file_limit() -> u64 {
     #[cfg(unix)]
     {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
+        let Some(limit) = open_files() else {
+            return 1024;
         };
-        // SAFETY: getrlimit and setrlimit only read and write the struct we
-        // pass, which lives on this stack frame for the calls.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-                return 1024;
-            }
-            if limit.rlim_cur < limit.rlim_max {
-                let raised = libc::rlimit {
-                    rlim_cur: limit.rlim_max,
-                    rlim_max: limit.rlim_max,
-                };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                    limit = raised;
-                }
-            }
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct, which outlives the call.
+        if limit.rlim_cur < limit.rlim_max
+            && unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0
+        {
+            return raised.rlim_cur;
         }
         limit.rlim_cur
     }
@@ -137,23 +130,26 @@ pub fn raise_open_file_limit() -> u64 {
     }
 }
 
+/// The soft open-file limit (1024 when it cannot be read).
 fn open_file_limit() -> u64 {
     #[cfg(unix)]
     {
-        let mut limit = libc::rlimit {
-            rlim_cur: 1024,
-            rlim_max: 1024,
-        };
-        // SAFETY: as above, the struct outlives the call.
-        unsafe {
-            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
-        }
-        limit.rlim_cur
+        open_files().map_or(1024, |limit| limit.rlim_cur)
     }
     #[cfg(not(unix))]
     {
         1024
     }
+}
+
+#[cfg(unix)]
+fn open_files() -> Option<libc::rlimit> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct, which outlives the call.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit)
 }
 
 /// Makes one [`Switch`] per connection.

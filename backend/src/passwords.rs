@@ -197,8 +197,13 @@ impl Passwords {
     }
 
     fn retry_after(&self) -> u64 {
-        self.max_wait.as_secs().max(1)
+        retry_after(self.max_wait)
     }
+}
+
+/// What a busy answer tells to wait: the deadline, at least a second.
+fn retry_after(max_wait: Duration) -> u64 {
+    max_wait.as_secs().max(1)
 }
 
 /// One worker: take jobs until the pool is dropped.
@@ -222,7 +227,7 @@ fn work(
         }
         if job.queued.elapsed() > max_wait {
             let _ = job.reply.send(Err(PasswordError::Busy {
-                retry_after: max_wait.as_secs().max(1),
+                retry_after: retry_after(max_wait),
             }));
             continue;
         }
