@@ -19,7 +19,7 @@ use std::{
 use gatehouse_shared::{
     access::{AccessDetails, RevealedSecret},
     auth::CreatedApiToken,
-    requests::MyAccess,
+    requests::{AccessRequest, MyAccess, RequestItem},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -338,36 +338,40 @@ pub fn access() -> Result<String, String> {
         "ID", "EXPIRES (UTC)", "STATUS"
     );
     for request in mine.sessions {
-        let expires = request
-            .expires_at
-            .and_then(|t| {
-                t.format(time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]"
-                ))
-                .ok()
-            })
-            .unwrap_or_else(|| "-".into());
-        let resources: Vec<String> = request
-            .items
-            .iter()
-            .map(|item| format!("{} ({})", item.resource_name, item.permission))
-            .collect();
-        let more = request.item_count - request.items.len() as i64;
         let _ = writeln!(
             out,
-            "{:<8} {:<22} {:<10} {}{}",
+            "{:<8} {:<22} {:<10} {}",
             request.id,
-            expires,
+            request.expires_at.map_or_else(|| "-".into(), minute),
             request.status.label(),
-            resources.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            items_line(&request, |item| &item.resource_name),
         );
     }
     Ok(out.trim_end().to_owned())
+}
+
+/// A time as `YYYY-MM-DD HH:MM` (the CLI's tables and messages say UTC).
+pub(crate) fn minute(t: time::OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]"
+    ))
+    .unwrap_or_else(|_| "-".into())
+}
+
+/// A request's first items as `name (permission)`, named by `name`, and
+/// how many more it holds.
+pub(crate) fn items_line(request: &AccessRequest, name: impl Fn(&RequestItem) -> &str) -> String {
+    let shown: Vec<String> = request
+        .items
+        .iter()
+        .map(|item| format!("{} ({})", name(item), item.permission))
+        .collect();
+    let more = request.item_count - request.items.len() as i64;
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
 }
 
 /// What `connect` will run or print.

@@ -15,7 +15,7 @@ use gatehouse_shared::{
 };
 
 use super::{
-    Saved, get, load,
+    Saved, get, items_line, load, minute,
     request::{Stop, exit, query},
 };
 
@@ -58,20 +58,13 @@ pub(super) fn user(user: &UserRef) -> String {
 pub(super) fn connect_line(request: &AccessRequest, grantee: Option<&str>) -> String {
     let until = request
         .expires_at
-        .map(|t| format!(" until {} UTC", when(t)))
+        .map(|t| format!(" until {} UTC", minute(t)))
         .unwrap_or_default();
     let who = grantee.map_or("Connect".to_owned(), |g| format!("{g} connects"));
     format!(
         "Request {} is Active{until}. {who} with:\n  gatehouse connect {}",
         request.id, request.id
     )
-}
-
-fn when(t: time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]"
-    ))
-    .unwrap_or_else(|_| "-".into())
 }
 
 /// Why a closed request ended, in a sentence.
@@ -158,7 +151,7 @@ pub(super) fn follow(
                     "Request {id} is approved and starts {}; then: gatehouse connect {id}",
                     request
                         .starts_at
-                        .map(|t| format!("at {} UTC", when(t)))
+                        .map(|t| format!("at {} UTC", minute(t)))
                         .unwrap_or_else(|| "later".into())
                 ),
                 status if status.is_closed() || status == RequestStatus::Revoking => {
@@ -217,29 +210,16 @@ fn list(saved: &Saved, args: &ListArgs) -> Result<String, String> {
         "ID", "STATUS", "UNTIL (UTC)"
     );
     for request in &page.items {
-        let until = request
-            .ended_at
-            .or(request.expires_at)
-            .map(when)
-            .unwrap_or_else(|| "-".into());
-        let resources: Vec<String> = request
-            .items
-            .iter()
-            .map(|item| format!("{} ({})", item.resource_path, item.permission))
-            .collect();
-        let more = request.item_count - request.items.len() as i64;
         let _ = writeln!(
             out,
-            "{:<8} {:<17} {:<18} {}{}",
+            "{:<8} {:<17} {:<18} {}",
             request.id,
             request.status.label(),
-            until,
-            resources.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
+            request
+                .ended_at
+                .or(request.expires_at)
+                .map_or_else(|| "-".into(), minute),
+            items_line(request, |item| &item.resource_path),
         );
     }
     if page.next_cursor.is_some() {
