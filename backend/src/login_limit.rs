@@ -189,7 +189,7 @@ async fn budget(
 }
 
 /// The 429 for a lock-out that ends in `wait` seconds.
-pub fn locked_out(wait: i64) -> AppError {
+fn locked_out(wait: i64) -> AppError {
     let minutes = (wait + 59) / 60;
     AppError::TooManyAttempts(format!(
         "Too many failed log-ins. Try again in {minutes} minute{}.",

@@ -73,7 +73,6 @@ struct Job {
 pub struct Passwords {
     queue: mpsc::SyncSender<Job>,
     max_wait: Duration,
-    workers: usize,
 }
 
 impl Default for Passwords {
@@ -109,7 +108,7 @@ impl PasswordLimits {
 }
 
 /// As many workers as the machine has cores.
-pub fn default_workers() -> usize {
+fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
 }
 
@@ -135,15 +134,7 @@ impl Passwords {
                 tracing::error!(%error, "cannot start a password worker");
             }
         }
-        Self {
-            queue,
-            max_wait,
-            workers,
-        }
-    }
-
-    pub fn workers(&self) -> usize {
-        self.workers
+        Self { queue, max_wait }
     }
 
     /// How long a job may wait for a worker.

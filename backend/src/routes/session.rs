@@ -122,10 +122,7 @@ pub async fn create_session(
     // past the deadline is answered 503 with Retry-After (and, like a
     // refused one, writes nothing). An unknown user name is checked against
     // a dummy hash of the same cost.
-    let (user, stored) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
+    let (user, stored) = found.unzip();
     let matches = state.passwords.verify(login.password, stored).await?;
     let user = user.filter(|_| matches);
     let Some(user) = user else {
