@@ -1,12 +1,41 @@
 //! Connectors grant and remove access in target systems. Each integration
-//! names its connector (`demo`, `postgresql`, `webhook`, `manual`) and holds
-//! its settings sealed at rest; [`build`] turns them into a [`Connector`].
+//! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `webhook`,
+//! `manual`) and holds its settings sealed at rest; [`build`] turns them into
+//! a [`Connector`].
 //!
-//! Connector calls run on the blocking pool, outside any transaction. An
-//! `Err` carries a reason: shown on the request when granting fails, and
-//! retried with backoff while removal fails.
+//! # The contract every connector keeps
+//!
+//! - **grant** gives one request's items to its grantee and is idempotent:
+//!   granting what is already there succeeds, and a grant repeated after a
+//!   crash (the target called, the outcome never recorded) ends with the
+//!   access there once. Connectors that make an account name it from the
+//!   request and integration ([`login_name`]), so a repeat finds it.
+//! - **revoke** removes it, idempotent too: removing what is gone succeeds.
+//!   Open sessions end where the target allows it.
+//! - **extend** moves the end where the target keeps one (PostgreSQL's
+//!   `VALID UNTIL`); elsewhere Gatehouse's own removal is the end.
+//! - **reset_credentials** hands out new credentials for an access that
+//!   hands out credentials; the old ones stop working.
+//! - **check** (Test connection) connects with the integration's settings
+//!   and says what is wrong, including missing privileges.
+//! - **holdings** lists what the target grants now on the resources
+//!   Gatehouse manages, to the accounts the connector governs: a removal is
+//!   *verified* when the grant's login no longer holds anything, and drift is
+//!   what the target holds that Gatehouse did not grant.
+//! - **discover** (Sync) reads the target's resources.
+//!
+//! Connector calls run on the blocking pool, outside any transaction, and
+//! must time out (a few seconds to connect). An `Err` carries a reason for
+//! people (never a secret): shown on the request while granting is retried
+//! ([`Connector::grant_attempts`] times, with backoff), and retried with
+//! backoff for as long as a removal fails.
+//!
+//! A new kind (Kubernetes RBAC, GCP IAM…) is one module implementing
+//! [`Connector`], a line in [`build`], [`KINDS`] and [`prepare_settings`], and
+//! a target in the conformance suite (`backend/tests/conformance.rs`).
 
 pub mod manual;
+pub mod mysql;
 pub mod postgres;
 pub mod webhook;
 
@@ -94,10 +123,64 @@ pub trait Connector: Send + Sync + Debug + 'static {
     fn discover(&self) -> Result<Vec<Discovered>, String> {
         Err("this integration's connector cannot read a catalog".into())
     }
+    /// What the target grants now on `resources` (resource paths), to the
+    /// accounts this connector governs. `None`: this connector cannot tell.
+    fn holdings(&self, _resources: &[String]) -> Result<Option<Vec<Holding>>, String> {
+        Ok(None)
+    }
+    /// The account a grant has in the target, as [`Connector::holdings`] names it.
+    fn login_of(&self, grant: &Grant) -> Option<String> {
+        grant.login.clone()
+    }
     /// How many failed grant attempts end the request Failed (1: the first).
     fn grant_attempts(&self) -> u32 {
         1
     }
+}
+
+/// One account's access to one resource, as the target system has it now.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Holding {
+    /// The account in the target: a login a grant made, or a directory user.
+    pub login: String,
+    pub resource_path: String,
+    /// Gatehouse's name for the access, when the target's privileges map to one.
+    pub permission: Option<String>,
+}
+
+/// How many grant attempts the connectors reaching a real system make by
+/// default: 2 + 4 + … + 256 + 256 s of backoff, about 13 minutes of outage.
+pub const GRANT_ATTEMPTS: u32 = 10;
+
+/// The account for one grant: `gh_<user>_<request>_<integration>`, with the
+/// user name in lower-case letters, digits and `_`, at most `user_chars` long.
+/// The same grant always gets the same name, so a repeated grant finds it.
+pub fn login_name(grant: &Grant, user_chars: usize) -> String {
+    let user: String = grant
+        .grantee_username
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(user_chars)
+        .collect();
+    format!("gh_{user}_{}_{}", grant.request_id, grant.integration_id)
+}
+
+/// Whether an account name is one [`login_name`] makes.
+pub fn is_login_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("gh_") else {
+        return false;
+    };
+    let mut parts = rest.rsplitn(3, '_');
+    let numeric = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numeric(parts.next()) && numeric(parts.next()) && parts.next().is_some()
 }
 
 /// A resource found in the target system by [`Connector::discover`].
@@ -181,7 +264,7 @@ impl Connector for DemoConnector {
 }
 
 /// The connector kinds an integration can name.
-pub const KINDS: [&str; 4] = ["demo", "postgresql", "webhook", "manual"];
+pub const KINDS: [&str; 5] = ["demo", "postgresql", "mysql", "webhook", "manual"];
 
 /// The connector for an integration: `demo` is the server's built-in one
 /// (tests swap it), the others are built from the integration's settings.
@@ -196,6 +279,7 @@ pub fn build(
         "postgresql" => Ok(Arc::new(postgres::PostgresConnector::from_settings(
             settings(),
         )?)),
+        "mysql" => Ok(Arc::new(mysql::MysqlConnector::from_settings(settings())?)),
         "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
             settings(),
         )?)),
@@ -254,6 +338,7 @@ pub fn prepare_settings(
     let value = Value::Object(settings);
     let check = match kind {
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
+        "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
         "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
         "manual" => manual::ManualSettings::parse(&value).map(drop),
         other => Err(format!(
@@ -267,7 +352,7 @@ pub fn prepare_settings(
 /// Fields never returned by the API.
 pub fn secret_fields(kind: &str) -> &'static [&'static str] {
     match kind {
-        "postgresql" => &["password"],
+        "postgresql" | "mysql" => &["password"],
         "webhook" => &["secret"],
         _ => &[],
     }

@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{Connector, Credentials, Discovered, Grant, GrantItem, Outcome, random_secret};
+use super::{
+    Connector, Credentials, Discovered, Grant, GrantItem, Holding, Outcome, random_secret,
+};
 use gatehouse_shared::access::ConnectOptions;
 
 use crate::uri::percent_encode;
@@ -46,6 +48,13 @@ struct Settings {
     /// of Mozilla's roots.
     #[serde(default)]
     ssl_root_cert: Option<String>,
+    /// Grant attempts before the request ends Failed (retried with backoff).
+    #[serde(default = "grant_attempts")]
+    grant_attempts: u32,
+}
+
+fn grant_attempts() -> u32 {
+    super::GRANT_ATTEMPTS
 }
 
 #[derive(Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -124,6 +133,9 @@ impl PostgresConnector {
         }
         if settings.user.trim().is_empty() {
             return Err("PostgreSQL settings: user is empty".into());
+        }
+        if !(1..=20).contains(&settings.grant_attempts) {
+            return Err("PostgreSQL settings: grant_attempts must be 1 to 20".into());
         }
         let tls = match settings.ssl_mode {
             SslMode::Disable => None,
@@ -378,6 +390,45 @@ impl Connector for PostgresConnector {
         }
     }
 
+    /// The roles Gatehouse made that may still log in, per database they
+    /// were given (PostgreSQL answers per database, not per table).
+    fn holdings(&self, resources: &[String]) -> Result<Option<Vec<Holding>>, String> {
+        let mut admin = self.client(&self.settings.database)?;
+        let rows = admin
+            .query(
+                "SELECT r.rolname, d.datname FROM pg_roles r
+                 JOIN pg_database d ON EXISTS (
+                     SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = r.oid)
+                 WHERE r.rolname LIKE 'gh\\_%' AND r.rolcanlogin
+                 ORDER BY 1, 2",
+                &[],
+            )
+            .map_err(|e| describe(&e))?;
+        let databases: std::collections::BTreeSet<&str> =
+            resources.iter().map(|path| database_of(path)).collect();
+        Ok(Some(
+            rows.iter()
+                .map(|row| (row.get::<_, String>(0), row.get::<_, String>(1)))
+                .filter(|(role, database)| {
+                    super::is_login_name(role) && databases.contains(database.as_str())
+                })
+                .map(|(login, resource_path)| Holding {
+                    login,
+                    resource_path,
+                    permission: None,
+                })
+                .collect(),
+        ))
+    }
+
+    fn login_of(&self, grant: &Grant) -> Option<String> {
+        Some(grant.login.clone().unwrap_or_else(|| role_name(grant)))
+    }
+
+    fn grant_attempts(&self) -> u32 {
+        self.settings.grant_attempts
+    }
+
     fn discover(&self) -> Result<Vec<Discovered>, String> {
         let mut admin = self.client(&self.settings.database)?;
         let databases: Vec<String> = admin
@@ -517,21 +568,9 @@ fn database_of(path: &str) -> &str {
     path.split('/').next().unwrap_or(path)
 }
 
-/// The role for one grant: `gh_<user>_<request>`, lower-case letters, digits and `_`.
+/// The role for one grant: `gh_<user>_<request>_<integration>`.
 pub fn role_name(grant: &Grant) -> String {
-    let user: String = grant
-        .grantee_username
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .take(40)
-        .collect();
-    format!("gh_{user}_{}_{}", grant.request_id, grant.integration_id)
+    super::login_name(grant, 40)
 }
 
 /// A SCRAM-SHA-256 verifier for `password`: the server stores it as is, and
