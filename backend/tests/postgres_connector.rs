@@ -428,7 +428,7 @@ async fn a_server_down_at_expiry_is_retried_until_the_role_is_gone() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_table_fails_the_request_and_leaves_no_role_behind() {
+async fn a_missing_table_is_retried_then_fails_the_request_and_leaves_no_role_behind() {
     let w = world().await;
     let table_type = w
         .app
@@ -451,28 +451,53 @@ async fn a_missing_table_fails_the_request_and_leaves_no_role_behind() {
         .await;
     assert_eq!(created.status, 201, "{}", created.body);
     let request = w.request("shop/public/gone", "read-only").await;
-    assert_eq!(request["status"], "Failed", "{request}");
+    let id = request["id"].as_i64().unwrap();
+    // Granting, with the reason on the request, retried with backoff.
+    assert_eq!(request["status"], "Granting", "{request}");
+    let details = w.details(id).await;
+    assert!(
+        details["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{details}"
+    );
+    let left = || -> i64 {
+        sync(|| {
+            w.pg.admin("postgres")
+                .query_one("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'gh\\_%' AND rolname <> 'gh_admin'", &[])
+                .unwrap()
+                .get(0)
+        })
+    };
+    assert_eq!(left(), 0, "the half-made role was dropped");
+    // Ten attempts (the default), then Failed.
+    for _ in 0..9 {
+        w.app.clock.advance(time::Duration::seconds(300));
+        w.app.tick().await;
+    }
+    assert_eq!(w.status(id).await, "Failed");
+    let request = w
+        .app
+        .get(&format!("/api/v1/requests/{id}"), &w.alice)
+        .await
+        .body;
     let reason = request["failure_reason"].as_str().unwrap();
     assert!(reason.starts_with("Shop PostgreSQL: "), "{reason}");
     assert!(reason.contains("does not exist"), "{reason}");
-    let left: i64 = sync(|| {
-        w.pg.admin("postgres")
-            .query_one("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'gh\\_%' AND rolname <> 'gh_admin'", &[])
-            .unwrap()
-            .get(0)
-    });
-    assert_eq!(left, 0, "the half-made role was dropped");
+    assert_eq!(left(), 0, "no role left behind");
 
-    // The server down at grant: Failed with the reason, nothing retried forever.
+    // The server down at grant: Granting with the reason, not Active.
     sync(|| w.pg.down());
     let request = w.request("shop/public/orders", "read-only").await;
-    assert_eq!(request["status"], "Failed");
+    assert_eq!(request["status"], "Granting");
+    let details = w.details(request["id"].as_i64().unwrap()).await;
     assert!(
-        request["failure_reason"]
+        details["last_error"]
             .as_str()
             .unwrap()
             .contains("cannot connect"),
-        "{request}"
+        "{details}"
     );
 }
 

@@ -93,6 +93,12 @@ pub struct AccessDetails {
     pub credentials_rotated: bool,
     /// Whether the caller may reveal and reset (the grantee, while Active).
     pub can_reset: bool,
+    /// Why the last attempt to grant or remove failed, while it is retried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Failed attempts so far (reset when one succeeds).
+    #[serde(default)]
+    pub attempts: i64,
 }
 
 /// The secret, handed over once.

@@ -52,6 +52,8 @@ fn details_of(
         secret_shown: row.version > 0 && row.seen_version >= row.version,
         credentials_rotated: row.seen_version > 0 && row.version > row.seen_version,
         can_reset: is_grantee && granted,
+        last_error: row.last_error.clone(),
+        attempts: row.attempts,
     })
 }
 

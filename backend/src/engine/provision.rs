@@ -280,7 +280,7 @@ async fn run_batch(
     let demo = state.connector.clone();
     let secrets = state.secrets.clone();
     let alive = lease.alive();
-    let outcomes: Vec<(Task, u32, Result<Outcome, String>)> =
+    let outcomes: Vec<(Task, u32, Result<Outcome, String>, Verified)> =
         tokio::task::spawn_blocking(move || {
             let mut connectors: HashMap<i64, Result<Arc<dyn Connector>, String>> = HashMap::new();
             tasks
@@ -295,20 +295,32 @@ async fn run_batch(
                             connector_of(&secrets, &task.kind, task.settings.as_deref(), &demo)
                         })
                         .clone();
-                    let (attempts, outcome) = match connector {
-                        Err(reason) => (1, Err(reason)),
-                        Ok(connector) => (
-                            connector.grant_attempts(),
-                            match job {
+                    let (attempts, outcome, verified) = match connector {
+                        Err(reason) => (1, Err(reason), Verified::NotAsked),
+                        Ok(connector) => {
+                            let outcome = match job {
                                 Job::Grant => connector.grant(&task.grant),
                                 Job::Remove => connector.revoke(&task.grant),
                                 Job::Sync => connector
                                     .extend(&task.grant)
                                     .map(|()| Outcome::Done(Credentials::default())),
-                            },
-                        ),
+                            };
+                            let verified = match (job, &outcome) {
+                                (Job::Remove, Ok(Outcome::Done(_))) => {
+                                    verify_removal(connector.as_ref(), &task.grant)
+                                }
+                                _ => Verified::NotAsked,
+                            };
+                            match verified {
+                                // Still there: the removal did not take; retried.
+                                Verified::StillHeld(reason) => {
+                                    (connector.grant_attempts(), Err(reason), Verified::NotAsked)
+                                }
+                                verified => (connector.grant_attempts(), outcome, verified),
+                            }
+                        }
                     };
-                    (task, attempts, outcome)
+                    (task, attempts, outcome, verified)
                 })
                 .collect()
         })
@@ -326,8 +338,8 @@ async fn run_batch(
             // Successes first: a request that then fails has every grant of
             // this batch on record, to be removed again.
             let mut outcomes = outcomes.clone();
-            outcomes.sort_by_key(|(_, _, outcome)| outcome.is_err());
-            for (task, max_attempts, outcome) in outcomes {
+            outcomes.sort_by_key(|(_, _, outcome, _)| outcome.is_err());
+            for (task, max_attempts, outcome, verified) in outcomes {
                 let (id, integration) = task.pair;
                 touched.push(id);
                 match (job, outcome) {
@@ -354,7 +366,9 @@ async fn run_batch(
                     }
                     (Job::Remove, Ok(Outcome::Done(_))) => {
                         store::access::set_state(tx, task.pair, GrantState::Removed, now)?;
-                        super::record(tx, now, None, Some(id), "access_removed", json!({"integration": task.grant.integration_name}))?;
+                        let mut details = json!({"integration": task.grant.integration_name});
+                        verified.describe(&mut details);
+                        super::record(tx, now, None, Some(id), "access_removed", details)?;
                     }
                     (Job::Remove, Ok(Outcome::Waiting)) => {
                         store::access::set_state(tx, task.pair, GrantState::Removing, now)?;
@@ -386,6 +400,57 @@ async fn run_batch(
         ));
     }
     Ok(())
+}
+
+/// Whether a removal was checked in the target afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verified {
+    /// Not a removal, or the connector cannot list what the target grants.
+    NotAsked,
+    /// The target no longer grants the login anything on the items.
+    Gone,
+    /// Listing failed; the removal itself succeeded.
+    Unknown(String),
+    /// The target still grants it: the removal is retried.
+    StillHeld(String),
+}
+
+impl Verified {
+    /// Add what was verified to an audit entry's details.
+    fn describe(&self, details: &mut serde_json::Value) {
+        match self {
+            Verified::NotAsked | Verified::StillHeld(_) => {}
+            Verified::Gone => details["verified"] = json!(true),
+            Verified::Unknown(reason) => {
+                details["verified"] = json!(false);
+                details["verify_error"] = json!(reason);
+            }
+        }
+    }
+}
+
+/// After a removal, list what the target grants on the grant's items and
+/// look for the grant's login.
+fn verify_removal(connector: &dyn Connector, grant: &Grant) -> Verified {
+    let Some(login) = connector.login_of(grant) else {
+        return Verified::NotAsked;
+    };
+    let paths: Vec<String> = grant
+        .items
+        .iter()
+        .map(|item| item.resource_path.clone())
+        .collect();
+    match connector.holdings(&paths) {
+        Ok(None) => Verified::NotAsked,
+        Ok(Some(holdings)) => match holdings.iter().find(|h| h.login == login) {
+            Some(held) => Verified::StillHeld(format!(
+                "removal not verified: {login} still holds {}",
+                held.resource_path
+            )),
+            None => Verified::Gone,
+        },
+        Err(reason) => Verified::Unknown(reason),
+    }
 }
 
 /// Seconds to wait after the `attempts`-th failure: 2, 4, 8… up to 256.

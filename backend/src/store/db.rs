@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_assist.sql"),
     include_str!("../migrations/0009_approvals.sql"),
     include_str!("../migrations/0010_schedules.sql"),
+    include_str!("../migrations/0011_connector_kinds.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -50,6 +51,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0008_assist.sql"),
     include_str!("../migrations/postgres/0009_approvals.sql"),
     include_str!("../migrations/postgres/0010_schedules.sql"),
+    include_str!("../migrations/postgres/0011_connector_kinds.sql"),
 ];
 
 /// How many migrations each store has (they are numbered alike).
