@@ -27,21 +27,26 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, auth: (&str, &str), body: 
     }
 }
 
-#[test]
-fn login_access_and_connect_open_psql_with_fresh_credentials() {
-    let pg = PgServer::start();
-    pg.admin("postgres")
-        .batch_execute("CREATE DATABASE shop")
-        .unwrap();
-    pg.admin("shop")
-        .batch_execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3);")
-        .unwrap();
+/// The real binary with an integration of `connector` for `settings`, an
+/// auto-approving flow over it, and alice logged in with the CLI, with
+/// `path` (found by `query`) requested read-only and Active.
+struct Setup {
+    _dir: tempfile::TempDir,
+    _server: common::DemoServer,
+    url: String,
+    agent: ureq::Agent,
+    config: std::path::PathBuf,
+    token: String,
+    id: String,
+}
+
+fn setup(connector: &str, settings: Value, query: &str, path: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path());
     let url = server.url.clone();
     let config = dir.path().join("config");
 
-    // carol (admin) connects the PostgreSQL server and an auto-approving flow.
+    // carol (admin) connects the target and an auto-approving flow.
     let agent = ureq::AgentBuilder::new().build();
     let login = agent
         .post(&format!("{url}/api/v1/session"))
@@ -60,7 +65,7 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
         "POST",
         &format!("{url}/api/v1/admin/integrations"),
         carol,
-        json!({"name": "Shop", "kind": "postgresql", "connector": "postgresql", "settings": pg.settings(),
+        json!({"name": "Shop", "kind": connector, "connector": connector, "settings": settings,
                "connection_options": ["terminal", "app"]}),
     );
     let integration = integration["id"].as_i64().unwrap();
@@ -101,7 +106,7 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
     let found = call(
         &agent,
         "GET",
-        &format!("{url}/api/v1/resources?q=orders&limit=100"),
+        &format!("{url}/api/v1/resources?q={query}&limit=100"),
         alice,
         Value::Null,
     );
@@ -109,7 +114,7 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["path"] == "shop/public/orders")
+        .find(|r| r["path"] == path)
         .unwrap_or_else(|| panic!("{found}"))["id"]
         .as_i64()
         .unwrap();
@@ -123,12 +128,35 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
     );
     assert_eq!(submitted["requests"][0]["status"], "Active", "{submitted}");
     let id = submitted["requests"][0]["id"].to_string();
+    Setup {
+        _dir: dir,
+        _server: server,
+        url,
+        agent,
+        config,
+        token,
+        id,
+    }
+}
+
+#[test]
+fn login_access_and_connect_open_psql_with_fresh_credentials() {
+    let pg = PgServer::start();
+    pg.admin("postgres")
+        .batch_execute("CREATE DATABASE shop")
+        .unwrap();
+    pg.admin("shop")
+        .batch_execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3);")
+        .unwrap();
+    let setup = setup("postgresql", pg.settings(), "orders", "shop/public/orders");
+    let (url, agent, config, id) = (&setup.url, &setup.agent, &setup.config, &setup.id);
+    let alice = ("Authorization", setup.token.as_str());
 
     let listed = cli(&config, &["access"]);
     assert!(listed.status.success(), "{}", text(&listed));
     let listed = text(&listed);
     assert!(
-        listed.contains(&id) && listed.contains("shop.public.orders (read-only)"),
+        listed.contains(id.as_str()) && listed.contains("shop.public.orders (read-only)"),
         "{listed}"
     );
 
@@ -192,4 +220,41 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
         resets, 3,
         "every connect after the first issued fresh credentials"
     );
+}
+
+/// `gatehouse connect` for a MariaDB access runs the `mariadb` client with
+/// fresh credentials: it reads what was granted and nothing else.
+#[test]
+fn connect_opens_the_mariadb_client_with_fresh_credentials() {
+    let db = common::mariadb_server::MariaDb::start(&[
+        "CREATE DATABASE shop",
+        "CREATE TABLE shop.orders (id int)",
+        "INSERT INTO shop.orders VALUES (1), (2), (3)",
+        "CREATE TABLE shop.payroll (id int)",
+        "CREATE DATABASE crm",
+    ]);
+    let setup = setup("mysql", db.settings(), "orders", "shop/orders");
+    let run = |sql: &str| {
+        cli(
+            &setup.config,
+            &["connect", &setup.id, "--", "-N", "-e", sql],
+        )
+    };
+    let counted = run("SELECT count(*) FROM orders");
+    assert!(counted.status.success(), "{}", text(&counted));
+    assert_eq!(String::from_utf8_lossy(&counted.stdout).trim(), "3");
+    let who = run("SELECT CURRENT_USER()");
+    assert!(who.status.success(), "{}", text(&who));
+    assert!(
+        String::from_utf8_lossy(&who.stdout)
+            .trim()
+            .starts_with("gh_alice_"),
+        "{}",
+        text(&who)
+    );
+    let payroll = run("SELECT * FROM payroll");
+    assert!(!payroll.status.success());
+    assert!(text(&payroll).contains("denied"), "{}", text(&payroll));
+    let printed = text(&cli(&setup.config, &["connect", &setup.id, "--print"]));
+    assert!(printed.contains("mysql://gh_alice_"), "{printed}");
 }
