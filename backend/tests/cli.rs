@@ -149,28 +149,33 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
         .batch_execute("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3);")
         .unwrap();
     let setup = setup("postgresql", pg.settings(), "orders", "shop/public/orders");
-    let (url, agent, config, id) = (&setup.url, &setup.agent, &setup.config, &setup.id);
+    let (url, agent, config, id) = (
+        &setup.url,
+        &setup.agent,
+        setup.config.as_path(),
+        setup.id.as_str(),
+    );
     let alice = ("Authorization", setup.token.as_str());
 
-    let listed = cli(&config, &["access"]);
+    let listed = cli(config, &["access"]);
     assert!(listed.status.success(), "{}", text(&listed));
     let listed = text(&listed);
     assert!(
-        listed.contains(id.as_str()) && listed.contains("shop.public.orders (read-only)"),
+        listed.contains(id) && listed.contains("shop.public.orders (read-only)"),
         "{listed}"
     );
 
     // connect: reveals the waiting secret and runs psql with it.
     let connected = cli(
-        &config,
-        &["connect", &id, "--", "-tAc", "select count(*) from orders"],
+        config,
+        &["connect", id, "--", "-tAc", "select count(*) from orders"],
     );
     assert!(connected.status.success(), "{}", text(&connected));
     assert_eq!(String::from_utf8_lossy(&connected.stdout).trim(), "3");
     // Again: the secret was shown, so the CLI resets the credentials first.
     let again = cli(
-        &config,
-        &["connect", &id, "--", "-tAc", "select current_user"],
+        config,
+        &["connect", id, "--", "-tAc", "select current_user"],
     );
     assert!(again.status.success(), "{}", text(&again));
     assert!(
@@ -179,14 +184,8 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
             .starts_with("gh_alice_")
     );
     let writes = cli(
-        &config,
-        &[
-            "connect",
-            &id,
-            "--",
-            "-tAc",
-            "insert into orders values (4)",
-        ],
+        config,
+        &["connect", id, "--", "-tAc", "insert into orders values (4)"],
     );
     assert!(!writes.status.success());
     assert!(
@@ -195,7 +194,7 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
         text(&writes)
     );
 
-    let printed = cli(&config, &["connect", &id, "--print"]);
+    let printed = cli(config, &["connect", id, "--print"]);
     assert!(printed.status.success(), "{}", text(&printed));
     let printed = text(&printed);
     assert!(
@@ -204,7 +203,7 @@ fn login_access_and_connect_open_psql_with_fresh_credentials() {
     );
 
     let detail = call(
-        &agent,
+        agent,
         "GET",
         &format!("{url}/api/v1/requests/{id}"),
         alice,

@@ -226,10 +226,10 @@ impl MysqlConnector {
             .map_err(|e| describe(&e))?;
         for id in sessions {
             // A session that ended meanwhile is fine (1094: unknown thread).
-            if let Err(error) = conn.query_drop(format!("KILL CONNECTION {id}")) {
-                if !matches!(&error, mysql::Error::MySqlError(e) if e.code == 1094) {
-                    return Err(describe(&error));
-                }
+            if let Err(error) = conn.query_drop(format!("KILL CONNECTION {id}"))
+                && !matches!(&error, mysql::Error::MySqlError(e) if e.code == 1094)
+            {
+                return Err(describe(&error));
             }
         }
         conn.query_drop(format!("DROP USER IF EXISTS {account}"))
