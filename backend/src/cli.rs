@@ -433,21 +433,12 @@ pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitC
                 details.integration_name,
                 secret.username.as_deref().unwrap_or("?")
             );
-            let status = std::process::Command::new("psql")
+            let mut command = std::process::Command::new("psql");
+            command
                 .arg(&uri)
                 .args(psql_args)
-                .env("PGPASSWORD", &secret.secret)
-                .status();
-            match status {
-                Ok(status) if status.success() => ExitCode::SUCCESS,
-                Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8),
-                Err(error) => {
-                    eprintln!(
-                        "gatehouse: cannot run psql ({error}); run `gatehouse connect {request_id} --print` and connect by hand"
-                    );
-                    ExitCode::FAILURE
-                }
-            }
+                .env("PGPASSWORD", &secret.secret);
+            run_client(command, request_id)
         }
         _ => {
             println!("{}", describe(&details, &secret));
@@ -506,15 +497,21 @@ impl MysqlTarget {
         if !self.database.is_empty() {
             command.arg(format!("--database={}", self.database));
         }
-        match command.status() {
-            Ok(status) if status.success() => ExitCode::SUCCESS,
-            Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8),
-            Err(error) => {
-                eprintln!(
-                    "gatehouse: cannot run {client} ({error}); run `gatehouse connect {request_id} --print` and connect by hand"
-                );
-                ExitCode::FAILURE
-            }
+        run_client(command, request_id)
+    }
+}
+
+/// Run a database client; its exit code is ours.
+fn run_client(mut command: std::process::Command, request_id: i64) -> ExitCode {
+    match command.status() {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(error) => {
+            eprintln!(
+                "gatehouse: cannot run {} ({error}); run `gatehouse connect {request_id} --print` and connect by hand",
+                command.get_program().to_string_lossy()
+            );
+            ExitCode::FAILURE
         }
     }
 }

@@ -371,6 +371,18 @@ pub fn redact(kind: &str, settings: Option<Value>) -> Option<Value> {
     Some(settings)
 }
 
+/// An error with its causes: "error performing TLS handshake" alone does not
+/// say that the certificate was refused, or why.
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    text
+}
+
 /// A fresh random secret: 32 letters and digits (about 190 bits).
 pub fn random_secret() -> String {
     use rand::{Rng, distributions::Alphanumeric};

@@ -533,15 +533,7 @@ fn ca_file(pem: &str) -> Result<PathBuf, String> {
 fn describe(error: &mysql::Error) -> String {
     match error {
         mysql::Error::MySqlError(e) => e.message.clone(),
-        other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(inner) = cause {
-                text.push_str(&format!(": {inner}"));
-                cause = inner.source();
-            }
-            text
-        }
+        other => super::with_causes(other),
     }
 }
 

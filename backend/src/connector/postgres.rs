@@ -619,17 +619,7 @@ fn until(unix: i64) -> Result<String, String> {
 fn describe(error: &postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => db.message().to_owned(),
-        None => {
-            // With its causes: "error performing TLS handshake" alone does
-            // not say that the certificate was refused, or why.
-            let mut text = error.to_string();
-            let mut cause = std::error::Error::source(error);
-            while let Some(inner) = cause {
-                text.push_str(&format!(": {inner}"));
-                cause = inner.source();
-            }
-            text
-        }
+        None => super::with_causes(error),
     }
 }
 
