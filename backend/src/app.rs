@@ -144,6 +144,7 @@ fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(admin::catalog::test_integration))
         .routes(routes!(admin::catalog::sync_integration))
+        .routes(routes!(admin::drift::get_drift, admin::drift::check_drift))
         .routes(routes!(
             admin::catalog::update_integration,
             admin::catalog::delete_integration

@@ -128,6 +128,11 @@ pub trait Connector: Send + Sync + Debug + 'static {
     fn holdings(&self, _resources: &[String]) -> Result<Option<Vec<Holding>>, String> {
         Ok(None)
     }
+    /// Remove access the target holds that Gatehouse did not grant or that
+    /// should have ended (drift, when the integration enforces).
+    fn remove_holding(&self, _holding: &Holding) -> Result<(), String> {
+        Err("this connector cannot remove access it did not grant".into())
+    }
     /// The account a grant has in the target, as [`Connector::holdings`] names it.
     fn login_of(&self, grant: &Grant) -> Option<String> {
         grant.login.clone()
@@ -273,7 +278,7 @@ pub fn build(
     settings: Option<&Value>,
     demo: &Arc<dyn Connector>,
 ) -> Result<Arc<dyn Connector>, String> {
-    let settings = || settings.cloned().unwrap_or(Value::Null);
+    let settings = || without_drift(settings.cloned().unwrap_or(Value::Null));
     match kind {
         "demo" => Ok(demo.clone()),
         "postgresql" => Ok(Arc::new(postgres::PostgresConnector::from_settings(
@@ -286,6 +291,58 @@ pub fn build(
         "manual" => Ok(Arc::new(manual::ManualConnector)),
         other => Err(format!("unknown connector {other:?}")),
     }
+}
+
+/// What an integration does about drift: `drift` in its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftMode {
+    /// Report what the target holds that Gatehouse did not grant (the default).
+    Report,
+    /// Report it and remove it.
+    Enforce,
+    /// Do not look.
+    Off,
+}
+
+impl DriftMode {
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftMode::Report => "report",
+            DriftMode::Enforce => "enforce",
+            DriftMode::Off => "off",
+        }
+    }
+}
+
+/// Drift settings every connector shares, kept beside its own in `settings`.
+const DRIFT_FIELDS: [&str; 2] = ["drift", "drift_interval_minutes"];
+
+/// The integration's drift mode and interval (minutes), checked.
+pub fn drift_settings(settings: Option<&Value>) -> Result<(DriftMode, i64), String> {
+    let mode = match settings.and_then(|s| s.get("drift")) {
+        None | Some(Value::Null) => DriftMode::Report,
+        Some(Value::String(mode)) if mode == "report" => DriftMode::Report,
+        Some(Value::String(mode)) if mode == "enforce" => DriftMode::Enforce,
+        Some(Value::String(mode)) if mode == "off" => DriftMode::Off,
+        Some(_) => return Err("drift must be \"report\", \"enforce\" or \"off\"".into()),
+    };
+    let minutes = match settings.and_then(|s| s.get("drift_interval_minutes")) {
+        None | Some(Value::Null) => 10,
+        Some(value) => value
+            .as_i64()
+            .filter(|m| (1..=1440).contains(m))
+            .ok_or("drift_interval_minutes must be a whole number from 1 to 1440")?,
+    };
+    Ok((mode, minutes))
+}
+
+fn without_drift(mut settings: Value) -> Value {
+    if let Value::Object(map) = &mut settings {
+        for field in DRIFT_FIELDS {
+            map.remove(field);
+        }
+    }
+    settings
 }
 
 /// An integration's settings as stored (sealed JSON), opened.
@@ -336,6 +393,9 @@ pub fn prepare_settings(
         }
     }
     let value = Value::Object(settings);
+    drift_settings(Some(&value)).map_err(|message| ("settings".to_owned(), message))?;
+    let full = value;
+    let value = without_drift(full.clone());
     let check = match kind {
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
@@ -346,7 +406,7 @@ pub fn prepare_settings(
         )),
     };
     check.map_err(|message| ("settings".into(), message))?;
-    Ok(Some(value))
+    Ok(Some(full))
 }
 
 /// Fields never returned by the API.

@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod catalog;
 pub mod decide;
 pub mod deprovision;
+pub mod drift;
 pub mod duplicates;
 pub mod lifecycle;
 pub mod provision;

@@ -62,6 +62,7 @@ struct Stored {
     requests: IntGaugeVec,
     grants_waiting: IntGaugeVec,
     grants_failing: IntGaugeVec,
+    drift_findings: IntGaugeVec,
     outbox_pending: IntGauge,
     outbox_due: IntGauge,
     outbox_retrying: IntGauge,
@@ -204,6 +205,12 @@ impl Stored {
                 "Of the waiting provisioning, the pairs whose last attempt failed and are being retried",
                 &["connector", "work"],
             )?,
+            drift_findings: int_gauge_vec(
+                &registry,
+                "gatehouse_drift_findings",
+                "Access a target system holds that Gatehouse did not grant or that should have ended, not removed, per connector kind (the last check of each integration)",
+                &["connector"],
+            )?,
             outbox_pending: int_gauge(
                 &registry,
                 "gatehouse_outbox_pending",
@@ -259,6 +266,13 @@ impl Stored {
             let labels = [work.connector.as_str(), work.work.as_str()];
             set_vec(&self.grants_waiting, &labels, work.waiting);
             set_vec(&self.grants_failing, &labels, work.failing);
+        }
+        self.drift_findings.reset();
+        for connector in CONNECTORS {
+            set_vec(&self.drift_findings, &[connector], 0);
+        }
+        for (connector, count) in &snapshot.drift {
+            set_vec(&self.drift_findings, &[connector.as_str()], *count);
         }
         let outbox = &snapshot.outbox;
         self.outbox_pending.set(outbox.pending);

@@ -13,6 +13,7 @@ pub mod copy;
 pub mod coverage;
 pub mod db;
 pub mod demo;
+pub mod drift;
 pub mod flows;
 pub mod identity;
 pub mod leases;

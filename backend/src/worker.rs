@@ -26,6 +26,10 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
     notify::deliver::warn_expiring(&state.db, now).await?;
+    let reconciled = engine::drift::check_due(state).await?;
+    if reconciled > 0 {
+        tracing::debug!(reconciled, "integrations checked for drift");
+    }
     let mut lateness = None;
     if let Some(earliest) = earliest {
         let done = state.now();

@@ -578,3 +578,46 @@ mod tests {
         }
     }
 }
+
+/// One account's access in a target system that Gatehouse did not grant, or
+/// that should have ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftFinding {
+    /// The account in the target.
+    pub login: String,
+    pub resource_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// `ended`: it belonged to access that has ended; `unknown`: nobody
+    /// granted it through Gatehouse (added by hand).
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub first_seen: time::OffsetDateTime,
+    /// Removed by Gatehouse (the integration enforces).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub removed_at: Option<time::OffsetDateTime>,
+}
+
+/// Admin → Integrations → Drift: the last reconciliation of one integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftReport {
+    pub integration_id: i64,
+    /// `report` (the default), `enforce` (remove what is found) or `off`;
+    /// set as `drift` in the integration's settings.
+    pub mode: String,
+    /// `drift_interval_minutes` in the settings (default 10).
+    pub interval_minutes: i64,
+    /// Whether this integration's connector can list what the target grants.
+    pub supported: bool,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub checked_at: Option<time::OffsetDateTime>,
+    /// Why the last check failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub findings: Vec<DriftFinding>,
+}

@@ -400,6 +400,14 @@ impl Connector for MysqlConnector {
         Ok(Some(found))
     }
 
+    /// Drop a user Gatehouse would have made (named `gh_…`); never another.
+    fn remove_holding(&self, holding: &Holding) -> Result<(), String> {
+        if !super::is_login_name(&holding.login) {
+            return Err(format!("{} is not a user Gatehouse makes", holding.login));
+        }
+        self.drop_user(&holding.login)
+    }
+
     fn login_of(&self, grant: &Grant) -> Option<String> {
         Some(self.user_of(grant))
     }

@@ -421,6 +421,14 @@ impl Connector for PostgresConnector {
         ))
     }
 
+    /// Drop a role Gatehouse would have made (named `gh_…`); never another.
+    fn remove_holding(&self, holding: &Holding) -> Result<(), String> {
+        if !super::is_login_name(&holding.login) {
+            return Err(format!("{} is not a role Gatehouse makes", holding.login));
+        }
+        self.drop_role(&holding.login)
+    }
+
     fn login_of(&self, grant: &Grant) -> Option<String> {
         Some(grant.login.clone().unwrap_or_else(|| role_name(grant)))
     }

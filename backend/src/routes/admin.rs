@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod drift;
 pub mod flows;
 pub mod people;
 

@@ -10,6 +10,8 @@ use crate::error::AppError;
 pub const PROVISIONING: &str = "provisioning";
 /// Delivering the outbox (Slack, e-mail).
 pub const OUTBOX: &str = "outbox";
+/// Reconciling integrations with their targets (drift).
+pub const DRIFT: &str = "drift";
 
 /// A lease as held: what a write that depends on it checks.
 #[derive(Debug, Clone, PartialEq, Eq)]

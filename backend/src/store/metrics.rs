@@ -50,6 +50,8 @@ pub struct Snapshot {
     /// The same for the ended statuses, when they were counted.
     pub ended: Option<Vec<(String, i64)>>,
     pub grants: Vec<GrantWork>,
+    /// (connector kind, drift findings not removed).
+    pub drift: Vec<(String, i64)>,
     pub outbox: OutboxDepth,
     /// The earliest expiry of access still Active at `now`: the background
     /// work is that late removing it.
@@ -69,6 +71,7 @@ pub fn snapshot(conn: Conn<'_>, now: i64, count_ended: bool) -> Result<Snapshot,
             None
         },
         grants: grant_work(conn)?,
+        drift: crate::store::drift::open_by_connector(conn)?,
         outbox: outbox_depth(conn, now)?,
         oldest_overdue_expiry: conn.query_row(
             "SELECT MIN(expires_at) FROM requests WHERE status = 'Active' AND expires_at <= ?1",
