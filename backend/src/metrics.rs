@@ -28,7 +28,7 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 const SCRAPE_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connector kinds and kinds of provisioning work, always reported (as 0
 /// when idle), so that an alert on them never sees a missing series.
-const CONNECTORS: [&str; 4] = ["demo", "postgresql", "webhook", "manual"];
+const CONNECTORS: [&str; 5] = ["demo", "postgresql", "ldap", "webhook", "manual"];
 const GRANT_WORK: [&str; 3] = ["grant", "removal", "extension"];
 
 /// Ended requests (Rejected, Revoked, Expired, Failed) are recounted at
