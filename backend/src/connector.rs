@@ -34,6 +34,7 @@
 //! [`Connector`], a line in [`build`], [`KINDS`] and [`prepare_settings`], and
 //! a target in the conformance suite (`backend/tests/conformance.rs`).
 
+pub mod ldap;
 pub mod manual;
 pub mod mysql;
 pub mod postgres;
@@ -269,7 +270,7 @@ impl Connector for DemoConnector {
 }
 
 /// The connector kinds an integration can name.
-pub const KINDS: [&str; 5] = ["demo", "postgresql", "mysql", "webhook", "manual"];
+pub const KINDS: [&str; 6] = ["demo", "postgresql", "mysql", "ldap", "webhook", "manual"];
 
 /// The connector for an integration: `demo` is the server's built-in one
 /// (tests swap it), the others are built from the integration's settings.
@@ -285,6 +286,7 @@ pub fn build(
             settings(),
         )?)),
         "mysql" => Ok(Arc::new(mysql::MysqlConnector::from_settings(settings())?)),
+        "ldap" => Ok(Arc::new(ldap::LdapConnector::from_settings(settings())?)),
         "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
             settings(),
         )?)),
@@ -399,6 +401,7 @@ pub fn prepare_settings(
     let check = match kind {
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
+        "ldap" => ldap::LdapConnector::from_settings(value.clone()).map(drop),
         "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
         "manual" => manual::ManualSettings::parse(&value).map(drop),
         other => Err(format!(
@@ -412,7 +415,7 @@ pub fn prepare_settings(
 /// Fields never returned by the API.
 pub fn secret_fields(kind: &str) -> &'static [&'static str] {
     match kind {
-        "postgresql" | "mysql" => &["password"],
+        "postgresql" | "mysql" | "ldap" => &["password"],
         "webhook" => &["secret"],
         _ => &[],
     }

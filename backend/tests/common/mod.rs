@@ -9,6 +9,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
+pub mod ldap_server;
 pub mod mariadb_server;
 pub mod oidc;
 pub mod pg_server;

@@ -119,7 +119,7 @@ async fn save_integration(
         return Err(AppError::invalid(
             "connector",
             format!(
-                "Unknown connector \"{connector}\"; use one of demo, postgresql, webhook, manual."
+                "Unknown connector \"{connector}\"; use one of {}.", connector::KINDS.join(", ")
             ),
         ));
     }
