@@ -286,8 +286,11 @@ impl PostgresConnector {
                 &[&role],
             )
             .map_err(|e| describe(&e))?;
-        // Only the databases where the role holds privileges or objects.
-        let databases: Vec<String> = admin
+        // The databases where the role holds privileges or objects, and the
+        // admin's own: DROP OWNED there also revokes privileges on shared
+        // objects (CONNECT on a database), which pg_shdepend lists under no
+        // database.
+        let mut databases: Vec<String> = admin
             .query(
                 "SELECT DISTINCT d.datname FROM pg_shdepend s
                  JOIN pg_database d ON d.oid = s.dbid
@@ -300,6 +303,9 @@ impl PostgresConnector {
             .iter()
             .map(|row| row.get(0))
             .collect();
+        if !databases.contains(&self.settings.database) {
+            databases.push(self.settings.database.clone());
+        }
         let me = ident(&self.settings.user);
         for database in databases {
             let mut client = self.client(&database)?;

@@ -35,6 +35,8 @@ pub const TABLES: &[&str] = &[
     "resource_types",
     "sessions",
     "access_grants",
+    "drift_checks",
+    "drift_findings",
     "approvals",
     "expiry_warnings",
     "favorites",

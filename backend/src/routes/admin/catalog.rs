@@ -119,7 +119,8 @@ async fn save_integration(
         return Err(AppError::invalid(
             "connector",
             format!(
-                "Unknown connector \"{connector}\"; use one of {}.", connector::KINDS.join(", ")
+                "Unknown connector \"{connector}\"; use one of {}.",
+                connector::KINDS.join(", ")
             ),
         ));
     }
