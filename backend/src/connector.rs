@@ -279,7 +279,7 @@ pub fn build(
     settings: Option<&Value>,
     demo: &Arc<dyn Connector>,
 ) -> Result<Arc<dyn Connector>, String> {
-    let settings = || without_drift(settings.cloned().unwrap_or(Value::Null));
+    let settings = || without_shared(settings.cloned().unwrap_or(Value::Null));
     match kind {
         "demo" => Ok(demo.clone()),
         "postgresql" => Ok(Arc::new(postgres::PostgresConnector::from_settings(
@@ -316,8 +316,22 @@ impl DriftMode {
     }
 }
 
-/// Drift settings every connector shares, kept beside its own in `settings`.
-const DRIFT_FIELDS: [&str; 2] = ["drift", "drift_interval_minutes"];
+/// Settings every connector shares, kept beside its own in `settings`.
+const SHARED_FIELDS: [&str; 3] = ["drift", "drift_interval_minutes", "max_concurrent_calls"];
+
+/// How many calls Gatehouse makes to one target at once: grants and
+/// removals of different requests run side by side up to this bound
+/// (`max_concurrent_calls` in the settings, 1 to 64, default 4).
+pub fn concurrency(settings: Option<&Value>) -> Result<usize, String> {
+    match settings.and_then(|s| s.get("max_concurrent_calls")) {
+        None | Some(Value::Null) => Ok(4),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (1..=64).contains(n))
+            .map(|n| n as usize)
+            .ok_or_else(|| "max_concurrent_calls must be a whole number from 1 to 64".into()),
+    }
+}
 
 /// The integration's drift mode and interval (minutes), checked.
 pub fn drift_settings(settings: Option<&Value>) -> Result<(DriftMode, i64), String> {
@@ -338,9 +352,9 @@ pub fn drift_settings(settings: Option<&Value>) -> Result<(DriftMode, i64), Stri
     Ok((mode, minutes))
 }
 
-fn without_drift(mut settings: Value) -> Value {
+fn without_shared(mut settings: Value) -> Value {
     if let Value::Object(map) = &mut settings {
-        for field in DRIFT_FIELDS {
+        for field in SHARED_FIELDS {
             map.remove(field);
         }
     }
@@ -396,8 +410,9 @@ pub fn prepare_settings(
     }
     let value = Value::Object(settings);
     drift_settings(Some(&value)).map_err(|message| ("settings".to_owned(), message))?;
+    concurrency(Some(&value)).map_err(|message| ("settings".to_owned(), message))?;
     let full = value;
-    let value = without_drift(full.clone());
+    let value = without_shared(full.clone());
     let check = match kind {
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),

@@ -249,6 +249,22 @@ impl World {
         )
     }
 
+    /// The integration as Admin → Integrations lists it.
+    async fn admin_view(&self) -> Value {
+        let listed = self
+            .app
+            .get("/api/v1/admin/integrations", &self.carol)
+            .await;
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == self.integration)
+            .cloned()
+            .unwrap()
+    }
+
     async fn grants_failing(&self, kind: &str) -> f64 {
         use gatehouse::clock::Clock;
         let now = self.app.clock.now().unix_timestamp();
@@ -301,6 +317,9 @@ async fn an_outage_during_a_grant(target: &dyn Target) {
         "{details}"
     );
     assert_eq!(w.grants_failing(target.kind()).await, 1.0);
+    let shown = w.admin_view().await;
+    assert_eq!(shown["failing"], 1, "Admin shows it failing: {shown}");
+    assert_eq!(shown["last_error"], details["last_error"], "{shown}");
 
     // Still down at the retry: still Granting.
     w.app.clock.advance(time::Duration::seconds(3));
@@ -313,6 +332,7 @@ async fn an_outage_during_a_grant(target: &dyn Target) {
     w.app.tick().await;
     assert_eq!(w.status(id).await, "Active");
     assert_eq!(w.grants_failing(target.kind()).await, 0.0);
+    assert!(w.admin_view().await.get("failing").is_none());
     let (login, secret) = w.handed(id, target).await;
     assert!(sync(|| target.works(&login, secret.as_deref(), path)));
 }

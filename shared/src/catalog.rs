@@ -23,6 +23,17 @@ pub struct Integration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub settings: Option<serde_json::Value>,
+    /// For admins: grants and removals in this integration whose last
+    /// attempt failed and that are being retried.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failing: i64,
+    /// For admins: the reason of the latest of those failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 fn demo_connector() -> String {

@@ -281,51 +281,9 @@ async fn run_batch(
     let secrets = state.secrets.clone();
     let alive = lease.alive();
     let outcomes: Vec<(Task, u32, Result<Outcome, String>, Verified)> =
-        tokio::task::spawn_blocking(move || {
-            let mut connectors: HashMap<i64, Result<Arc<dyn Connector>, String>> = HashMap::new();
-            tasks
-                .into_iter()
-                // No call once the lease may have run out: another process
-                // may be taking this work over.
-                .take_while(|_| alive.check())
-                .map(|task| {
-                    let connector = connectors
-                        .entry(task.pair.1)
-                        .or_insert_with(|| {
-                            connector_of(&secrets, &task.kind, task.settings.as_deref(), &demo)
-                        })
-                        .clone();
-                    let (attempts, outcome, verified) = match connector {
-                        Err(reason) => (1, Err(reason), Verified::NotAsked),
-                        Ok(connector) => {
-                            let outcome = match job {
-                                Job::Grant => connector.grant(&task.grant),
-                                Job::Remove => connector.revoke(&task.grant),
-                                Job::Sync => connector
-                                    .extend(&task.grant)
-                                    .map(|()| Outcome::Done(Credentials::default())),
-                            };
-                            let verified = match (job, &outcome) {
-                                (Job::Remove, Ok(Outcome::Done(_))) => {
-                                    verify_removal(connector.as_ref(), &task.grant)
-                                }
-                                _ => Verified::NotAsked,
-                            };
-                            match verified {
-                                // Still there: the removal did not take; retried.
-                                Verified::StillHeld(reason) => {
-                                    (connector.grant_attempts(), Err(reason), Verified::NotAsked)
-                                }
-                                verified => (connector.grant_attempts(), outcome, verified),
-                            }
-                        }
-                    };
-                    (task, attempts, outcome, verified)
-                })
-                .collect()
-        })
-        .await
-        .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
+        tokio::task::spawn_blocking(move || call_connectors(job, tasks, &secrets, &demo, &alive))
+            .await
+            .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
     let called = outcomes.len();
     let secrets = state.secrets.clone();
     let now = state.now().unix_timestamp();
@@ -400,6 +358,94 @@ async fn run_batch(
         ));
     }
     Ok(())
+}
+
+/// The connector calls of one batch: each integration's tasks side by side,
+/// up to its `max_concurrent_calls`, on threads of this blocking task. No
+/// call starts once the lease may have run out (another process may be
+/// taking this work over).
+fn call_connectors(
+    job: Job,
+    tasks: Vec<Task>,
+    secrets: &SecretBox,
+    demo: &Arc<dyn Connector>,
+    alive: &crate::lease::Alive,
+) -> Vec<(Task, u32, Result<Outcome, String>, Verified)> {
+    let mut by_integration: HashMap<i64, Vec<Task>> = HashMap::new();
+    for task in tasks {
+        by_integration.entry(task.pair.1).or_default().push(task);
+    }
+    let groups: Vec<_> = by_integration
+        .into_values()
+        .map(|tasks| {
+            let first = &tasks[0];
+            let opened = connector::open_settings(secrets, first.settings.as_deref());
+            let bound = opened
+                .as_ref()
+                .ok()
+                .and_then(|settings| connector::concurrency(settings.as_ref()).ok())
+                .unwrap_or(1)
+                .min(tasks.len());
+            let connector =
+                opened.and_then(|settings| connector::build(&first.kind, settings.as_ref(), demo));
+            (std::sync::Mutex::new(tasks.into_iter()), connector, bound)
+        })
+        .collect();
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for (queue, connector, bound) in &groups {
+            for _ in 0..*bound {
+                let done = &done;
+                scope.spawn(move || {
+                    loop {
+                        let next = queue.lock().ok().and_then(|mut q| q.next());
+                        let Some(task) = next else { break };
+                        if !alive.check() {
+                            break;
+                        }
+                        let result = call_one(job, connector, task);
+                        if let Ok(mut done) = done.lock() {
+                            done.push(result);
+                        }
+                    }
+                });
+            }
+        }
+    });
+    done.into_inner().unwrap_or_default()
+}
+
+/// One connector call, and for a removal its verification.
+fn call_one(
+    job: Job,
+    connector: &Result<Arc<dyn Connector>, String>,
+    task: Task,
+) -> (Task, u32, Result<Outcome, String>, Verified) {
+    let connector = match connector {
+        Err(reason) => return (task, 1, Err(reason.clone()), Verified::NotAsked),
+        Ok(connector) => connector,
+    };
+    let outcome = match job {
+        Job::Grant => connector.grant(&task.grant),
+        Job::Remove => connector.revoke(&task.grant),
+        Job::Sync => connector
+            .extend(&task.grant)
+            .map(|()| Outcome::Done(Credentials::default())),
+    };
+    let verified = match (job, &outcome) {
+        (Job::Remove, Ok(Outcome::Done(_))) => verify_removal(connector.as_ref(), &task.grant),
+        _ => Verified::NotAsked,
+    };
+    match verified {
+        // Still there: the removal did not take; retried.
+        Verified::StillHeld(reason) => (
+            task,
+            connector.grant_attempts(),
+            Err(reason),
+            Verified::NotAsked,
+        ),
+        verified => (task, connector.grant_attempts(), outcome, verified),
+    }
 }
 
 /// Whether a removal was checked in the target afterwards.

@@ -516,6 +516,8 @@ pub fn list_integrations(conn: Conn<'_>) -> Result<Vec<Integration>, AppError> {
                     connection_options: Vec::new(),
                     connector: row.get(5)?,
                     settings: None,
+                    failing: 0,
+                    last_error: None,
                 },
                 row.get::<_, String>(4)?,
             ))
@@ -653,6 +655,24 @@ pub fn integration_facts(conn: Conn<'_>, id: i64) -> Result<IntegrationFacts, Ap
         admin_message,
         options: serde_json::from_str(&options)?,
     })
+}
+
+/// Per integration: how many grants and removals are being retried after a
+/// failure, and the latest failure's reason.
+pub fn failing_integrations(conn: Conn<'_>) -> Result<Vec<(i64, i64, Option<String>)>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT g.integration_id, CAST(COUNT(*) AS BIGINT),
+                    (SELECT l.last_error FROM access_grants l
+                     WHERE l.integration_id = g.integration_id AND l.attempts > 0
+                       AND l.last_error IS NOT NULL AND l.state <> 'removed'
+                     ORDER BY l.next_attempt_at DESC LIMIT 1)
+             FROM access_grants g
+             WHERE g.attempts > 0 AND g.last_error IS NOT NULL AND g.state <> 'removed'
+             GROUP BY g.integration_id",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// An integration's settings as stored: sealed with the server key.

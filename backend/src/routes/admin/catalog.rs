@@ -35,9 +35,14 @@ fn open_settings(secrets: &SecretBox, sealed: Option<&[u8]>) -> Result<Option<Va
 
 /// Integrations as admins see them: with their settings, secrets redacted.
 fn admin_integrations(conn: Conn<'_>, secrets: &SecretBox) -> Result<Vec<Integration>, AppError> {
+    let failing = store::catalog::failing_integrations(conn)?;
     store::catalog::list_integrations(conn)?
         .into_iter()
         .map(|mut integration| {
+            if let Some((_, count, error)) = failing.iter().find(|f| f.0 == integration.id) {
+                integration.failing = *count;
+                integration.last_error = error.clone();
+            }
             let (_, sealed) = connector_of(conn, integration.id)?;
             integration.settings = connector::redact(
                 &integration.connector,
