@@ -4,6 +4,7 @@
 use gatehouse_shared::{
     ApiError,
     access::{ConnectionCheck, SyncResult},
+    admin::DriftReport,
     catalog::ResourcePage,
     requests::AuditPage,
 };
@@ -78,6 +79,18 @@ pub async fn test_integration(id: i64) -> Result<ConnectionCheck, ApiError> {
 /// Read the target system's catalog and add what is missing.
 pub async fn sync_integration(id: i64) -> Result<SyncResult, ApiError> {
     let path = format!("/api/v1/admin/integrations/{id}/sync");
+    decode(fetch(Request::post(&path), true).await?)
+}
+
+/// The integration's last drift check, as `DriftReport`.
+pub fn drift(id: i64) -> RequestBuilder {
+    Request::get(&format!("/api/v1/admin/integrations/{id}/drift"))
+}
+
+/// Check the integration for drift now (and remove it, when the integration
+/// enforces). A target that cannot be reached answers a report with `error`.
+pub async fn check_drift(id: i64) -> Result<DriftReport, ApiError> {
+    let path = format!("/api/v1/admin/integrations/{id}/drift");
     decode(fetch(Request::post(&path), true).await?)
 }
 

@@ -2,8 +2,13 @@
 //! request. Access Details shows the instructions and the credentials; the
 //! secret is shown once (Show secret), after which only Reset Credentials
 //! issues new ones. Connect lists Open in my Terminal / Browser / App.
+//! While a request is Granting or Revoking, [`AccessProgress`] shows where
+//! each integration stands and why the last attempt failed.
 
-use gatehouse_shared::access::{AccessDetails, GrantState, RevealedSecret};
+use gatehouse_shared::{
+    RequestStatus,
+    access::{AccessDetails, GrantState, RevealedSecret},
+};
 use leptos::prelude::*;
 
 use crate::{
@@ -19,7 +24,13 @@ pub enum AccessView {
 }
 
 #[component]
-pub fn AccessDialog(request_id: i64, view: AccessView, on_close: Callback<()>) -> impl IntoView {
+pub fn AccessDialog(
+    request_id: i64,
+    /// The request's status: what a failed attempt was trying to do.
+    status: RequestStatus,
+    view: AccessView,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let details = load_answer::<Vec<AccessDetails>>(move || {
         version.track();
@@ -42,13 +53,86 @@ pub fn AccessDialog(request_id: i64, view: AccessView, on_close: Callback<()>) -
                 Some(Ok(list)) => list
                     .into_iter()
                     .map(|entry| match view {
-                        AccessView::Details => view! { <DetailsEntry entry version /> }.into_any(),
+                        AccessView::Details => view! { <DetailsEntry entry status version /> }.into_any(),
                         AccessView::Connect => view! { <ConnectEntry entry /> }.into_any(),
                     })
                     .collect_view()
                     .into_any(),
             }}
         </Dialog>
+    }
+}
+
+/// Why the last attempt failed while it is retried: "Granting failed:
+/// <reason> — retried, attempt 3".
+pub fn failure_line(entry: &AccessDetails, status: RequestStatus) -> Option<String> {
+    let reason = entry.last_error.as_deref()?;
+    let what = match (entry.state, status) {
+        (GrantState::Pending, _) | (_, RequestStatus::Granting) => "Granting failed",
+        (_, RequestStatus::Revoking) => "Removing failed",
+        (_, RequestStatus::Active) => "Moving the end of this access failed",
+        _ => "The last attempt failed",
+    };
+    Some(format!(
+        "{what}: {reason} — retried, attempt {}",
+        entry.attempts.max(1)
+    ))
+}
+
+/// Where one integration stands while the request is Granting or Revoking.
+fn progress_of(entry: &AccessDetails, status: RequestStatus) -> &'static str {
+    match (entry.state, status) {
+        (GrantState::Pending, _) => "being granted",
+        (GrantState::Waiting, _) => "waiting for a person to grant it",
+        (GrantState::Granted, RequestStatus::Revoking) => "being removed",
+        (GrantState::Granted, _) => "granted",
+        (GrantState::Removing, _) => "waiting for a person to remove it",
+        (GrantState::Removed, _) => "removed",
+    }
+}
+
+/// While a request is Granting or Revoking: each integration's progress, and
+/// why its last attempt failed while it is retried (the request's panel).
+#[component]
+pub fn AccessProgress(request_id: i64, status: RequestStatus) -> impl IntoView {
+    let refresh = crate::refresh::use_refresh();
+    let details = load_answer::<Vec<AccessDetails>>(move || {
+        refresh.version.track();
+        access_api::access(request_id)
+    });
+    let failure = Signal::derive(move || details.get().and_then(Result::err).map(|e| e.message));
+    let heading = match status {
+        RequestStatus::Revoking => "Removing access",
+        _ => "Granting access",
+    };
+    view! {
+        <section class="panel-section access-progress" aria-labelledby="progress-heading">
+            <h3 id="progress-heading">{heading}</h3>
+            <ErrorAlert message=failure />
+            {move || match details.get() {
+                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="muted">"Not started yet."</p>
+                }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="progress-list">
+                        {list
+                            .into_iter()
+                            .map(|entry| view! {
+                                <li>
+                                    <strong>{entry.integration_name.clone()}</strong>
+                                    {format!(": {}", progress_of(&entry, status))}
+                                    {failure_line(&entry, status).map(|line| view! {
+                                        <p class="attempt-failed">{line}</p>
+                                    })}
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
     }
 }
 
@@ -63,7 +147,11 @@ fn state_note(state: GrantState) -> Option<&'static str> {
 }
 
 #[component]
-fn DetailsEntry(entry: AccessDetails, version: RwSignal<u32>) -> impl IntoView {
+fn DetailsEntry(
+    entry: AccessDetails,
+    status: RequestStatus,
+    version: RwSignal<u32>,
+) -> impl IntoView {
     let (request_id, integration_id) = (entry.request_id, entry.integration_id);
     let revealed = RwSignal::new(None::<RevealedSecret>);
     let failure = RwSignal::new(None::<String>);
@@ -86,7 +174,15 @@ fn DetailsEntry(entry: AccessDetails, version: RwSignal<u32>) -> impl IntoView {
     let labelled_by = heading.clone();
     let secret_available = entry.secret_available;
     let secret_shown = entry.secret_shown;
-    let can_reset = entry.can_reset;
+    // Only an access that handed out a secret has credentials to reset
+    // (a directory group membership has none: the grantee's own account).
+    let can_reset = entry.can_reset && secret_shown;
+    let failed = failure_line(&entry, status);
+    let note = if failed.is_some() && entry.state == GrantState::Pending {
+        None
+    } else {
+        state_note(entry.state)
+    };
     view! {
         <section class="access-entry" aria-labelledby=labelled_by>
             <h3 id=heading>
@@ -95,7 +191,8 @@ fn DetailsEntry(entry: AccessDetails, version: RwSignal<u32>) -> impl IntoView {
                     <span class="tag tag-warning">"Credentials rotated"</span>
                 })}
             </h3>
-            {state_note(entry.state).map(|note| view! { <p class="notice">{note}</p> })}
+            {note.map(|note| view! { <p class="notice">{note}</p> })}
+            {failed.map(|line| view! { <p class="attempt-failed">{line}</p> })}
             {entry.admin_message.clone().map(|message| view! {
                 <p class="admin-message"><strong>"From your admin: "</strong>{message}</p>
             })}
@@ -144,7 +241,7 @@ fn DetailsEntry(entry: AccessDetails, version: RwSignal<u32>) -> impl IntoView {
                     ().into_any()
                 }
             }}
-            {(can_reset && !secret_available).then(|| view! {
+            {can_reset.then(|| view! {
                 <button
                     type="button"
                     class="button"

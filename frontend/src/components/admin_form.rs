@@ -167,15 +167,23 @@ pub fn SelectField(
     /// Told of every choice the user makes (filters).
     #[prop(optional)]
     on_change: Option<Callback<String>>,
+    #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
+    let hint = hint.filter(|hint| !hint.is_empty());
     let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = if hint.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        error_id.clone()
+    };
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <select
                 id=id
                 disabled=disabled
-                aria-describedby=error_id.clone()
+                aria-describedby=described_by
                 on:change=move |event| {
                     let chosen = event_target_value(&event);
                     value.set(chosen.clone());
@@ -197,6 +205,7 @@ pub fn SelectField(
                         .collect_view()
                 }}
             </select>
+            {hint.map(|hint| view! { <p id=hint_id class="field-hint">{hint}</p> })}
             <FieldError id=error_id message=error />
         </div>
     }

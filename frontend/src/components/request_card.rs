@@ -157,6 +157,7 @@ pub fn RequestCard(
             {move || access_view.get().map(|view| view! {
                 <AccessDialog
                     request_id=id
+                    status=request.status
                     view
                     on_close=Callback::new(move |()| access_view.set(None))
                 />

@@ -13,8 +13,9 @@ use leptos_router::components::A;
 use crate::{
     api::{self, RequestAction},
     components::{
-        break_glass_reviews::FlagDialog, confirm_dialog::ConfirmDialog, dialog::Dialog,
-        error_alert::ErrorAlert, favorite_star::FavoriteStar, mfa_dialog::LazyMfaDialog,
+        access_dialog::AccessProgress, break_glass_reviews::FlagDialog,
+        confirm_dialog::ConfirmDialog, dialog::Dialog, error_alert::ErrorAlert,
+        favorite_star::FavoriteStar, mfa_dialog::LazyMfaDialog,
         request_again_dialog::RequestAgainDialog,
     },
     loading::load_answer,
@@ -99,9 +100,18 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
         notice.set(Some(format!("Requested again: {}.", summary.join(", "))));
     });
 
-    let me = use_session()
-        .me
-        .with_untracked(|me| me.as_ref().map(|me| me.id));
+    let (me, is_admin) = use_session().me.with_untracked(|me| {
+        (
+            me.as_ref().map(|me| me.id),
+            me.as_ref().is_some_and(|me| me.is_admin),
+        )
+    });
+    // Where granting or removal stands, for those who may see the access details.
+    let progress_shown = matches!(
+        request.status,
+        RequestStatus::Granting | RequestStatus::Revoking
+    ) && (Some(request.grantee.id) == me || is_admin);
+    let status = request.status;
     let offer_mfa = request.status == RequestStatus::PendingMfa && Some(request.requester.id) == me;
     let now = now_unix();
     let label = request.status.label();
@@ -224,6 +234,8 @@ fn PanelBody(detail: RequestDetail, notice: RwSignal<Option<String>>) -> impl In
                     .collect_view()}
             </ul>
         </section>
+
+        {progress_shown.then(|| view! { <AccessProgress request_id=id status /> })}
 
         <dl class="panel-facts">
             <dt>"Grantee"</dt>

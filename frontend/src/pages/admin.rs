@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod bundles;
 pub mod flows;
+pub mod integration_drift;
+pub mod integration_settings;
 pub mod integrations;
 pub mod people;
 pub mod resource_types;

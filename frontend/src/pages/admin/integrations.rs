@@ -4,9 +4,15 @@
 use gatehouse_shared::catalog::Integration;
 use leptos::prelude::*;
 
+use super::{
+    integration_drift::DriftSection,
+    integration_settings::{
+        CONNECTORS, DRIFT_CONNECTORS, SETTINGS, Setting, SettingRow, least_privilege, settings_of,
+        shown,
+    },
+};
 use crate::{
     admin_api::{self, Collection},
-    admin_page::split_list,
     admin_page::{AdminPage, Loaded, editing_item, load},
     components::{
         admin_form::{CheckField, Editor, FormFailure, SaveAction, SelectField, TextField},
@@ -22,149 +28,6 @@ const OPTIONS: [(&str, &str); 3] = [
     ("browser", "Browser"),
     ("app", "App"),
 ];
-
-/// The connectors that grant access, as (value, label).
-const CONNECTORS: [(&str, &str); 4] = [
-    ("demo", "Demo (grants nothing real)"),
-    ("postgresql", "PostgreSQL roles"),
-    ("webhook", "Webhook"),
-    ("manual", "Manual (a person fulfils)"),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Setting {
-    Text,
-    Number,
-    /// Never shown back: empty keeps what is saved.
-    Secret,
-    /// Comma-separated in the form, a list in the settings.
-    List,
-    /// Several lines (a PEM certificate).
-    Lines,
-}
-
-/// Each connector's settings: (connector, key, label, input id, kind, hint).
-const SETTINGS: [(&str, &str, &str, &str, Setting, &str); 13] = [
-    ("postgresql", "host", "Host", "pg-host", Setting::Text, ""),
-    (
-        "postgresql",
-        "port",
-        "Port",
-        "pg-port",
-        Setting::Number,
-        "Default 5432.",
-    ),
-    (
-        "postgresql",
-        "user",
-        "Admin user",
-        "pg-user",
-        Setting::Text,
-        "Creates and drops the grantees' roles.",
-    ),
-    (
-        "postgresql",
-        "password",
-        "Admin password",
-        "pg-password",
-        Setting::Secret,
-        "",
-    ),
-    (
-        "postgresql",
-        "database",
-        "Database",
-        "pg-database",
-        Setting::Text,
-        "Default postgres.",
-    ),
-    (
-        "postgresql",
-        "connect_host",
-        "Host grantees connect to",
-        "pg-connect-host",
-        Setting::Text,
-        "When it differs from Host: a bastion or a proxy.",
-    ),
-    (
-        "postgresql",
-        "ssl_mode",
-        "TLS",
-        "pg-ssl-mode",
-        Setting::Text,
-        "verify-full (default): encrypted, the server's certificate checked; disable: plain text.",
-    ),
-    (
-        "postgresql",
-        "ssl_root_cert",
-        "CA certificate (PEM)",
-        "pg-ssl-root-cert",
-        Setting::Lines,
-        "The CA that signed the server's certificate, when it is not a public one.",
-    ),
-    (
-        "webhook",
-        "url",
-        "URL",
-        "hook-url",
-        Setting::Text,
-        "Receives signed grant, extend and revoke events.",
-    ),
-    (
-        "webhook",
-        "secret",
-        "Signing secret",
-        "hook-secret",
-        Setting::Secret,
-        "At least 16 characters.",
-    ),
-    (
-        "webhook",
-        "grant_attempts",
-        "Grant attempts",
-        "hook-attempts",
-        Setting::Number,
-        "Default 5; then the request ends Failed.",
-    ),
-    (
-        "webhook",
-        "timeout_seconds",
-        "Timeout in seconds",
-        "hook-timeout",
-        Setting::Number,
-        "Default 10.",
-    ),
-    (
-        "manual",
-        "fulfillers",
-        "Fulfillers",
-        "manual-fulfillers",
-        Setting::List,
-        "Usernames, comma-separated, who mark grants and removals done (admins always may).",
-    ),
-];
-
-/// The settings object of `connector` from the form's values (empty ones
-/// left out, so defaults apply and saved secrets stay).
-fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, String> {
-    let mut settings = serde_json::Map::new();
-    for ((owner, key, label, _, kind, _), value) in SETTINGS.iter().zip(values) {
-        let value = value.trim();
-        if *owner != connector || value.is_empty() {
-            continue;
-        }
-        let json = match kind {
-            Setting::Number => value
-                .parse::<u64>()
-                .map(serde_json::Value::from)
-                .map_err(|_| format!("{label} is a whole number."))?,
-            Setting::List => serde_json::Value::from(split_list(value)),
-            Setting::Text | Setting::Secret | Setting::Lines => serde_json::Value::from(value),
-        };
-        settings.insert((*key).to_owned(), json);
-    }
-    Ok(serde_json::Value::Object(settings))
-}
 
 #[component]
 pub fn AdminIntegrationsPage() -> impl IntoView {
@@ -233,32 +96,26 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
         connector.set("demo".to_owned());
     }
     let saved = existing.as_ref().and_then(|i| i.settings.clone());
-    let values = SETTINGS.map(|(_, key, _, _, kind, _)| {
-        let value = match saved.as_ref().and_then(|s| s.get(key)) {
-            Some(serde_json::Value::String(text)) if kind != Setting::Secret => text.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            Some(serde_json::Value::Array(items)) => items
-                .iter()
-                .filter_map(|i| i.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => String::new(),
-        };
-        RwSignal::new(value)
-    });
+    let values = SETTINGS
+        .map(|row| RwSignal::new(shown(row.kind, saved.as_ref().and_then(|s| s.get(row.key)))));
     let secret_saved = move |key: &str| {
         saved
             .as_ref()
             .and_then(|s| s.get(key))
             .is_some_and(|v| !v.is_null())
     };
-    let hints = SETTINGS.map(|(_, key, _, _, kind, hint)| {
-        if kind == Setting::Secret && secret_saved(key) {
+    let hints = SETTINGS.map(|row| {
+        if row.kind == Setting::Secret && secret_saved(row.key) {
             "Saved and never shown. Leave empty to keep it."
         } else {
-            hint
+            row.hint
         }
     });
+    // Drift is checked with the saved settings, so only for a saved connector that lists holdings.
+    let drift = existing
+        .as_ref()
+        .filter(|i| DRIFT_CONNECTORS.contains(&i.connector.as_str()))
+        .map(|i| i.id);
     let failure = FormFailure::new();
     let save = SaveAction::new(Collection::Integrations, id, page, failure);
     let on_save = Callback::new(move |()| {
@@ -343,27 +200,93 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                     error=failure.at("connector")
                 />
                 {SETTINGS
-                    .iter()
+                    .into_iter()
                     .zip(values)
                     .zip(hints)
-                    .map(|((&(owner, _, label, input_id, kind, _), value), hint)| {
-                        let input_kind = match kind {
-                            Setting::Secret => "password",
-                            Setting::Number => "number",
-                            Setting::Text | Setting::List | Setting::Lines => "text",
-                        };
-                        let multiline = kind == Setting::Lines;
+                    .map(|((row, value), hint)| {
                         view! {
-                            <Show when=move || connector.with(|c| c == owner)>
-                                <TextField id=input_id label=label value kind=input_kind hint multiline />
+                            <Show when=move || connector.with(|c| row.belongs_to(c))>
+                                {setting_field(row, value, hint)}
                             </Show>
                         }
                     })
                     .collect_view()}
                 <FieldError id="integration-settings-error".to_owned() message=failure.at("settings") />
+                <Show when=move || connector.with(|c| !c.is_empty())>
+                    <LeastPrivilege connector />
+                </Show>
                 {id.map(|id| view! { <ConnectorChecks id /> })}
+                {drift.map(|id| view! { <DriftSection id /> })}
             </fieldset>
         </Editor>
+    }
+}
+
+/// One setting's field: a text input, a checkbox or a drop-down.
+fn setting_field(row: SettingRow, value: RwSignal<String>, hint: &'static str) -> AnyView {
+    let SettingRow {
+        input, label, kind, ..
+    } = row;
+    match kind {
+        Setting::Flag => {
+            let hint_id = format!("{input}-hint");
+            view! {
+                <div class="field">
+                    <label class="choice check-field" for=input>
+                        <input
+                            type="checkbox"
+                            id=input
+                            aria-describedby=hint_id.clone()
+                            prop:checked=move || value.with(|v| v == "true")
+                            on:change=move |event| {
+                                value.set(if event_target_checked(&event) { "true".into() } else { String::new() })
+                            }
+                        />
+                        <span>{label}</span>
+                    </label>
+                    <p id=hint_id class="field-hint">{hint}</p>
+                </div>
+            }
+            .into_any()
+        }
+        Setting::Choice { choices, none } => view! {
+            <SelectField
+                id=input
+                label=label
+                choices=Signal::stored(
+                    choices.iter().map(|(v, l)| ((*v).to_owned(), (*l).to_owned())).collect::<Vec<_>>(),
+                )
+                value
+                none
+                hint
+            />
+        }
+        .into_any(),
+        Setting::Text | Setting::Number | Setting::Secret | Setting::List | Setting::Lines => {
+            let input_kind = match kind {
+                Setting::Secret => "password",
+                Setting::Number => "number",
+                _ => "text",
+            };
+            let multiline = kind == Setting::Lines;
+            view! { <TextField id=input label=label value kind=input_kind hint multiline /> }
+                .into_any()
+        }
+    }
+}
+
+/// What the connector's own account in the target needs, under its fields.
+#[component]
+fn LeastPrivilege(connector: RwSignal<String>) -> impl IntoView {
+    move || {
+        let (text, statements) = least_privilege(&connector.get());
+        view! {
+            <div class="least-privilege">
+                <h3>"What the connector's own account needs"</h3>
+                <p>{text}</p>
+                {statements.map(|code| view! { <pre><code>{code}</code></pre> })}
+            </div>
+        }
     }
 }
 

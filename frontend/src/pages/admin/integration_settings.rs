@@ -1,0 +1,528 @@
+//! Admin → Integrations: the connector kinds, the settings each one takes
+//! (as form fields), how the form's values become the settings object, and
+//! what each connector's own account in the target system needs.
+
+use crate::admin_page::split_list;
+
+/// The connectors that grant access, as (value, label).
+pub const CONNECTORS: [(&str, &str); 6] = [
+    ("demo", "Demo (grants nothing real)"),
+    ("postgresql", "PostgreSQL roles"),
+    ("mysql", "MySQL / MariaDB users"),
+    ("ldap", "LDAP / Active Directory groups"),
+    ("webhook", "Webhook"),
+    ("manual", "Manual (a person fulfils)"),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Text,
+    Number,
+    /// Never shown back: empty keeps what is saved.
+    Secret,
+    /// Comma-separated in the form, a list in the settings.
+    List,
+    /// Several lines (a PEM certificate).
+    Lines,
+    /// Yes or no (a checkbox), a JSON bool; unchecked is left out (no).
+    Flag,
+    /// One of (value, label); the empty choice, named `none`, keeps the default.
+    Choice {
+        choices: &'static [(&'static str, &'static str)],
+        none: &'static str,
+    },
+}
+
+/// One field of the form: the settings key it fills, for which connectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingRow {
+    /// The connectors that take this setting.
+    pub owners: &'static [&'static str],
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The input's id (unique in the form).
+    pub input: &'static str,
+    pub kind: Setting,
+    pub hint: &'static str,
+}
+
+impl SettingRow {
+    pub fn belongs_to(&self, connector: &str) -> bool {
+        self.owners.contains(&connector)
+    }
+}
+
+const POSTGRESQL: &[&str] = &["postgresql"];
+const MYSQL: &[&str] = &["mysql"];
+const DATABASES: &[&str] = &["postgresql", "mysql"];
+const LDAP: &[&str] = &["ldap"];
+const WEBHOOK: &[&str] = &["webhook"];
+const MANUAL: &[&str] = &["manual"];
+/// The connectors that can list what the target grants (drift).
+pub const DRIFT_CONNECTORS: &[&str] = &["postgresql", "mysql", "ldap"];
+
+const fn row(
+    owners: &'static [&'static str],
+    key: &'static str,
+    label: &'static str,
+    input: &'static str,
+    kind: Setting,
+    hint: &'static str,
+) -> SettingRow {
+    SettingRow {
+        owners,
+        key,
+        label,
+        input,
+        kind,
+        hint,
+    }
+}
+
+/// Every connector's settings, in the order the form shows them.
+pub const SETTINGS: [SettingRow; 30] = [
+    row(POSTGRESQL, "host", "Host", "pg-host", Setting::Text, ""),
+    row(
+        POSTGRESQL,
+        "port",
+        "Port",
+        "pg-port",
+        Setting::Number,
+        "Default 5432.",
+    ),
+    row(
+        POSTGRESQL,
+        "user",
+        "Admin user",
+        "pg-user",
+        Setting::Text,
+        "Creates and drops the grantees' roles.",
+    ),
+    row(MYSQL, "host", "Host", "mysql-host", Setting::Text, ""),
+    row(
+        MYSQL,
+        "port",
+        "Port",
+        "mysql-port",
+        Setting::Number,
+        "Default 3306.",
+    ),
+    row(
+        MYSQL,
+        "user",
+        "Admin user",
+        "mysql-user",
+        Setting::Text,
+        "Creates and drops the grantees' users.",
+    ),
+    row(
+        DATABASES,
+        "password",
+        "Admin password",
+        "db-password",
+        Setting::Secret,
+        "",
+    ),
+    row(
+        POSTGRESQL,
+        "database",
+        "Database",
+        "pg-database",
+        Setting::Text,
+        "Default postgres.",
+    ),
+    row(
+        DATABASES,
+        "connect_host",
+        "Host grantees connect to",
+        "db-connect-host",
+        Setting::Text,
+        "When it differs from Host: a bastion or a proxy.",
+    ),
+    row(
+        DATABASES,
+        "ssl_mode",
+        "TLS",
+        "db-ssl-mode",
+        Setting::Text,
+        "verify-full (default): encrypted, the server's certificate checked; disable: plain text.",
+    ),
+    row(
+        DATABASES,
+        "ssl_root_cert",
+        "CA certificate (PEM)",
+        "db-ssl-root-cert",
+        Setting::Lines,
+        "The CA that signed the server's certificate, when it is not a public one.",
+    ),
+    row(
+        LDAP,
+        "url",
+        "Directory URL",
+        "ldap-url",
+        Setting::Text,
+        "ldaps://host:636, or ldap://host:389 (with StartTLS, or on a trusted network only).",
+    ),
+    row(
+        LDAP,
+        "start_tls",
+        "Use StartTLS",
+        "ldap-start-tls",
+        Setting::Flag,
+        "For ldap:// URLs: upgrade the connection to TLS before binding.",
+    ),
+    row(
+        LDAP,
+        "ca_cert",
+        "CA certificate (PEM)",
+        "ldap-ca-cert",
+        Setting::Lines,
+        "The CA that signed the directory's certificate, when it is not a public one.",
+    ),
+    row(
+        LDAP,
+        "bind_dn",
+        "Bind DN",
+        "ldap-bind-dn",
+        Setting::Text,
+        "Gatehouse's own account, e.g. cn=gatehouse,ou=services,dc=example,dc=com (or gatehouse@example.com on Active Directory).",
+    ),
+    row(
+        LDAP,
+        "password",
+        "Bind password",
+        "ldap-password",
+        Setting::Secret,
+        "",
+    ),
+    row(
+        LDAP,
+        "user_base_dn",
+        "Users under",
+        "ldap-user-base",
+        Setting::Text,
+        "Where grantees' entries are, e.g. ou=people,dc=example,dc=com.",
+    ),
+    row(
+        LDAP,
+        "user_attribute",
+        "User attribute",
+        "ldap-user-attribute",
+        Setting::Text,
+        "The attribute that names a grantee: uid (default), mail, sAMAccountName…",
+    ),
+    row(
+        LDAP,
+        "user_match",
+        "Matched with",
+        "ldap-user-match",
+        Setting::Choice {
+            choices: &[
+                ("username", "Their Gatehouse user name"),
+                ("email", "Their e-mail address"),
+            ],
+            none: "Default (their Gatehouse user name)",
+        },
+        "What the user attribute must equal: exactly one entry must match.",
+    ),
+    row(
+        LDAP,
+        "group_base_dn",
+        "Groups under",
+        "ldap-group-base",
+        Setting::Text,
+        "The groups Gatehouse may grant, e.g. ou=groups,dc=example,dc=com.",
+    ),
+    row(
+        LDAP,
+        "group_filter",
+        "Group filter",
+        "ldap-group-filter",
+        Setting::Text,
+        "Which entries Sync lists as groups. Default: groupOfNames, posixGroup and group.",
+    ),
+    row(
+        LDAP,
+        "membership",
+        "Membership",
+        "ldap-membership",
+        Setting::Choice {
+            choices: &[
+                (
+                    "member",
+                    "member: the user's DN (groupOfNames, Active Directory)",
+                ),
+                (
+                    "memberUid",
+                    "memberUid: the user attribute's value (posixGroup)",
+                ),
+            ],
+            none: "Default (member)",
+        },
+        "",
+    ),
+    row(
+        DRIFT_CONNECTORS,
+        "grant_attempts",
+        "Grant attempts",
+        "target-attempts",
+        Setting::Number,
+        "Default 10, retried with backoff for about 13 minutes; then the request ends Failed.",
+    ),
+    row(
+        WEBHOOK,
+        "url",
+        "URL",
+        "hook-url",
+        Setting::Text,
+        "Receives signed grant, extend and revoke events.",
+    ),
+    row(
+        WEBHOOK,
+        "secret",
+        "Signing secret",
+        "hook-secret",
+        Setting::Secret,
+        "At least 16 characters.",
+    ),
+    row(
+        WEBHOOK,
+        "grant_attempts",
+        "Grant attempts",
+        "hook-attempts",
+        Setting::Number,
+        "Default 5; then the request ends Failed.",
+    ),
+    row(
+        WEBHOOK,
+        "timeout_seconds",
+        "Timeout in seconds",
+        "hook-timeout",
+        Setting::Number,
+        "Default 10.",
+    ),
+    row(
+        MANUAL,
+        "fulfillers",
+        "Fulfillers",
+        "manual-fulfillers",
+        Setting::List,
+        "Usernames, comma-separated, who mark grants and removals done (admins always may).",
+    ),
+    row(
+        DRIFT_CONNECTORS,
+        "drift",
+        "Drift",
+        "drift-mode",
+        Setting::Choice {
+            choices: &[
+                (
+                    "report",
+                    "Report what the target holds that Gatehouse did not grant",
+                ),
+                ("enforce", "Report it and remove it"),
+                ("off", "Do not look"),
+            ],
+            none: "Default (report)",
+        },
+        "Access added by hand, or that should have ended, found in the target system.",
+    ),
+    row(
+        DRIFT_CONNECTORS,
+        "drift_interval_minutes",
+        "Check for drift every (minutes)",
+        "drift-interval",
+        Setting::Number,
+        "1 to 1440; default 10.",
+    ),
+];
+
+/// The settings object of `connector` from the form's values (empty ones
+/// left out, so defaults apply and saved secrets stay).
+pub fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Value, String> {
+    let mut settings = serde_json::Map::new();
+    for (row, value) in SETTINGS.iter().zip(values) {
+        let value = value.trim();
+        if !row.belongs_to(connector) || value.is_empty() {
+            continue;
+        }
+        let json = match row.kind {
+            Setting::Number => value
+                .parse::<u64>()
+                .map(serde_json::Value::from)
+                .map_err(|_| format!("{} is a whole number.", row.label))?,
+            Setting::List => serde_json::Value::from(split_list(value)),
+            Setting::Flag if value == "true" => serde_json::Value::Bool(true),
+            Setting::Flag => continue,
+            Setting::Text | Setting::Secret | Setting::Lines | Setting::Choice { .. } => {
+                serde_json::Value::from(value)
+            }
+        };
+        settings.insert(row.key.to_owned(), json);
+    }
+    Ok(serde_json::Value::Object(settings))
+}
+
+/// A saved setting as the form shows it (secrets never: they are "(set)").
+pub fn shown(kind: Setting, saved: Option<&serde_json::Value>) -> String {
+    match saved {
+        Some(serde_json::Value::String(text)) if kind != Setting::Secret => text.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::Bool(true)) => "true".to_owned(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    }
+}
+
+/// What a connector's own account in the target needs: a sentence, and the
+/// statements that give exactly that (none for connectors that sign in nowhere).
+pub fn least_privilege(connector: &str) -> (&'static str, Option<&'static str>) {
+    match connector {
+        "postgresql" => (
+            "CREATEROLE, to create and drop the grantees' login roles (Test connection checks it), \
+             and the right to grant what it hands out: it owns those objects or holds their \
+             privileges WITH GRANT OPTION.",
+            Some(
+                "CREATE ROLE gatehouse LOGIN CREATEROLE PASSWORD '…';\n\
+                 -- per schema it may hand out, unless it owns the tables:\n\
+                 GRANT ALL ON ALL TABLES IN SCHEMA public TO gatehouse WITH GRANT OPTION;",
+            ),
+        ),
+        "mysql" => (
+            "Exactly this (MySQL 8 and MariaDB before 10.5: SUPER instead of CONNECTION ADMIN, to end sessions):",
+            Some(
+                "CREATE USER 'gatehouse'@'%' IDENTIFIED BY '…';\n\
+                 GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO 'gatehouse'@'%';\n\
+                 GRANT SELECT ON mysql.user TO 'gatehouse'@'%';\n\
+                 GRANT SELECT ON mysql.db TO 'gatehouse'@'%';\n\
+                 GRANT SELECT ON mysql.tables_priv TO 'gatehouse'@'%';\n\
+                 -- per database it may hand out:\n\
+                 GRANT ALL PRIVILEGES ON shop.* TO 'gatehouse'@'%' WITH GRANT OPTION;",
+            ),
+        ),
+        "ldap" => (
+            "Write access to member (or memberUid) of the groups it manages, and read access to \
+             those groups and to the users. On Active Directory: delegate \"Modify the membership \
+             of a group\" on the groups' OU. On OpenLDAP, for example:",
+            Some(
+                "olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\" attrs=member,memberUid\n  \
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" write by * break\n\
+                 olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\"\n  \
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" read by * break\n\
+                 olcAccess: to dn.subtree=\"ou=people,dc=example,dc=com\"\n  \
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" read by * break",
+            ),
+        ),
+        "webhook" => (
+            "Nothing: Gatehouse only sends signed events to your URL; your receiver grants with its own rights.",
+            None,
+        ),
+        "manual" => ("Nothing: the fulfillers grant and remove by hand.", None),
+        _ => ("Nothing: the demo connector grants nothing real.", None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<String> {
+        SETTINGS
+            .iter()
+            .map(|row| {
+                pairs
+                    .iter()
+                    .find(|(input, _)| *input == row.input)
+                    .map(|(_, value)| (*value).to_owned())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn inputs_are_unique_and_every_connector_is_known() {
+        for (i, row) in SETTINGS.iter().enumerate() {
+            assert!(
+                SETTINGS[i + 1..]
+                    .iter()
+                    .all(|other| other.input != row.input),
+                "{} twice",
+                row.input
+            );
+            for owner in row.owners {
+                assert!(
+                    CONNECTORS.iter().any(|(value, _)| value == owner),
+                    "{owner}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ldap_settings_take_a_bool_and_choices() {
+        let form = values(&[
+            ("ldap-url", " ldap://dir.internal "),
+            ("ldap-start-tls", "true"),
+            ("ldap-bind-dn", "cn=gatehouse,dc=example,dc=com"),
+            ("ldap-password", "secret"),
+            ("ldap-membership", "memberUid"),
+            ("target-attempts", "3"),
+            ("drift-mode", "enforce"),
+            ("drift-interval", "30"),
+            ("pg-host", "ignored: another connector's"),
+        ]);
+        assert_eq!(
+            settings_of("ldap", &form).unwrap(),
+            json!({"url": "ldap://dir.internal", "start_tls": true,
+                "bind_dn": "cn=gatehouse,dc=example,dc=com", "password": "secret",
+                "membership": "memberUid", "grant_attempts": 3, "drift": "enforce",
+                "drift_interval_minutes": 30})
+        );
+        // Unchecked: left out, so the default (no) applies.
+        let form = values(&[("ldap-url", "ldaps://dir.internal")]);
+        assert_eq!(
+            settings_of("ldap", &form).unwrap(),
+            json!({"url": "ldaps://dir.internal"})
+        );
+    }
+
+    #[test]
+    fn shared_rows_serve_each_of_their_connectors() {
+        let form = values(&[
+            ("mysql-host", "shop-db"),
+            ("db-password", "pw"),
+            ("db-ssl-mode", "disable"),
+            ("mysql-port", "3307"),
+        ]);
+        assert_eq!(
+            settings_of("mysql", &form).unwrap(),
+            json!({"host": "shop-db", "port": 3307, "password": "pw", "ssl_mode": "disable"})
+        );
+        assert_eq!(
+            settings_of("postgresql", &form).unwrap(),
+            json!({"password": "pw", "ssl_mode": "disable"})
+        );
+        let form = values(&[("drift-interval", "often")]);
+        assert_eq!(
+            settings_of("postgresql", &form).unwrap_err(),
+            "Check for drift every (minutes) is a whole number."
+        );
+    }
+
+    #[test]
+    fn saved_settings_show_in_the_form_but_secrets_never() {
+        assert_eq!(shown(Setting::Flag, Some(&json!(true))), "true");
+        assert_eq!(shown(Setting::Flag, Some(&json!(false))), "");
+        assert_eq!(shown(Setting::Secret, Some(&json!("(set)"))), "");
+        assert_eq!(shown(Setting::Number, Some(&json!(3306))), "3306");
+        assert_eq!(
+            shown(Setting::List, Some(&json!(["bob", "dan"]))),
+            "bob, dan"
+        );
+    }
+}
