@@ -57,3 +57,52 @@ test('Access Details shows the secret once; Reset Credentials issues new ones; C
   await expect(connect.getByRole('link', { name: 'Open in Browser' })).toHaveCount(0);
   await snapshot(page, testInfo, 'connect');
 });
+
+test('a grant that keeps failing is retried, and the request says why while it is Granting', async ({ page, baseURL }, testInfo) => {
+  // carol connects a MySQL server that does not answer (nothing listens on port 1) and lets everyone ask for it.
+  const carol = await http.newContext({ baseURL });
+  expect((await carol.post('/api/v1/session', { data: { username: 'carol', password: DEMO_PASSWORD } })).ok()).toBeTruthy();
+  const integration = await carol.post('/api/v1/admin/integrations', {
+    data: { name: 'Shop MariaDB', kind: 'mysql', connector: 'mysql', connection_options: ['terminal'],
+      settings: { host: '127.0.0.1', port: 1, user: 'gatehouse', password: 'a-long-admin-password', ssl_mode: 'disable' } },
+  });
+  expect(integration.status(), await integration.text()).toBe(201);
+  const integrationId = (await integration.json()).id;
+  const kind = await carol.post('/api/v1/admin/resource-types', {
+    data: { integration_id: integrationId, name: 'database', permissions: ['read-only'] },
+  });
+  expect(kind.status(), await kind.text()).toBe(201);
+  const resource = await carol.post('/api/v1/admin/resources', {
+    data: { resource_type_id: (await kind.json()).id, name: 'shop', path: 'shop' },
+  });
+  expect(resource.status(), await resource.text()).toBe(201);
+  const resourceId = (await resource.json()).id;
+  const flow = await carol.post('/api/v1/admin/access-flows', {
+    data: { name: 'Shop reads', grantees: [{ kind: 'everyone' }], scope: [{ kind: 'integration', id: integrationId }],
+      auto_approve: true, durations_seconds: [3600], max_duration_seconds: 3600 },
+  });
+  expect(flow.status(), await flow.text()).toBe(201);
+  await carol.dispose();
+
+  await page.goto('/my-requests');
+  await logIn(page, 'alice');
+  await expect(page.getByRole('heading', { name: 'My Requests', level: 1 })).toBeVisible();
+  const submitted = await page.request.post('/api/v1/requests', {
+    data: { items: [{ resource_id: resourceId, permission: 'read-only' }], duration_seconds: 3600,
+      justification: 'Reading the orders of OPS-31' },
+  });
+  expect(submitted.status(), await submitted.text()).toBe(201);
+  const [{ id }] = (await submitted.json()).requests;
+  // The first attempt fails within a moment; the request stays Granting.
+  await expect
+    .poll(async () => (await (await page.request.get(`/api/v1/requests/${id}/access`)).json())[0]?.attempts ?? 0)
+    .toBeGreaterThan(0);
+
+  await page.goto(`/my-requests?request=${id}`);
+  const panel = page.getByRole('dialog', { name: `Access Request #${id}` });
+  await expect(panel.locator('.panel-summary')).toContainText('Granting');
+  const progress = panel.getByRole('region', { name: 'Granting access' });
+  await expect(progress).toContainText('Shop MariaDB: being granted');
+  await expect(progress).toContainText(/Granting failed: cannot connect to MySQL at 127\.0\.0\.1:1: .+ — retried, attempt \d+/);
+  await snapshot(page, testInfo, 'granting-failed');
+});

@@ -327,7 +327,9 @@ test('carol connects an integration through a webhook and tests the connection',
     await editor.getByLabel('URL').fill(url);
     await editor.getByLabel('Signing secret').fill('too-short');
     await editor.getByRole('button', { name: 'Save' }).click();
-    await expect(editor.locator('#integration-settings-error')).toContainText('at least 16 characters');
+    // Refused under the setting the server names.
+    await expect(editor.locator('#hook-secret-error')).toContainText('at least 16 characters');
+    await expect(editor.locator('#integration-settings-error')).toBeHidden();
     await editor.getByLabel('Signing secret').fill('0123456789abcdef-deploy');
     await editor.getByRole('button', { name: 'Save' }).click();
     await expect(editor).toBeHidden();
@@ -377,7 +379,8 @@ test('carol sets up a PostgreSQL integration: TLS unless turned off, and its set
   await editor.getByLabel('TLS').fill('verify-full');
   await editor.getByLabel('CA certificate (PEM)').fill('-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----');
   await editor.getByRole('button', { name: 'Save' }).click();
-  await expect(settingsError).toContainText('ssl_root_cert is not a PEM certificate');
+  await expect(editor.locator('#db-ssl-root-cert-error')).toContainText('ssl_root_cert is not a PEM certificate');
+  await expect(editor.getByLabel('CA certificate (PEM)')).toHaveAttribute('aria-invalid', 'true');
   await expect(editor.getByLabel('Name')).toHaveValue('Orders database');
   await snapshot(page, testInfo, 'postgresql-tls-settings');
 
@@ -387,6 +390,139 @@ test('carol sets up a PostgreSQL integration: TLS unless turned off, and its set
   const row = page.getByRole('row', { name: /Orders database/ });
   await row.getByRole('button', { name: 'Edit Orders database' }).click();
   await expect(page.getByRole('dialog', { name: 'Edit integration' }).getByLabel('TLS')).toHaveValue('verify-full');
+});
+
+test('carol sets up MySQL and LDAP integrations: their fields, what their own account needs, a bad DN refused', async ({ page }, testInfo) => {
+  await page.goto('/admin/integrations');
+  await logIn(page, 'carol');
+  await page.getByRole('button', { name: 'New integration' }).click();
+  const editor = page.getByRole('dialog', { name: 'New integration' });
+  const settingsError = editor.locator('#integration-settings-error');
+  const needs = editor.locator('.least-privilege');
+  await editor.getByLabel('Name').fill('Shop MariaDB');
+  await editor.getByLabel('Kind').fill('mysql');
+  // Nothing to give a webhook's account: it signs in nowhere.
+  await editor.getByLabel('Connector').selectOption('webhook');
+  await expect(needs.getByRole('heading', { name: "What the connector's own account needs" })).toBeVisible();
+  await expect(needs).toContainText('Nothing');
+
+  // MySQL: its own fields, the drift settings, and the GRANTs from the README.
+  await editor.getByLabel('Connector').selectOption('mysql');
+  await expect(editor.getByText('Default 3306.')).toBeVisible();
+  await expect(editor.getByLabel('Database', { exact: true })).toHaveCount(0);
+  await editor.getByLabel('Host', { exact: true }).fill('shop-db.internal');
+  await editor.getByLabel('Admin user').fill('gatehouse');
+  await editor.getByLabel('Admin password').fill('a-long-admin-password');
+  await editor.getByLabel('Host grantees connect to').fill('shop-db.example.com');
+  await editor.getByLabel('TLS').fill('disable');
+  await editor.getByLabel('Grant attempts').fill('3');
+  await editor.getByLabel('Drift mode').selectOption('enforce');
+  await editor.getByLabel('Check for drift every (minutes)').fill('30');
+  await expect(needs).toContainText("GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO 'gatehouse'@'%';");
+  await expect(needs).toContainText("GRANT SELECT ON mysql.tables_priv TO 'gatehouse'@'%';");
+  await needs.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'mysql-integration');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  const mysqlRow = page.getByRole('row', { name: /Shop MariaDB/ });
+  await expect(mysqlRow).toContainText('mysql');
+  await mysqlRow.getByRole('button', { name: 'Edit Shop MariaDB' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit integration' });
+  await expect(edit.getByLabel('Connector')).toHaveValue('mysql');
+  await expect(edit.getByLabel('Host', { exact: true })).toHaveValue('shop-db.internal');
+  await expect(edit.getByLabel('Admin password')).toHaveValue('');
+  await expect(edit.getByText('Saved and never shown. Leave empty to keep it.')).toBeVisible();
+  await expect(edit.getByLabel('Grant attempts')).toHaveValue('3');
+  await expect(edit.getByLabel('Drift mode')).toHaveValue('enforce');
+  await expect(edit.getByLabel('Check for drift every (minutes)')).toHaveValue('30');
+  await expect(edit.getByRole('region', { name: 'Drift' })).toContainText('Checked every 30 minutes; what is found is reported and removed.');
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await expect(edit).toBeHidden();
+
+  // LDAP: a yes/no, choices with defaults, and the DN checked on save.
+  await page.getByRole('button', { name: 'New integration' }).click();
+  await editor.getByLabel('Name').fill('Directory groups');
+  await editor.getByLabel('Kind').fill('ldap');
+  await editor.getByLabel('Connector').selectOption('ldap');
+  await expect(editor.getByLabel('Host', { exact: true })).toHaveCount(0);
+  await editor.getByLabel('Directory URL').fill('ldap://dir.internal');
+  await editor.getByLabel('Use StartTLS').check();
+  await editor.getByLabel('Bind DN').fill('gatehouse at example');
+  await editor.getByLabel('Bind password').fill('a-long-bind-password');
+  await editor.getByLabel('Users under').fill('ou=people,dc=example,dc=com');
+  await expect(editor.getByLabel('Matched with')).toHaveValue('');
+  await editor.getByLabel('Matched with').selectOption('email');
+  await editor.getByLabel('User attribute').fill('mail');
+  await editor.getByLabel('Groups under').fill('ou=groups,dc=example,dc=com');
+  await editor.getByLabel('Membership').selectOption('memberUid');
+  await expect(needs).toContainText('attrs=member,memberUid');
+  await expect(needs).toContainText('Modify the membership of a group');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  // Refused under the field the server names, the rest of the form as typed.
+  const dnError = editor.locator('#ldap-bind-dn-error');
+  await expect(dnError).toContainText('bind_dn "gatehouse at example" is not a DN');
+  await expect(editor.getByLabel('Bind DN')).toHaveAttribute('aria-invalid', 'true');
+  await expect(settingsError).toBeHidden();
+  await expect(editor.getByLabel('Name')).toHaveValue('Directory groups');
+  await expect(editor.getByLabel('Use StartTLS')).toBeChecked();
+  await dnError.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'ldap-integration-bad-dn');
+  await editor.getByLabel('Bind DN').fill('cn=gatehouse,ou=services,dc=example,dc=com');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  const ldapRow = page.getByRole('row', { name: /Directory groups/ });
+  await expect(ldapRow).toContainText('ldap');
+  await ldapRow.getByRole('button', { name: 'Edit Directory groups' }).click();
+  await expect(edit.getByLabel('Use StartTLS')).toBeChecked();
+  await expect(edit.getByLabel('Matched with')).toHaveValue('email');
+  await expect(edit.getByLabel('Membership')).toHaveValue('memberUid');
+  await expect(edit.getByLabel('Bind password')).toHaveValue('');
+  await expect(edit.getByLabel('Drift mode')).toHaveValue('');
+  // Unchecked and saved without the password: StartTLS off, the password kept.
+  await edit.getByLabel('Use StartTLS').uncheck();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(edit).toBeHidden();
+  const saved = await page.request.get('/api/v1/admin/integrations');
+  const directory = (await saved.json()).find((i: { name: string }) => i.name === 'Directory groups');
+  expect(directory.settings).toMatchObject({ url: 'ldap://dir.internal', password: '(set)', membership: 'memberUid', user_match: 'email' });
+  expect(directory.settings.start_tls).toBeUndefined();
+});
+
+test('carol checks an integration for drift: an unreachable server is reported with its error', async ({ page }, testInfo) => {
+  await page.goto('/admin/integrations');
+  await logIn(page, 'carol');
+  await expect(page.getByRole('heading', { name: 'Integrations', level: 1 })).toBeVisible();
+  // Nothing listens on port 1: the check cannot connect.
+  const created = await page.request.post('/api/v1/admin/integrations', {
+    data: { name: 'Billing MySQL', kind: 'mysql', connector: 'mysql', connection_options: ['terminal'],
+      settings: { host: '127.0.0.1', port: 1, user: 'gatehouse', password: 'a-long-admin-password', ssl_mode: 'disable' } },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  await page.reload();
+  await page.getByRole('row', { name: /Billing MySQL/ }).getByRole('button', { name: 'Edit Billing MySQL' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit integration' });
+  const drift = edit.getByRole('region', { name: 'Drift' });
+  // The last check loads with the editor (a new integration may not have one yet).
+  await expect(drift.getByRole('status')).toContainText(/Not checked yet\.|Last checked/);
+  await expect(drift).toContainText('Checked every 10 minutes; what is found is reported, not removed.');
+  const checked = page.waitForResponse((r) => r.url().endsWith('/drift') && r.request().method() === 'POST');
+  await drift.getByRole('button', { name: 'Check for drift' }).click();
+  expect((await checked).status()).toBe(200);
+  await expect(drift.getByRole('status')).toContainText(/Last checked .*: the check failed\./);
+  await expect(drift.getByRole('status')).toContainText('cannot connect to MySQL at 127.0.0.1:1');
+  await expect(drift.getByRole('table', { name: 'Drift findings' })).toHaveCount(0);
+  await drift.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'drift-unreachable');
+
+  // The report stays: opened again, the editor shows the same check.
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('row', { name: /Billing MySQL/ }).getByRole('button', { name: 'Edit Billing MySQL' }).click();
+  await expect(drift.getByRole('status')).toContainText('cannot connect to MySQL at 127.0.0.1:1');
+  // Connectors that cannot list holdings have no Drift section.
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('row', { name: /Prod PostgreSQL/ }).getByRole('button', { name: 'Edit Prod PostgreSQL' }).click();
+  await expect(edit.getByLabel('Connector')).toHaveValue('demo');
+  await expect(edit.getByRole('region', { name: 'Drift' })).toHaveCount(0);
 });
 
 test('Admin on a phone-sized screen: one card per row, nothing wider than the screen', async ({ page }, testInfo) => {

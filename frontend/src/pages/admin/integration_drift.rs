@@ -21,7 +21,7 @@ fn mode_line(report: &DriftReport) -> String {
         n => format!("every {n} minutes"),
     };
     match report.mode.as_str() {
-        "off" => "Off: Gatehouse does not look (Drift above).".to_owned(),
+        "off" => "Off: Gatehouse does not look (Drift mode above).".to_owned(),
         "enforce" => format!("Checked {every}; what is found is reported and removed."),
         _ => format!("Checked {every}; what is found is reported, not removed."),
     }
@@ -34,7 +34,7 @@ fn summary(report: &DriftReport) -> String {
     };
     let when = local_time(checked.unix_timestamp());
     match (&report.error, report.findings.len()) {
-        (Some(error), _) => format!("Last checked {when}: the check failed: {error}"),
+        (Some(_), _) => format!("Last checked {when}: the check failed."),
         (None, 0) => format!("Last checked {when}: nothing found."),
         (None, n) => format!(
             "Last checked {when}: {} found.",
@@ -85,14 +85,22 @@ pub fn DriftSection(id: i64) -> impl IntoView {
                 </button>
             </div>
             <ErrorAlert message=failure />
-            <p class="drift-summary" role="status">
-                {move || match current.get() {
-                    None => "Loading…".to_owned(),
-                    Some(Err(_)) => String::new(),
-                    Some(Ok(report)) if check.pending().get() => format!("Checking… {}", summary(&report)),
-                    Some(Ok(report)) => summary(&report),
+            <div class="drift-status" role="status">
+                <p>
+                    {move || match current.get() {
+                        None => "Loading…".to_owned(),
+                        Some(Err(_)) => String::new(),
+                        Some(Ok(_)) if check.pending().get() => "Checking…".to_owned(),
+                        Some(Ok(report)) => summary(&report),
+                    }}
+                </p>
+                {move || {
+                    report()
+                        .filter(|_| !check.pending().get())
+                        .and_then(|r| r.error)
+                        .map(|error| view! { <p class="attempt-failed">{error}</p> })
                 }}
-            </p>
+            </div>
             {move || {
                 report()
                     .filter(|r| !r.findings.is_empty())

@@ -312,7 +312,7 @@ pub const SETTINGS: [SettingRow; 30] = [
     row(
         DRIFT_CONNECTORS,
         "drift",
-        "Drift",
+        "Drift mode",
         "drift-mode",
         Setting::Choice {
             choices: &[
@@ -363,6 +363,39 @@ pub fn settings_of(connector: &str, values: &[String]) -> Result<serde_json::Val
     Ok(serde_json::Value::Object(settings))
 }
 
+/// The field a refusal of `connector`'s settings is about (its input id):
+/// the setting whose key the message names first, as a word ("LDAP
+/// settings: bind_dn … is not a DN"), or whose label starts it (the form's
+/// own "Port is a whole number."). None when it names none, or lists them
+/// all (an unknown field).
+pub fn named_setting(connector: &str, message: &str) -> Option<&'static str> {
+    if message.contains("unknown field") {
+        return None;
+    }
+    let rows = || SETTINGS.iter().filter(|row| row.belongs_to(connector));
+    if let Some(row) = rows().find(|row| {
+        message
+            .strip_prefix(row.label)
+            .is_some_and(|rest| rest.starts_with(' '))
+    }) {
+        return Some(row.input);
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    rows()
+        .filter_map(|row| {
+            message
+                .match_indices(row.key)
+                .find(|(at, key)| {
+                    let before = message[..*at].chars().next_back();
+                    let after = message[at + key.len()..].chars().next();
+                    !before.is_some_and(word) && !after.is_some_and(word)
+                })
+                .map(|(at, _)| (at, row.input))
+        })
+        .min()
+        .map(|(_, input)| input)
+}
+
 /// A saved setting as the form shows it (secrets never: they are "(set)").
 pub fn shown(kind: Setting, saved: Option<&serde_json::Value>) -> String {
     match saved {
@@ -409,12 +442,16 @@ pub fn least_privilege(connector: &str) -> (&'static str, Option<&'static str>) 
              those groups and to the users. On Active Directory: delegate \"Modify the membership \
              of a group\" on the groups' OU. On OpenLDAP, for example:",
             Some(
-                "olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\" attrs=member,memberUid\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" write by * break\n\
+                "olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\"\n  \
+                 attrs=member,memberUid\n  \
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
+                 write by * break\n\
                  olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\"\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" read by * break\n\
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
+                 read by * break\n\
                  olcAccess: to dn.subtree=\"ou=people,dc=example,dc=com\"\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" read by * break",
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
+                 read by * break",
             ),
         ),
         "webhook" => (
@@ -511,6 +548,63 @@ mod tests {
         assert_eq!(
             settings_of("postgresql", &form).unwrap_err(),
             "Check for drift every (minutes) is a whole number."
+        );
+    }
+
+    #[test]
+    fn a_refusal_goes_to_the_setting_it_names() {
+        let ldap = |message| named_setting("ldap", message);
+        assert_eq!(
+            ldap(
+                "LDAP settings: bind_dn \"x\" is not a DN (like cn=gatehouse,dc=example,dc=com) \
+                 nor an Active Directory user@domain name"
+            ),
+            Some("ldap-bind-dn")
+        );
+        assert_eq!(
+            ldap("LDAP settings: missing field `user_base_dn`"),
+            Some("ldap-user-base")
+        );
+        assert_eq!(
+            named_setting("mysql", "MySQL settings: host is empty"),
+            Some("mysql-host")
+        );
+        assert_eq!(
+            named_setting("postgresql", "ssl_root_cert is not a PEM certificate"),
+            Some("db-ssl-root-cert")
+        );
+        // drift is not drift_interval_minutes.
+        assert_eq!(
+            named_setting(
+                "postgresql",
+                "drift_interval_minutes must be a whole number from 1 to 1440"
+            ),
+            Some("drift-interval")
+        );
+        assert_eq!(
+            named_setting(
+                "mysql",
+                "Check for drift every (minutes) is a whole number."
+            ),
+            Some("drift-interval")
+        );
+        assert_eq!(
+            named_setting("webhook", "Grant attempts is a whole number."),
+            Some("hook-attempts")
+        );
+        assert_eq!(
+            named_setting(
+                "postgresql",
+                "unknown variant `prefer`, expected `verify-full` or `disable`"
+            ),
+            None
+        );
+        assert_eq!(
+            named_setting(
+                "mysql",
+                "MySQL settings: unknown field `x`, expected one of `host`, `port`"
+            ),
+            None
         );
     }
 

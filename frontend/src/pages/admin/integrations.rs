@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use super::{
     integration_drift::DriftSection,
     integration_settings::{
-        CONNECTORS, DRIFT_CONNECTORS, SETTINGS, Setting, SettingRow, least_privilege, settings_of,
-        shown,
+        CONNECTORS, DRIFT_CONNECTORS, SETTINGS, Setting, SettingRow, least_privilege,
+        named_setting, settings_of, shown,
     },
 };
 use crate::{
@@ -117,6 +117,19 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
         .filter(|i| DRIFT_CONNECTORS.contains(&i.connector.as_str()))
         .map(|i| i.id);
     let failure = FormFailure::new();
+    // A refusal of the settings shows under the setting it names, else under them all.
+    let settings_error = failure.at("settings");
+    let named = Memo::new(move |_| {
+        let message = settings_error.get()?;
+        connector.with(|c| named_setting(c, &message))
+    });
+    let error_of = move |input: &'static str| {
+        Signal::derive(move || {
+            (named.get() == Some(input))
+                .then(|| settings_error.get())
+                .flatten()
+        })
+    };
     let save = SaveAction::new(Collection::Integrations, id, page, failure);
     let on_save = Callback::new(move |()| {
         let chosen = connector.get_untracked();
@@ -206,12 +219,15 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                     .map(|((row, value), hint)| {
                         view! {
                             <Show when=move || connector.with(|c| row.belongs_to(c))>
-                                {setting_field(row, value, hint)}
+                                {setting_field(row, value, hint, error_of(row.input))}
                             </Show>
                         }
                     })
                     .collect_view()}
-                <FieldError id="integration-settings-error".to_owned() message=failure.at("settings") />
+                <FieldError
+                    id="integration-settings-error".to_owned()
+                    message=Signal::derive(move || named.get().is_none().then(|| settings_error.get()).flatten())
+                />
                 <Show when=move || connector.with(|c| !c.is_empty())>
                     <LeastPrivilege connector />
                 </Show>
@@ -223,20 +239,27 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
 }
 
 /// One setting's field: a text input, a checkbox or a drop-down.
-fn setting_field(row: SettingRow, value: RwSignal<String>, hint: &'static str) -> AnyView {
+fn setting_field(
+    row: SettingRow,
+    value: RwSignal<String>,
+    hint: &'static str,
+    error: Signal<Option<String>>,
+) -> AnyView {
     let SettingRow {
         input, label, kind, ..
     } = row;
     match kind {
         Setting::Flag => {
             let hint_id = format!("{input}-hint");
+            let error_id = format!("{input}-error");
             view! {
                 <div class="field">
                     <label class="choice check-field" for=input>
                         <input
                             type="checkbox"
                             id=input
-                            aria-describedby=hint_id.clone()
+                            aria-describedby=format!("{hint_id} {error_id}")
+                            aria-invalid=move || error.with(Option::is_some).then_some("true")
                             prop:checked=move || value.with(|v| v == "true")
                             on:change=move |event| {
                                 value.set(if event_target_checked(&event) { "true".into() } else { String::new() })
@@ -245,6 +268,7 @@ fn setting_field(row: SettingRow, value: RwSignal<String>, hint: &'static str) -
                         <span>{label}</span>
                     </label>
                     <p id=hint_id class="field-hint">{hint}</p>
+                    <FieldError id=error_id message=error />
                 </div>
             }
             .into_any()
@@ -259,6 +283,7 @@ fn setting_field(row: SettingRow, value: RwSignal<String>, hint: &'static str) -
                 value
                 none
                 hint
+                error
             />
         }
         .into_any(),
@@ -269,7 +294,7 @@ fn setting_field(row: SettingRow, value: RwSignal<String>, hint: &'static str) -
                 _ => "text",
             };
             let multiline = kind == Setting::Lines;
-            view! { <TextField id=input label=label value kind=input_kind hint multiline /> }
+            view! { <TextField id=input label=label value kind=input_kind hint multiline error /> }
                 .into_any()
         }
     }
