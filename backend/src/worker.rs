@@ -26,10 +26,6 @@ pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
     engine::provision_all(state).await?;
     notify::deliver::warn_expiring(&state.db, now).await?;
-    let reconciled = engine::drift::check_due(state).await?;
-    if reconciled > 0 {
-        tracing::debug!(reconciled, "integrations checked for drift");
-    }
     let mut lateness = None;
     if let Some(earliest) = earliest {
         let done = state.now();
@@ -52,6 +48,10 @@ pub async fn run(state: AppState, stop: tokio_util::sync::CancellationToken) {
     let mut interval = tokio::time::interval(PERIOD);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune = 0;
+    // Drift checks list whole targets (seconds for thousands of groups):
+    // they run beside the passes, one round at a time, so expiry is never
+    // late behind them.
+    let mut drift: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tokio::select! {
             _ = interval.tick() => {}
@@ -59,6 +59,19 @@ pub async fn run(state: AppState, stop: tokio_util::sync::CancellationToken) {
         }
         if let Err(error) = tick(&state).await {
             tracing::error!(%error, "background pass failed; retrying on the next pass");
+        }
+        if drift
+            .as_ref()
+            .is_none_or(tokio::task::JoinHandle::is_finished)
+        {
+            let state = state.clone();
+            drift = Some(tokio::spawn(async move {
+                match engine::drift::check_due(&state).await {
+                    Ok(0) => {}
+                    Ok(checked) => tracing::debug!(checked, "integrations checked for drift"),
+                    Err(error) => tracing::error!(%error, "drift round failed; retried"),
+                }
+            }));
         }
         let now = state.now().unix_timestamp();
         if now - last_prune > 3600 {

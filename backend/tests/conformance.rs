@@ -443,6 +443,22 @@ async fn drift_is_found_and_removed(target: &dyn Target) {
     let (alice, secret) = w.handed(granted["id"].as_i64().unwrap(), target).await;
     let (login, held) = sync(|| target.add_by_hand());
 
+    // The worker's round: due at first, then not until the interval passed.
+    let state = w.app.state();
+    assert_eq!(
+        gatehouse::engine::drift::check_due(&state).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        gatehouse::engine::drift::check_due(&state).await.unwrap(),
+        0
+    );
+    w.app.clock.advance(time::Duration::minutes(10));
+    assert_eq!(
+        gatehouse::engine::drift::check_due(&state).await.unwrap(),
+        1
+    );
+
     let uri = format!("/api/v1/admin/integrations/{}/drift", w.integration);
     let report = w.app.post(&uri, &w.carol, json!(null)).await;
     assert_eq!(report.status, 200, "{}", report.body);
@@ -564,3 +580,38 @@ macro_rules! conformance {
 conformance!(postgresql: postgres());
 conformance!(mariadb: mariadb());
 conformance!(openldap: ldap());
+
+/// The MySQL connector's connection is TLS by default, the server's
+/// certificate checked against the integration's CA (or Mozilla's roots):
+/// with the CA it connects over TLS; without it the certificate is refused;
+/// `ssl_mode: disable` connects in plain text; a CA that is not PEM is
+/// refused when saved.
+#[test]
+fn mysql_connections_are_tls_checked_against_the_ca() {
+    let db = common::mariadb_server::MariaDb::start_with_tls(&[
+        "CREATE DATABASE shop",
+        "CREATE DATABASE crm",
+    ]);
+    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut settings = db.settings();
+        settings.as_object_mut().unwrap().remove("ssl_mode");
+        change(&mut settings);
+        connector::build("mysql", Some(&settings), &demo).map(|c| c.check())
+    };
+    let ca = db.ca_pem();
+    let checked = with(&|s| s["ssl_root_cert"] = json!(ca)).unwrap();
+    assert!(
+        checked.as_ref().is_ok_and(|m| m.contains("over TLS")),
+        "{checked:?}"
+    );
+    let refused = with(&|_| {}).unwrap();
+    assert!(refused.is_err(), "{refused:?}");
+    let plain = with(&|s| s["ssl_mode"] = json!("disable")).unwrap();
+    assert!(
+        plain.as_ref().is_ok_and(|m| m.contains("without TLS")),
+        "{plain:?}"
+    );
+    let error = with(&|s| s["ssl_root_cert"] = json!("not a certificate")).unwrap_err();
+    assert!(error.contains("PEM"), "{error}");
+}

@@ -291,9 +291,16 @@ impl Connector for MysqlConnector {
             .into_iter()
             .filter(|privilege| !has(privilege))
             .collect();
+        let cipher: Option<(String, String)> = conn
+            .query_first("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+            .map_err(|e| describe(&e))?;
+        let over = match cipher.map(|(_, cipher)| cipher).filter(|c| !c.is_empty()) {
+            Some(cipher) => format!("over TLS ({cipher})"),
+            None => "without TLS".to_owned(),
+        };
         if missing.is_empty() {
             Ok(format!(
-                "Connected to MySQL {version} as {}.",
+                "Connected to MySQL {version} as {} {over}.",
                 self.settings.user
             ))
         } else {
@@ -348,16 +355,34 @@ impl Connector for MysqlConnector {
     /// The users Gatehouse made, per database or table they hold privileges on.
     fn holdings(&self, resources: &[String]) -> Result<Option<Vec<Holding>>, String> {
         let mut conn = self.connect()?;
+        // A few resources (verifying one removal): only their databases' rows.
+        let few: Vec<&str> = resources.iter().map(|path| database_of(path)).collect();
+        let (only, params) = if few.len() <= 64 {
+            let marks = vec!["?"; few.len().max(1)].join(", ");
+            let mut params: Vec<mysql::Value> = few.iter().map(|d| (*d).into()).collect();
+            if params.is_empty() {
+                params.push("".into());
+            }
+            (format!(" AND Db IN ({marks})"), params)
+        } else {
+            (String::new(), Vec::new())
+        };
         let databases: Vec<(String, String, String, String)> = conn
-            .query(
-                "SELECT User, Db, Insert_priv, Create_priv FROM mysql.db
-                 WHERE User LIKE 'gh\\_%' AND Host = '%'",
+            .exec(
+                format!(
+                    "SELECT User, Db, Insert_priv, Create_priv FROM mysql.db
+                     WHERE User LIKE 'gh\\_%' AND Host = '%'{only}"
+                ),
+                params.clone(),
             )
             .map_err(|e| describe(&e))?;
         let tables: Vec<(String, String, String, String)> = conn
-            .query(
-                "SELECT User, Db, Table_name, Table_priv FROM mysql.tables_priv
-                 WHERE User LIKE 'gh\\_%' AND Host = '%'",
+            .exec(
+                format!(
+                    "SELECT User, Db, Table_name, Table_priv FROM mysql.tables_priv
+                     WHERE User LIKE 'gh\\_%' AND Host = '%'{only}"
+                ),
+                params,
             )
             .map_err(|e| describe(&e))?;
         let wanted: BTreeSet<&str> = resources.iter().map(String::as_str).collect();
@@ -524,7 +549,7 @@ fn ca_file(pem: &str) -> Result<PathBuf, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| "MySQL settings: ssl_root_cert is not a PEM certificate".to_owned())?;
     if certificates.is_empty() {
-        return Err("MySQL settings: ssl_root_cert holds no certificate".into());
+        return Err("MySQL settings: ssl_root_cert holds no PEM certificate".into());
     }
     let digest: String = Sha1::digest(pem.as_bytes())
         .iter()

@@ -69,10 +69,13 @@ fn run(program: &str, args: &[&str], input: Option<&str>) -> String {
         .unwrap_or_else(|e| {
             panic!("cannot run {program} ({e}); the LDAP tests need Debian's slapd and ldap-utils")
         });
+    // Written from a thread: the program's output would fill its pipe
+    // (and stall it) while a large input is still being written.
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.unwrap_or("").as_bytes()).unwrap();
-    drop(stdin);
+    let input = input.unwrap_or("").to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
     assert!(
         output.status.success(),
         "{program} {args:?} failed: {}\n{}",

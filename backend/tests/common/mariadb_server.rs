@@ -25,6 +25,8 @@ pub struct MariaDb {
     data: PathBuf,
     socket: PathBuf,
     child: Mutex<Option<Child>>,
+    /// Takes TLS with a certificate for 127.0.0.1 signed by [`Self::ca_pem`].
+    tls: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -47,15 +49,27 @@ impl MariaDb {
     /// A fresh server with the connector's account and the given databases
     /// (each statement run as root over the socket).
     pub fn start(setup: &[&str]) -> Self {
+        Self::start_with(setup, false)
+    }
+
+    /// The same, also taking TLS (see [`Self::ca_pem`]).
+    pub fn start_with_tls(setup: &[&str]) -> Self {
+        Self::start_with(setup, true)
+    }
+
+    fn start_with(setup: &[&str], tls: bool) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("gatehouse-mariadb-")
             .tempdir()
             .unwrap();
         let data = dir.path().join("data");
         let user = if is_root() { "mysql" } else { "" };
+        if tls {
+            super::pg_server::make_certificates(dir.path());
+        }
         if is_root() {
             let status = Command::new("chown")
-                .args(["mysql:mysql"])
+                .args(["-R", "mysql:mysql"])
                 .arg(dir.path())
                 .status()
                 .unwrap();
@@ -87,6 +101,7 @@ impl MariaDb {
             socket: dir.path().join("mysqld.sock"),
             data,
             child: Mutex::new(None),
+            tls,
             _dir: dir,
         };
         server.up();
@@ -129,6 +144,15 @@ impl MariaDb {
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if self.tls {
+            for (option, file) in [
+                ("ssl-cert", "server.crt"),
+                ("ssl-key", "server.key"),
+                ("ssl-ca", "ca.crt"),
+            ] {
+                command.arg(format!("--{option}={}", dir.join(file).display()));
+            }
+        }
         *self.child.lock().unwrap() = Some(command.spawn().unwrap());
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -195,6 +219,11 @@ impl MariaDb {
     pub fn settings(&self) -> Value {
         json!({"host": "127.0.0.1", "port": self.port, "user": CONNECTOR_USER,
                "password": CONNECTOR_PASSWORD, "ssl_mode": "disable"})
+    }
+
+    /// The CA that signed the server's certificate (PEM), with TLS.
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(self.data.parent().unwrap().join("ca.crt")).unwrap()
     }
 
     /// The accounts named like Gatehouse's (`gh_…`), as root sees them.

@@ -36,7 +36,7 @@ pub struct PgServer {
 
 /// A CA and, signed by it, a certificate for 127.0.0.1 (EC P-256, two days),
 /// made with openssl in `dir`: ca.crt, server.crt, server.key.
-fn make_certificates(dir: &Path) {
+pub fn make_certificates(dir: &Path) {
     let openssl = |args: &[&str]| {
         let output = Command::new("openssl")
             .args(args)
