@@ -188,15 +188,8 @@ impl LdapConnector {
             return Ok(login.clone());
         }
         let attribute = self.settings.user_attribute.as_str();
-        // The login named in the DN itself (`uid=alice,ou=people,…`): no
-        // need to read the entry.
-        if let Some((name, login)) = value.split(',').next().and_then(|rdn| rdn.split_once('='))
-            && name.trim().eq_ignore_ascii_case(attribute)
-            && !login.contains(['\\', '+', '"'])
-            && !login.trim().is_empty()
-        {
-            return Ok(login.trim().to_owned());
-        }
+        // The entry is read, not guessed from the DN: a member whose user
+        // was deleted is held by its DN, not by a login (its removal is done).
         let (entries, result) =
             session.search(value, Scope::Base, "(objectClass=*)", &[attribute], None)?;
         let login = match result.rc {
