@@ -2,7 +2,7 @@
 // Credentials issues new ones (Credentials rotated), Connect offers the
 // options the integration supports.
 import { request as http } from '@playwright/test';
-import { test, expect, logIn, snapshot, submitViaApi, DEMO_PASSWORD } from '../fixtures';
+import { test, expect, logIn, logOut, snapshot, submitViaApi, DEMO_PASSWORD } from '../fixtures';
 
 test('Access Details shows the secret once; Reset Credentials issues new ones; Connect lists the options', async ({ page, baseURL }, testInfo) => {
   await page.goto('/my-access');
@@ -105,4 +105,19 @@ test('a grant that keeps failing is retried, and the request says why while it i
   await expect(progress).toContainText('Shop MariaDB: being granted');
   await expect(progress).toContainText(/Granting failed: cannot connect to MySQL at 127\.0\.0\.1:1: .+ — retried, attempt \d+/);
   await snapshot(page, testInfo, 'granting-failed');
+
+  // Admins see it on the integration too.
+  await panel.getByRole('button', { name: 'Close' }).click();
+  await logOut(page);
+  await page.goto('/admin/integrations');
+  await logIn(page, 'carol');
+  const row = page.getByRole('row', { name: /Shop MariaDB/ });
+  await expect(row).toContainText('1 failing');
+  await snapshot(page, testInfo, 'integrations-failing');
+  await row.getByRole('button', { name: 'Edit Shop MariaDB' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit integration' });
+  const failing = edit.getByText('1 grant or removal is being retried. The latest failure: cannot connect to MySQL at 127.0.0.1:1');
+  await expect(failing).toBeVisible();
+  await failing.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'integration-failing-editor');
 });

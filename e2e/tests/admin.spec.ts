@@ -456,7 +456,7 @@ test('carol sets up MySQL and LDAP integrations: their fields, what their own ac
   await editor.getByLabel('Groups under').fill('ou=groups,dc=example,dc=com');
   await editor.getByLabel('Membership').selectOption('memberUid');
   await expect(needs).toContainText('attrs=member,memberUid');
-  await expect(needs).toContainText('Modify the membership of a group');
+  await expect(needs).toContainText('Write Members on the managed groups');
   await editor.getByRole('button', { name: 'Save' }).click();
   // Refused under the field the server names, the rest of the form as typed.
   const dnError = editor.locator('#ldap-bind-dn-error');

@@ -18,6 +18,8 @@ pub enum Cell {
     Noted(String, Option<String>),
     /// A link (href, text).
     Link(String, String),
+    /// Short text with a warning tag under it, when there is one.
+    Warned(String, Option<String>),
 }
 
 /// One row: the item's id and name (for Edit / Delete), and its cells; the
@@ -107,5 +109,10 @@ fn cell_view(cell: Cell) -> AnyView {
         }
         .into_any(),
         Cell::Link(href, text) => view! { <a href=href>{text}</a> }.into_any(),
+        Cell::Warned(text, warning) => view! {
+            {text}
+            {warning.map(|warning| view! { <span class="tag tag-warning cell-warning">{warning}</span> })}
+        }
+        .into_any(),
     }
 }

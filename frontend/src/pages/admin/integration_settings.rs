@@ -58,6 +58,8 @@ const DATABASES: &[&str] = &["postgresql", "mysql"];
 const LDAP: &[&str] = &["ldap"];
 const WEBHOOK: &[&str] = &["webhook"];
 const MANUAL: &[&str] = &["manual"];
+/// The connectors that call a system (and so may call it several times at once).
+const CALLING: &[&str] = &["postgresql", "mysql", "ldap", "webhook"];
 /// The connectors that can list what the target grants (drift).
 pub const DRIFT_CONNECTORS: &[&str] = &["postgresql", "mysql", "ldap"];
 
@@ -80,7 +82,7 @@ const fn row(
 }
 
 /// Every connector's settings, in the order the form shows them.
-pub const SETTINGS: [SettingRow; 30] = [
+pub const SETTINGS: [SettingRow; 31] = [
     row(POSTGRESQL, "host", "Host", "pg-host", Setting::Text, ""),
     row(
         POSTGRESQL,
@@ -310,6 +312,14 @@ pub const SETTINGS: [SettingRow; 30] = [
         "Usernames, comma-separated, who mark grants and removals done (admins always may).",
     ),
     row(
+        CALLING,
+        "max_concurrent_calls",
+        "Calls at once",
+        "max-calls",
+        Setting::Number,
+        "Grants and removals of different requests run side by side, up to this many: 1 to 64, default 4.",
+    ),
+    row(
         DRIFT_CONNECTORS,
         "drift",
         "Drift mode",
@@ -438,20 +448,15 @@ pub fn least_privilege(connector: &str) -> (&'static str, Option<&'static str>) 
             ),
         ),
         "ldap" => (
-            "Write access to member (or memberUid) of the groups it manages, and read access to \
-             those groups and to the users. On Active Directory: delegate \"Modify the membership \
-             of a group\" on the groups' OU. On OpenLDAP, for example:",
+            "Read access to the users under Users under, and write access to the membership \
+             attribute (member or memberUid) of the groups it manages, nothing else. On Active \
+             Directory: Write Members on the managed groups' OU, delegated to the service account. \
+             On OpenLDAP:",
             Some(
-                "olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\"\n  \
-                 attrs=member,memberUid\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
-                 write by * break\n\
-                 olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\"\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
-                 read by * break\n\
+                "olcAccess: to dn.subtree=\"ou=groups,dc=example,dc=com\" attrs=member,memberUid\n  \
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" write by * break\n\
                  olcAccess: to dn.subtree=\"ou=people,dc=example,dc=com\"\n  \
-                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\"\n  \
-                 read by * break",
+                 by dn.exact=\"cn=gatehouse,ou=services,dc=example,dc=com\" read by * break",
             ),
         ),
         "webhook" => (

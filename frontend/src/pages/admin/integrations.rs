@@ -54,7 +54,7 @@ pub fn AdminIntegrationsPage() -> impl IntoView {
                                 cells: vec![
                                     Cell::Text(i.name),
                                     Cell::Code(i.kind),
-                                    Cell::Text(i.connector),
+                                    Cell::Warned(i.connector, (i.failing > 0).then(|| format!("{} failing", i.failing))),
                                     Cell::Text(i.connection_options.join(", ")),
                                     Cell::Long(i.admin_message.unwrap_or_default()),
                                 ],
@@ -69,6 +69,19 @@ pub fn AdminIntegrationsPage() -> impl IntoView {
             {move || editing.get().map(|existing| view! { <IntegrationEditor existing page /> })}
         </AdminFrame>
     }
+}
+
+/// Grants and removals being retried, and why the latest failed.
+fn failing_line(failing: i64, last_error: Option<&str>) -> Option<String> {
+    let what = match failing {
+        0 => return None,
+        1 => "1 grant or removal is".to_owned(),
+        n => format!("{n} grants or removals are"),
+    };
+    Some(match last_error {
+        Some(reason) => format!("{what} being retried. The latest failure: {reason}"),
+        None => format!("{what} being retried."),
+    })
 }
 
 #[component]
@@ -112,6 +125,9 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
         }
     });
     // Drift is checked with the saved settings, so only for a saved connector that lists holdings.
+    let failing = existing
+        .as_ref()
+        .and_then(|i| failing_line(i.failing, i.last_error.as_deref()));
     let drift = existing
         .as_ref()
         .filter(|i| DRIFT_CONNECTORS.contains(&i.connector.as_str()))
@@ -231,6 +247,7 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                 <Show when=move || connector.with(|c| !c.is_empty())>
                     <LeastPrivilege connector />
                 </Show>
+                {failing.map(|line| view! { <p class="attempt-failed">{line}</p> })}
                 {id.map(|id| view! { <ConnectorChecks id /> })}
                 {drift.map(|id| view! { <DriftSection id /> })}
             </fieldset>
