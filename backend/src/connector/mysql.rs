@@ -464,6 +464,9 @@ fn database_of(path: &str) -> &str {
 fn describe(error: &mysql::Error) -> String {
     match error {
         mysql::Error::MySqlError(e) => e.message.clone(),
+        // The driver's own errors without its wrapping ("DriverError { … }").
+        mysql::Error::DriverError(e) => super::with_causes(e),
+        mysql::Error::IoError(e) => super::with_causes(e),
         other => super::with_causes(other),
     }
 }
