@@ -486,6 +486,18 @@ fn table() -> Vec<Row> {
             admin_only(422),
         ),
         (
+            "GET",
+            "/api/v1/admin/integrations/{GH}/drift",
+            json!(null),
+            admin_only(200),
+        ),
+        (
+            "POST",
+            "/api/v1/admin/integrations/{GH}/drift",
+            json!(null),
+            admin_only(200),
+        ),
+        (
             "PUT",
             "/api/v1/admin/integrations/1",
             json!({"name": "Prod PostgreSQL", "kind": "postgresql"}),
