@@ -126,7 +126,14 @@ pub fn copy(from: Conn<'_>, to: Conn<'_>) -> Result<CopyReport, AppError> {
     for table in TABLES {
         let source_columns = columns(from, table)?;
         let target_columns = columns(to, table)?;
-        if source_columns != target_columns {
+        // The same columns, in any order: a SQLite migration that rebuilds a
+        // column moves it last, PostgreSQL keeps it in place (copied by name).
+        let sorted = |columns: &[String]| {
+            let mut columns = columns.to_vec();
+            columns.sort();
+            columns
+        };
+        if sorted(&source_columns) != sorted(&target_columns) {
             return Err(AppError::Conflict(format!(
                 "Table {table} differs between the stores ({} vs {}): are both at the same version of Gatehouse?",
                 source_columns.join(", "),
