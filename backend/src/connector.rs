@@ -461,6 +461,39 @@ pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A TLS client (rustls with ring) trusting Mozilla's roots, or only the CA
+/// in `ca_pem` when one is given; `field` names the setting in errors
+/// ("PostgreSQL settings: ssl_root_cert").
+pub(crate) fn tls_client(
+    ca_pem: Option<&str>,
+    field: &str,
+) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let not_pem = || format!("{field} is not a PEM certificate");
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| not_pem())?;
+            if certificates.is_empty() {
+                return Err(format!("{field} holds no certificate"));
+            }
+            for certificate in certificates {
+                roots.add(certificate).map_err(|_| not_pem())?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| format!("TLS: {error}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
 /// A fresh random secret: 32 letters and digits (about 190 bits).
 pub fn random_secret() -> String {
     use rand::{Rng, distributions::Alphanumeric};

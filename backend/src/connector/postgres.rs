@@ -10,10 +10,9 @@
 //! Mozilla's roots or the integration's own CA (`ssl_root_cert`, PEM) and
 //! valid for `host`.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, time::Duration};
 
 use postgres::{Client, Config, NoTls, config::SslMode as PgSslMode};
-use rustls::pki_types::{CertificateDer, pem::PemObject};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -72,34 +71,11 @@ enum SslMode {
     Disable,
 }
 
-const NOT_PEM: &str = "PostgreSQL settings: ssl_root_cert is not a PEM certificate";
-
 /// The TLS side of the admin connection: rustls (ring), trusting Mozilla's
 /// roots, or only the given CA when there is one.
 pub(crate) fn tls_connector(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    match root_cert.map(str::trim).filter(|pem| !pem.is_empty()) {
-        Some(pem) => {
-            let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| NOT_PEM.to_owned())?;
-            if certificates.is_empty() {
-                return Err("PostgreSQL settings: ssl_root_cert holds no certificate".into());
-            }
-            for certificate in certificates {
-                roots.add(certificate).map_err(|_| NOT_PEM.to_owned())?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|error| format!("TLS: {error}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
+    let pem = root_cert.map(str::trim).filter(|pem| !pem.is_empty());
+    super::tls_client(pem, "PostgreSQL settings: ssl_root_cert").map(MakeRustlsConnect::new)
 }
 
 fn default_port() -> u16 {

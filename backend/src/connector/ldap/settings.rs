@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::{CertificateDer, pem::PemObject};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -331,30 +330,7 @@ fn is_attribute_type(name: &str) -> bool {
 /// The TLS side: rustls (ring), trusting Mozilla's roots, or only the given
 /// CA when there is one.
 fn client_config(ca_cert: Option<&str>) -> Result<Arc<rustls::ClientConfig>, String> {
-    const NOT_PEM: &str = "LDAP settings: ca_cert is not a PEM certificate";
-    let mut roots = rustls::RootCertStore::empty();
-    match ca_cert {
-        Some(pem) => {
-            let certificates = CertificateDer::pem_slice_iter(pem.as_bytes())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| NOT_PEM.to_owned())?;
-            if certificates.is_empty() {
-                return Err("LDAP settings: ca_cert holds no certificate".into());
-            }
-            for certificate in certificates {
-                roots.add(certificate).map_err(|_| NOT_PEM.to_owned())?;
-            }
-        }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|error| format!("TLS: {error}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
+    super::super::tls_client(ca_cert, "LDAP settings: ca_cert").map(Arc::new)
 }
 
 #[cfg(test)]
