@@ -1,6 +1,6 @@
 //! Connectors grant and remove access in target systems. Each integration
-//! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `webhook`,
-//! `manual`) and holds its settings sealed at rest; [`build`] turns them into
+//! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `ssh`,
+//! `webhook`, `manual`) and holds its settings sealed at rest; [`build`] turns them into
 //! a [`Connector`].
 //!
 //! # The contract every connector keeps
@@ -37,6 +37,7 @@
 pub mod manual;
 pub mod mysql;
 pub mod postgres;
+pub mod ssh;
 pub mod webhook;
 
 use std::{fmt::Debug, sync::Arc};
@@ -264,7 +265,7 @@ impl Connector for DemoConnector {
 }
 
 /// The connector kinds an integration can name.
-pub const KINDS: [&str; 5] = ["demo", "postgresql", "mysql", "webhook", "manual"];
+pub const KINDS: [&str; 6] = ["demo", "postgresql", "mysql", "ssh", "webhook", "manual"];
 
 /// The connector for an integration: `demo` is the server's built-in one
 /// (tests swap it), the others are built from the integration's settings.
@@ -280,6 +281,7 @@ pub fn build(
             settings(),
         )?)),
         "mysql" => Ok(Arc::new(mysql::MysqlConnector::from_settings(settings())?)),
+        "ssh" => Ok(Arc::new(ssh::SshConnector::from_settings(settings())?)),
         "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
             settings(),
         )?)),
@@ -339,6 +341,7 @@ pub fn prepare_settings(
     let check = match kind {
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
+        "ssh" => ssh::SshSettings::parse(&value).map(drop),
         "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
         "manual" => manual::ManualSettings::parse(&value).map(drop),
         other => Err(format!(

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_approvals.sql"),
     include_str!("../migrations/0010_schedules.sql"),
     include_str!("../migrations/0011_connector_kinds.sql"),
+    include_str!("../migrations/0012_ssh_ca.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -52,6 +53,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0009_approvals.sql"),
     include_str!("../migrations/postgres/0010_schedules.sql"),
     include_str!("../migrations/postgres/0011_connector_kinds.sql"),
+    include_str!("../migrations/postgres/0012_ssh_ca.sql"),
 ];
 
 /// How many migrations each store has (they are numbered alike).
