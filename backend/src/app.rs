@@ -24,7 +24,7 @@ use crate::{
     observe, portal,
     routes::{
         ApiDoc, MalformedRequests, access, admin, approvals, assist, bundles, catalog, health, me,
-        metrics, mfa, my_access, notifications, requests, scim, session, sso, tokens,
+        metrics, mfa, my_access, notifications, requests, scim, session, ssh, sso, tokens,
     },
     security_headers::security_headers,
     state::AppState,
@@ -133,6 +133,9 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(access::get_access))
         .routes(routes!(access::reveal_secret))
         .routes(routes!(access::reset_credentials))
+        .routes(routes!(ssh::issue_certificate))
+        .routes(routes!(ssh::get_ca))
+        .routes(routes!(ssh::get_revoked_keys))
         .routes(routes!(access::list_fulfilments))
         .routes(routes!(access::fulfil))
         .routes(routes!(my_access::get_my_access))

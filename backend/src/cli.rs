@@ -1,12 +1,13 @@
 //! The `gatehouse` command as a client of a Gatehouse server: `login` stores
 //! a personal API token (0600) in the user's config directory, `access`
 //! lists my active access, `connect` fetches fresh credentials and opens
-//! `psql` for a PostgreSQL access (or prints what to run); `request` and
-//! `requests` (in [`request`] and [`requests`]) ask for access and list my
-//! requests.
+//! `psql` for a PostgreSQL access (or prints what to run), or gets an SSH
+//! certificate and opens `ssh` ([`ssh`]); `request` and `requests` (in
+//! [`request`] and [`requests`]) ask for access and list my requests.
 
 pub mod request;
 pub mod requests;
+pub mod ssh;
 
 use std::{
     fmt::Write as _,
@@ -384,26 +385,46 @@ pub struct Connection {
 /// ones (Reset Credentials) when it was shown already.
 pub fn fresh_credentials(request_id: i64) -> Result<Connection, String> {
     let saved = load()?;
-    let all: Vec<AccessDetails> = get(&saved, &format!("/api/v1/requests/{request_id}/access"))?;
-    let details = all.into_iter().find(|d| d.can_reset).ok_or_else(|| {
-        format!("request {request_id} has no active access of yours to connect to")
-    })?;
+    let details = active_details(&saved, request_id)?;
+    credentials_for(&saved, details)
+}
+
+/// My active access in a request (its first integration that has one).
+fn active_details(saved: &Saved, request_id: i64) -> Result<AccessDetails, String> {
+    let all: Vec<AccessDetails> = get(saved, &format!("/api/v1/requests/{request_id}/access"))?;
+    all.into_iter()
+        .find(|d| d.can_reset)
+        .ok_or_else(|| format!("request {request_id} has no active access of yours to connect to"))
+}
+
+fn credentials_for(saved: &Saved, details: AccessDetails) -> Result<Connection, String> {
+    let request_id = details.request_id;
     let base = format!(
         "/api/v1/requests/{request_id}/access/{}",
         details.integration_id
     );
     if !details.secret_available {
-        let _: AccessDetails = post(&saved, &format!("{base}/reset"))?;
+        let _: AccessDetails = post(saved, &format!("{base}/reset"))?;
     }
-    let secret: RevealedSecret = post(&saved, &format!("{base}/reveal"))?;
+    let secret: RevealedSecret = post(saved, &format!("{base}/reveal"))?;
     Ok(Connection { details, secret })
 }
 
-/// Connect: open `psql` for a PostgreSQL access (extra arguments go to
-/// psql), or print the credentials and the ways to connect.
+/// Connect: open `psql` for a PostgreSQL access or the `mariadb` client for
+/// a MySQL one (extra arguments go to the client), `ssh` with a fresh
+/// certificate for an SSH access, or print the credentials and the ways to
+/// connect.
 pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitCode {
-    let connection = match fresh_credentials(request_id) {
-        Ok(connection) => connection,
+    let connection = load().and_then(|saved| {
+        let details = active_details(&saved, request_id)?;
+        if let Some(code) = ssh::connect(&saved, &details, print_only, psql_args)? {
+            return Ok(Err(code));
+        }
+        credentials_for(&saved, details).map(Ok)
+    });
+    let connection = match connection {
+        Ok(Ok(connection)) => connection,
+        Ok(Err(done)) => return done,
         Err(error) => {
             eprintln!("gatehouse: {error}");
             return ExitCode::FAILURE;

@@ -1,6 +1,6 @@
 //! Connectors grant and remove access in target systems. Each integration
-//! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `webhook`,
-//! `manual`) and holds its settings sealed at rest; [`build`] turns them into
+//! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `ssh`,
+//! `webhook`, `manual`) and holds its settings sealed at rest; [`build`] turns them into
 //! a [`Connector`].
 //!
 //! # The contract every connector keeps
@@ -38,6 +38,7 @@ pub mod ldap;
 pub mod manual;
 pub mod mysql;
 pub mod postgres;
+pub mod ssh;
 pub mod webhook;
 
 use std::{fmt::Debug, sync::Arc};
@@ -270,7 +271,15 @@ impl Connector for DemoConnector {
 }
 
 /// The connector kinds an integration can name.
-pub const KINDS: [&str; 6] = ["demo", "postgresql", "mysql", "ldap", "webhook", "manual"];
+pub const KINDS: [&str; 7] = [
+    "demo",
+    "postgresql",
+    "mysql",
+    "ldap",
+    "ssh",
+    "webhook",
+    "manual",
+];
 
 /// The connector for an integration: `demo` is the server's built-in one
 /// (tests swap it), the others are built from the integration's settings.
@@ -287,6 +296,7 @@ pub fn build(
         )?)),
         "mysql" => Ok(Arc::new(mysql::MysqlConnector::from_settings(settings())?)),
         "ldap" => Ok(Arc::new(ldap::LdapConnector::from_settings(settings())?)),
+        "ssh" => Ok(Arc::new(ssh::SshConnector::from_settings(settings())?)),
         "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
             settings(),
         )?)),
@@ -417,6 +427,7 @@ pub fn prepare_settings(
         "postgresql" => postgres::PostgresConnector::from_settings(value.clone()).map(drop),
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
         "ldap" => ldap::LdapConnector::from_settings(value.clone()).map(drop),
+        "ssh" => ssh::SshSettings::parse(&value).map(drop),
         "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
         "manual" => manual::ManualSettings::parse(&value).map(drop),
         other => Err(format!(

@@ -17,6 +17,7 @@ pub mod duplicates;
 pub mod lifecycle;
 pub mod provision;
 pub mod schedule;
+pub mod ssh;
 pub mod submit;
 
 pub use access::*;

@@ -98,14 +98,16 @@ enum Command {
     /// for an AI assistant, as the user `gatehouse login` stored.
     Mcp,
     /// Connect to an active access: fresh credentials, then psql (PostgreSQL)
-    /// or the credentials and connection options printed.
+    /// or the mariadb client (MySQL); for SSH a short-lived certificate for
+    /// my own key, then ssh; else the credentials and connection options printed.
     Connect {
         /// The request's id (see `gatehouse access`).
         request_id: i64,
-        /// Print the credentials and the command instead of running it.
+        /// Print the credentials (for SSH, the ssh command line) instead of running it.
         #[arg(long)]
         print: bool,
-        /// Extra arguments for psql, after `--` (e.g. `-- -c 'select 1'`).
+        /// Extra arguments for the client (psql, mariadb, ssh), after `--`
+        /// (e.g. `-- -c 'select 1'`, or `-- uptime`).
         #[arg(last = true)]
         psql_args: Vec<String>,
     },

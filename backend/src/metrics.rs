@@ -28,7 +28,15 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 const SCRAPE_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connector kinds and kinds of provisioning work, always reported (as 0
 /// when idle), so that an alert on them never sees a missing series.
-const CONNECTORS: [&str; 6] = ["demo", "postgresql", "mysql", "ldap", "webhook", "manual"];
+const CONNECTORS: [&str; 7] = [
+    "demo",
+    "postgresql",
+    "mysql",
+    "ldap",
+    "ssh",
+    "webhook",
+    "manual",
+];
 const GRANT_WORK: [&str; 3] = ["grant", "removal", "extension"];
 
 /// Ended requests (Rejected, Revoked, Expired, Failed) are recounted at

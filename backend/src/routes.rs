@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod requests;
 pub mod scim;
 pub mod session;
+pub mod ssh;
 pub mod sso;
 pub mod tokens;
 
@@ -71,7 +72,8 @@ use utoipa::{
         (name = "catalog", description = "What can be requested"),
         (name = "requests", description = "Access requests: submit, follow, revoke, extend, request again, favorites"),
         (name = "approvals", description = "Deciding requests that wait on me"),
-        (name = "access", description = "Access Details and Connect: instructions, the secret shown once, Reset Credentials; manual fulfilments"),
+        (name = "access", description = "Access Details and Connect: instructions, the secret shown once, Reset Credentials, SSH certificates; manual fulfilments"),
+        (name = "ssh", description = "SSH hosts: the user CA's public key (TrustedUserCAKeys) and its revocation list (RevokedKeys)"),
         (name = "notifications", description = "Where I am told about my requests and approvals; the Slack app's settings"),
         (name = "admin", description = "Catalog, access flows, users and groups (admins only)"),
         (name = "health", description = "Liveness and readiness, for load balancers"),

@@ -25,6 +25,7 @@ pub mod requests;
 pub mod scim;
 pub mod sessions;
 pub mod sql;
+pub mod ssh;
 pub mod tokens;
 pub mod transitions;
 pub mod users;

@@ -45,6 +45,8 @@ async fn every_documented_route_but_log_in_and_health_requires_authentication() 
         (Method::GET, "/api/v1/sso/start"),
         (Method::GET, "/api/v1/sso/callback"),
         (Method::POST, "/api/v1/sso/cli-token"),
+        // Hosts fetch the SSH revocation list without a credential.
+        (Method::GET, "/api/v1/ssh/revoked-keys"),
     ];
     let mut checked = 0;
     for (method, uri) in operations() {

@@ -323,6 +323,18 @@ fn table() -> Vec<Row> {
             json!(null),
             [401, 404, 404, 404, 200, 403, 403],
         ),
+        // SSH certificates go to the grantee only; GitHub is not an SSH
+        // integration (tests/ssh_connector.rs issues real ones).
+        (
+            "POST",
+            "/api/v1/requests/{Q}/access/{GH}/certificate",
+            json!({"public_key": "ssh-ed25519 AAAA"}),
+            [401, 404, 404, 404, 409, 403, 403],
+        ),
+        // The CA's public key is for admins; the revocation list is open,
+        // for hosts to fetch.
+        ("GET", "/api/v1/ssh/ca", json!(null), admin_only(200)),
+        ("GET", "/api/v1/ssh/revoked-keys", json!(null), [200; 7]),
         ("GET", "/api/v1/fulfilments", json!(null), everyone_ok(200)),
         // Nobody fulfils by hand here; admins may, but nothing waits.
         (

@@ -30,6 +30,8 @@ fn every_operation_declares_its_security_and_error_shape() {
         "/api/v1/sso/callback",
         // The CLI's one-time code is its credential.
         "/api/v1/sso/cli-token",
+        // Hosts fetch the SSH revocation list with curl, holding no credential.
+        "/api/v1/ssh/revoked-keys",
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

@@ -84,7 +84,7 @@ pub fn access_details(
 }
 
 /// The grantee's own granted access in one integration of an Active request.
-fn own_granted(
+pub(crate) fn own_granted(
     conn: Conn<'_>,
     actor: Actor,
     id: i64,

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_schedules.sql"),
     include_str!("../migrations/0011_connector_kinds.sql"),
     include_str!("../migrations/0012_drift.sql"),
+    include_str!("../migrations/0013_ssh_ca.sql"),
 ];
 
 /// The same migrations in PostgreSQL's SQL, numbered alike.
@@ -54,6 +55,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0010_schedules.sql"),
     include_str!("../migrations/postgres/0011_connector_kinds.sql"),
     include_str!("../migrations/postgres/0012_drift.sql"),
+    include_str!("../migrations/postgres/0013_ssh_ca.sql"),
 ];
 
 /// How many migrations each store has (they are numbered alike).

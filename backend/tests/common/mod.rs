@@ -14,6 +14,7 @@ pub mod mariadb_server;
 pub mod oidc;
 pub mod pg_server;
 pub mod prometheus;
+pub mod ssh_server;
 pub mod synthetic;
 
 use gatehouse::{AppState, clock::ManualClock, db::Db, demo};
