@@ -94,6 +94,15 @@ pub async fn check_drift(id: i64) -> Result<DriftReport, ApiError> {
     decode(fetch(Request::post(&path), true).await?)
 }
 
+/// The SSH user CA's public key line, for hosts' `TrustedUserCAKeys` (made
+/// on first use).
+pub async fn ssh_ca() -> Result<String, ApiError> {
+    Ok(fetch(Request::get("/api/v1/ssh/ca"), true)
+        .await?
+        .trim()
+        .to_owned())
+}
+
 /// The identity provider's settings, as `SsoSettings`.
 pub fn sso_settings() -> RequestBuilder {
     Request::get("/api/v1/admin/sso")

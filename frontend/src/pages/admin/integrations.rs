@@ -247,6 +247,9 @@ fn IntegrationEditor(existing: Option<Integration>, page: AdminPage) -> impl Int
                 <Show when=move || connector.with(|c| !c.is_empty())>
                     <LeastPrivilege connector />
                 </Show>
+                <Show when=move || connector.with(|c| c == "ssh")>
+                    <SshCa />
+                </Show>
                 {failing.map(|line| view! { <p class="attempt-failed">{line}</p> })}
                 {id.map(|id| view! { <ConnectorChecks id /> })}
                 {drift.map(|id| view! { <DriftSection id /> })}
@@ -329,6 +332,23 @@ fn LeastPrivilege(connector: RwSignal<String>) -> impl IntoView {
                 {statements.map(|code| view! { <pre><code>{code}</code></pre> })}
             </div>
         }
+    }
+}
+
+/// The SSH user CA's public key, for the hosts' `TrustedUserCAKeys` file.
+#[component]
+fn SshCa() -> impl IntoView {
+    let key = LocalResource::new(admin_api::ssh_ca);
+    view! {
+        <div class="least-privilege">
+            <h3>"Gatehouse's SSH CA"</h3>
+            <p>"Put this line in /etc/ssh/gatehouse_ca.pub on every host this integration covers:"</p>
+            {move || match key.get() {
+                None => view! { <p class="field-hint">"Loading…"</p> }.into_any(),
+                Some(Ok(line)) => view! { <pre><code id="ssh-ca-key">{line}</code></pre> }.into_any(),
+                Some(Err(error)) => view! { <p class="attempt-failed">{error.message}</p> }.into_any(),
+            }}
+        </div>
     }
 }
 
