@@ -1,6 +1,6 @@
 //! Connectors grant and remove access in target systems. Each integration
 //! names its connector (`demo`, `postgresql`, `mysql`, `ldap`, `ssh`,
-//! `webhook`, `manual`) and holds its settings sealed at rest; [`build`] turns them into
+//! `aws_identity_center`, `aws_role`, `webhook`, `manual`) and holds its settings sealed at rest; [`build`] turns them into
 //! a [`Connector`].
 //!
 //! # The contract every connector keeps
@@ -34,6 +34,7 @@
 //! [`Connector`], a line in [`build`], [`KINDS`] and [`prepare_settings`], and
 //! a target in the conformance suite (`backend/tests/conformance.rs`).
 
+pub mod aws;
 pub mod ldap;
 pub mod manual;
 pub mod mysql;
@@ -271,12 +272,14 @@ impl Connector for DemoConnector {
 }
 
 /// The connector kinds an integration can name.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 9] = [
     "demo",
     "postgresql",
     "mysql",
     "ldap",
     "ssh",
+    "aws_identity_center",
+    "aws_role",
     "webhook",
     "manual",
 ];
@@ -297,6 +300,10 @@ pub fn build(
         "mysql" => Ok(Arc::new(mysql::MysqlConnector::from_settings(settings())?)),
         "ldap" => Ok(Arc::new(ldap::LdapConnector::from_settings(settings())?)),
         "ssh" => Ok(Arc::new(ssh::SshConnector::from_settings(settings())?)),
+        "aws_identity_center" => Ok(Arc::new(aws::IdentityCenterConnector::from_settings(
+            settings(),
+        )?)),
+        "aws_role" => Ok(Arc::new(aws::RoleConnector::from_settings(settings())?)),
         "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
             settings(),
         )?)),
@@ -428,6 +435,8 @@ pub fn prepare_settings(
         "mysql" => mysql::MysqlConnector::from_settings(value.clone()).map(drop),
         "ldap" => ldap::LdapConnector::from_settings(value.clone()).map(drop),
         "ssh" => ssh::SshSettings::parse(&value).map(drop),
+        "aws_identity_center" => aws::IdentityCenterSettings::parse(&value).map(drop),
+        "aws_role" => aws::RoleSettings::parse(&value).map(drop),
         "webhook" => webhook::WebhookConnector::from_settings(value.clone()).map(drop),
         "manual" => manual::ManualSettings::parse(&value).map(drop),
         other => Err(format!(
@@ -443,6 +452,7 @@ pub fn secret_fields(kind: &str) -> &'static [&'static str] {
     match kind {
         "postgresql" | "mysql" | "ldap" => &["password"],
         "webhook" => &["secret"],
+        "aws_identity_center" | "aws_role" => &["secret_access_key"],
         _ => &[],
     }
 }
