@@ -1,6 +1,7 @@
 //! The connector conformance suite: the same test functions run against
 //! every connector with its real target system, started by the test on
-//! loopback (PostgreSQL, MariaDB, OpenLDAP; `conformance/targets.rs`), as
+//! loopback (PostgreSQL, MariaDB, OpenLDAP, IAM Identity Center in moto;
+//! `conformance/targets.rs`), as
 //! the store suite runs on SQLite and PostgreSQL. They check the contract written in `connector.rs`:
 //!
 //! - grant, grant again (same account, still one), extend, reset, remove,
@@ -30,7 +31,7 @@ mod world;
 use common::pg_server::sync;
 use gatehouse::connector::{self, Connector, Credentials, Grant, GrantItem, Outcome};
 use serde_json::{Value, json};
-use targets::{Target, ldap, mariadb, postgres};
+use targets::{Target, identity_center, ldap, mariadb, postgres};
 use world::world;
 
 const HOUR: i64 = 3600;
@@ -427,6 +428,7 @@ macro_rules! conformance {
 conformance!(postgresql: postgres());
 conformance!(mariadb: mariadb());
 conformance!(openldap: ldap());
+conformance!(aws_identity_center: identity_center());
 
 /// The MySQL connector's connection is TLS by default, the server's
 /// certificate checked against the integration's CA (or Mozilla's roots):

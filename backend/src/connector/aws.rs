@@ -244,15 +244,21 @@ impl IdentityCenterConnector {
         Ok(Self { settings, client })
     }
 
-    fn permission_set_arn(&self, id: &str) -> String {
-        let instance = instance_id(&self.settings.instance_arn).unwrap_or_default();
-        let partition = self
-            .settings
-            .instance_arn
-            .split(':')
-            .nth(1)
-            .unwrap_or("aws");
-        format!("arn:{partition}:sso:::permissionSet/{instance}/{id}")
+    /// The ARN of the permission set `ps-…` (ARNs differ between AWS and
+    /// its emulators, so they are read, not built); a clear error when it
+    /// was deleted.
+    fn permission_set_arn(&self, id: &str) -> Result<String, String> {
+        let suffix = format!("/{id}");
+        self.client
+            .permission_set_arns(&self.settings.instance_arn)?
+            .into_iter()
+            .find(|arn| arn.ends_with(&suffix))
+            .ok_or_else(|| {
+                format!(
+                    "permission set {id} does not exist in IAM Identity Center instance {} (deleted?)",
+                    self.settings.instance_arn
+                )
+            })
     }
 
     fn identity_store(&self) -> Result<String, String> {
@@ -305,7 +311,7 @@ impl IdentityCenterConnector {
         };
         for item in &grant.items {
             let (account, set) = pair(&item.resource_path)?;
-            let arn = self.permission_set_arn(set);
+            let arn = self.permission_set_arn(set)?;
             let assignment = Assignment {
                 instance_arn: &self.settings.instance_arn,
                 account_id: account,
@@ -396,18 +402,19 @@ impl Connector for IdentityCenterConnector {
     fn discover(&self) -> Result<Vec<Discovered>, String> {
         let instance = &self.settings.instance_arn;
         let sets = self.client.list_permission_sets(instance)?;
-        let accounts = match self.client.list_accounts() {
+        let mut accounts = match self.client.list_accounts() {
             Ok(accounts) => accounts
                 .into_iter()
                 .filter(|a| a.status.is_empty() || a.status == "ACTIVE")
                 .map(|a| (a.id, a.name))
                 .collect::<Vec<_>>(),
-            // Not in an organization's management account: this account only.
-            Err(_) => {
-                let me = self.client.get_caller_identity()?;
-                vec![(me.account.clone(), me.account)]
-            }
+            Err(_) => Vec::new(),
         };
+        // Not an organization's management account (or none): this account only.
+        if accounts.is_empty() {
+            let me = self.client.get_caller_identity()?;
+            accounts.push((me.account.clone(), me.account));
+        }
         let mut found = Vec::new();
         for (account, account_name) in &accounts {
             for set in &sets {
@@ -431,7 +438,7 @@ impl Connector for IdentityCenterConnector {
             let Ok((account, set)) = pair(path) else {
                 continue;
             };
-            let arn = self.permission_set_arn(set);
+            let arn = self.permission_set_arn(set)?;
             let principals =
                 self.client
                     .list_account_assignments(&self.settings.instance_arn, account, &arn)?;
@@ -464,7 +471,7 @@ impl Connector for IdentityCenterConnector {
             Err(error) if error.contains("not found") => return Ok(()),
             Err(error) => return Err(error),
         };
-        let arn = self.permission_set_arn(set);
+        let arn = self.permission_set_arn(set)?;
         self.client.delete_account_assignment(
             &Assignment {
                 instance_arn: &self.settings.instance_arn,
@@ -526,13 +533,5 @@ mod tests {
         ] {
             assert!(pair(bad).is_err(), "{bad}");
         }
-        let connector = IdentityCenterConnector::from_settings(
-            json!({"region": "eu-west-1", "instance_arn": INSTANCE}),
-        )
-        .unwrap();
-        assert_eq!(
-            connector.permission_set_arn("ps-42"),
-            "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-42"
-        );
     }
 }

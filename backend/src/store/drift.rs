@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::store::sql::{Conn, OptionalExtension, params};
 
 /// The connector kinds whose targets can be listed (`Connector::holdings`).
-pub const LISTED_KINDS: &str = "('postgresql', 'mysql', 'ldap')";
+pub const LISTED_KINDS: &str = "('postgresql', 'mysql', 'ldap', 'aws_identity_center')";
 
 /// One finding as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use axum::{
 };
 pub mod ldap_server;
 pub mod mariadb_server;
+pub mod moto_server;
 pub mod oidc;
 pub mod pg_server;
 pub mod prometheus;

@@ -5,6 +5,7 @@
 use crate::common::{
     ldap_server::{self, LdapServer},
     mariadb_server::MariaDb,
+    moto_server::{ACCOUNT, Moto, REGION, Relay},
     pg_server::{PgServer, sync},
 };
 use serde_json::Value;
@@ -191,4 +192,136 @@ impl Target for Ldap {
 
 pub fn ldap() -> Ldap {
     Ldap(LdapServer::start())
+}
+
+/// IAM Identity Center in moto, reached through a relay that can stop
+/// answering (moto keeps its state in memory, so it cannot be restarted).
+pub struct IdentityCenter {
+    moto: Moto,
+    relay: Relay,
+    instance_arn: String,
+    store: String,
+    /// `<account>/<ps-…>` of the two permission sets.
+    paths: [&'static str; 2],
+    /// Their ARNs, as moto makes them.
+    arns: [String; 2],
+}
+
+impl IdentityCenter {
+    fn user_id(&self, login: &str) -> Option<String> {
+        self.moto.admin().find_user_by_name(&self.store, login).ok()
+    }
+
+    fn set_arn(&self, path: &str) -> String {
+        let i = self.paths.iter().position(|p| *p == path).unwrap();
+        self.arns[i].clone()
+    }
+}
+
+impl Target for IdentityCenter {
+    fn kind(&self) -> &'static str {
+        "aws_identity_center"
+    }
+    fn settings(&self) -> Value {
+        serde_json::json!({
+            "region": REGION,
+            "instance_arn": self.instance_arn,
+            "identity_store_id": self.store,
+            "access_key_id": self.moto.admin.access_key_id,
+            "secret_access_key": self.moto.admin.secret_access_key,
+            "endpoint": self.relay.endpoint(),
+            "grant_attempts": 10,
+        })
+    }
+    fn items(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        vec![
+            ("permission_set", self.paths[0], "access"),
+            ("permission_set", self.paths[1], "access"),
+        ]
+    }
+    fn hands_out_secrets(&self) -> bool {
+        false
+    }
+    fn works(&self, login: &str, _secret: Option<&str>, path: &str) -> bool {
+        let Some(user) = self.user_id(login) else {
+            return false;
+        };
+        self.moto
+            .admin()
+            .list_account_assignments(&self.instance_arn, ACCOUNT, &self.set_arn(path))
+            .unwrap()
+            .iter()
+            .any(|p| p.principal_type == "USER" && p.principal_id == user)
+    }
+    fn down(&self) {
+        self.relay.set_down(true);
+    }
+    fn up(&self) {
+        self.relay.set_down(false);
+    }
+    fn add_by_hand(&self) -> (String, String) {
+        use gatehouse::connector::aws::{Assignment, Polling};
+        let user = self.user_id("bob").unwrap();
+        let arn = self.set_arn(self.paths[1]);
+        self.moto
+            .admin()
+            .create_account_assignment(
+                &Assignment {
+                    instance_arn: &self.instance_arn,
+                    account_id: ACCOUNT,
+                    permission_set_arn: &arn,
+                    user_id: &user,
+                },
+                Polling::default(),
+            )
+            .unwrap();
+        ("bob".into(), self.paths[1].into())
+    }
+}
+
+pub fn identity_center() -> IdentityCenter {
+    let moto = Moto::start();
+    let relay = Relay::start(moto.port);
+    let admin = moto.admin();
+    let instance = admin.list_instances().unwrap().remove(0);
+    for (name, email) in [("alice", "alice@example.com"), ("bob", "bob@example.com")] {
+        admin
+            .raw_json(
+                "identitystore",
+                "CreateUser",
+                &serde_json::json!({
+                    "IdentityStoreId": instance.identity_store_id,
+                    "UserName": name,
+                    "DisplayName": name,
+                    "Name": {"GivenName": name, "FamilyName": "Example"},
+                    "Emails": [{"Value": email, "Type": "work", "Primary": true}],
+                }),
+            )
+            .unwrap();
+    }
+    let arns = ["ReadOnly", "Admin"].map(|name| {
+        let answer = admin
+            .raw_json(
+                "sso-admin",
+                "CreatePermissionSet",
+                &serde_json::json!({"InstanceArn": instance.instance_arn, "Name": name, "SessionDuration": "PT1H"}),
+            )
+            .unwrap();
+        answer["PermissionSet"]["PermissionSetArn"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    });
+    let paths = arns.clone().map(|arn| {
+        let set = arn.rsplit('/').next().unwrap().to_owned();
+        &*Box::leak(format!("{ACCOUNT}/{set}").into_boxed_str())
+    });
+    IdentityCenter {
+        moto,
+        relay,
+        instance_arn: instance.instance_arn,
+        store: instance.identity_store_id,
+        paths,
+        arns,
+    }
 }

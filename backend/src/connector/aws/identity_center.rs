@@ -229,6 +229,14 @@ impl Client {
 
     /// sso-admin ListPermissionSets with each one's name (DescribePermissionSet).
     pub fn list_permission_sets(&self, instance_arn: &str) -> Result<Vec<PermissionSet>, String> {
+        self.permission_set_arns(instance_arn)?
+            .iter()
+            .map(|arn| self.describe_permission_set(instance_arn, arn))
+            .collect()
+    }
+
+    /// sso-admin ListPermissionSets: their ARNs.
+    pub fn permission_set_arns(&self, instance_arn: &str) -> Result<Vec<String>, String> {
         let arns = self.paged(
             SSO_ADMIN,
             SSO,
@@ -236,10 +244,11 @@ impl Client {
             json!({"InstanceArn": instance_arn}),
             "PermissionSets",
         )?;
-        arns.iter()
+        Ok(arns
+            .iter()
             .filter_map(Value::as_str)
-            .map(|arn| self.describe_permission_set(instance_arn, arn))
-            .collect()
+            .map(str::to_owned)
+            .collect())
     }
 
     /// sso-admin ListAccountsForProvisionedPermissionSet: account ids.
