@@ -14,3 +14,5 @@ mod credentials;
 mod identity_center;
 #[path = "aws/sts_iam.rs"]
 mod sts_iam;
+#[path = "aws/role_connector.rs"]
+mod role_connector;

@@ -5,12 +5,12 @@ use std::sync::OnceLock;
 use crate::common::moto_server::{ACCOUNT, Moto};
 use gatehouse::connector::aws::{AwsCredentials, CredentialsProvider};
 
-fn moto() -> &'static Moto {
+pub(crate) fn moto() -> &'static Moto {
     static SERVER: OnceLock<Moto> = OnceLock::new();
     SERVER.get_or_init(Moto::start)
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -19,7 +19,7 @@ fn now() -> i64 {
 
 /// A role the admin user may assume (moto matches the trust policy principal
 /// exactly; an account-root principal is not taken to cover its users).
-fn make_role(name: &str, max_session: u32) -> String {
+pub(crate) fn make_role(name: &str, max_session: u32) -> String {
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/gatehouse-admin"}},"Action":"sts:AssumeRole"}}]}}"#
     );

@@ -178,7 +178,15 @@ impl RoleConnector {
         let now = super::credentials::now_unix();
         // A session of this name ends at the latest this long after now.
         let until = now + LONGEST;
-        for name in self.client.list_role_policies(&role.name)? {
+        let policies = self.client.list_role_policies(&role.name)?;
+        let denied = format!("-{session}");
+        if policies
+            .iter()
+            .any(|name| name.starts_with(POLICY_PREFIX) && name.ends_with(&denied))
+        {
+            return Ok(()); // denied already: removing again changes nothing
+        }
+        for name in policies {
             let ended = name
                 .strip_prefix(POLICY_PREFIX)
                 .and_then(|rest| rest.split('-').next())
