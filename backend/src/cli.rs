@@ -5,9 +5,12 @@
 //! certificate and opens `ssh` ([`ssh`]); `request` and `requests` (in
 //! [`request`] and [`requests`]) ask for access and list my requests.
 
+mod clients;
 pub mod request;
 pub mod requests;
 pub mod ssh;
+
+use clients::{AwsKeys, MysqlTarget};
 
 use std::{
     fmt::Write as _,
@@ -431,6 +434,9 @@ pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitC
         }
     };
     let Connection { details, secret } = connection;
+    if let Some(keys) = AwsKeys::parse(&secret.secret) {
+        return keys.use_them(&details.integration_name, print_only, psql_args, request_id);
+    }
     // Only a plain URI is handed to psql: no query part that could point it
     // at another host (`?host=`, `?hostaddr=`) with the secret in its environment.
     let uri = details
@@ -468,62 +474,8 @@ pub fn connect(request_id: i64, print_only: bool, psql_args: &[String]) -> ExitC
     }
 }
 
-/// A MySQL access: `mysql://user@host:port/database` as the connector writes it.
-struct MysqlTarget {
-    user: String,
-    host: String,
-    port: u16,
-    database: String,
-}
-
-impl MysqlTarget {
-    fn parse(link: &str) -> Option<Self> {
-        let rest = link.strip_prefix("mysql://")?;
-        let (user, rest) = rest.split_once('@')?;
-        let (address, database) = rest.split_once('/')?;
-        let (host, port) = address.rsplit_once(':')?;
-        let plain =
-            |v: &str| !v.is_empty() && !v.starts_with('-') && !v.chars().any(char::is_control);
-        let target = Self {
-            user: user.to_owned(),
-            host: crate::uri::percent_decode(host)?,
-            port: port.parse().ok()?,
-            database: crate::uri::percent_decode(database)?,
-        };
-        (plain(&target.user) && plain(&target.host) && !target.database.starts_with('-'))
-            .then_some(target)
-    }
-
-    /// Run the `mariadb` client (or `mysql`), the password in its environment.
-    fn open(&self, name: &str, password: &str, extra: &[String], request_id: i64) -> ExitCode {
-        eprintln!(
-            "Connecting to {name} as {} (credentials issued for this session)…",
-            self.user
-        );
-        let client = ["mariadb", "mysql"]
-            .into_iter()
-            .find(|program| {
-                std::env::var_os("PATH").is_some_and(|path| {
-                    std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-                })
-            })
-            .unwrap_or("mysql");
-        let mut command = std::process::Command::new(client);
-        command
-            .arg(format!("--host={}", self.host))
-            .arg(format!("--port={}", self.port))
-            .arg(format!("--user={}", self.user))
-            .args(extra)
-            .env("MYSQL_PWD", password);
-        if !self.database.is_empty() {
-            command.arg(format!("--database={}", self.database));
-        }
-        run_client(command, request_id)
-    }
-}
-
 /// Run a database client; its exit code is ours.
-fn run_client(mut command: std::process::Command, request_id: i64) -> ExitCode {
+pub(crate) fn run_client(mut command: std::process::Command, request_id: i64) -> ExitCode {
     match command.status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         Ok(status) => ExitCode::from(status.code().unwrap_or(1).clamp(1, 255) as u8),
@@ -584,24 +536,6 @@ fn shell_quote(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_mysql_link_becomes_client_arguments_or_nothing() {
-        let target = MysqlTarget::parse("mysql://gh_alice_3_4@db.internal:3307/shop%20db").unwrap();
-        assert_eq!(
-            (
-                target.user.as_str(),
-                target.host.as_str(),
-                target.port,
-                target.database.as_str()
-            ),
-            ("gh_alice_3_4", "db.internal", 3307, "shop db")
-        );
-        assert!(MysqlTarget::parse("postgresql://a@b:1/c").is_none());
-        assert!(MysqlTarget::parse("mysql://a@-evil:1/c").is_none());
-        assert!(MysqlTarget::parse("mysql://a@b:1/--init-command=x").is_none());
-        assert!(MysqlTarget::parse("mysql://a@b:port/c").is_none());
-    }
 
     #[test]
     fn printed_commands_are_quoted_for_the_shell() {

@@ -12,7 +12,7 @@ mod common;
 mod credentials;
 #[path = "aws/identity_center.rs"]
 mod identity_center;
-#[path = "aws/sts_iam.rs"]
-mod sts_iam;
 #[path = "aws/role_connector.rs"]
 mod role_connector;
+#[path = "aws/sts_iam.rs"]
+mod sts_iam;

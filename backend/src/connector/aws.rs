@@ -153,16 +153,15 @@ pub struct IdentityCenterSettings {
 /// Refuse a field that is neither [`AwsAccess`]'s nor one of `own` (a typo).
 fn refuse_unknown(settings: &Value, own: &[&str]) -> Result<(), String> {
     let shared = ["region", "access_key_id", "secret_access_key", "endpoint"];
-    if let Value::Object(map) = settings {
-        if let Some(key) = map
+    if let Value::Object(map) = settings
+        && let Some(key) = map
             .keys()
             .find(|k| !own.contains(&k.as_str()) && !shared.contains(&k.as_str()))
-        {
-            return Err(format!(
-                "AWS settings: unknown field `{key}`, expected one of {:?}",
-                [&shared[..], own].concat()
-            ));
-        }
+    {
+        return Err(format!(
+            "AWS settings: unknown field `{key}`, expected one of {:?}",
+            [&shared[..], own].concat()
+        ));
     }
     Ok(())
 }

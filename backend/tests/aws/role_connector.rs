@@ -53,7 +53,12 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     let connector = connector::build("aws_role", Some(&settings), &demo).unwrap();
     assert!(connector.check().unwrap().contains("gatehouse-admin"));
     let found = connector.discover().unwrap();
-    assert!(found.iter().any(|d| d.path == role && d.name == "gh-conformance-ops"), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|d| d.path == role && d.name == "gh-conformance-ops"),
+        "{found:?}"
+    );
 
     // Four hours asked, the role allows two: the session ends within them.
     let mut access = grant(&role, 4);
@@ -62,11 +67,28 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     };
     let session = first.username.clone().unwrap();
     assert!(session.starts_with("gh_alice_77_5"), "{session}");
-    assert!(first.instructions.as_deref().unwrap().contains("shorter sessions"));
+    assert!(
+        first
+            .instructions
+            .as_deref()
+            .unwrap()
+            .contains("shorter sessions")
+    );
     let keys1 = keys(first.secret.as_deref().unwrap());
-    let me = moto().client_with(keys1.clone()).get_caller_identity().unwrap();
-    assert!(me.arn.contains(&format!("assumed-role/gh-conformance-ops/{session}")), "{me:?}");
-    let wrong = AwsCredentials::new(&keys1.access_key_id, "wrong", keys1.session_token.as_deref());
+    let me = moto()
+        .client_with(keys1.clone())
+        .get_caller_identity()
+        .unwrap();
+    assert!(
+        me.arn
+            .contains(&format!("assumed-role/gh-conformance-ops/{session}")),
+        "{me:?}"
+    );
+    let wrong = AwsCredentials::new(
+        &keys1.access_key_id,
+        "wrong",
+        keys1.session_token.as_deref(),
+    );
     assert!(moto().client_with(wrong).get_caller_identity().is_err());
 
     // Reset: another session of the same name, other keys that work too.
@@ -83,7 +105,10 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     connector.revoke(&access).unwrap();
     connector.revoke(&access).unwrap();
     let policies = admin.list_role_policies(&role).unwrap();
-    let denials: Vec<&String> = policies.iter().filter(|p| p.starts_with("gatehouse-revoked-")).collect();
+    let denials: Vec<&String> = policies
+        .iter()
+        .filter(|p| p.starts_with("gatehouse-revoked-"))
+        .collect();
     assert_eq!(denials.len(), 1, "{policies:?}");
     let document = admin.get_role_policy(&role, denials[0]).unwrap().unwrap();
     let document: serde_json::Value = serde_json::from_str(&document).unwrap();
@@ -101,14 +126,33 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     other.request_id = 78;
     connector.revoke(&other).unwrap();
     let policies = admin.list_role_policies(&role).unwrap();
-    assert!(!policies.iter().any(|p| p == "gatehouse-revoked-1000-gh_old_1_5"), "{policies:?}");
-    assert_eq!(policies.iter().filter(|p| p.starts_with("gatehouse-revoked-")).count(), 2);
+    assert!(
+        !policies
+            .iter()
+            .any(|p| p == "gatehouse-revoked-1000-gh_old_1_5"),
+        "{policies:?}"
+    );
+    assert_eq!(
+        policies
+            .iter()
+            .filter(|p| p.starts_with("gatehouse-revoked-"))
+            .count(),
+        2
+    );
 
     // A role that is not there: a clear error, not a panic.
-    let missing = grant(&format!("arn:aws:iam::{}:role/nope", crate::common::moto_server::ACCOUNT), 1);
+    let missing = grant(
+        &format!(
+            "arn:aws:iam::{}:role/nope",
+            crate::common::moto_server::ACCOUNT
+        ),
+        1,
+    );
     let error = connector.grant(&missing).unwrap_err();
     assert!(error.contains("does not exist"), "{error}");
     // Settings are checked when saved.
-    assert!(connector::prepare_settings("aws_role", Some(json!({"region": "moon"})), None).is_err());
+    assert!(
+        connector::prepare_settings("aws_role", Some(json!({"region": "moon"})), None).is_err()
+    );
     let _ = CredentialsProvider::chain();
 }

@@ -31,7 +31,9 @@ pub struct Moto {
 }
 
 fn binary() -> String {
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
     for path in [
+        venv,
         "/root/.pyenv/shims/moto_server",
         "/usr/local/bin/moto_server",
         "/usr/bin/moto_server",

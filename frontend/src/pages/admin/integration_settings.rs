@@ -5,12 +5,14 @@
 use crate::admin_page::split_list;
 
 /// The connectors that grant access, as (value, label).
-pub const CONNECTORS: [(&str, &str); 7] = [
+pub const CONNECTORS: [(&str, &str); 9] = [
     ("demo", "Demo (grants nothing real)"),
     ("postgresql", "PostgreSQL roles"),
     ("mysql", "MySQL / MariaDB users"),
     ("ldap", "LDAP / Active Directory groups"),
     ("ssh", "SSH certificates"),
+    ("aws_identity_center", "AWS IAM Identity Center"),
+    ("aws_role", "AWS IAM roles (temporary keys)"),
     ("webhook", "Webhook"),
     ("manual", "Manual (a person fulfils)"),
 ];

@@ -51,6 +51,30 @@ pub fn least_privilege(connector: &str) -> (&'static str, Option<&'static str>) 
                  && mv /etc/ssh/gatehouse_revoked.krl.new /etc/ssh/gatehouse_revoked.krl",
             ),
         ),
+        "aws_identity_center" => (
+            "An IAM user or role in the management (or delegated administrator) account with exactly this policy:",
+            Some(
+                "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\n  \
+                 \"sso:CreateAccountAssignment\", \"sso:DeleteAccountAssignment\",\n  \
+                 \"sso:DescribeAccountAssignmentCreationStatus\", \"sso:DescribeAccountAssignmentDeletionStatus\",\n  \
+                 \"sso:ListAccountAssignments\", \"sso:ListPermissionSets\", \"sso:DescribePermissionSet\",\n  \
+                 \"sso:ListInstances\", \"identitystore:ListUsers\", \"identitystore:GetUserId\",\n  \
+                 \"identitystore:DescribeUser\", \"organizations:ListAccounts\",\n  \
+                 \"iam:GetSAMLProvider\", \"iam:ListRoles\", \"iam:AttachRolePolicy\", \"iam:CreateRole\",\n  \
+                 \"iam:PutRolePolicy\", \"iam:DeleteRolePolicy\", \"iam:DetachRolePolicy\", \"iam:DeleteRole\"],\n  \
+                 \"Resource\": \"*\"}]}\n\
+                 (the iam: actions are those Identity Center itself needs to create its roles in the account)",
+            ),
+        ),
+        "aws_role" => (
+            "An IAM user or role the managed roles trust (sts:AssumeRole in their trust policy), with exactly this policy:",
+            Some(
+                "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\n  \
+                 \"sts:AssumeRole\", \"iam:GetRole\", \"iam:ListRoles\", \"iam:ListRolePolicies\",\n  \
+                 \"iam:PutRolePolicy\", \"iam:DeleteRolePolicy\"],\n  \
+                 \"Resource\": \"arn:aws:iam::123456789012:role/gatehouse/*\"}]}",
+            ),
+        ),
         "webhook" => (
             "Nothing: Gatehouse only sends signed events to your URL; your receiver grants with its own rights.",
             None,

@@ -9,10 +9,27 @@ const LDAP: &[&str] = &["ldap"];
 const WEBHOOK: &[&str] = &["webhook"];
 const MANUAL: &[&str] = &["manual"];
 const SSH: &[&str] = &["ssh"];
+const AWS: &[&str] = &["aws_identity_center", "aws_role"];
+const IDENTITY_CENTER: &[&str] = &["aws_identity_center"];
 /// The connectors that call a system (and so may call it several times at once).
-const CALLING: &[&str] = &["postgresql", "mysql", "ldap", "webhook"];
+const CALLING: &[&str] = &[
+    "postgresql",
+    "mysql",
+    "ldap",
+    "aws_identity_center",
+    "aws_role",
+    "webhook",
+];
 /// The connectors that can list what the target grants (drift).
-pub const DRIFT_CONNECTORS: &[&str] = &["postgresql", "mysql", "ldap"];
+pub const DRIFT_CONNECTORS: &[&str] = &["postgresql", "mysql", "ldap", "aws_identity_center"];
+/// The connectors that retry grants (Grant attempts).
+const RETRYING: &[&str] = &[
+    "postgresql",
+    "mysql",
+    "ldap",
+    "aws_identity_center",
+    "aws_role",
+];
 
 const fn row(
     owners: &'static [&'static str],
@@ -33,7 +50,7 @@ const fn row(
 }
 
 /// Every connector's settings, in the order the form shows them.
-pub const SETTINGS: [SettingRow; 35] = [
+pub const SETTINGS: [SettingRow; 44] = [
     row(POSTGRESQL, "host", "Host", "pg-host", Setting::Text, ""),
     row(
         POSTGRESQL,
@@ -247,7 +264,88 @@ pub const SETTINGS: [SettingRow; 35] = [
         "How long one certificate is valid at most: 1 to 60, default 10. A revoke takes effect within this time.",
     ),
     row(
-        DRIFT_CONNECTORS,
+        AWS,
+        "region",
+        "Region",
+        "aws-region",
+        Setting::Text,
+        "Where the calls go, e.g. eu-west-1 (Identity Center's home region).",
+    ),
+    row(
+        IDENTITY_CENTER,
+        "instance_arn",
+        "Instance ARN",
+        "aws-instance",
+        Setting::Text,
+        "arn:aws:sso:::instance/ssoins-…, from IAM Identity Center → Settings.",
+    ),
+    row(
+        IDENTITY_CENTER,
+        "identity_store_id",
+        "Identity store id",
+        "aws-store",
+        Setting::Text,
+        "d-…; read from the instance when left empty.",
+    ),
+    row(
+        IDENTITY_CENTER,
+        "user_match",
+        "Users matched by",
+        "aws-user-match",
+        Setting::Choice {
+            choices: &[
+                (
+                    "username",
+                    "Their Gatehouse user name is the Identity Center user name",
+                ),
+                ("email", "Their e-mail address"),
+            ],
+            none: "Default (user name)",
+        },
+        "",
+    ),
+    row(
+        IDENTITY_CENTER,
+        "portal_url",
+        "AWS access portal URL",
+        "aws-portal",
+        Setting::Text,
+        "https://d-….awsapps.com/start, shown to grantees.",
+    ),
+    row(
+        &["aws_role"],
+        "role_path_prefix",
+        "Roles under path",
+        "aws-role-path",
+        Setting::Text,
+        "Sync offers the roles under this IAM path, e.g. /gatehouse/ (default: all).",
+    ),
+    row(
+        AWS,
+        "access_key_id",
+        "Access key id",
+        "aws-key-id",
+        Setting::Text,
+        "Leave empty to use the machine's credentials (environment, shared file, container or instance role).",
+    ),
+    row(
+        AWS,
+        "secret_access_key",
+        "Secret access key",
+        "aws-secret",
+        Setting::Secret,
+        "",
+    ),
+    row(
+        AWS,
+        "endpoint",
+        "Endpoint",
+        "aws-endpoint",
+        Setting::Text,
+        "Only for a VPC endpoint: every call goes to this https:// URL.",
+    ),
+    row(
+        RETRYING,
         "grant_attempts",
         "Grant attempts",
         "target-attempts",
