@@ -488,6 +488,78 @@ test('carol sets up MySQL and LDAP integrations: their fields, what their own ac
   expect(directory.settings.start_tls).toBeUndefined();
 });
 
+test('carol sets up SSH and AWS integrations: the CA key hosts trust, the IAM policy, a bad ARN refused', async ({ page }, testInfo) => {
+  await page.goto('/admin/integrations');
+  await logIn(page, 'carol');
+  await page.getByRole('button', { name: 'New integration' }).click();
+  const editor = page.getByRole('dialog', { name: 'New integration' });
+  const needs = editor.locator('.least-privilege');
+  await editor.getByLabel('Name').fill('Bastion');
+  await editor.getByLabel('Kind').fill('ssh');
+  // SSH: the sshd lines, and the CA's public key, made on first use.
+  await editor.getByLabel('Connector').selectOption('ssh');
+  const caKey = editor.locator('#ssh-ca-key');
+  await expect(caKey).toHaveText(/^ssh-ed25519 AAAA\S+ gatehouse-user-ca$/);
+  await expect(needs.first()).toContainText('TrustedUserCAKeys /etc/ssh/gatehouse_ca.pub');
+  await expect(needs.first()).toContainText('RevokedKeys /etc/ssh/gatehouse_revoked.krl');
+  const served = await page.request.get('/api/v1/ssh/ca');
+  expect((await served.text()).trim()).toBe((await caKey.textContent())!.trim());
+  await editor.getByLabel('Host', { exact: true }).fill('bastion.internal');
+  await editor.getByLabel('Logins').fill('deploy, ops');
+  await editor.getByLabel('Certificate minutes').fill('5');
+  await caKey.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'ssh-integration');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  const sshRow = page.getByRole('row', { name: /Bastion/ });
+  await expect(sshRow).toContainText('ssh');
+  // Sync offers each login as a resource.
+  await sshRow.getByRole('button', { name: 'Edit Bastion' }).click();
+  const edit = page.getByRole('dialog', { name: 'Edit integration' });
+  await expect(edit.getByLabel('Logins')).toHaveValue('deploy, ops');
+  await edit.getByRole('button', { name: 'Sync catalog' }).click();
+  await expect(edit.getByText('Catalog synced: 2 found, 2 new.')).toBeVisible();
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await expect(edit).toBeHidden();
+
+  // AWS IAM Identity Center: its fields, the exact policy, the ARN checked on save.
+  await page.getByRole('button', { name: 'New integration' }).click();
+  await editor.getByLabel('Name').fill('AWS accounts');
+  await editor.getByLabel('Kind').fill('aws');
+  await editor.getByLabel('Connector').selectOption('aws_identity_center');
+  await expect(editor.getByLabel('Logins')).toHaveCount(0);
+  await editor.getByLabel('Region').fill('eu-west-1');
+  await editor.getByLabel('Instance ARN').fill('arn:aws:iam::123456789012:role/admin');
+  await editor.getByLabel('Users matched by').selectOption('email');
+  await expect(needs).toContainText('"sso:CreateAccountAssignment"');
+  await expect(needs).toContainText('"identitystore:GetUserId"');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  const arnError = editor.locator('#aws-instance-error');
+  await expect(arnError).toContainText('is not an IAM Identity Center instance ARN');
+  await expect(editor.getByLabel('Instance ARN')).toHaveAttribute('aria-invalid', 'true');
+  await arnError.scrollIntoViewIfNeeded();
+  await snapshot(page, testInfo, 'aws-integration-bad-arn');
+  await editor.getByLabel('Instance ARN').fill('arn:aws:sso:::instance/ssoins-1234567890abcdef');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  await expect(page.getByRole('row', { name: /AWS accounts/ })).toContainText('aws_identity_center');
+
+  // AWS roles: keys without their secret are refused.
+  await page.getByRole('button', { name: 'New integration' }).click();
+  await editor.getByLabel('Name').fill('AWS roles');
+  await editor.getByLabel('Kind').fill('aws');
+  await editor.getByLabel('Connector').selectOption('aws_role');
+  await editor.getByLabel('Region').fill('us-east-1');
+  await editor.getByLabel('Access key id').fill('AKIAIOSFODNN7EXAMPLE');
+  await expect(needs).toContainText('"sts:AssumeRole"');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toContainText('give both access_key_id and secret_access_key');
+  await editor.getByLabel('Secret access key').fill('wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
+  await editor.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toBeHidden();
+  await expect(page.getByRole('row', { name: /AWS roles/ })).toContainText('aws_role');
+});
+
 test('carol checks an integration for drift: an unreachable server is reported with its error', async ({ page }, testInfo) => {
   await page.goto('/admin/integrations');
   await logIn(page, 'carol');

@@ -1,0 +1,135 @@
+// One journey per connector kind that grants in a real system, against
+// that system started on loopback (PostgreSQL, MariaDB, OpenLDAP, IAM
+// Identity Center in moto), by the conformance suite's own harness through
+// `target/debug/examples/e2e_targets`: carol connects it, alice requests
+// access in the portal, it becomes Active, the target itself lets her in
+// with what Access Details shows her, she revokes it, the target refuses her.
+import { request as http, type Page } from '@playwright/test';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { test, expect, logIn, snapshot, DEMO_PASSWORD } from '../fixtures';
+
+const TARGETS = process.env.GATEHOUSE_E2E_TARGETS ?? path.resolve(__dirname, '..', '..', 'target', 'debug', 'examples', 'e2e_targets');
+
+type Started = { kind: string; settings: object; items: [string, string, string][] };
+
+/** A real target system, and the question the journeys ask it. */
+class RealTarget {
+  private constructor(
+    private child: ChildProcessWithoutNullStreams,
+    private lines: AsyncIterator<string>,
+    readonly started: Started,
+  ) {}
+
+  static async start(kind: string): Promise<RealTarget> {
+    const child = spawn(TARGETS, [kind], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.done) throw new Error(`e2e_targets ${kind} did not start:\n${stderr}`);
+    return new RealTarget(child, lines, JSON.parse(first.value));
+  }
+
+  /** Whether the target itself lets `login` (with `secret`) use `resource` now. */
+  async works(login: string, secret: string | null, resource: string): Promise<boolean> {
+    this.child.stdin.write(`works\t${login}\t${secret ?? ''}\t${resource}\n`);
+    const answer = await this.lines.next();
+    return answer.value === 'yes';
+  }
+
+  async stop() {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin.end();
+    await exited;
+  }
+}
+
+/** carol connects the target, syncs its catalog and lets everyone ask for it (approved at once). */
+async function connect(baseURL: string, target: RealTarget): Promise<string> {
+  const carol = await http.newContext({ baseURL });
+  expect((await carol.post('/api/v1/session', { data: { username: 'carol', password: DEMO_PASSWORD } })).ok()).toBeTruthy();
+  const { kind, settings, items } = target.started;
+  const created = await carol.post('/api/v1/admin/integrations', {
+    data: { name: `Real ${kind}`, kind, connector: kind, connection_options: ['terminal'], settings },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const integration = (await created.json()).id;
+  const tested = await carol.post(`/api/v1/admin/integrations/${integration}/test`);
+  expect((await tested.json()).ok, 'Test connection').toBe(true);
+  const synced = await carol.post(`/api/v1/admin/integrations/${integration}/sync`);
+  expect(synced.status(), await synced.text()).toBe(200);
+  const flow = await carol.post('/api/v1/admin/access-flows', {
+    data: { name: `Real ${kind} access`, grantees: [{ kind: 'everyone' }], scope: [{ kind: 'integration', id: integration }],
+      auto_approve: true, durations_seconds: [3600], max_duration_seconds: 3600 },
+  });
+  expect(flow.status(), await flow.text()).toBe(201);
+  // The name Sync gave the resource the journey requests.
+  const [, resourcePath] = items[0];
+  const found = await carol.get('/api/v1/resources', { params: { search: '', limit: 200 } });
+  const resource = (await found.json()).items.find((r: { path: string }) => r.path === resourcePath);
+  expect(resource, `Sync found ${resourcePath}`).toBeTruthy();
+  await carol.dispose();
+  return resource.name;
+}
+
+/** alice asks for `name` with `permission` on New Request, and lands on My Access. */
+async function request(page: Page, name: string, permission: string) {
+  await page.goto('/new-request');
+  await logIn(page, 'alice');
+  await page.getByLabel('Search').fill(name);
+  await page.getByRole('checkbox', { name, exact: true }).check();
+  await page.getByRole('link', { name: 'Next' }).click();
+  await page.getByLabel(`Permission for ${name}`).selectOption(permission);
+  await page.getByLabel('Why do you need this access?').fill(
+    'Checking the nightly export because it failed, see OPS-1423; read access to the tables it writes',
+  );
+  await page.getByRole('button', { name: 'Submit Request' }).click();
+  const granted = page.getByRole('dialog', { name: 'Access Granted' });
+  await expect(granted).toBeVisible();
+}
+
+for (const kind of ['postgresql', 'mysql', 'ldap', 'aws_identity_center']) {
+  test(`${kind}: alice gets access in the real system, and loses it when she revokes`, async ({ page, baseURL }, testInfo) => {
+    test.setTimeout(120_000);
+    const target = await RealTarget.start(kind);
+    try {
+      const [, resourcePath, permission] = target.started.items[0];
+      const name = await connect(baseURL!, target);
+      await request(page, name, permission);
+
+      // Active, and Access Details give what she needs: the account, and its secret once.
+      await page.goto('/my-requests');
+      const card = page.getByRole('list', { name: 'Requests' }).getByRole('listitem').first();
+      await expect(card).toContainText('Active', { timeout: 30_000 });
+      await page.goto('/my-access');
+      const session = page.getByRole('list', { name: 'My Sessions' }).getByRole('listitem').first();
+      await session.getByRole('button', { name: /^Access Details: request \d+$/ }).click();
+      const details = page.getByRole('dialog', { name: /^Access Details: request \d+$/ });
+      await expect(details.getByRole('heading', { name: `Real ${kind}` })).toBeVisible();
+      const login = (await details.locator('dt:text-is("Username") + dd code').textContent())!.trim();
+      let secret: string | null = null;
+      const show = details.getByRole('button', { name: 'Show secret' });
+      if (await show.count()) {
+        await show.click();
+        secret = (await details.getByLabel('Secret').textContent())!.trim();
+      }
+      await snapshot(page, testInfo, `${kind}-access-details`);
+      expect(await target.works(login, secret, resourcePath), `${kind} lets ${login} in`).toBe(true);
+      if (secret) expect(await target.works(login, `${secret}x`, resourcePath), 'not with another secret').toBe(false);
+      await details.getByRole('button', { name: 'Close' }).click();
+
+      // She revokes it; the target refuses her.
+      await page.goto('/my-requests');
+      await card.getByRole('button').first().click();
+      const panel = page.getByRole('dialog', { name: /Access Request #/ });
+      await panel.getByRole('button', { name: 'Revoke access' }).click();
+      await page.getByRole('dialog', { name: 'Revoke access?' }).getByRole('button', { name: 'Yes' }).click();
+      await expect(panel).toContainText('Revoked', { timeout: 30_000 });
+      expect(await target.works(login, secret, resourcePath), `${kind} refuses ${login} after revoke`).toBe(false);
+    } finally {
+      await target.stop();
+    }
+  });
+}
