@@ -28,17 +28,7 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 const SCRAPE_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connector kinds and kinds of provisioning work, always reported (as 0
 /// when idle), so that an alert on them never sees a missing series.
-const CONNECTORS: [&str; 9] = [
-    "demo",
-    "postgresql",
-    "mysql",
-    "ldap",
-    "ssh",
-    "aws_identity_center",
-    "aws_role",
-    "webhook",
-    "manual",
-];
+const CONNECTORS: [&str; 9] = crate::connector::KINDS;
 const GRANT_WORK: [&str; 3] = ["grant", "removal", "extension"];
 
 /// Ended requests (Rejected, Revoked, Expired, Failed) are recounted at

@@ -11,7 +11,9 @@
 //!   `/metrics`, and it becomes Active once the target is back;
 //! - a grant the target carried out but Gatehouse never recorded (the
 //!   process killed in between): the next attempt completes it once, and
-//!   after removal nothing is left in the target;
+//!   after removal nothing is left in the target; once in-process for every
+//!   target, and once with the real binary killed by SIGKILL at that point
+//!   (MariaDB);
 //! - verified removal: after revoke and expiry the target lists nothing for
 //!   the login, and the audit entry says `verified`;
 //! - drift: access added by hand in the target is found (and access
@@ -463,4 +465,162 @@ fn mysql_connections_are_tls_checked_against_the_ca() {
     );
     let error = with(&|s| s["ssl_root_cert"] = json!("not a certificate")).unwrap_err();
     assert!(error.contains("PEM"), "{error}");
+}
+
+/// The real binary, killed by SIGKILL right after MariaDB granted and before
+/// Gatehouse recorded it (`GATEHOUSE_CRASH_AT=after-grant`): the request is
+/// left Granting with the account made. Started again on the same database,
+/// it completes the grant once, with the same account; the secret it shows
+/// works; after revoke MariaDB holds nothing for it.
+#[test]
+fn a_grant_completes_once_after_a_real_kill_between_the_target_and_the_record() {
+    use std::os::unix::process::ExitStatusExt;
+    let target = mariadb();
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = common::serve_demo_with(dir.path(), &[("GATEHOUSE_CRASH_AT", "after-grant")]);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build();
+    let session = |url: &str, who: &str| {
+        let answer = agent
+            .post(&format!("{url}/api/v1/session"))
+            .send_json(json!({"username": who, "password": "gatehouse-demo"}))
+            .unwrap();
+        answer
+            .header("set-cookie")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let send = |method: &str, url: &str, cookie: &str, body: Value| {
+        let request = agent.request(method, url).set("Cookie", cookie);
+        match request.send_json(body) {
+            Ok(answer) => Ok(answer.into_json::<Value>().unwrap_or(Value::Null)),
+            Err(ureq::Error::Status(code, answer)) => {
+                panic!("{method} {url}: {code} {}", answer.into_string().unwrap())
+            }
+            Err(other) => Err(other.to_string()),
+        }
+    };
+    let url = first.url.clone();
+    let carol = session(&url, "carol");
+    let integration = send(
+        "POST",
+        &format!("{url}/api/v1/admin/integrations"),
+        &carol,
+        json!({"name": "Shop", "kind": "mysql", "connector": "mysql", "settings": target.settings(),
+               "connection_options": ["terminal"]}),
+    )
+    .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    send(
+        "POST",
+        &format!("{url}/api/v1/admin/integrations/{integration}/sync"),
+        &carol,
+        json!({}),
+    )
+    .unwrap();
+    send("POST", &format!("{url}/api/v1/admin/access-flows"), &carol,
+        json!({"name": "Shop", "grantees": [{"kind": "everyone"}], "scope": [{"kind": "integration", "id": integration}],
+               "auto_approve": true, "durations_seconds": [HOUR], "max_duration_seconds": HOUR})).unwrap();
+    let alice = session(&url, "alice");
+    let resource = found_id(&agent, &url, &alice, "shop/orders");
+    // The submission grants at once, and the process dies after MariaDB did.
+    let submitted = send(
+        "POST",
+        &format!("{url}/api/v1/requests"),
+        &alice,
+        json!({"items": [{"resource_id": resource, "permission": "read-only"}], "duration_seconds": HOUR,
+               "justification": "Counting orders for the monthly report"}),
+    );
+    assert!(submitted.is_err(), "the server answered: {submitted:?}");
+    let status = first
+        .exited(std::time::Duration::from_secs(30))
+        .expect("the server died");
+    assert_eq!(status.signal(), Some(9), "killed by SIGKILL: {status:?}");
+
+    // MariaDB has the account; Gatehouse never recorded it.
+    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
+    let connector = connector::build("mysql", Some(&target.settings()), &demo).unwrap();
+    let paths = vec!["shop/orders".to_owned()];
+    let held = |connector: &Arc<dyn Connector>| -> Vec<String> {
+        connector
+            .holdings(&paths)
+            .unwrap()
+            .unwrap()
+            .into_iter()
+            .map(|holding| holding.login)
+            .filter(|login| login.starts_with("gh_alice_"))
+            .collect()
+    };
+    let made = held(&connector);
+    assert_eq!(made.len(), 1, "{made:?}");
+
+    // Started again: the work completes once, with the same account.
+    let second = common::serve_demo_with(dir.path(), &[]);
+    let url = second.url.clone();
+    let alice = session(&url, "alice");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let id = loop {
+        let mine = send(
+            "GET",
+            &format!("{url}/api/v1/requests?limit=10"),
+            &alice,
+            Value::Null,
+        )
+        .unwrap();
+        let request = mine["items"][0].clone();
+        if request["status"] == "Active" {
+            break request["id"].as_i64().unwrap();
+        }
+        assert_eq!(request["status"], "Granting", "{request}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never Active: {request}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert_eq!(held(&connector), made, "the same account, not a second one");
+    let revealed = send(
+        "POST",
+        &format!("{url}/api/v1/requests/{id}/access/{integration}/reveal"),
+        &alice,
+        json!({}),
+    )
+    .unwrap();
+    assert_eq!(revealed["username"], made[0].as_str(), "{revealed}");
+    let secret = revealed["secret"].as_str().unwrap();
+    assert!(target.works(&made[0], Some(secret), "shop/orders"));
+
+    send(
+        "POST",
+        &format!("{url}/api/v1/requests/{id}/revoke"),
+        &alice,
+        json!({}),
+    )
+    .unwrap();
+    assert!(held(&connector).is_empty(), "nothing left granted");
+    assert!(!target.works(&made[0], Some(secret), "shop/orders"));
+}
+
+/// The id of the resource at `path`, as alice finds it.
+fn found_id(agent: &ureq::Agent, url: &str, cookie: &str, path: &str) -> i64 {
+    let found: Value = agent
+        .get(&format!("{url}/api/v1/resources?limit=200"))
+        .set("Cookie", cookie)
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == path)
+        .unwrap_or_else(|| panic!("{found}"))["id"]
+        .as_i64()
+        .unwrap()
 }

@@ -435,11 +435,36 @@ impl Drop for DemoServer {
     }
 }
 
+impl DemoServer {
+    /// How the process ended, if it did within `within`.
+    pub fn exited(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 pub fn serve_demo(dir: &std::path::Path) -> DemoServer {
+    serve_demo_with(dir, &[])
+}
+
+/// [`serve_demo`] with more environment (`GATEHOUSE_CRASH_AT`…); run again
+/// on the same `dir`, it serves the same database with the same key.
+pub fn serve_demo_with(dir: &std::path::Path, env: &[(&str, &str)]) -> DemoServer {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
         .arg(dir.join("gatehouse.db"))
+        .arg("--key-file")
+        .arg(dir.join("gatehouse.key"))
+        .envs(env.iter().copied())
         .env("GATEHOUSE_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

@@ -78,7 +78,11 @@ fn call_one(
         Ok(connector) => connector,
     };
     let outcome = match job {
-        Job::Grant => connector.grant(&task.grant),
+        Job::Grant => {
+            let outcome = connector.grant(&task.grant);
+            crash_point("after-grant");
+            outcome
+        }
         Job::Remove => connector.revoke(&task.grant),
         Job::Sync => connector
             .extend(&task.grant)
@@ -148,5 +152,27 @@ fn verify_removal(connector: &dyn Connector, grant: &Grant) -> Verified {
             None => Verified::Gone,
         },
         Err(reason) => Verified::Unknown(reason),
+    }
+}
+
+/// For the test that kills the real binary between a connector's call and
+/// its record (`tests/crash.rs`): with `GATEHOUSE_CRASH_AT` naming this
+/// point, the process sends itself SIGKILL here, as the OOM killer or a
+/// power cut would. Unset, it is one comparison with a value read once.
+fn crash_point(name: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT
+        .get_or_init(|| std::env::var("GATEHOUSE_CRASH_AT").ok())
+        .as_deref()
+        == Some(name)
+    {
+        tracing::warn!(
+            point = name,
+            "GATEHOUSE_CRASH_AT: the process kills itself here"
+        );
+        // SAFETY: getpid and kill have no preconditions; SIGKILL cannot be caught.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
     }
 }
