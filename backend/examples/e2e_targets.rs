@@ -8,6 +8,13 @@
 //! answers lines on stdin, `works<TAB>login<TAB>secret<TAB>path`, with `yes`
 //! or `no`: whether the target itself lets that login use that resource now.
 //! It stops the target when stdin closes.
+//!
+//! `e2e_targets ssh` is a host for the SSH connector: it prints its settings
+//! and the ssh client options, waits for `ca<TAB>key line` (the CA Gatehouse
+//! made) to start sshd trusting it, then answers `krl<TAB>base64` (the
+//! revocation list, as a host's timer fetches it: `ok`) and
+//! `ssh<TAB>key<TAB>certificate` (whether sshd lets that key and certificate
+//! log in now: `yes` or `no`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 // The harnesses the targets use, without the rest of the test support.
@@ -23,6 +30,9 @@ mod moto_server;
 #[allow(dead_code)]
 #[path = "../tests/common/pg_server.rs"]
 mod pg_server;
+#[allow(dead_code)]
+#[path = "../tests/common/ssh_server.rs"]
+mod ssh_server;
 mod common {
     pub(crate) use super::{ldap_server, mariadb_server, moto_server, pg_server};
 }
@@ -36,6 +46,9 @@ use targets::Target;
 
 fn main() {
     let kind = std::env::args().nth(1).unwrap_or_default();
+    if kind == "ssh" {
+        return ssh_host();
+    }
     let target: Box<dyn Target> = match kind.as_str() {
         "postgresql" => Box::new(targets::postgres()),
         "mysql" => Box::new(targets::mariadb()),
@@ -62,6 +75,54 @@ fn main() {
             ["works", login, secret, path] => {
                 let secret = (!secret.is_empty()).then_some(*secret);
                 if target.works(login, secret, path) {
+                    "yes"
+                } else {
+                    "no"
+                }
+            }
+            _ => "?",
+        };
+        writeln!(out, "{answer}").unwrap();
+        out.flush().unwrap();
+    }
+}
+
+/// A host for the SSH connector's journey.
+fn ssh_host() {
+    use base64::Engine;
+    let port = ssh_server::free_port();
+    let mut out = std::io::stdout().lock();
+    let login = ssh_server::LOGIN;
+    let started = serde_json::json!({
+        "kind": "ssh",
+        "settings": {"host": "127.0.0.1", "port": port, "max_certificate_minutes": 5, "logins": [login]},
+        "items": [["login", format!("127.0.0.1/{login}"), "login"]],
+        "ssh_options": ssh_server::client_options(),
+    });
+    writeln!(out, "{started}").unwrap();
+    out.flush().unwrap();
+    let mut server = None;
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let answer = match (line.split('\t').collect::<Vec<_>>().as_slice(), &server) {
+            (["ca", key], None) => {
+                server = Some(ssh_server::SshServer::start(port, &format!("{key}\n")));
+                "started"
+            }
+            (["krl", list], Some(host)) => {
+                let list = base64::engine::general_purpose::STANDARD
+                    .decode(list)
+                    .unwrap();
+                host.set_revoked(&list);
+                "ok"
+            }
+            (["ssh", key, cert], Some(host)) => {
+                let output = host.ssh(
+                    std::path::Path::new(key),
+                    std::path::Path::new(cert),
+                    "echo in",
+                );
+                if String::from_utf8_lossy(&output.stdout).trim() == "in" {
                     "yes"
                 } else {
                     "no"

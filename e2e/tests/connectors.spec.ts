@@ -4,15 +4,20 @@
 // `target/debug/examples/e2e_targets`: carol connects it, alice requests
 // access in the portal, it becomes Active, the target itself lets her in
 // with what Access Details shows her, she revokes it, the target refuses her.
+// For SSH the target is a real sshd trusting Gatehouse's CA, and she logs in
+// with `gatehouse connect`, as Access Details tells her.
 import { request as http, type Page } from '@playwright/test';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { test, expect, logIn, snapshot, DEMO_PASSWORD } from '../fixtures';
 
 const TARGETS = process.env.GATEHOUSE_E2E_TARGETS ?? path.resolve(__dirname, '..', '..', 'target', 'debug', 'examples', 'e2e_targets');
 
-type Started = { kind: string; settings: object; items: [string, string, string][] };
+type Started = { kind: string; settings: object; items: [string, string, string][]; ssh_options?: string[] };
+const BINARY = process.env.GATEHOUSE_BINARY ?? path.resolve(__dirname, '..', '..', 'target', 'release', 'gatehouse');
 
 /** A real target system, and the question the journeys ask it. */
 class RealTarget {
@@ -34,9 +39,13 @@ class RealTarget {
 
   /** Whether the target itself lets `login` (with `secret`) use `resource` now. */
   async works(login: string, secret: string | null, resource: string): Promise<boolean> {
-    this.child.stdin.write(`works\t${login}\t${secret ?? ''}\t${resource}\n`);
-    const answer = await this.lines.next();
-    return answer.value === 'yes';
+    return (await this.ask(`works\t${login}\t${secret ?? ''}\t${resource}`)) === 'yes';
+  }
+
+  /** One line to the target, its one-line answer. */
+  async ask(line: string): Promise<string> {
+    this.child.stdin.write(`${line}\n`);
+    return (await this.lines.next()).value;
   }
 
   async stop() {
@@ -133,3 +142,66 @@ for (const kind of ['postgresql', 'mysql', 'ldap', 'aws_identity_center']) {
     }
   });
 }
+
+test('ssh: alice logs in to the real host with gatehouse connect, and is refused once she revokes', async ({ page, baseURL }, testInfo) => {
+  test.setTimeout(120_000);
+  const target = await RealTarget.start('ssh');
+  try {
+    // The host trusts the CA Gatehouse made (as an admin copies it there).
+    const carol = await http.newContext({ baseURL });
+    expect((await carol.post('/api/v1/session', { data: { username: 'carol', password: DEMO_PASSWORD } })).ok()).toBeTruthy();
+    const ca = (await (await carol.get('/api/v1/ssh/ca')).text()).trim();
+    await carol.dispose();
+    expect(await target.ask(`ca\t${ca}`)).toBe('started');
+    const [, , permission] = target.started.items[0];
+    const name = await connect(baseURL!, target);
+    await request(page, name, permission);
+
+    await page.goto('/my-access');
+    const session = page.getByRole('list', { name: 'My Sessions' }).getByRole('listitem').first();
+    const detailsButton = session.getByRole('button', { name: /^Access Details: request \d+$/ });
+    const id = (await detailsButton.getAttribute('aria-label'))?.match(/\d+$/)?.[0]
+      ?? (await detailsButton.textContent())!.match(/\d+/)![0];
+    await detailsButton.click();
+    const details = page.getByRole('dialog', { name: `Access Details: request ${id}` });
+    await expect(details).toContainText(`run \`gatehouse connect ${id}\``);
+    await expect(details.locator('dt:text-is("Username") + dd code')).toHaveText('ghssh');
+    await expect(details.getByRole('button', { name: 'Show secret' })).toHaveCount(0);
+    await snapshot(page, testInfo, 'ssh-access-details');
+    await details.getByRole('button', { name: 'Close' }).click();
+
+    // What Access Details says, in a terminal: a key of her own, a certificate, ssh.
+    const config = mkdtempSync(path.join(tmpdir(), 'gatehouse-cli-'));
+    const cli = (...args: string[]) => spawnSync(BINARY, args, {
+      env: { ...process.env, GATEHOUSE_CONFIG_DIR: config, GATEHOUSE_PASSWORD: DEMO_PASSWORD },
+      encoding: 'utf8', timeout: 60_000,
+    });
+    const loggedIn = cli('login', '--server', baseURL!, '--username', 'alice');
+    expect(loggedIn.status, loggedIn.stderr).toBe(0);
+    const connected = cli('connect', id, '--', ...target.started.ssh_options!, 'echo', 'in');
+    expect(connected.status, connected.stderr).toBe(0);
+    expect(connected.stdout.trim()).toBe('in');
+    const key = path.join(config, 'ssh', 'id_ed25519');
+    const cert = `${key}-cert.pub`;
+    expect(await target.ask(`ssh\t${key}\t${cert}`)).toBe('yes');
+
+    // She revokes it: no new certificate, and once the host has the
+    // revocation list, the last one is refused too.
+    await page.goto('/my-requests');
+    const card = page.getByRole('list', { name: 'Requests' }).getByRole('listitem').first();
+    await card.getByRole('button').first().click();
+    const panel = page.getByRole('dialog', { name: /Access Request #/ });
+    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    await page.getByRole('dialog', { name: 'Revoke access?' }).getByRole('button', { name: 'Yes' }).click();
+    await expect(panel).toContainText('Revoked', { timeout: 30_000 });
+    const refused = cli('connect', id, '--', ...target.started.ssh_options!, 'echo', 'in');
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('no active access');
+    const krl = await page.request.get('/api/v1/ssh/revoked-keys');
+    expect(krl.ok()).toBeTruthy();
+    expect(await target.ask(`krl\t${Buffer.from(await krl.body()).toString('base64')}`)).toBe('ok');
+    expect(await target.ask(`ssh\t${key}\t${cert}`), 'the host refuses the revoked certificate').toBe('no');
+  } finally {
+    await target.stop();
+  }
+});
