@@ -46,8 +46,10 @@ use targets::Target;
 
 fn main() {
     let kind = std::env::args().nth(1).unwrap_or_default();
-    if kind == "ssh" {
-        return ssh_host();
+    match kind.as_str() {
+        "ssh" => return ssh_host(),
+        "aws_role" => return roles(),
+        _ => {}
     }
     let target: Box<dyn Target> = match kind.as_str() {
         "postgresql" => Box::new(targets::postgres()),
@@ -56,17 +58,24 @@ fn main() {
         "aws_identity_center" => Box::new(targets::identity_center()),
         other => {
             eprintln!(
-                "e2e_targets: unknown kind {other:?} (postgresql, mysql, ldap, aws_identity_center)"
+                "e2e_targets: unknown kind {other:?} (postgresql, mysql, ldap, aws_identity_center, aws_role, ssh)"
             );
             std::process::exit(2);
         }
     };
-    let mut out = std::io::stdout().lock();
     let started = serde_json::json!({
         "kind": target.kind(),
         "settings": target.settings(),
         "items": target.items(),
     });
+    answer_works(&started, |login, secret, path| {
+        target.works(login, secret, path)
+    });
+}
+
+/// Print what was started, then answer `works` lines until stdin closes.
+fn answer_works(started: &serde_json::Value, works: impl Fn(&str, Option<&str>, &str) -> bool) {
+    let mut out = std::io::stdout().lock();
     writeln!(out, "{started}").unwrap();
     out.flush().unwrap();
     for line in std::io::stdin().lock().lines() {
@@ -74,7 +83,7 @@ fn main() {
         let answer = match line.split('\t').collect::<Vec<_>>().as_slice() {
             ["works", login, secret, path] => {
                 let secret = (!secret.is_empty()).then_some(*secret);
-                if target.works(login, secret, path) {
+                if works(login, secret, path) {
                     "yes"
                 } else {
                     "no"
@@ -85,6 +94,59 @@ fn main() {
         writeln!(out, "{answer}").unwrap();
         out.flush().unwrap();
     }
+}
+
+/// IAM roles in moto for the `aws_role` connector: one role the connector's
+/// user may assume, whose sessions may list roles. `works` reads the keys
+/// from the secret's `export` lines (whitespace for newlines) and asks moto
+/// to list roles with them.
+fn roles() {
+    use gatehouse::connector::aws::AwsCredentials;
+    let moto = moto_server::Moto::start();
+    let admin = moto.admin();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:user/gatehouse-admin"}},"Action":"sts:AssumeRole"}}]}}"#,
+        moto_server::ACCOUNT
+    );
+    admin
+        .raw_query(
+            "iam",
+            "CreateRole",
+            &[
+                ("RoleName", "ops-readonly"),
+                ("AssumeRolePolicyDocument", &trust),
+            ],
+        )
+        .unwrap();
+    let role = admin.get_role("ops-readonly").unwrap();
+    admin
+        .put_role_policy(
+            &role.name,
+            "work",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}"#,
+        )
+        .unwrap();
+    let started = serde_json::json!({
+        "kind": "aws_role",
+        "settings": {"region": moto_server::REGION, "endpoint": moto.endpoint(),
+            "access_key_id": moto.admin.access_key_id, "secret_access_key": moto.admin.secret_access_key},
+        "items": [["role", role.arn, "assume"]],
+    });
+    answer_works(&started, |_login, secret, _path| {
+        let words: Vec<&str> = secret.unwrap_or_default().split_whitespace().collect();
+        let value = |name: &str| {
+            words
+                .iter()
+                .find_map(|w| w.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+                .unwrap_or_default()
+        };
+        let keys = AwsCredentials::new(
+            value("AWS_ACCESS_KEY_ID"),
+            value("AWS_SECRET_ACCESS_KEY"),
+            Some(value("AWS_SESSION_TOKEN")),
+        );
+        moto.client_with(keys).list_roles().is_ok()
+    });
 }
 
 /// A host for the SSH connector's journey.

@@ -47,6 +47,15 @@ fn keys(secret: &str) -> AwsCredentials {
 #[test]
 fn role_sessions_are_granted_reset_and_denied_on_removal() {
     let role = make_role("gh-conformance-ops", 7200);
+    // What the role lets its sessions do: list roles.
+    moto()
+        .admin()
+        .put_role_policy(
+            &role,
+            "work",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}"#,
+        )
+        .unwrap();
     let settings = json!({"region": "us-east-1", "endpoint": moto().endpoint(),
         "access_key_id": moto().admin.access_key_id, "secret_access_key": moto().admin.secret_access_key});
     let demo: std::sync::Arc<dyn Connector> = std::sync::Arc::new(connector::DemoConnector);
@@ -96,7 +105,16 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     let reset = connector.reset_credentials(&access).unwrap();
     let keys2 = keys(reset.secret.as_deref().unwrap());
     assert_ne!(keys2.access_key_id, keys1.access_key_id);
-    assert!(moto().client_with(keys2).get_caller_identity().is_ok());
+    assert!(
+        moto()
+            .client_with(keys2.clone())
+            .get_caller_identity()
+            .is_ok()
+    );
+    assert!(
+        moto().client_with(keys2.clone()).list_roles().is_ok(),
+        "the session works"
+    );
 
     // Removal: a deny of this session's aws:userid on the role, once.
     let admin = moto().admin();
@@ -116,6 +134,17 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     assert_eq!(
         document["Statement"][0]["Condition"]["StringLike"]["aws:userid"],
         format!("{role_id}:{session}")
+    );
+
+    // In force: the session's keys are refused now. (moto applies a Deny
+    // whatever its condition: a deny naming another session refuses this
+    // one too, checked by hand with boto3. So this shows the policy is in
+    // force on the role; that it names only this session is what the
+    // document above shows, and what AWS evaluates.)
+    let refused = moto().client_with(keys2).list_roles();
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("AccessDenied")),
+        "{refused:?}"
     );
 
     // A denial whose sessions have all ended is taken away at the next removal.

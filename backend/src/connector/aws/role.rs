@@ -152,10 +152,10 @@ impl RoleConnector {
             username: Some(session),
             secret: Some(secret),
             instructions: Some(format!(
-                "Temporary credentials for {} in account {}, valid until {until}. Paste the export lines into a shell, or run `gatehouse connect {}` (`-- aws sts get-caller-identity` runs a command with them).{shorter}",
+                "Temporary credentials for {} in account {}, valid until {until}. Paste the export lines into a shell, or let the CLI get fresh ones: `eval \"$(gatehouse connect {id})\"`, or `gatehouse connect {id} -- aws sts get-caller-identity` to run one command with them.{shorter}",
                 role.name,
                 arn.split(':').nth(4).unwrap_or_default(),
-                grant.request_id
+                id = grant.request_id
             )),
             connect: gatehouse_shared::access::ConnectOptions {
                 terminal: Some(format!("gatehouse connect {}", grant.request_id)),
