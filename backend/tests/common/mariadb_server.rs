@@ -63,6 +63,9 @@ impl MariaDb {
             .tempdir()
             .unwrap();
         let data = dir.path().join("data");
+        // Temporary tables of its own: servers bootstrapping side by side in
+        // one /tmp lost each other's (`Unknown table 'mysql.tmp_user_sys'`).
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
         let user = if is_root() { "mysql" } else { "" };
         if tls {
             super::pg_server::make_certificates(dir.path());
@@ -84,6 +87,7 @@ impl MariaDb {
         if !user.is_empty() {
             install.arg(format!("--user={user}"));
         }
+        install.arg(format!("--tmpdir={}", dir.path().join("tmp").display()));
         let output = install.output().unwrap();
         assert!(
             output.status.success(),
@@ -134,6 +138,7 @@ impl MariaDb {
             .arg(format!("--port={}", self.port))
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()))
+            .arg(format!("--tmpdir={}", dir.join("tmp").display()))
             .arg(format!("--log-error={}", dir.join("error.log").display()))
             .args([
                 "--skip-name-resolve",
