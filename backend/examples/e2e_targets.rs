@@ -75,23 +75,29 @@ fn main() {
 
 /// Print what was started, then answer `works` lines until stdin closes.
 fn answer_works(started: &serde_json::Value, works: impl Fn(&str, Option<&str>, &str) -> bool) {
+    answer(started, |words| match words {
+        ["works", login, secret, path] => {
+            let secret = (!secret.is_empty()).then_some(*secret);
+            if works(login, secret, path) {
+                "yes"
+            } else {
+                "no"
+            }
+        }
+        _ => "?",
+    });
+}
+
+/// Print what was started, then answer each stdin line (its tab-separated
+/// words) with one line, until stdin closes.
+fn answer(started: &serde_json::Value, mut respond: impl FnMut(&[&str]) -> &'static str) {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{started}").unwrap();
     out.flush().unwrap();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
-        let answer = match line.split('\t').collect::<Vec<_>>().as_slice() {
-            ["works", login, secret, path] => {
-                let secret = (!secret.is_empty()).then_some(*secret);
-                if works(login, secret, path) {
-                    "yes"
-                } else {
-                    "no"
-                }
-            }
-            _ => "?",
-        };
-        writeln!(out, "{answer}").unwrap();
+        let words: Vec<&str> = line.split('\t').collect();
+        writeln!(out, "{}", respond(&words)).unwrap();
         out.flush().unwrap();
     }
 }
@@ -153,7 +159,6 @@ fn roles() {
 fn ssh_host() {
     use base64::Engine;
     let port = ssh_server::free_port();
-    let mut out = std::io::stdout().lock();
     let login = ssh_server::LOGIN;
     let started = serde_json::json!({
         "kind": "ssh",
@@ -161,38 +166,31 @@ fn ssh_host() {
         "items": [["login", format!("127.0.0.1/{login}"), "login"]],
         "ssh_options": ssh_server::client_options(),
     });
-    writeln!(out, "{started}").unwrap();
-    out.flush().unwrap();
     let mut server = None;
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
-        let answer = match (line.split('\t').collect::<Vec<_>>().as_slice(), &server) {
-            (["ca", key], None) => {
-                server = Some(ssh_server::SshServer::start(port, &format!("{key}\n")));
-                "started"
+    answer(&started, |words| match (words, &server) {
+        (["ca", key], None) => {
+            server = Some(ssh_server::SshServer::start(port, &format!("{key}\n")));
+            "started"
+        }
+        (["krl", list], Some(host)) => {
+            let list = base64::engine::general_purpose::STANDARD
+                .decode(list)
+                .unwrap();
+            host.set_revoked(&list);
+            "ok"
+        }
+        (["ssh", key, cert], Some(host)) => {
+            let output = host.ssh(
+                std::path::Path::new(key),
+                std::path::Path::new(cert),
+                "echo in",
+            );
+            if String::from_utf8_lossy(&output.stdout).trim() == "in" {
+                "yes"
+            } else {
+                "no"
             }
-            (["krl", list], Some(host)) => {
-                let list = base64::engine::general_purpose::STANDARD
-                    .decode(list)
-                    .unwrap();
-                host.set_revoked(&list);
-                "ok"
-            }
-            (["ssh", key, cert], Some(host)) => {
-                let output = host.ssh(
-                    std::path::Path::new(key),
-                    std::path::Path::new(cert),
-                    "echo in",
-                );
-                if String::from_utf8_lossy(&output.stdout).trim() == "in" {
-                    "yes"
-                } else {
-                    "no"
-                }
-            }
-            _ => "?",
-        };
-        writeln!(out, "{answer}").unwrap();
-        out.flush().unwrap();
-    }
+        }
+        _ => "?",
+    });
 }

@@ -15,7 +15,7 @@ use clients::{AwsKeys, MysqlTarget};
 use std::{
     fmt::Write as _,
     io::{BufRead, Write},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::ExitCode,
     time::Duration,
 };
@@ -103,22 +103,34 @@ fn read_password(username: &str) -> Result<String, String> {
 
 fn save(saved: &Saved) -> Result<PathBuf, String> {
     let path = credentials_file()?;
-    let dir = path
-        .parent()
-        .ok_or("the credentials file has no directory")?;
+    private_dir(
+        path.parent()
+            .ok_or("the credentials file has no directory")?,
+    )?;
+    let json = serde_json::to_vec_pretty(saved).map_err(|e| e.to_string())?;
+    write_private(&path, &json)?;
+    Ok(path)
+}
+
+/// Create `dir` (and its parents) only I can enter (0700).
+pub(crate) fn private_dir(dir: &Path) -> Result<(), String> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder
         .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+}
+
+/// Write a file only I can read (0600), replacing what was there.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options
-        .open(&path)
+        .open(path)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     // An older file may have been created with wider permissions.
     #[cfg(unix)]
@@ -127,10 +139,8 @@ fn save(saved: &Saved) -> Result<PathBuf, String> {
         file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .map_err(|e| format!("cannot restrict {}: {e}", path.display()))?;
     }
-    let json = serde_json::to_vec_pretty(saved).map_err(|e| e.to_string())?;
-    file.write_all(&json)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
+    file.write_all(bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub(crate) fn load() -> Result<Saved, String> {

@@ -4,7 +4,6 @@
 //! `ssh` in place of this process. No private key ever leaves the machine.
 
 use std::{
-    io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
 };
@@ -13,7 +12,7 @@ use gatehouse_shared::access::AccessDetails;
 use serde_json::json;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use super::{Saved, agent, config_dir, failure, minute, shell_quote};
+use super::{Saved, agent, config_dir, failure, minute, private_dir, shell_quote, write_private};
 use crate::engine::ssh::SshCertificate;
 
 /// Where the key and its certificate are: `<config>/ssh/`.
@@ -136,14 +135,7 @@ impl Target {
 
 /// The public key line of my key at `path`, made (Ed25519, 0600) when missing.
 fn user_key(path: &Path, username: &str) -> Result<String, String> {
-    let dir = path.parent().ok_or("the key has no directory")?;
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    private_dir(path.parent().ok_or("the key has no directory")?)?;
     let key = if path.exists() {
         // ssh refuses a key others can read.
         #[cfg(unix)]
@@ -193,18 +185,6 @@ fn certificate(
         .map_err(failure)?
         .into_json()
         .map_err(|e| format!("unexpected answer from {path}: {e}"))
-}
-
-/// Write a file only I can read (replacing what was there).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .and_then(|mut file| file.write_all(bytes))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -243,15 +243,19 @@ impl IdentityCenterConnector {
         Ok(Self { settings, client })
     }
 
-    /// The ARN of the permission set `ps-…` (ARNs differ between AWS and
-    /// its emulators, so they are read, not built); a clear error when it
-    /// was deleted.
-    fn permission_set_arn(&self, id: &str) -> Result<String, String> {
+    /// The instance's permission set ARNs, listed once per call (ARNs
+    /// differ between AWS and its emulators, so they are read, not built).
+    fn permission_sets(&self) -> Result<Vec<String>, String> {
+        self.client.permission_set_arns(&self.settings.instance_arn)
+    }
+
+    /// The ARN of the permission set `ps-…` among `arns`; a clear error when
+    /// it was deleted.
+    fn permission_set_arn(&self, arns: &[String], id: &str) -> Result<String, String> {
         let suffix = format!("/{id}");
-        self.client
-            .permission_set_arns(&self.settings.instance_arn)?
-            .into_iter()
+        arns.iter()
             .find(|arn| arn.ends_with(&suffix))
+            .cloned()
             .ok_or_else(|| {
                 format!(
                     "permission set {id} does not exist in IAM Identity Center instance {} (deleted?)",
@@ -308,9 +312,10 @@ impl IdentityCenterConnector {
             Err(error) if !create && error.contains("not found") => return Ok(login),
             Err(error) => return Err(error),
         };
+        let arns = self.permission_sets()?;
         for item in &grant.items {
             let (account, set) = pair(&item.resource_path)?;
-            let arn = self.permission_set_arn(set)?;
+            let arn = self.permission_set_arn(&arns, set)?;
             let assignment = Assignment {
                 instance_arn: &self.settings.instance_arn,
                 account_id: account,
@@ -433,11 +438,12 @@ impl Connector for IdentityCenterConnector {
         let store = self.identity_store()?;
         let mut names = std::collections::HashMap::new();
         let mut holdings = Vec::new();
+        let arns = self.permission_sets()?;
         for path in resources {
             let Ok((account, set)) = pair(path) else {
                 continue;
             };
-            let arn = self.permission_set_arn(set)?;
+            let arn = self.permission_set_arn(&arns, set)?;
             let principals =
                 self.client
                     .list_account_assignments(&self.settings.instance_arn, account, &arn)?;
@@ -470,7 +476,7 @@ impl Connector for IdentityCenterConnector {
             Err(error) if error.contains("not found") => return Ok(()),
             Err(error) => return Err(error),
         };
-        let arn = self.permission_set_arn(set)?;
+        let arn = self.permission_set_arn(&self.permission_sets()?, set)?;
         self.client.delete_account_assignment(
             &Assignment {
                 instance_arn: &self.settings.instance_arn,
