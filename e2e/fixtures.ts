@@ -20,16 +20,16 @@ const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a 
 
 /** The running server: its address and what its `--db` names (for journeys
  * that must move time, e.g. bring an expiry near): a SQLite file, or, when
- * GATEHOUSE_E2E_PG names a PostgreSQL server, a database of its own there. */
+ * the project's `pgServer` names a PostgreSQL server (the `postgres` project
+ * of playwright.config.ts, from GATEHOUSE_E2E_PG), a database of its own there. */
 type Fixtures = { server: { baseURL: string; db: string } };
+type Options = { pgServer: string | undefined };
 
-const PG_SERVER = process.env.GATEHOUSE_E2E_PG;
-
-/** A fresh database on the test PostgreSQL, as a `postgres://` URL. */
-function postgresDatabase(): string {
+/** A fresh database on the test PostgreSQL `server`, as a `postgres://` URL. */
+function postgresDatabase(server: string): string {
   const name = `e2e_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  execFileSync('psql', [PG_SERVER!, '-qc', `CREATE DATABASE ${name}`]);
-  const url = new URL(PG_SERVER!);
+  execFileSync('psql', [server, '-qc', `CREATE DATABASE ${name}`]);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   return url.toString();
 }
@@ -43,10 +43,11 @@ export function runSql(db: string, sql: string) {
   }
 }
 
-export const test = base.extend<Fixtures>({
-  server: async ({}, use) => {
+export const test = base.extend<Fixtures & Options>({
+  pgServer: [undefined, { option: true }],
+  server: async ({ pgServer }, use) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-e2e-'));
-    const db = PG_SERVER ? postgresDatabase() : path.join(dir, 'gatehouse.db');
+    const db = pgServer ? postgresDatabase(pgServer) : path.join(dir, 'gatehouse.db');
     const child = spawn(
       BINARY,
       ['serve', '--demo', '--db', db, '--key-file', path.join(dir, 'gatehouse.key'), '--listen', '127.0.0.1:0'],

@@ -90,18 +90,24 @@ pub async fn seed_with(
     passwords: &crate::passwords::Passwords,
     now: i64,
 ) -> Result<(), AppError> {
-    // Hash outside the write transaction: argon2 is deliberately slow.
+    // Hash outside the write transaction: argon2 is deliberately slow. The
+    // demo users share one published password, so one hash serves them all.
     let mut users = Vec::new();
+    let mut demo_hash = None;
     for (username, display_name, _, is_admin) in DEMO_USERS {
         let exists = {
             let name = (*username).to_owned();
             db.call(move |conn| store::users::exists(conn, &name))
                 .await?
         };
-        let hash = if exists {
-            String::new()
-        } else {
-            passwords.hash(DEMO_PASSWORD.to_owned()).await?
+        let hash = match (&demo_hash, exists) {
+            (_, true) => String::new(),
+            (Some(hash), false) => String::clone(hash),
+            (None, false) => {
+                let hash = passwords.hash(DEMO_PASSWORD.to_owned()).await?;
+                demo_hash = Some(hash.clone());
+                hash
+            }
         };
         users.push((*username, *display_name, *is_admin, hash));
     }

@@ -2,7 +2,7 @@
 //! break-glass lane with its after-the-fact review.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{GOOD_WHY, TestApp, audit_log};

@@ -17,7 +17,7 @@
 //! To see the graph (DOT):
 //!
 //! ```text
-//! cargo test -p gatehouse --test architecture -- import_graph --nocapture
+//! cargo test -p gatehouse --test suite architecture::import_graph -- --nocapture
 //! ```
 //!
 //! (`… | sed -n '/^digraph/,/^}/p' | dot -Tsvg > imports.svg` draws it.)

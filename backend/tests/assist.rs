@@ -2,7 +2,7 @@
 //! request, ranked, with the permission that fits and a reason.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{GOOD_WHY, TestApp};

@@ -1,7 +1,7 @@
 //! The audit log is hash-chained: `gatehouse audit verify` finds edits and removals.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

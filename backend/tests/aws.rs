@@ -6,8 +6,6 @@
 //! instance credentials) against a scripted HTTP server.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 #[path = "aws/credentials.rs"]
 mod credentials;
 #[path = "aws/identity_center.rs"]

@@ -5,7 +5,7 @@
 //! lists each bound and the test that proves it.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

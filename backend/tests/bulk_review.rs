@@ -2,7 +2,7 @@
 //! request, each decided in its own transaction as its own call would be.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{GOOD_WHY, TestApp, audit_log};

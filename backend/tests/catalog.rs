@@ -1,7 +1,7 @@
 //! The By Resource list: search, Resource Type and Permission filters, stable paging, Select all.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -3,7 +3,7 @@
 //! access, `gatehouse connect` fetches fresh credentials and runs psql.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::pg_server::PgServer;
 use serde_json::{Value, json};

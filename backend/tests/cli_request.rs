@@ -4,7 +4,7 @@
 //! rejected, and the refusals (ambiguous, unknown, bad duration…).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     process::{Command, Output, Stdio},

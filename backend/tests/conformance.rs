@@ -21,7 +21,7 @@
 //!   and removed once the integration enforces.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

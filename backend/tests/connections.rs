@@ -3,7 +3,7 @@
 //! loopback socket, with short limits so the test waits seconds, not minutes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     net::SocketAddr,

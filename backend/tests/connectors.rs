@@ -2,7 +2,7 @@
 //! signature, and the manual connector with a named fulfiller.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     collections::VecDeque,

@@ -3,7 +3,7 @@
 //! chain and the same answers; a target holding rows is refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

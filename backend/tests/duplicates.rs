@@ -3,7 +3,7 @@
 //! unless the form asks for a new one anyway (which is audited).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{GOOD_WHY, TestApp, active_docs_request, audit_log, pending_orders_request};

@@ -2,7 +2,7 @@
 //! every text field — each refused or stored inert, nothing partly written.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

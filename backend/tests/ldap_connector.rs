@@ -6,7 +6,7 @@
 //! settings checked when saved.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     sync::Arc,

@@ -3,7 +3,7 @@
 //! (`tests/mcp_client.rs` drives the real binary with the Python MCP SDK.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

@@ -6,7 +6,7 @@
 //! cancels the request. Skipped, loudly, when .venv has no `mcp`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,7 +1,7 @@
 //! Step-up MFA: enrolment, codes, Pending MFA, approvers confirming, limits.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

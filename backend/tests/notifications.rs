@@ -4,8 +4,7 @@
 //! user's channels, warns before access expires, and survives a restart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod fakes;
+use crate::fakes;
 
 use axum::http::{Method, StatusCode};
 use fakes::world::{World, text_of};

@@ -6,7 +6,7 @@
 //! `gatehouse backup` copies a database that is being written to.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},

@@ -5,7 +5,7 @@
 //! server, checked against the integration's CA.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{
     TestApp,

@@ -4,7 +4,7 @@
 //! against it too) the transactions really overlap.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::{Answer, TestApp, active_docs_request, pending_orders_request};

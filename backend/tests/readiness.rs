@@ -4,7 +4,7 @@
 //! test's own, stopped and started again), and 200 again once it is back.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

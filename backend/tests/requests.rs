@@ -1,7 +1,7 @@
 //! The access-request engine through its REST API, a test per rule of PRODUCT.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 

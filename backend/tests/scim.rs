@@ -4,7 +4,7 @@
 //! waiting requests and live access at once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode, header};
 use common::{Answer, TestApp, scim_send, scim_token};

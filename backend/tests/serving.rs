@@ -1,7 +1,7 @@
 //! What every response carries, the portal fallback, the API document, and health.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,
@@ -77,23 +77,33 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
     );
 }
 
+/// Fails the test when this binary was built before the portal: the
+/// portal tests prove nothing then (build it first: scripts/build-portal).
+fn assert_portal_built(page: &str) {
+    assert!(
+        !page.contains("was not built into this binary"),
+        "the portal is not built into this test binary: run scripts/build-portal, then the tests"
+    );
+}
+
 /// The portal's main wasm module as `/portal-…/…_bg.wasm`, read from the
-/// page's preload link; `None` when this binary was built before the portal.
-async fn main_wasm_path(app: &TestApp) -> Option<String> {
+/// page's preload link, which a built portal must have.
+async fn main_wasm_path(app: &TestApp) -> String {
     let index = app.call(Method::GET, "/login", None, None).await;
-    let html = index.body.as_str()?.to_owned();
-    let end = html.find("_bg.wasm")? + "_bg.wasm".len();
-    let start = html[..end].rfind('"')? + 1;
-    Some(html[start..end].to_owned())
+    let html = index.body.as_str().unwrap_or_default().to_owned();
+    assert_portal_built(&html);
+    let end = html
+        .find("_bg.wasm")
+        .unwrap_or_else(|| panic!("the portal page has no _bg.wasm link: {html}"))
+        + "_bg.wasm".len();
+    let start = html[..end].rfind('"').unwrap() + 1;
+    html[start..end].to_owned()
 }
 
 #[tokio::test]
 async fn the_portal_goes_brotli_to_who_takes_it_gzip_to_who_takes_only_gzip_raw_to_the_rest() {
     let app = TestApp::with_demo().await;
-    let Some(wasm) = main_wasm_path(&app).await else {
-        // Built before the portal (`cargo test` before `scripts/build`).
-        return;
-    };
+    let wasm = main_wasm_path(&app).await;
     let fetch = |accept: Option<&'static str>| {
         let mut request = Request::get(&wasm);
         if let Some(accept) = accept {
@@ -127,9 +137,7 @@ async fn the_portal_page_carries_who_is_signed_in_and_is_kept_by_no_cache() {
     let app = TestApp::with_demo().await;
     let signed_out = app.call(Method::GET, "/my-requests", None, None).await;
     let page = signed_out.body.as_str().unwrap();
-    if page.contains("was not built into this binary") {
-        return;
-    }
+    assert_portal_built(page);
     assert!(!page.contains("gatehouse-me"), "{page}");
     assert_eq!(signed_out.headers[header::CACHE_CONTROL], "no-cache");
     assert_eq!(signed_out.headers[header::VARY], "cookie");
@@ -155,11 +163,9 @@ async fn the_portal_page_carries_who_is_signed_in_and_is_kept_by_no_cache() {
 async fn my_requests_carries_the_answers_to_its_first_reads_as_the_api_gives_them() {
     let app = TestApp::with_demo().await;
     let page_of = |answer: &common::Answer| answer.body.as_str().unwrap().to_owned();
-    if page_of(&app.call(Method::GET, "/my-requests", None, None).await)
-        .contains("was not built into this binary")
-    {
-        return;
-    }
+    assert_portal_built(&page_of(
+        &app.call(Method::GET, "/my-requests", None, None).await,
+    ));
     let answers_in = |page: &str| -> Option<serde_json::Value> {
         // Each body is carried as the JSON text the API sent.
         let by_url: serde_json::Map<String, serde_json::Value> =

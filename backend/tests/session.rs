@@ -1,7 +1,7 @@
 //! Log-in, log-out, `GET /api/v1/me` and personal API tokens.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::{
     body::Body,

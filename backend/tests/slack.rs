@@ -4,8 +4,7 @@
 //! reject, request again, revoke, Home tab).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod fakes;
+use crate::fakes;
 
 use axum::http::{Method, StatusCode};
 use fakes::{

@@ -3,8 +3,7 @@
 //! stopped are delivered after it starts again.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-mod fakes;
+use crate::fakes;
 
 use std::{
     io::{BufRead, BufReader},

@@ -5,7 +5,7 @@
 //! issued and the old one is refused as soon as the host has the new list.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{path::Path, process::Command};
 

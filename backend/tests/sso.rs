@@ -5,7 +5,7 @@
 //! turned off, and every refusal audited with nobody signed in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode, header};
 use common::{

@@ -4,7 +4,7 @@
 //! (or 500), loses nothing acknowledged, and the pool reconnects by itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::{
     process::Command,

@@ -35,34 +35,98 @@ pub struct TestApp {
 
 /// The store under test: a SQLite file in `dir`, or, when
 /// `GATEHOUSE_TEST_PG` names a PostgreSQL server (scripts/test starts one), a
-/// database of its own there, created empty and migrated by the server.
+/// database of its own there, copied from a migrated template (so that each
+/// test does not run every migration again) and migrated by the server.
 pub fn test_db(dir: &std::path::Path) -> Db {
     match std::env::var("GATEHOUSE_TEST_PG") {
         Ok(server) if !server.is_empty() => {
             let name = format!("test_{:016x}", rand::random::<u64>());
-            let create = format!("CREATE DATABASE {name}");
             let admin_url = server.clone();
             // The blocking driver runs its own runtime: off the test's.
+            let created = name.clone();
             std::thread::spawn(move || {
                 let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
                     .unwrap_or_else(|e| {
                         panic!("cannot reach the test PostgreSQL {admin_url}: {e}")
                     });
-                admin.batch_execute(&create).unwrap();
+                let template = migrated_template(&mut admin, &admin_url);
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {created} TEMPLATE {template}"))
+                    .unwrap();
             })
             .join()
             .unwrap();
-            let (base, query) = server.split_once('?').unwrap_or((&server, ""));
-            let base = base.rsplit_once('/').map_or(base, |(host, _)| host);
-            let url = if query.is_empty() {
-                format!("{base}/{name}")
-            } else {
-                format!("{base}/{name}?{query}")
-            };
-            Db::open_postgres(&url).unwrap()
+            Db::open_postgres(&database_url(&server, &name)).unwrap()
         }
         _ => Db::open(&dir.join("gatehouse.db")).unwrap(),
     }
+}
+
+/// `server`'s URL with the database `name`.
+fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = server.split_once('?').unwrap_or((server, ""));
+    let base = base.rsplit_once('/').map_or(base, |(host, _)| host);
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
+}
+
+/// A database on the test server with every migration of this build run,
+/// made by the first test that asks (the others wait on an advisory lock)
+/// and named after the migrations' text, so a changed migration makes a
+/// new one.
+fn migrated_template(admin: &mut postgres::Client, server: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/migrations/postgres");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    let mut hash = Sha256::new();
+    for file in files {
+        hash.update(file.file_name().unwrap().as_encoded_bytes());
+        hash.update(std::fs::read(&file).unwrap());
+    }
+    let digest = hash.finalize();
+    let name = format!(
+        "template_{}",
+        digest[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let key = i64::from_be_bytes(digest[..8].try_into().unwrap());
+    admin
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .unwrap()
+        .is_some();
+    if !exists {
+        // Made under another name and renamed when done, so a test killed
+        // half-way leaves no half-migrated template behind.
+        let building = format!("{name}_building");
+        // (One statement per call: a batch is one transaction, which
+        // CREATE and DROP DATABASE refuse.)
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {building}"))
+            .unwrap();
+        drop(Db::open_postgres(&database_url(server, &building)).unwrap());
+        admin
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+            .unwrap();
+    }
+    admin
+        .execute("SELECT pg_advisory_unlock($1)", &[&key])
+        .unwrap();
+    name
 }
 
 /// Whether this run tests PostgreSQL (tests that open the SQLite file
@@ -183,6 +247,25 @@ impl TestApp {
         login(&self.router, username).await
     }
 
+    /// A session cookie for `username` made in the store, as a log-in would
+    /// make it but without checking the password: for tests of what a
+    /// session may do (tests/session.rs signs in for real).
+    pub async fn session(&self, username: &str) -> String {
+        let secret = gatehouse::auth::new_secret();
+        let hash = gatehouse::auth::secret_hash(&secret);
+        let now = clock_now(&self.clock);
+        let username = username.to_owned();
+        self.db
+            .write(move |tx| {
+                let (user, _) = gatehouse::store::users::for_login(tx, &username)?
+                    .unwrap_or_else(|| panic!("no user {username}"));
+                gatehouse::store::sessions::create(tx, user.id, &hash, now, now + 8 * 3600)
+            })
+            .await
+            .unwrap();
+        format!("{}={secret}", gatehouse::auth::SESSION_COOKIE)
+    }
+
     pub async fn get(&self, uri: &str, cookie: &str) -> Answer {
         self.call(Method::GET, uri, Some(cookie), None).await
     }
@@ -298,9 +381,13 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Add a plain user with the demo password.
+    /// Add a plain user with the demo password (hashed once per test
+    /// process: argon2 is slow on purpose, and the salt needs no variety here).
     pub async fn add_user(&self, username: &str) -> i64 {
-        let hash = gatehouse::auth::hash_password(demo::DEMO_PASSWORD).unwrap();
+        static DEMO_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = DEMO_HASH
+            .get_or_init(|| gatehouse::auth::hash_password(demo::DEMO_PASSWORD).unwrap())
+            .clone();
         let username = username.to_owned();
         self.db
             .write(move |tx| {
@@ -370,6 +457,15 @@ impl TestApp {
     /// Run one background pass, as the worker does every second.
     pub async fn tick(&self) {
         gatehouse::worker::tick(&self.state()).await.unwrap();
+    }
+
+    /// One background pass for a set-up that only waits for work to be done:
+    /// on a loaded machine a pass may outlive its lease and stop (the
+    /// worker's next pass goes on), which the caller's next pass absorbs.
+    pub async fn tick_until_done(&self) {
+        if let Err(error) = gatehouse::worker::tick(&self.state()).await {
+            eprintln!("a background pass stopped ({error}); the next one goes on");
+        }
     }
 }
 
