@@ -4,12 +4,14 @@
 //! transactions and writes the audit trail with the notices it calls for.
 //!
 //! Handlers (the REST routes, the Slack app, the workers) call down into it
-//! and tell it who acts with an [`Actor`]; it never calls back up.
+//! with its context ([`Engine`]: the store, the clock, the connectors, the
+//! key) and tell it who acts with an [`Actor`]; it never calls back up.
 
 pub mod access;
 pub mod assist;
 pub mod bulk;
 pub mod catalog;
+mod context;
 pub mod decide;
 pub mod deprovision;
 pub mod drift;
@@ -22,6 +24,7 @@ pub mod submit;
 
 pub use access::*;
 pub use catalog::*;
+pub use context::{Engine, Provisioning};
 pub use decide::{review_in, waiting_step};
 pub use duplicates::*;
 pub use lifecycle::*;
@@ -36,13 +39,16 @@ use gatehouse_shared::{
 use crate::{
     error::AppError,
     notify,
-    state::AppState,
     store::{
         self, Conn,
+        flows::Flow,
         requests::{RequestRow, ViewerFlags},
         tokens::timestamp,
     },
 };
+
+/// The longest reason a decider may give (rejections, approvals with changes, revocations).
+pub const MAX_REASON_LENGTH: usize = 1_000;
 
 /// Items shown per request in lists; the detail view shows all.
 pub const ITEMS_IN_LISTS: i64 = 5;
@@ -68,12 +74,12 @@ pub fn record(
 /// Read requests back in the wire shape, in the given order (the portal and
 /// Slack answer an action with the request as it now is).
 pub async fn load_views(
-    state: &AppState,
+    ctx: &Engine,
     actor: Actor,
     ids: Vec<i64>,
 ) -> Result<Vec<AccessRequest>, AppError> {
-    let now = state.now().unix_timestamp();
-    state
+    let now = ctx.now().unix_timestamp();
+    ctx
         .db
         .call(move |conn| {
             let mut rows = Vec::with_capacity(ids.len());
@@ -211,4 +217,29 @@ pub fn load_visible(conn: Conn<'_>, actor: Actor, id: i64) -> Result<RequestRow,
         );
         Err(not_found())
     }
+}
+
+/// The access flow a request was made under.
+pub(crate) fn flow_of(conn: Conn<'_>, row: &RequestRow) -> Result<Flow, AppError> {
+    store::flows::flow_by_id(conn, row.flow_id)?.ok_or_else(|| {
+        AppError::internal(format!("request {} has no flow {}", row.id, row.flow_id))
+    })
+}
+
+/// A decider's reason, trimmed: required or not, and not too long.
+pub(crate) fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if required && reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "Give a reason; the requester will see it.",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_LENGTH {
+        return Err(AppError::invalid(
+            "reason",
+            format!("The reason is at most {MAX_REASON_LENGTH} characters."),
+        ));
+    }
+    Ok(reason.to_owned())
 }

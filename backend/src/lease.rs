@@ -10,16 +10,21 @@
 //! gives up [`MARGIN`] before the database would let anyone else take the
 //! lease; and every write of the work's results checks the fence
 //! ([`crate::store::leases::holds`]) in its own transaction.
+//!
+//! The times written to the database come from the server's clock (the
+//! injected [`Clock`], so tests move them); how long this process may go on
+//! acting comes from its monotonic clock, which no one can move.
 
 use std::{
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use crate::{
+    clock::Clock,
     db::Db,
     error::AppError,
     store::leases::{self, Fence},
@@ -47,10 +52,9 @@ pub fn replica_name() -> String {
     )
 }
 
-fn wall_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+/// The clock's time in milliseconds since 1970.
+fn now_ms(clock: &dyn Clock) -> i64 {
+    i64::try_from(clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn ttl_ms() -> i64 {
@@ -81,33 +85,35 @@ pub struct Held {
 }
 
 impl Held {
-    /// Take the lease if nobody else holds it now.
+    /// Take the lease if nobody else holds it at `clock`'s time.
     pub async fn try_take(
         db: &Db,
+        clock: &Arc<dyn Clock>,
         name: &'static str,
         holder: &str,
     ) -> Result<Option<Held>, AppError> {
         let asked = Instant::now();
         let holder_owned = holder.to_owned();
+        let now = now_ms(clock.as_ref());
         let fence = db
             .write_aside(move |conn| {
-                let now = wall_ms();
                 leases::acquire(conn, name, &holder_owned, now, now + ttl_ms())
             })
             .await?;
-        Ok(fence.map(|fence| Self::start(db.clone(), fence, asked)))
+        Ok(fence.map(|fence| Self::start(db.clone(), clock.clone(), fence, asked)))
     }
 
     /// Take the lease, waiting up to `patience` for another holder to free it.
     pub async fn take(
         db: &Db,
+        clock: &Arc<dyn Clock>,
         name: &'static str,
         holder: &str,
         patience: Duration,
     ) -> Result<Option<Held>, AppError> {
         let give_up = Instant::now() + patience;
         loop {
-            if let Some(held) = Self::try_take(db, name, holder).await? {
+            if let Some(held) = Self::try_take(db, clock, name, holder).await? {
                 return Ok(Some(held));
             }
             if Instant::now() + POLL > give_up {
@@ -117,13 +123,18 @@ impl Held {
         }
     }
 
-    fn start(db: Db, fence: Fence, asked: Instant) -> Self {
+    fn start(db: Db, clock: Arc<dyn Clock>, fence: Fence, asked: Instant) -> Self {
         let alive = Alive {
             deadline: Arc::new(Mutex::new(asked + TTL - MARGIN)),
             lost: Arc::new(AtomicBool::new(false)),
         };
         // Renewals must not wait behind requests for a connection.
-        let renewer = tokio::spawn(renew(db.background(), fence.clone(), alive.clone()));
+        let renewer = tokio::spawn(renew(
+            db.background(),
+            clock,
+            fence.clone(),
+            alive.clone(),
+        ));
         Self {
             db,
             fence,
@@ -164,13 +175,14 @@ impl Drop for Held {
     }
 }
 
-async fn renew(db: Db, fence: Fence, alive: Alive) {
+async fn renew(db: Db, clock: Arc<dyn Clock>, fence: Fence, alive: Alive) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
         let asked = Instant::now();
         let renewing = fence.clone();
+        let until = now_ms(clock.as_ref()) + ttl_ms();
         match db
-            .write_aside(move |conn| leases::renew(conn, &renewing, wall_ms() + ttl_ms()))
+            .write_aside(move |conn| leases::renew(conn, &renewing, until))
             .await
         {
             Ok(true) => {

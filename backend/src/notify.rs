@@ -11,6 +11,7 @@
 pub mod deliver;
 pub mod email;
 pub mod notice;
+pub mod outbox;
 pub mod slack;
 
 use std::sync::Arc;

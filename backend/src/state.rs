@@ -8,6 +8,7 @@ use crate::{
     clock::Clock,
     connector::{Connector, DemoConnector},
     db::Db,
+    engine::{Engine, Provisioning},
     memo::{Memo, Tag},
     notify::{NotifyConfig, deliver::Outbox},
     ops::Ops,
@@ -45,17 +46,6 @@ impl Default for Memos {
             request_pages: Memo::new(PAGE_ENTRIES),
         }
     }
-}
-
-/// Provisioning passes of this server: one at a time, numbered (the
-/// provisioning lease keeps other processes' passes out).
-#[derive(Default)]
-pub struct Provisioning {
-    /// Held while calling connectors; holds the number of the last pass
-    /// that finished.
-    pub lock: tokio::sync::Mutex<u64>,
-    /// The number of the last pass that started.
-    pub started: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
@@ -156,6 +146,18 @@ impl AppState {
 
     pub fn now(&self) -> time::OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The engine's part of this state: what it works with, none of the HTTP.
+    pub fn engine(&self) -> Engine {
+        Engine {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            connector: self.connector.clone(),
+            provisioning: self.provisioning.clone(),
+            secrets: self.secrets.clone(),
+            replica: self.replica.clone(),
+        }
     }
 
     /// The tag for answers computed from here on at the clock second `now`

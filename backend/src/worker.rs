@@ -11,20 +11,20 @@ use crate::{engine, error::AppError, notify, state::AppState};
 /// Run one pass: everything due now is processed.
 pub async fn tick(state: &AppState) -> Result<(), AppError> {
     let now = state.now().unix_timestamp();
-    let failed = engine::fail_stale_pending(state, now).await?;
+    let failed = engine::fail_stale_pending(&state.engine(), now).await?;
     if failed > 0 {
         tracing::info!(failed, "requests pending for more than 7 days failed");
     }
-    let swept = engine::deprovision::sweep(state, now).await?;
+    let swept = engine::deprovision::sweep(&state.engine(), now).await?;
     if swept != engine::deprovision::Swept::default() {
         tracing::info!(cancelled = ?swept.cancelled, revoking = ?swept.revoking, "ended what deactivated users had");
     }
-    let started = engine::schedule::start_due(state, now).await?;
+    let started = engine::schedule::start_due(&state.engine(), now).await?;
     if started > 0 {
         tracing::info!(started, "scheduled requests reached their start");
     }
-    let (expiring, earliest) = engine::begin_due_expiries(state, now).await?;
-    engine::provision_all(state).await?;
+    let (expiring, earliest) = engine::begin_due_expiries(&state.engine(), now).await?;
+    engine::provision_all(&state.engine()).await?;
     notify::deliver::warn_expiring(&state.db, now).await?;
     let mut lateness = None;
     if let Some(earliest) = earliest {
@@ -66,7 +66,7 @@ pub async fn run(state: AppState, stop: tokio_util::sync::CancellationToken) {
         {
             let state = state.clone();
             drift = Some(tokio::spawn(async move {
-                match engine::drift::check_due(&state).await {
+                match engine::drift::check_due(&state.engine()).await {
                     Ok(0) => {}
                     Ok(checked) => tracing::debug!(checked, "integrations checked for drift"),
                     Err(error) => tracing::error!(%error, "drift round failed; retried"),

@@ -144,7 +144,7 @@ async fn grant_and_remove(kind: &str, app: &TestApp, ids: &[i64]) {
         .await
         .unwrap();
     let started = Instant::now();
-    gatehouse::engine::provision_all(&app.state())
+    gatehouse::engine::provision_all(&app.state().engine())
         .await
         .unwrap();
     let granted = started.elapsed().as_secs_f64();
@@ -156,10 +156,10 @@ async fn grant_and_remove(kind: &str, app: &TestApp, ids: &[i64]) {
     let state = app.state();
     use gatehouse::clock::Clock;
     let now = app.clock.now().unix_timestamp();
-    gatehouse::engine::begin_due_expiries(&state, now)
+    gatehouse::engine::begin_due_expiries(&state.engine(), now)
         .await
         .unwrap();
-    gatehouse::engine::provision_all(&state).await.unwrap();
+    gatehouse::engine::provision_all(&state.engine()).await.unwrap();
     let removed = started.elapsed().as_secs_f64();
     assert_eq!(count(app, "Expired").await, ids.len() as i64);
     println!("BENCH {kind}_removals_{} {removed:.2}", ids.len());
@@ -211,7 +211,7 @@ async fn ldap_sync_grants_and_removals() {
     let (app, ids, integration) = submitted("ldap", settings, &paths).await;
     grant_and_remove("ldap", &app, &ids).await;
     let started = Instant::now();
-    let report = gatehouse::engine::drift::check(&app.state(), integration)
+    let report = gatehouse::engine::drift::check(&app.state().engine(), integration)
         .await
         .unwrap();
     println!(

@@ -23,25 +23,25 @@ use serde_json::json;
 async fn one_holder_at_a_time_and_the_next_taker_moves_the_epoch_on() {
     let app = TestApp::with_demo().await;
     let other = app.db.reopen().unwrap();
-    let first = Held::try_take(&app.db, PROVISIONING, "replica-1")
+    let first = Held::try_take(&app.db, &app.clock(), PROVISIONING, "replica-1")
         .await
         .unwrap()
         .expect("a free lease is taken");
     assert!(
-        Held::try_take(&other, PROVISIONING, "replica-2")
+        Held::try_take(&other, &app.clock(), PROVISIONING, "replica-2")
             .await
             .unwrap()
             .is_none(),
         "a held lease is not taken by another process"
     );
     // Leases are independent of each other.
-    let outbox = Held::try_take(&other, OUTBOX, "replica-2")
+    let outbox = Held::try_take(&other, &app.clock(), OUTBOX, "replica-2")
         .await
         .unwrap()
         .expect("the outbox lease is free");
     let epoch = first.fence().epoch;
     first.release().await;
-    let second = Held::try_take(&other, PROVISIONING, "replica-2")
+    let second = Held::try_take(&other, &app.clock(), PROVISIONING, "replica-2")
         .await
         .unwrap()
         .expect("a released lease is taken at once");
@@ -54,22 +54,15 @@ async fn one_holder_at_a_time_and_the_next_taker_moves_the_epoch_on() {
 async fn a_holder_that_was_taken_over_stops_acting_and_cannot_write() {
     let app = TestApp::with_demo().await;
     let other = app.db.reopen().unwrap();
-    let paused = Held::try_take(&app.db, PROVISIONING, "paused")
+    let paused = Held::try_take(&app.db, &app.clock(), PROVISIONING, "paused")
         .await
         .unwrap()
         .unwrap();
     assert!(paused.alive().check());
-    // As if "paused" had stopped renewing: its time is up in the database.
-    app.db
-        .write(|tx| {
-            Ok(tx.execute(
-                "UPDATE leases SET until_ms = 0 WHERE name = 'provisioning'",
-                [],
-            )?)
-        })
-        .await
-        .unwrap();
-    let successor = Held::try_take(&other, PROVISIONING, "successor")
+    // As if "paused" had stopped renewing: the lease's time passes.
+    app.clock
+        .advance(time::Duration::try_from(lease::TTL).unwrap() + time::Duration::seconds(1));
+    let successor = Held::try_take(&other, &app.clock(), PROVISIONING, "successor")
         .await
         .unwrap()
         .expect("an expired lease is taken over");
@@ -107,7 +100,7 @@ async fn a_holder_that_was_taken_over_stops_acting_and_cannot_write() {
     // Freeing a lease one no longer holds leaves the successor holding it.
     paused.release().await;
     assert!(
-        Held::try_take(&app.db, PROVISIONING, "third")
+        Held::try_take(&app.db, &app.clock(), PROVISIONING, "third")
             .await
             .unwrap()
             .is_none()
@@ -120,7 +113,7 @@ async fn provisioning_waits_for_the_process_holding_the_lease() {
     let app = TestApp::with_demo().await;
     let alice = app.login("alice").await;
     let other = app.db.reopen().unwrap();
-    let busy = Held::try_take(&other, PROVISIONING, "another-replica")
+    let busy = Held::try_take(&other, &app.clock(), PROVISIONING, "another-replica")
         .await
         .unwrap()
         .unwrap();
@@ -316,11 +309,11 @@ async fn behind_a_trusted_balancer_failed_log_ins_count_per_forwarded_client() {
 async fn a_process_shutting_down_frees_its_leases_for_the_next_at_once() {
     let app = TestApp::with_demo().await;
     let other = app.db.reopen().unwrap();
-    let provisioning = Held::try_take(&app.db, PROVISIONING, "stopping")
+    let provisioning = Held::try_take(&app.db, &app.clock(), PROVISIONING, "stopping")
         .await
         .unwrap()
         .unwrap();
-    let outbox = Held::try_take(&app.db, OUTBOX, "stopping")
+    let outbox = Held::try_take(&app.db, &app.clock(), OUTBOX, "stopping")
         .await
         .unwrap()
         .unwrap();
@@ -328,7 +321,7 @@ async fn a_process_shutting_down_frees_its_leases_for_the_next_at_once() {
     drop((provisioning, outbox));
     assert_eq!(lease::release_all(&app.db, "stopping").await.unwrap(), 2);
     for name in [PROVISIONING, OUTBOX] {
-        Held::try_take(&other, name, "next")
+        Held::try_take(&other, &app.clock(), name, "next")
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{name} is free at once"))

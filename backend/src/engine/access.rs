@@ -17,7 +17,7 @@ use crate::{
     error::AppError,
     lease::Held,
     secrets::SecretBox,
-    state::AppState,
+    engine::Engine,
     store::{self, Conn, access::GrantRow, requests::RequestRow},
 };
 
@@ -153,7 +153,7 @@ pub fn reveal_in(
 /// Reset Credentials: the connector issues new ones (the old stop working);
 /// the new secret waits to be revealed once.
 pub async fn reset_credentials(
-    state: &AppState,
+    ctx: &Engine,
     actor: Actor,
     id: i64,
     integration_id: i64,
@@ -161,38 +161,39 @@ pub async fn reset_credentials(
     // One connector call at a time (this process's lock, then the lease that
     // every process takes to call connectors): two resets at once could
     // leave the stored secret different from the one the system has.
-    let _guard = state.provisioning.lock.lock().await;
+    let _guard = ctx.provisioning.lock.lock().await;
     let lease = Held::take(
-        &state.db,
+        &ctx.db,
+        &ctx.clock,
         store::leases::PROVISIONING,
-        &state.replica,
+        &ctx.replica,
         super::provision::ACTION_PATIENCE,
     )
     .await?
     .ok_or_else(|| {
         AppError::Unavailable("another server is provisioning access; try again shortly".into())
     })?;
-    let reset = reset_held(state, &lease, actor, id, integration_id).await;
+    let reset = reset_held(ctx, &lease, actor, id, integration_id).await;
     lease.release().await;
     reset
 }
 
 async fn reset_held(
-    state: &AppState,
+    ctx: &Engine,
     lease: &Held,
     actor: Actor,
     id: i64,
     integration_id: i64,
 ) -> Result<AccessDetails, AppError> {
-    let now = state.now().unix_timestamp();
-    let (kind, sealed, grant) = state
+    let now = ctx.now().unix_timestamp();
+    let (kind, sealed, grant) = ctx
         .db
         .call(move |conn| {
             own_granted(conn, actor, id, integration_id)?;
             grant_of(conn, (id, integration_id), now)
         })
         .await?;
-    let connector = open_connector(state, &kind, sealed.as_deref());
+    let connector = open_connector(ctx, &kind, sealed.as_deref());
     let issued: Result<Credentials, String> =
         tokio::task::spawn_blocking(move || connector.and_then(|c| c.reset_credentials(&grant)))
             .await
@@ -203,9 +204,9 @@ async fn reset_held(
             format!("New credentials could not be issued: {reason}"),
         )
     })?;
-    let secrets: std::sync::Arc<SecretBox> = state.secrets.clone();
+    let secrets: std::sync::Arc<SecretBox> = ctx.secrets.clone();
     let fence = lease.fence();
-    state
+    ctx
         .db
         .write(move |tx| {
             crate::lease::check(tx, &fence)?;

@@ -11,7 +11,7 @@ use gatehouse_shared::{
     rules::Actor,
 };
 
-use crate::{error::AppError, state::AppState, store};
+use crate::{error::AppError, engine::Engine, store};
 
 use super::{ApprovalOutcome, RejectionOutcome, approve_in, provision_now, reject_in};
 
@@ -67,7 +67,7 @@ fn check(decision: &BulkDecision) -> Result<Vec<i64>, AppError> {
     }
     // Refused once here, not once per request in its own transaction.
     if decision.action == BulkAction::Reject {
-        super::lifecycle::checked_reason(decision.reason.as_deref().unwrap_or_default(), true)?;
+        super::checked_reason(decision.reason.as_deref().unwrap_or_default(), true)?;
     }
     Ok(ids)
 }
@@ -76,12 +76,12 @@ fn check(decision: &BulkDecision) -> Result<Vec<i64>, AppError> {
 /// was decided by someone else after it was listed to them (409, naming its
 /// status now); otherwise it stays "not found".
 async fn decided_meanwhile(
-    state: &AppState,
+    ctx: &Engine,
     actor: Actor,
     id: i64,
     what: String,
 ) -> Result<AppError, AppError> {
-    let status = state
+    let status = ctx
         .db
         .call(move |conn| store::requests::status_for_flow_approver(conn, actor.id, id))
         .await?;
@@ -96,7 +96,7 @@ async fn decided_meanwhile(
 /// Decide each request in turn, one transaction each, and say per request
 /// what happened, in the order sent (repeated ids once).
 pub async fn decide_each(
-    state: &AppState,
+    ctx: &Engine,
     actor: Actor,
     decision: BulkDecision,
 ) -> Result<BulkDecisionResponse, AppError> {
@@ -104,22 +104,22 @@ pub async fn decide_each(
     let reason = decision.reason.unwrap_or_default();
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
-        let now = state.now().unix_timestamp();
+        let now = ctx.now().unix_timestamp();
         let reason = reason.clone();
         let done = match decision.action {
-            BulkAction::Approve => state
+            BulkAction::Approve => ctx
                 .db
                 .write(move |tx| approve_in(tx, actor, id, now))
                 .await
                 .map(outcome_name),
-            BulkAction::Reject => state
+            BulkAction::Reject => ctx
                 .db
                 .write(move |tx| reject_in(tx, actor, id, &reason, now))
                 .await
                 .map(rejection_name),
         };
         let done = match done {
-            Err(AppError::NotFound(what)) => Err(decided_meanwhile(state, actor, id, what).await?),
+            Err(AppError::NotFound(what)) => Err(decided_meanwhile(ctx, actor, id, what).await?),
             other => other,
         };
         results.push(match done {
@@ -149,10 +149,10 @@ pub async fn decide_each(
             }
         });
     }
-    provision_now(state).await;
+    provision_now(ctx).await;
     // The status each request has now, where the approver may see it.
     let ids: Vec<i64> = results.iter().map(|r| r.id).collect();
-    let statuses = state
+    let statuses = ctx
         .db
         .call(move |conn| {
             let mut statuses = Vec::with_capacity(ids.len());

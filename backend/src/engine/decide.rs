@@ -16,7 +16,7 @@ use crate::{
     store::{self, Conn, requests::RequestRow},
 };
 
-use super::{lifecycle::checked_reason, load_visible};
+use super::{checked_reason, flow_of, load_visible};
 
 /// Longest break-glass reason (an incident ID and a line about it).
 pub const MAX_BREAK_GLASS_REASON: usize = 500;
@@ -159,7 +159,7 @@ pub fn waiting_step(
     conn: Conn<'_>,
     row: &RequestRow,
 ) -> Result<(Vec<UserRef>, StepProgress), AppError> {
-    let flow = super::lifecycle::flow_of(conn, row)?;
+    let flow = flow_of(conn, row)?;
     let rule = flow.step_rule(row.current_step);
     let (waiting, decisions) = store::approvals::waiting_step(
         conn,

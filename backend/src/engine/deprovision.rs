@@ -90,9 +90,9 @@ pub fn sweep_in(tx: Conn<'_>, now: i64) -> Result<Swept, AppError> {
 }
 
 /// The worker's pass: sweep when an inactive user still has something.
-pub async fn sweep(state: &crate::state::AppState, now: i64) -> Result<Swept, AppError> {
-    if !state.db.call(store::identity::any_left_behind).await? {
+pub async fn sweep(ctx: &Engine, now: i64) -> Result<Swept, AppError> {
+    if !ctx.db.call(store::identity::any_left_behind).await? {
         return Ok(Swept::default());
     }
-    state.db.write(move |tx| sweep_in(tx, now)).await
+    ctx.db.write(move |tx| sweep_in(tx, now)).await
 }

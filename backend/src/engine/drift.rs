@@ -17,21 +17,21 @@ use crate::{
     connector::{self, Connector, DriftMode, Grant, Holding},
     error::AppError,
     lease::Held,
-    state::AppState,
+    engine::Engine,
     store::{self, drift::Finding, leases},
 };
 
 /// Reconcile every integration that is due, if this process gets the lease.
-pub async fn check_due(state: &AppState) -> Result<usize, AppError> {
-    let now = state.now().unix_timestamp();
-    let due = state
+pub async fn check_due(ctx: &Engine) -> Result<usize, AppError> {
+    let now = ctx.now().unix_timestamp();
+    let due = ctx
         .db
         .call(move |conn| store::drift::due(conn, now))
         .await?;
     if due.is_empty() {
         return Ok(0);
     }
-    let Some(lease) = Held::try_take(&state.db, leases::DRIFT, &state.replica).await? else {
+    let Some(lease) = Held::try_take(&ctx.db, &ctx.clock, leases::DRIFT, &ctx.replica).await? else {
         return Ok(0);
     };
     let mut checked = 0;
@@ -39,7 +39,7 @@ pub async fn check_due(state: &AppState) -> Result<usize, AppError> {
         if !lease.alive().check() {
             break;
         }
-        if let Err(error) = check(state, integration).await {
+        if let Err(error) = check(ctx, integration).await {
             tracing::error!(integration, %error, "drift check failed; retried at its next time");
         }
         checked += 1;
@@ -59,9 +59,9 @@ struct Known {
 }
 
 /// Reconcile one integration now; its report afterwards.
-pub async fn check(state: &AppState, integration: i64) -> Result<DriftReport, AppError> {
-    let now = state.now().unix_timestamp();
-    let known = state
+pub async fn check(ctx: &Engine, integration: i64) -> Result<DriftReport, AppError> {
+    let now = ctx.now().unix_timestamp();
+    let known = ctx
         .db
         .call(move |conn| {
             let (kind, sealed) = store::catalog::integration_connector(conn, integration)?
@@ -86,12 +86,12 @@ pub async fn check(state: &AppState, integration: i64) -> Result<DriftReport, Ap
             })
         })
         .await?;
-    let settings = connector::open_settings(&state.secrets, known.sealed.as_deref())
+    let settings = connector::open_settings(&ctx.secrets, known.sealed.as_deref())
         .map_err(AppError::internal)?;
     let (mode, minutes) =
         connector::drift_settings(settings.as_ref()).unwrap_or((DriftMode::Report, 10));
     let next = now + minutes * 60;
-    let built = super::provision::open_connector(state, &known.kind, known.sealed.as_deref());
+    let built = super::provision::open_connector(ctx, &known.kind, known.sealed.as_deref());
     let paths = known.paths.clone();
     let live = known.live.clone();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -118,7 +118,7 @@ pub async fn check(state: &AppState, integration: i64) -> Result<DriftReport, Ap
     .await
     .map_err(|error| AppError::internal(format!("drift task failed: {error}")))?;
     let name = known.name.clone();
-    state
+    ctx
         .db
         .write(move |tx| match &outcome {
             Err(reason) => {
@@ -161,7 +161,7 @@ pub async fn check(state: &AppState, integration: i64) -> Result<DriftReport, Ap
             }
         })
         .await?;
-    report(state, integration).await
+    report(ctx, integration).await
 }
 
 /// What the target holds that no live grant accounts for. A holding is
@@ -201,8 +201,8 @@ fn related(a: &str, b: &str) -> bool {
 }
 
 /// The integration's last check and findings.
-pub async fn report(state: &AppState, integration: i64) -> Result<DriftReport, AppError> {
-    let (kind, sealed, last, findings) = state
+pub async fn report(ctx: &Engine, integration: i64) -> Result<DriftReport, AppError> {
+    let (kind, sealed, last, findings) = ctx
         .db
         .call(move |conn| {
             let (kind, sealed) = store::catalog::integration_connector(conn, integration)?
@@ -216,7 +216,7 @@ pub async fn report(state: &AppState, integration: i64) -> Result<DriftReport, A
         })
         .await?;
     let settings =
-        connector::open_settings(&state.secrets, sealed.as_deref()).map_err(AppError::internal)?;
+        connector::open_settings(&ctx.secrets, sealed.as_deref()).map_err(AppError::internal)?;
     let (mode, minutes) =
         connector::drift_settings(settings.as_ref()).unwrap_or((DriftMode::Report, 10));
     let at = |unix: i64| {

@@ -14,9 +14,7 @@ use crate::{
     store::{self, Conn, flows::Flow, requests::RequestRow},
 };
 
-use super::{load_visible, submit_in};
-
-pub const MAX_REASON_LENGTH: usize = 1_000;
+use super::{checked_reason, flow_of, load_visible, submit_in};
 
 /// What an approval did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +37,6 @@ pub enum RejectionOutcome {
     Rejected,
 }
 
-pub(super) fn flow_of(conn: Conn<'_>, row: &RequestRow) -> Result<Flow, AppError> {
-    store::flows::flow_by_id(conn, row.flow_id)?.ok_or_else(|| {
-        AppError::internal(format!("request {} has no flow {}", row.id, row.flow_id))
-    })
-}
 
 /// Refuse with the reason a user cannot decide this request.
 fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), AppError> {
@@ -233,22 +226,6 @@ pub fn reject_in(
     Ok(RejectionOutcome::Rejected)
 }
 
-pub(super) fn checked_reason(reason: &str, required: bool) -> Result<String, AppError> {
-    let reason = reason.trim();
-    if required && reason.is_empty() {
-        return Err(AppError::invalid(
-            "reason",
-            "Give a reason; the requester will see it.",
-        ));
-    }
-    if reason.chars().count() > MAX_REASON_LENGTH {
-        return Err(AppError::invalid(
-            "reason",
-            format!("The reason is at most {MAX_REASON_LENGTH} characters."),
-        ));
-    }
-    Ok(reason.to_owned())
-}
 
 pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), AppError> {
     let row = load_visible(tx, actor, id)?;

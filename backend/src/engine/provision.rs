@@ -23,7 +23,7 @@ use crate::{
     lease::Held,
     notify,
     secrets::SecretBox,
-    state::AppState,
+    engine::Engine,
     store::{
         self, Conn,
         access::{Handed, Pair},
@@ -37,17 +37,17 @@ pub use gatehouse_shared::rules::{PENDING_LIMIT, PENDING_LIMIT_REASON};
 const BATCH: i64 = 500;
 
 /// Pending Approval or Pending MFA for more than 7 days becomes Failed.
-pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, AppError> {
+pub async fn fail_stale_pending(ctx: &Engine, now: i64) -> Result<usize, AppError> {
     let cutoff = now - PENDING_LIMIT;
     // A cheap read first, so that idle passes never take the write lock.
-    if !state
+    if !ctx
         .db
         .call(move |conn| store::transitions::any_stale_pending(conn, cutoff))
         .await?
     {
         return Ok(0);
     }
-    state
+    ctx
         .db
         .write(move |tx| {
             let due = store::transitions::stale_pending(tx, cutoff)?;
@@ -69,18 +69,18 @@ pub async fn fail_stale_pending(state: &AppState, now: i64) -> Result<usize, App
 /// Active access past its expiry starts being removed (Revoking, to end
 /// Expired). Returns how many, and the earliest expiry among them.
 pub async fn begin_due_expiries(
-    state: &AppState,
+    ctx: &Engine,
     now: i64,
 ) -> Result<(usize, Option<i64>), AppError> {
     // A cheap read first, so that idle passes never take the write lock.
-    if !state
+    if !ctx
         .db
         .call(move |conn| store::transitions::any_expiry_due(conn, now))
         .await?
     {
         return Ok((0, None));
     }
-    state
+    ctx
         .db
         .write(move |tx| {
             let due = store::transitions::expiries_due(tx, now)?;
@@ -121,14 +121,14 @@ enum Job {
 /// Another process may hold the provisioning lease (its pass may have
 /// started before this action committed): the action waits up to
 /// [`ACTION_PATIENCE`] for it, then leaves the work to the workers.
-pub async fn provision_now(state: &AppState) {
+pub async fn provision_now(ctx: &Engine) {
     use std::sync::atomic::Ordering;
-    let covering = state.provisioning.started.load(Ordering::SeqCst) + 1;
-    let mut finished = state.provisioning.lock.lock().await;
+    let covering = ctx.provisioning.started.load(Ordering::SeqCst) + 1;
+    let mut finished = ctx.provisioning.lock.lock().await;
     if *finished >= covering {
         return;
     }
-    if let Err(error) = provision_pass(state, &mut finished, ACTION_PATIENCE).await {
+    if let Err(error) = provision_pass(ctx, &mut finished, ACTION_PATIENCE).await {
         tracing::error!(%error, "provisioning after an action failed; the worker retries");
     }
 }
@@ -140,38 +140,38 @@ pub const ACTION_PATIENCE: std::time::Duration = crate::lease::TTL;
 /// extended ends, batch by batch; then settle requests whose grants are all
 /// done. A pass that finds another process provisioning leaves it to that
 /// process.
-pub async fn provision_all(state: &AppState) -> Result<(), AppError> {
+pub async fn provision_all(ctx: &Engine) -> Result<(), AppError> {
     // One provisioner at a time, so no access is granted or removed twice.
-    let mut finished = state.provisioning.lock.lock().await;
-    provision_pass(state, &mut finished, std::time::Duration::ZERO).await
+    let mut finished = ctx.provisioning.lock.lock().await;
+    provision_pass(ctx, &mut finished, std::time::Duration::ZERO).await
 }
 
 /// One numbered pass, run while holding the provisioning lock (`finished`).
 async fn provision_pass(
-    state: &AppState,
+    ctx: &Engine,
     finished: &mut u64,
     patience: std::time::Duration,
 ) -> Result<(), AppError> {
     use std::sync::atomic::Ordering;
-    let number = state.provisioning.started.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = provision_pass_body(state, patience).await;
+    let number = ctx.provisioning.started.fetch_add(1, Ordering::SeqCst) + 1;
+    let result = provision_pass_body(ctx, patience).await;
     *finished = number;
     result
 }
 
 async fn provision_pass_body(
-    state: &AppState,
+    ctx: &Engine,
     patience: std::time::Duration,
 ) -> Result<(), AppError> {
-    let now = state.now().unix_timestamp();
-    if !state
+    let now = ctx.now().unix_timestamp();
+    if !ctx
         .db
         .call(move |conn| store::access::anything_due(conn, now))
         .await?
     {
         return Ok(());
     }
-    let Some(lease) = Held::take(&state.db, leases::PROVISIONING, &state.replica, patience).await?
+    let Some(lease) = Held::take(&ctx.db, &ctx.clock, leases::PROVISIONING, &ctx.replica, patience).await?
     else {
         tracing::debug!("another process is provisioning");
         return Ok(());
@@ -180,7 +180,7 @@ async fn provision_pass_body(
     // hold back the others: removals go on regardless.
     let mut fault = None;
     for job in [Job::Grant, Job::Remove, Job::Sync] {
-        if let Err(error) = run_job(state, &lease, job).await {
+        if let Err(error) = run_job(ctx, &lease, job).await {
             tracing::error!(?job, %error, "provisioning job failed; the next pass retries");
             fault.get_or_insert(error);
         }
@@ -188,13 +188,13 @@ async fn provision_pass_body(
     lease.release().await;
     // Requests whose access is gone everywhere end; read first, so that an
     // idle pass never takes the write lock.
-    let now = state.now().unix_timestamp();
-    let any = state
+    let now = ctx.now().unix_timestamp();
+    let any = ctx
         .db
         .call(|conn| store::access::access_gone(conn, None))
         .await?;
     if !any.is_empty() {
-        state
+        ctx
             .db
             .write(move |tx| {
                 for id in store::access::access_gone(tx, None)? {
@@ -208,10 +208,10 @@ async fn provision_pass_body(
 }
 
 /// Every batch of one job that is due now.
-async fn run_job(state: &AppState, lease: &Held, job: Job) -> Result<(), AppError> {
+async fn run_job(ctx: &Engine, lease: &Held, job: Job) -> Result<(), AppError> {
     loop {
-        let now = state.now().unix_timestamp();
-        let pairs = state
+        let now = ctx.now().unix_timestamp();
+        let pairs = ctx
             .db
             .call(move |conn| match job {
                 Job::Grant => store::access::grants_due(conn, now, BATCH),
@@ -221,7 +221,7 @@ async fn run_job(state: &AppState, lease: &Held, job: Job) -> Result<(), AppErro
             .await?;
         let full = pairs.len() as i64 == BATCH;
         if !pairs.is_empty() {
-            run_batch(state, lease, job, pairs).await?;
+            run_batch(ctx, lease, job, pairs).await?;
         }
         if !full {
             return Ok(());
@@ -264,13 +264,13 @@ fn tell_fulfillers(
 }
 
 async fn run_batch(
-    state: &AppState,
+    ctx: &Engine,
     lease: &Held,
     job: Job,
     pairs: Vec<Pair>,
 ) -> Result<(), AppError> {
-    let now = state.now().unix_timestamp();
-    let tasks = state
+    let now = ctx.now().unix_timestamp();
+    let tasks = ctx
         .db
         .call(move |conn| {
             pairs
@@ -280,18 +280,18 @@ async fn run_batch(
         })
         .await?;
     let tasks_len = tasks.len();
-    let demo = state.connector.clone();
-    let secrets = state.secrets.clone();
+    let demo = ctx.connector.clone();
+    let secrets = ctx.secrets.clone();
     let alive = lease.alive();
     let outcomes: Vec<(Task, u32, Result<Outcome, String>, Verified)> =
         tokio::task::spawn_blocking(move || call_connectors(job, tasks, &secrets, &demo, &alive))
             .await
             .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
     let called = outcomes.len();
-    let secrets = state.secrets.clone();
-    let now = state.now().unix_timestamp();
+    let secrets = ctx.secrets.clone();
+    let now = ctx.now().unix_timestamp();
     let fence = lease.fence();
-    state
+    ctx
         .db
         .write(move |tx| {
             crate::lease::check(tx, &fence)?;
@@ -445,11 +445,11 @@ pub fn grant_of(
 
 /// Build an integration's connector from its stored settings.
 pub fn open_connector(
-    state: &AppState,
+    ctx: &Engine,
     kind: &str,
     sealed: Option<&[u8]>,
 ) -> Result<Arc<dyn Connector>, String> {
-    connector_of(&state.secrets, kind, sealed, &state.connector)
+    connector_of(&ctx.secrets, kind, sealed, &ctx.connector)
 }
 
 /// A grant failed for good: the request ends Failed, and what other

@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::{
     error::AppError,
-    state::AppState,
+    engine::Engine,
     store::{
         self, Conn,
         requests::{Recurrence, RequestRow},
@@ -165,16 +165,16 @@ pub fn recurrence_view(recurrence: &Recurrence, window_index: i64) -> RequestRec
 
 /// The worker's pass: Scheduled requests whose start has come become
 /// Granting (the provisioning that follows grants them). Returns how many.
-pub async fn start_due(state: &AppState, now: i64) -> Result<usize, AppError> {
+pub async fn start_due(ctx: &Engine, now: i64) -> Result<usize, AppError> {
     // A cheap read first, so that idle passes never take the write lock.
-    if !state
+    if !ctx
         .db
         .call(move |conn| store::transitions::any_start_due(conn, now))
         .await?
     {
         return Ok(0);
     }
-    state
+    ctx
         .db
         .write(move |tx| {
             let due = store::transitions::starts_due(tx, now)?;

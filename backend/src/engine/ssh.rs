@@ -18,7 +18,7 @@ use crate::{
     },
     error::AppError,
     secrets::SecretBox,
-    state::AppState,
+    engine::Engine,
     store::{self, Conn, ssh::IssuedCertificate, tokens::timestamp},
 };
 
@@ -91,15 +91,15 @@ fn ca_key(
 }
 
 /// The CA's public key line for `TrustedUserCAKeys` (admins), made on first use.
-pub async fn ca_public_key(state: &AppState, actor: Actor) -> Result<String, AppError> {
+pub async fn ca_public_key(ctx: &Engine, actor: Actor) -> Result<String, AppError> {
     if !actor.is_admin {
         return Err(AppError::Forbidden(
             "Only admins read the SSH CA's public key.".into(),
         ));
     }
-    let now = state.now().unix_timestamp();
-    let secrets = state.secrets.clone();
-    state
+    let now = ctx.now().unix_timestamp();
+    let secrets = ctx.secrets.clone();
+    ctx
         .db
         .write(move |tx| ca_key(tx, &secrets, Some(actor.id), now).map(|(_, public)| public))
         .await
@@ -107,9 +107,9 @@ pub async fn ca_public_key(state: &AppState, actor: Actor) -> Result<String, App
 
 /// The OpenSSH key revocation list: the serials of certificates whose access
 /// has ended and that are not expired yet.
-pub async fn revoked_keys(state: &AppState) -> Result<Vec<u8>, AppError> {
-    let now = state.now().unix_timestamp();
-    let (ca, serials) = state
+pub async fn revoked_keys(ctx: &Engine) -> Result<Vec<u8>, AppError> {
+    let now = ctx.now().unix_timestamp();
+    let (ca, serials) = ctx
         .db
         .call(move |conn| {
             let ca = store::ssh::ca(conn)?;
@@ -134,15 +134,15 @@ pub async fn revoked_keys(state: &AppState) -> Result<Vec<u8>, AppError> {
 /// from now, or the access's end if that comes first. Only the grantee;
 /// every certificate is audited (serial and the key's fingerprint).
 pub async fn issue_certificate(
-    state: &AppState,
+    ctx: &Engine,
     actor: Actor,
     id: i64,
     integration_id: i64,
     input: SshCertificateInput,
 ) -> Result<SshCertificate, AppError> {
-    let now = state.now().unix_timestamp();
-    let secrets = state.secrets.clone();
-    state
+    let now = ctx.now().unix_timestamp();
+    let secrets = ctx.secrets.clone();
+    ctx
         .db
         .write(move |tx| issue_in(tx, &secrets, actor, (id, integration_id), &input, now))
         .await

@@ -5,15 +5,15 @@
 //! happens outside any transaction; a crash between sending and recording
 //! sends the message again after the restart (at least once).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
+pub use super::outbox::{Outbox, Outcome, idempotency_key};
 use super::{
-    NotifyConfig, email,
+    email,
     notice::{self, Notice},
     slack,
 };
 use crate::{
-    clock::Clock,
     db::Db,
     error::AppError,
     lease::Held,
@@ -22,26 +22,6 @@ use crate::{
         notifications::{Channel, Pending},
     },
 };
-
-/// What delivery works with: the store, the clock, the channels, a lock held
-/// while this process delivers and its name for the outbox lease, which keeps
-/// other processes from delivering at the same time. The
-/// server's state gives one (`Outbox::from(&state)`), so callers hand their
-/// state to [`deliver_due`] and [`run`].
-#[derive(Clone)]
-pub struct Outbox {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub config: Arc<NotifyConfig>,
-    pub delivering: Arc<tokio::sync::Mutex<()>>,
-    pub replica: Arc<str>,
-}
-
-impl Outbox {
-    fn now(&self) -> i64 {
-        self.clock.now().unix_timestamp()
-    }
-}
 
 /// Attempts before a message is given up (about a day of retries).
 pub const MAX_ATTEMPTS: i64 = 30;
@@ -54,18 +34,6 @@ const KEEP_FINISHED: i64 = 30 * 24 * 3600;
 pub fn backoff(attempts: i64) -> i64 {
     let exponent = attempts.clamp(0, 7) as u32;
     (30_i64 << exponent).min(3600)
-}
-
-/// What happened to one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Delivered,
-    /// Nowhere to deliver it, or no longer relevant; not retried.
-    Skipped(String),
-    /// Failed now; try again later.
-    Retry(String),
-    /// Failed in a way retrying cannot fix.
-    Failed(String),
 }
 
 /// Counts of one delivery pass.
@@ -91,7 +59,7 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
         return Ok(report);
     }
     // Another process delivering now covers what is due.
-    let Some(lease) = Held::try_take(&outbox.db, leases::OUTBOX, &outbox.replica).await? else {
+    let Some(lease) = Held::try_take(&outbox.db, &outbox.clock, leases::OUTBOX, &outbox.replica).await? else {
         return Ok(report);
     };
     let result = deliver_held(&outbox, &lease, &mut report).await;
@@ -290,13 +258,6 @@ async fn deliver_one(outbox: &Outbox, row: &Pending) -> Outcome {
             slack::deliver(outbox, &config, row, &notice).await
         }
     }
-}
-
-/// What names an outbox message for good, sent with it (e-mail Message-ID,
-/// Slack message metadata): a message sent again after a crash between
-/// sending and recording carries the same key.
-pub fn idempotency_key(row: &Pending) -> String {
-    format!("gatehouse-outbox-{}-{}", row.id, row.user_id)
 }
 
 /// Warn about access that ends soon (each expiry once), in one transaction.

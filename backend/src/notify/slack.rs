@@ -12,7 +12,7 @@ pub use api::{SlackApi, SlackError};
 
 use super::{
     Secret,
-    deliver::{Outbox, Outcome},
+    outbox::{Outbox, Outcome, idempotency_key},
     notice::{self, Notice},
 };
 use crate::store::{self, notifications::Pending};
@@ -75,7 +75,7 @@ pub async fn deliver(
         &slack_user,
         &text,
         message,
-        Some(&super::deliver::idempotency_key(row)),
+        Some(&idempotency_key(row)),
     )
     .await
     {

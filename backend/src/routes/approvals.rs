@@ -136,6 +136,6 @@ pub async fn decide_approvals(
     AppJson(decision): AppJson<BulkDecision>,
 ) -> Result<Json<BulkDecisionResponse>, AppError> {
     Ok(Json(
-        engine::bulk::decide_each(&state, user.actor(), decision).await?,
+        engine::bulk::decide_each(&state.engine(), user.actor(), decision).await?,
     ))
 }

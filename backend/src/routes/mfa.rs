@@ -155,7 +155,7 @@ pub async fn confirm_mfa(
             engine::release_pending_mfa(tx, user_id, now)
         })
         .await?;
-    engine::provision_now(&state).await;
+    engine::provision_now(&state.engine()).await;
     let row = state
         .db
         .call(move |conn| store::mfa::get(conn, user_id))

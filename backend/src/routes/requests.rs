@@ -33,7 +33,7 @@ async fn load_one(
     actor: Actor,
     id: i64,
 ) -> Result<Json<AccessRequest>, AppError> {
-    engine::load_views(state, actor, vec![id])
+    engine::load_views(&state.engine(), actor, vec![id])
         .await?
         .pop()
         .map(Json)
@@ -56,7 +56,7 @@ where
     let actor = user.actor();
     let now = state.now().unix_timestamp();
     state.db.write(move |tx| step(tx, actor, now)).await?;
-    engine::provision_now(state).await;
+    engine::provision_now(&state.engine()).await;
     load_one(state, actor, id).await
 }
 
@@ -90,8 +90,8 @@ pub async fn submit_request(
         .db
         .write(move |tx| engine::submit_in(tx, requester, &form, None, now))
         .await?;
-    engine::provision_now(&state).await;
-    let requests = engine::load_views(&state, user.actor(), ids).await?;
+    engine::provision_now(&state.engine()).await;
+    let requests = engine::load_views(&state.engine(), user.actor(), ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }
 
@@ -601,8 +601,8 @@ pub async fn request_again(
             engine::request_again_in(tx, actor, id, &body.justification, via.as_deref(), now)
         })
         .await?;
-    engine::provision_now(&state).await;
-    let requests = engine::load_views(&state, actor, ids).await?;
+    engine::provision_now(&state.engine()).await;
+    let requests = engine::load_views(&state.engine(), actor, ids).await?;
     Ok((StatusCode::CREATED, Json(SubmitResponse { requests })))
 }
 

@@ -70,7 +70,7 @@ pub async fn issue_certificate(
     AppJson(input): AppJson<SshCertificateInput>,
 ) -> Result<Json<SshCertificate>, AppError> {
     let issued =
-        engine::ssh::issue_certificate(&state, user.actor(), id, integration_id, input).await?;
+        engine::ssh::issue_certificate(&state.engine(), user.actor(), id, integration_id, input).await?;
     Ok(Json(issued))
 }
 
@@ -93,7 +93,7 @@ pub async fn get_ca(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Response, AppError> {
-    let line = engine::ssh::ca_public_key(&state, user.actor()).await?;
+    let line = engine::ssh::ca_public_key(&state.engine(), user.actor()).await?;
     Ok((
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!("{line}\n"),
@@ -118,5 +118,5 @@ pub async fn get_ca(
 pub async fn get_revoked_keys(
     State(state): State<AppState>,
 ) -> Result<KeyRevocationList, AppError> {
-    Ok(KeyRevocationList(engine::ssh::revoked_keys(&state).await?))
+    Ok(KeyRevocationList(engine::ssh::revoked_keys(&state.engine()).await?))
 }

@@ -542,7 +542,7 @@ async fn block_actions(
                     engine::approve_in(tx, actor, id, now)
                 })
                 .await?;
-            engine::provision_now(state).await;
+            engine::provision_now(&state.engine()).await;
             let done = match outcome {
                 engine::ApprovalOutcome::Counted {
                     approvals,
@@ -581,7 +581,7 @@ async fn block_actions(
                 .db
                 .write(move |tx| engine::extend_in(tx, actor, id, now))
                 .await?;
-            engine::provision_now(state).await;
+            engine::provision_now(&state.engine()).await;
             mark_message(
                 config,
                 payload,
@@ -596,7 +596,7 @@ async fn block_actions(
                 .db
                 .write(move |tx| engine::revoke_in(tx, actor, id, None, now))
                 .await?;
-            engine::provision_now(state).await;
+            engine::provision_now(&state.engine()).await;
             let request = one_request(state, actor, id).await?;
             mark_message(
                 config,
@@ -701,7 +701,7 @@ async fn one_request(
     actor: Actor,
     id: i64,
 ) -> Result<gatehouse_shared::requests::AccessRequest, AppError> {
-    engine::load_views(state, actor, vec![id])
+    engine::load_views(&state.engine(), actor, vec![id])
         .await?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("Request {id}")))
@@ -804,8 +804,8 @@ async fn view_submission(
                 .await
             {
                 Ok(created) => {
-                    engine::provision_now(state).await;
-                    let requests = engine::load_views(state, actor, created).await?;
+                    engine::provision_now(&state.engine()).await;
+                    let requests = engine::load_views(&state.engine(), actor, created).await?;
                     Ok(submitted(requests))
                 }
                 Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
@@ -921,8 +921,8 @@ async fn again(
         .await
     {
         Ok(created) => {
-            engine::provision_now(state).await;
-            Ok(Ok(engine::load_views(state, actor, created).await?))
+            engine::provision_now(&state.engine()).await;
+            Ok(Ok(engine::load_views(&state.engine(), actor, created).await?))
         }
         Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
         Err(error) => Ok(Err(field_errors(vec![(

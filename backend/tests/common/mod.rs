@@ -454,6 +454,11 @@ impl TestApp {
         id
     }
 
+    /// The app's clock as the server's parts take it (leases, the outbox).
+    pub fn clock(&self) -> Arc<dyn gatehouse::clock::Clock> {
+        Arc::new(self.clock.clone())
+    }
+
     /// Run one background pass, as the worker does every second.
     pub async fn tick(&self) {
         gatehouse::worker::tick(&self.state()).await.unwrap();

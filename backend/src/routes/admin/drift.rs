@@ -19,7 +19,7 @@ pub async fn get_drift(
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<DriftReport>, AppError> {
     admin.require_admin()?;
-    Ok(Json(engine::drift::report(&state, id).await?))
+    Ok(Json(engine::drift::report(&state.engine(), id).await?))
 }
 
 /// Check the integration for drift now (and remove it, when the integration
@@ -37,5 +37,5 @@ pub async fn check_drift(
     AppPath(id): AppPath<i64>,
 ) -> Result<Json<DriftReport>, AppError> {
     admin.require_admin()?;
-    Ok(Json(engine::drift::check(&state, id).await?))
+    Ok(Json(engine::drift::check(&state.engine(), id).await?))
 }
