@@ -365,12 +365,7 @@ pub fn access() -> Result<String, String> {
 }
 
 /// A time as `YYYY-MM-DD HH:MM` (the CLI's tables and messages say UTC).
-pub(crate) fn minute(t: time::OffsetDateTime) -> String {
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]"
-    ))
-    .unwrap_or_else(|_| "-".into())
-}
+pub(crate) use gatehouse_shared::duration::minute;
 
 /// A request's first items as `name (permission)`, named by `name`, and
 /// how many more it holds.
@@ -541,6 +536,39 @@ fn describe(details: &AccessDetails, secret: &RevealedSecret) -> String {
 fn shell_quote(value: &str) -> String {
     let clean: String = value.chars().filter(|c| !c.is_control()).collect();
     format!("'{}'", clean.replace('\'', "'\\''"))
+}
+
+/// Why the command stopped: a choice the user must make (exit 2), or a
+/// refusal or failure (exit 1).
+pub(crate) enum Stop {
+    Choose(String),
+    Fail(String),
+}
+
+impl From<String> for Stop {
+    fn from(message: String) -> Self {
+        Stop::Fail(message)
+    }
+}
+
+/// The exit code of a command that stopped as `outcome` says, the reason on stderr.
+pub(crate) fn exit(outcome: Result<(), Stop>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Stop::Choose(message)) => {
+            eprintln!("gatehouse: {message}");
+            ExitCode::from(2)
+        }
+        Err(Stop::Fail(message)) => {
+            eprintln!("gatehouse: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `pairs` as a URL query string.
+pub(crate) fn query(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -79,8 +79,7 @@ pub async fn load_views(
     ids: Vec<i64>,
 ) -> Result<Vec<AccessRequest>, AppError> {
     let now = ctx.now().unix_timestamp();
-    ctx
-        .db
+    ctx.db
         .call(move |conn| {
             let mut rows = Vec::with_capacity(ids.len());
             for id in ids {

@@ -246,10 +246,8 @@ pub async fn apply_at_start(
                 ));
             }
             // As the SCIM routes compare it: the hex of the token's SHA-256.
-            let hash: String = <sha2::Sha256 as sha2::Digest>::digest(token.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash =
+                crate::hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(token.as_bytes()));
             store::notifications::set_setting(tx, SCIM_TOKEN_KEY, &hash)?;
             store::audit::record(
                 tx,

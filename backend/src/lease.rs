@@ -129,12 +129,7 @@ impl Held {
             lost: Arc::new(AtomicBool::new(false)),
         };
         // Renewals must not wait behind requests for a connection.
-        let renewer = tokio::spawn(renew(
-            db.background(),
-            clock,
-            fence.clone(),
-            alive.clone(),
-        ));
+        let renewer = tokio::spawn(renew(db.background(), clock, fence.clone(), alive.clone()));
         Self {
             db,
             fence,

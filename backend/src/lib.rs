@@ -9,6 +9,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod extract;
+pub mod hex;
 pub mod idp;
 pub mod lease;
 pub mod listener;

@@ -385,7 +385,7 @@ fn verify_audit(location: &str) -> ExitCode {
         });
     match verdict {
         Ok(gatehouse::store::audit::Verdict::Intact { entries, head }) => {
-            let head: String = head.iter().map(|b| format!("{b:02x}")).collect();
+            let head = gatehouse::hex::encode(&head);
             println!(
                 "audit log intact: {entries} entries, head {head}, checked in {} ms",
                 started.elapsed().as_millis()

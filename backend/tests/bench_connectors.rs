@@ -159,7 +159,9 @@ async fn grant_and_remove(kind: &str, app: &TestApp, ids: &[i64]) {
     gatehouse::engine::begin_due_expiries(&state.engine(), now)
         .await
         .unwrap();
-    gatehouse::engine::provision_all(&state.engine()).await.unwrap();
+    gatehouse::engine::provision_all(&state.engine())
+        .await
+        .unwrap();
     let removed = started.elapsed().as_secs_f64();
     assert_eq!(count(app, "Expired").await, ids.len() as i64);
     println!("BENCH {kind}_removals_{} {removed:.2}", ids.len());

@@ -296,16 +296,22 @@ async fn drift_is_found_and_removed(target: &dyn Target) {
     // The worker's round: due at first, then not until the interval passed.
     let state = w.app.state();
     assert_eq!(
-        gatehouse::engine::drift::check_due(&state.engine()).await.unwrap(),
+        gatehouse::engine::drift::check_due(&state.engine())
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
-        gatehouse::engine::drift::check_due(&state.engine()).await.unwrap(),
+        gatehouse::engine::drift::check_due(&state.engine())
+            .await
+            .unwrap(),
         0
     );
     w.app.clock.advance(time::Duration::minutes(10));
     assert_eq!(
-        gatehouse::engine::drift::check_due(&state.engine()).await.unwrap(),
+        gatehouse::engine::drift::check_due(&state.engine())
+            .await
+            .unwrap(),
         1
     );
 

@@ -1,4 +1,18 @@
-//! Durations as people write and read them: `30m`, `8h`, `1d` ⇄ seconds.
+//! Durations as people write and read them: `30m`, `8h`, `1d` ⇄ seconds;
+//! and a moment as people read it, to the minute.
+
+/// A moment as `YYYY-MM-DD HH:MM` (the caller says which zone: the server's
+/// messages say UTC).
+pub fn minute(at: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
 
 /// Parse `90s`, `30m`, `8h`, `2d` (or a bare number of seconds).
 pub fn parse_duration(text: &str) -> Option<i64> {

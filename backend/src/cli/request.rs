@@ -20,7 +20,7 @@ use gatehouse_shared::{
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
-    Saved, agent, failure, get, load,
+    Saved, Stop, agent, exit, failure, get, load, query,
     requests::{connect_line, ended, follow, user},
 };
 
@@ -65,33 +65,6 @@ pub fn duration_arg(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("\"{text}\" is not a duration: write it like 30m, 1h, 8h or 2d"))
 }
 
-/// Why the command stopped: a choice the user must make (exit 2), or a
-/// refusal or failure (exit 1).
-pub(super) enum Stop {
-    Choose(String),
-    Fail(String),
-}
-
-impl From<String> for Stop {
-    fn from(message: String) -> Self {
-        Stop::Fail(message)
-    }
-}
-
-pub(super) fn exit(outcome: Result<(), Stop>) -> ExitCode {
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Stop::Choose(message)) => {
-            eprintln!("gatehouse: {message}");
-            ExitCode::from(2)
-        }
-        Err(Stop::Fail(message)) => {
-            eprintln!("gatehouse: {message}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 fn send<T: DeserializeOwned>(
     saved: &Saved,
     path: &str,
@@ -104,10 +77,6 @@ fn send<T: DeserializeOwned>(
         .map_err(failure)?
         .into_json()
         .map_err(|e| format!("unexpected answer from {path}: {e}"))
-}
-
-pub(super) fn query(pairs: &[(&str, &str)]) -> String {
-    serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
 /// Run `gatehouse request`.

@@ -14,10 +14,7 @@ use gatehouse_shared::{
     status::RequestStatus,
 };
 
-use super::{
-    Saved, get, items_line, load, minute,
-    request::{Stop, exit, query},
-};
+use super::{Saved, Stop, exit, get, items_line, load, minute, query};
 
 /// `gatehouse requests …`
 #[derive(clap::Args, Debug)]

@@ -134,8 +134,7 @@ pub fn sign(secret: &str, timestamp: &str, body: &str) -> String {
     mac.update(b".");
     mac.update(body.as_bytes());
     let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", crate::hex::encode(&digest))
 }
 
 /// HMAC accepts keys of any length; this is never reached.

@@ -14,10 +14,10 @@ use serde_json::json;
 use super::{end_revoking, grant_of, load_visible, open_connector, record, seal, settle_granting};
 use crate::{
     connector::{Credentials, manual},
+    engine::Engine,
     error::AppError,
     lease::Held,
     secrets::SecretBox,
-    engine::Engine,
     store::{self, Conn, access::GrantRow, requests::RequestRow},
 };
 
@@ -206,8 +206,7 @@ async fn reset_held(
     })?;
     let secrets: std::sync::Arc<SecretBox> = ctx.secrets.clone();
     let fence = lease.fence();
-    ctx
-        .db
+    ctx.db
         .write(move |tx| {
             crate::lease::check(tx, &fence)?;
             own_granted(tx, actor, id, integration_id)?;

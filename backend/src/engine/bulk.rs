@@ -11,7 +11,7 @@ use gatehouse_shared::{
     rules::Actor,
 };
 
-use crate::{error::AppError, engine::Engine, store};
+use crate::{engine::Engine, error::AppError, store};
 
 use super::{ApprovalOutcome, RejectionOutcome, approve_in, provision_now, reject_in};
 

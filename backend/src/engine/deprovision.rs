@@ -90,7 +90,7 @@ pub fn sweep_in(tx: Conn<'_>, now: i64) -> Result<Swept, AppError> {
 }
 
 /// The worker's pass: sweep when an inactive user still has something.
-pub async fn sweep(ctx: &Engine, now: i64) -> Result<Swept, AppError> {
+pub async fn sweep(ctx: &super::Engine, now: i64) -> Result<Swept, AppError> {
     if !ctx.db.call(store::identity::any_left_behind).await? {
         return Ok(Swept::default());
     }

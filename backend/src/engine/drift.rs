@@ -15,9 +15,9 @@ use serde_json::json;
 
 use crate::{
     connector::{self, Connector, DriftMode, Grant, Holding},
+    engine::Engine,
     error::AppError,
     lease::Held,
-    engine::Engine,
     store::{self, drift::Finding, leases},
 };
 
@@ -31,7 +31,8 @@ pub async fn check_due(ctx: &Engine) -> Result<usize, AppError> {
     if due.is_empty() {
         return Ok(0);
     }
-    let Some(lease) = Held::try_take(&ctx.db, &ctx.clock, leases::DRIFT, &ctx.replica).await? else {
+    let Some(lease) = Held::try_take(&ctx.db, &ctx.clock, leases::DRIFT, &ctx.replica).await?
+    else {
         return Ok(0);
     };
     let mut checked = 0;
@@ -118,8 +119,7 @@ pub async fn check(ctx: &Engine, integration: i64) -> Result<DriftReport, AppErr
     .await
     .map_err(|error| AppError::internal(format!("drift task failed: {error}")))?;
     let name = known.name.clone();
-    ctx
-        .db
+    ctx.db
         .write(move |tx| match &outcome {
             Err(reason) => {
                 store::drift::set_checked(tx, integration, now, next, Some(reason))?;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::{
     error::AppError,
-    store::{self, Conn, flows::Flow, requests::RequestRow},
+    store::{self, Conn, requests::RequestRow},
 };
 
 use super::{checked_reason, flow_of, load_visible, submit_in};
@@ -36,7 +36,6 @@ pub enum RejectionOutcome {
     /// The request is Rejected.
     Rejected,
 }
-
 
 /// Refuse with the reason a user cannot decide this request.
 fn check_decider(conn: Conn<'_>, actor: Actor, row: &RequestRow) -> Result<(), AppError> {
@@ -225,7 +224,6 @@ pub fn reject_in(
     )?;
     Ok(RejectionOutcome::Rejected)
 }
-
 
 pub fn cancel_in(tx: Conn<'_>, actor: Actor, id: i64, now: i64) -> Result<(), AppError> {
     let row = load_visible(tx, actor, id)?;

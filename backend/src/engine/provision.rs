@@ -19,11 +19,11 @@ use serde_json::json;
 
 use crate::{
     connector::{self, Connector, Credentials, Grant, GrantItem, Outcome},
+    engine::Engine,
     error::AppError,
     lease::Held,
     notify,
     secrets::SecretBox,
-    engine::Engine,
     store::{
         self, Conn,
         access::{Handed, Pair},
@@ -47,8 +47,7 @@ pub async fn fail_stale_pending(ctx: &Engine, now: i64) -> Result<usize, AppErro
     {
         return Ok(0);
     }
-    ctx
-        .db
+    ctx.db
         .write(move |tx| {
             let due = store::transitions::stale_pending(tx, cutoff)?;
             for (id, from) in &due {
@@ -68,10 +67,7 @@ pub async fn fail_stale_pending(ctx: &Engine, now: i64) -> Result<usize, AppErro
 
 /// Active access past its expiry starts being removed (Revoking, to end
 /// Expired). Returns how many, and the earliest expiry among them.
-pub async fn begin_due_expiries(
-    ctx: &Engine,
-    now: i64,
-) -> Result<(usize, Option<i64>), AppError> {
+pub async fn begin_due_expiries(ctx: &Engine, now: i64) -> Result<(usize, Option<i64>), AppError> {
     // A cheap read first, so that idle passes never take the write lock.
     if !ctx
         .db
@@ -80,8 +76,7 @@ pub async fn begin_due_expiries(
     {
         return Ok((0, None));
     }
-    ctx
-        .db
+    ctx.db
         .write(move |tx| {
             let due = store::transitions::expiries_due(tx, now)?;
             let earliest = due.iter().map(|(_, expires_at)| *expires_at).min();
@@ -159,10 +154,7 @@ async fn provision_pass(
     result
 }
 
-async fn provision_pass_body(
-    ctx: &Engine,
-    patience: std::time::Duration,
-) -> Result<(), AppError> {
+async fn provision_pass_body(ctx: &Engine, patience: std::time::Duration) -> Result<(), AppError> {
     let now = ctx.now().unix_timestamp();
     if !ctx
         .db
@@ -171,7 +163,14 @@ async fn provision_pass_body(
     {
         return Ok(());
     }
-    let Some(lease) = Held::take(&ctx.db, &ctx.clock, leases::PROVISIONING, &ctx.replica, patience).await?
+    let Some(lease) = Held::take(
+        &ctx.db,
+        &ctx.clock,
+        leases::PROVISIONING,
+        &ctx.replica,
+        patience,
+    )
+    .await?
     else {
         tracing::debug!("another process is provisioning");
         return Ok(());
@@ -194,8 +193,7 @@ async fn provision_pass_body(
         .call(|conn| store::access::access_gone(conn, None))
         .await?;
     if !any.is_empty() {
-        ctx
-            .db
+        ctx.db
             .write(move |tx| {
                 for id in store::access::access_gone(tx, None)? {
                     end_revoking(tx, id, now)?;
@@ -263,12 +261,7 @@ fn tell_fulfillers(
     )
 }
 
-async fn run_batch(
-    ctx: &Engine,
-    lease: &Held,
-    job: Job,
-    pairs: Vec<Pair>,
-) -> Result<(), AppError> {
+async fn run_batch(ctx: &Engine, lease: &Held, job: Job, pairs: Vec<Pair>) -> Result<(), AppError> {
     let now = ctx.now().unix_timestamp();
     let tasks = ctx
         .db

@@ -19,8 +19,8 @@ use jiff::{Timestamp, ToSpan, tz::TimeZone};
 use serde_json::json;
 
 use crate::{
-    error::AppError,
     engine::Engine,
+    error::AppError,
     store::{
         self, Conn,
         requests::{Recurrence, RequestRow},
@@ -174,8 +174,7 @@ pub async fn start_due(ctx: &Engine, now: i64) -> Result<usize, AppError> {
     {
         return Ok(0);
     }
-    ctx
-        .db
+    ctx.db
         .write(move |tx| {
             let due = store::transitions::starts_due(tx, now)?;
             for id in &due {

@@ -16,9 +16,9 @@ use crate::{
             ca::{self, CertificateFacts},
         },
     },
+    engine::Engine,
     error::AppError,
     secrets::SecretBox,
-    engine::Engine,
     store::{self, Conn, ssh::IssuedCertificate, tokens::timestamp},
 };
 
@@ -99,8 +99,7 @@ pub async fn ca_public_key(ctx: &Engine, actor: Actor) -> Result<String, AppErro
     }
     let now = ctx.now().unix_timestamp();
     let secrets = ctx.secrets.clone();
-    ctx
-        .db
+    ctx.db
         .write(move |tx| ca_key(tx, &secrets, Some(actor.id), now).map(|(_, public)| public))
         .await
 }
@@ -142,8 +141,7 @@ pub async fn issue_certificate(
 ) -> Result<SshCertificate, AppError> {
     let now = ctx.now().unix_timestamp();
     let secrets = ctx.secrets.clone();
-    ctx
-        .db
+    ctx.db
         .write(move |tx| issue_in(tx, &secrets, actor, (id, integration_id), &input, now))
         .await
 }

@@ -5,7 +5,7 @@
 //! happens outside any transaction; a crash between sending and recording
 //! sends the message again after the restart (at least once).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 pub use super::outbox::{Outbox, Outcome, idempotency_key};
 use super::{
@@ -59,7 +59,9 @@ pub async fn deliver_due(outbox: impl Into<Outbox>) -> Result<Report, AppError> 
         return Ok(report);
     }
     // Another process delivering now covers what is due.
-    let Some(lease) = Held::try_take(&outbox.db, &outbox.clock, leases::OUTBOX, &outbox.replica).await? else {
+    let Some(lease) =
+        Held::try_take(&outbox.db, &outbox.clock, leases::OUTBOX, &outbox.replica).await?
+    else {
         return Ok(report);
     };
     let result = deliver_held(&outbox, &lease, &mut report).await;

@@ -143,7 +143,10 @@ pub fn render(notice: &Notice, kind: &str, config: &NotifyConfig) -> (String, St
         .expires_at
         .and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok())
     {
-        line("Ends at", &format!("{} UTC", format_time(expires_at)));
+        line(
+            "Ends at",
+            &format!("{} UTC", gatehouse_shared::duration::minute(expires_at)),
+        );
     }
     line("Justification", &notice.justification);
     if let Some(ticket) = &notice.ticket {
@@ -177,16 +180,4 @@ pub fn render(notice: &Notice, kind: &str, config: &NotifyConfig) -> (String, St
     body.push_str(&format!("{what}: {}\n", config.link(path)));
     body.push_str("\nYou get these messages because of your Gatehouse notification settings.\n");
     (subject, body)
-}
-
-/// "2026-11-02 10:00".
-pub fn format_time(at: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute()
-    )
 }

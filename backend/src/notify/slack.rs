@@ -12,8 +12,8 @@ pub use api::{SlackApi, SlackError};
 
 use super::{
     Secret,
-    outbox::{Outbox, Outcome, idempotency_key},
     notice::{self, Notice},
+    outbox::{Outbox, Outcome, idempotency_key},
 };
 use crate::store::{self, notifications::Pending};
 

@@ -97,7 +97,8 @@ pub async fn reset_credentials(
     user: CurrentUser,
     AppPath((id, integration_id)): AppPath<(i64, i64)>,
 ) -> Result<Json<AccessDetails>, AppError> {
-    let details = engine::reset_credentials(&state.engine(), user.actor(), id, integration_id).await?;
+    let details =
+        engine::reset_credentials(&state.engine(), user.actor(), id, integration_id).await?;
     Ok(Json(details))
 }
 

@@ -19,7 +19,6 @@ use crate::{
     engine::deprovision,
     error::AppError,
     idp,
-    routes::sso::hex,
     scim::{self, ScimError},
     state::AppState,
     store::{self, Conn, scim::ScimGroup, scim::ScimUser},
@@ -121,7 +120,7 @@ impl FromRequestParts<AppState> for ScimCaller {
             .ok_or_else(|| {
                 unauthorized("Send the SCIM token as `Authorization: Bearer <token>`.")
             })?;
-        let presented = hex(&auth::secret_hash(token));
+        let presented = crate::hex::encode(&auth::secret_hash(token));
         let stored = state
             .db
             .call(|conn| store::notifications::setting(conn, idp::SCIM_TOKEN_KEY))

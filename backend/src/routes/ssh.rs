@@ -70,7 +70,8 @@ pub async fn issue_certificate(
     AppJson(input): AppJson<SshCertificateInput>,
 ) -> Result<Json<SshCertificate>, AppError> {
     let issued =
-        engine::ssh::issue_certificate(&state.engine(), user.actor(), id, integration_id, input).await?;
+        engine::ssh::issue_certificate(&state.engine(), user.actor(), id, integration_id, input)
+            .await?;
     Ok(Json(issued))
 }
 
@@ -118,5 +119,7 @@ pub async fn get_ca(
 pub async fn get_revoked_keys(
     State(state): State<AppState>,
 ) -> Result<KeyRevocationList, AppError> {
-    Ok(KeyRevocationList(engine::ssh::revoked_keys(&state.engine()).await?))
+    Ok(KeyRevocationList(
+        engine::ssh::revoked_keys(&state.engine()).await?,
+    ))
 }

@@ -760,7 +760,7 @@ pub async fn rotate_scim_token(
 ) -> Result<(StatusCode, Json<CreatedScimToken>), AppError> {
     admin.require_admin()?;
     let token = format!("scim_{}", auth::new_secret());
-    let hash = hex(&auth::secret_hash(&token));
+    let hash = crate::hex::encode(&auth::secret_hash(&token));
     let now = state.now().unix_timestamp();
     let admin_id = admin.id;
     state
@@ -814,10 +814,6 @@ pub async fn delete_scim_token(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -922,7 +922,9 @@ async fn again(
     {
         Ok(created) => {
             engine::provision_now(&state.engine()).await;
-            Ok(Ok(engine::load_views(&state.engine(), actor, created).await?))
+            Ok(Ok(
+                engine::load_views(&state.engine(), actor, created).await?
+            ))
         }
         Err(AppError::Internal(detail)) => Err(AppError::Internal(detail)),
         Err(error) => Ok(Err(field_errors(vec![(

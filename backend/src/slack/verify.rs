@@ -34,7 +34,7 @@ impl Refusal {
 /// The signature Slack would send for this body and timestamp.
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
     match mac(secret, timestamp, body) {
-        Some(mac) => format!("v0={}", hex(&mac.finalize().into_bytes())),
+        Some(mac) => format!("v0={}", crate::hex::encode(&mac.finalize().into_bytes())),
         None => String::new(),
     }
 }
@@ -48,20 +48,6 @@ fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
     mac.update(b":");
     mac.update(body);
     Some(mac)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Check the signature and the timestamp (not the replay: that needs the store).
@@ -84,7 +70,7 @@ pub fn check(
     }
     let given = signature
         .strip_prefix("v0=")
-        .and_then(unhex)
+        .and_then(crate::hex::decode)
         .ok_or(Refusal::BadSignature)?;
     // verify_slice compares in constant time.
     mac(secret, timestamp, body)

@@ -125,16 +125,7 @@ impl RoleConnector {
         let seconds = u32::try_from(seconds).unwrap_or(3600);
         let issued = self.client.assume_role(&role.arn, &session, seconds)?;
         let until = time::OffsetDateTime::from_unix_timestamp(issued.expires_at)
-            .map(|t| {
-                format!(
-                    "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute()
-                )
-            })
+            .map(|t| format!("{} UTC", gatehouse_shared::duration::minute(t)))
             .unwrap_or_default();
         let shorter = if issued.expires_at + 60 < grant.expires_at {
             " The role allows shorter sessions than your access: `gatehouse connect` (or Reset Credentials) gets fresh ones."

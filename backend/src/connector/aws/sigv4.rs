@@ -9,11 +9,7 @@ use super::credentials::AwsCredentials;
 type HmacSha256 = Hmac<Sha256>;
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&Sha256::digest(data))
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -124,7 +120,7 @@ pub fn authorization(
     let k_region = hmac(&k_date, region.as_bytes());
     let k_service = hmac(&k_region, service.as_bytes());
     let k_signing = hmac(&k_service, b"aws4_request");
-    let signature = hex(&hmac(&k_signing, string_to_sign.as_bytes()));
+    let signature = crate::hex::encode(&hmac(&k_signing, string_to_sign.as_bytes()));
     format!(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         credentials.access_key_id

@@ -79,8 +79,7 @@ pub(super) fn ident(name: &str) -> String {
 pub(super) fn native_hash(password: &str) -> String {
     let inner = Sha1::digest(password.as_bytes());
     let outer = Sha1::digest(inner);
-    let hex: String = outer.iter().map(|b| format!("{b:02X}")).collect();
-    format!("*{hex}")
+    format!("*{}", crate::hex::encode(&outer).to_uppercase())
 }
 
 /// A word for a POSIX shell: as is when plain, else single-quoted.
@@ -107,10 +106,7 @@ pub(super) fn ca_file(pem: &str) -> Result<PathBuf, String> {
     if certificates.is_empty() {
         return Err("MySQL settings: ssl_root_cert holds no PEM certificate".into());
     }
-    let digest: String = Sha1::digest(pem.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::hex::encode(&Sha1::digest(pem.as_bytes()));
     let path = std::env::temp_dir().join(format!("gatehouse-mysql-ca-{digest}.pem"));
     if !path.exists() {
         std::fs::write(&path, pem).map_err(|error| format!("writing the MySQL CA: {error}"))?;

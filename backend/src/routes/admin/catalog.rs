@@ -274,7 +274,11 @@ async fn integration_connector(
     id: i64,
 ) -> Result<Result<std::sync::Arc<dyn connector::Connector>, String>, AppError> {
     let (kind, sealed) = state.db.call(move |conn| connector_of(conn, id)).await?;
-    Ok(engine::open_connector(state, &kind, sealed.as_deref()))
+    Ok(engine::open_connector(
+        &state.engine(),
+        &kind,
+        sealed.as_deref(),
+    ))
 }
 
 /// Read the catalog from the target system (databases, schemas, tables for
