@@ -3,7 +3,9 @@
 //! timeout does not hold the exit), readiness is 503 while migrations wait
 //! (on SQLite's write lock, or on PostgreSQL's migration lock held by
 //! another replica), JSON log lines carry each request's id, and
-//! `gatehouse backup` copies a database that is being written to.
+//! `gatehouse backup` copies a database that is being written to. Shutdown,
+//! JSON logs and `--metrics-listen` run on the store under test
+//! (`common::process_db`); backup and the SQLite lock are SQLite's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::common;
@@ -41,7 +43,7 @@ impl Drop for Server {
 }
 
 /// Start `gatehouse serve` on `db` with `args` and wait for its URL line.
-fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+fn start(db: impl AsRef<std::ffi::OsStr>, args: &[&str], env: &[(&str, &str)]) -> Server {
     let mut command = Command::new(BIN);
     command
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
@@ -83,6 +85,7 @@ fn start(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
     Server { child, url, log }
 }
 
+/// The demo in a SQLite file in `dir` (the backup tests' store).
 async fn demo_db(dir: &Path) -> PathBuf {
     let path = dir.join("gatehouse.db");
     let db = Db::open(&path).unwrap();
@@ -90,6 +93,16 @@ async fn demo_db(dir: &Path) -> PathBuf {
         .await
         .unwrap();
     path
+}
+
+/// The demo on the store under test (`common::process_db`): what `--db` names.
+async fn demo_store(dir: &Path) -> String {
+    let location = common::process_db(dir);
+    let db = Db::connect(&location).unwrap();
+    demo::seed(&db, time::OffsetDateTime::now_utc().unix_timestamp())
+        .await
+        .unwrap();
+    location
 }
 
 fn sigterm(child: &Child) {
@@ -174,7 +187,7 @@ fn webhook_integration(url: &str, admin: &str, hook_url: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_lets_the_request_in_flight_finish_and_exits_0_in_time() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
+    let db = demo_store(dir.path()).await;
     let mut server = start(&db, &[], &[]);
     let carol = cookie(&server.url, "carol");
     let (hook, arrivals) = slow_receiver(Duration::from_millis(1500));
@@ -224,7 +237,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_0_in_time() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_request_outlasting_the_shutdown_timeout_does_not_hold_the_exit() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
+    let db = demo_store(dir.path()).await;
     let mut server = start(&db, &["--shutdown-timeout", "1"], &[]);
     let carol = cookie(&server.url, "carol");
     let (hook, arrivals) = slow_receiver(Duration::from_secs(20));
@@ -397,7 +410,7 @@ async fn a_replica_waiting_on_the_postgresql_migration_lock_is_alive_but_not_rea
 #[tokio::test(flavor = "multi_thread")]
 async fn json_log_lines_carry_the_id_of_the_request_they_belong_to() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
+    let db = demo_store(dir.path()).await;
     let server = start(
         &db,
         &["--log-format", "json"],
@@ -619,7 +632,7 @@ async fn backup_refuses_postgresql_a_missing_database_and_an_existing_target_in_
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_listen_serves_metrics_there_and_not_on_the_main_address() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
+    let db = demo_store(dir.path()).await;
     let port = free_port();
     let server = start(
         &db,

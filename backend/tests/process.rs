@@ -1,10 +1,10 @@
 //! The real binary as a process: it catches up after downtime, and a `kill -9`
-//! in the middle of concurrent writes loses nothing it acknowledged.
+//! in the middle of concurrent writes loses nothing it acknowledged. On the
+//! store under test (`common::process_db`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
     process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
@@ -15,7 +15,11 @@ use std::{
 
 use crate::common;
 
-use gatehouse::{db::Db, demo};
+use gatehouse::{
+    db::Db,
+    demo,
+    store::sql::{OptionalExtension, params},
+};
 use serde_json::{Value, json};
 
 struct Server {
@@ -26,7 +30,7 @@ struct Server {
 /// Start the server on `db`; the instant it said it is running (its start
 /// as the rules count it: a loaded machine's slow exec and migrations are
 /// not the server's catching up).
-fn start(db: &Path) -> (Server, Instant) {
+fn start(db: &str) -> (Server, Instant) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
@@ -51,58 +55,70 @@ fn start(db: &Path) -> (Server, Instant) {
     (Server { child, url }, started)
 }
 
-fn query_i64(db: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+/// Wait for `work` on the store from the blocking code of these tests.
+fn blocking<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
 }
 
-async fn demo_db(dir: &Path) -> std::path::PathBuf {
-    let path = dir.join("gatehouse.db");
-    let db = Db::open(&path).unwrap();
+fn query_i64(db: &Db, sql: &str) -> i64 {
+    let sql = sql.to_owned();
+    blocking(db.call(move |conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?))).unwrap()
+}
+
+/// The demo on a database of this test's own: what `--db` names, and the
+/// store opened on it.
+async fn demo_db(dir: &std::path::Path) -> (String, Db) {
+    let location = common::process_db(dir);
+    let db = Db::connect(&location).unwrap();
     demo::seed(&db, time::OffsetDateTime::now_utc().unix_timestamp())
         .await
         .unwrap();
-    path
+    (location, db)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn after_downtime_due_expiries_and_the_seven_day_limit_are_processed_within_a_second_of_start()
  {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
+    let (location, db) = demo_db(dir.path()).await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    {
-        // While the server was down: 200 accesses expired an hour ago, 50 requests have waited 8 days.
-        let conn = rusqlite::Connection::open(&db).unwrap();
+    // While the server was down: 200 accesses expired an hour ago, 50 requests have waited 8 days.
+    db.write(move |conn| {
         let alice: i64 = conn
             .query_row("SELECT id FROM users WHERE username = 'alice'", [], |r| {
                 r.get(0)
             })
-            .unwrap();
+            ?;
         let resource: i64 = conn
             .query_row(
                 "SELECT id FROM resources WHERE path = 'acme/docs'",
                 [],
                 |r| r.get(0),
             )
-            .unwrap();
-        let permission: i64 = conn.query_row("SELECT p.id FROM permissions p JOIN resources r ON r.resource_type_id = p.resource_type_id WHERE r.id = ?1 AND p.name = 'read'", [resource], |r| r.get(0)).unwrap();
+            ?;
+        let permission: i64 = conn.query_row("SELECT p.id FROM permissions p JOIN resources r ON r.resource_type_id = p.resource_type_id WHERE r.id = ?1 AND p.name = 'read'", [resource], |r| r.get(0))?;
         for n in 0..250 {
             let (status, created, expires) = if n < 200 {
                 ("Active", now - 7200, Some(now - 3600))
             } else {
                 ("Pending Approval", now - 8 * 86_400, None)
             };
-            conn.execute(
+            let request: i64 = conn.query_row(
                 "INSERT INTO requests (flow_id, requester_id, grantee_id, status, duration, justification, describes_task, explains_access, includes_ticket, item_count, created_at, updated_at, granted_at, expires_at)
-                 VALUES (1, ?1, ?1, ?2, 3600, 'x', 0, 0, 0, 1, ?3, ?3, ?3, ?4)",
-                rusqlite::params![alice, status, created, expires],
-            )
-            .unwrap();
-            conn.execute("INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)", rusqlite::params![conn.last_insert_rowid(), resource, permission]).unwrap();
+                 VALUES (1, ?1, ?1, ?2, 3600, 'x', 0, 0, 0, 1, ?3, ?3, ?3, ?4) RETURNING id",
+                params![alice, status, created, expires],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "INSERT INTO request_items (request_id, resource_id, permission_id) VALUES (?1, ?2, ?3)",
+                params![request, resource, permission],
+            )?;
         }
-    }
-    let (mut server, started) = start(&db);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let (mut server, started) = start(&location);
     let mut done_at = None;
     while started.elapsed() < Duration::from_secs(5) {
         let open = query_i64(
@@ -134,8 +150,8 @@ async fn after_downtime_due_expiries_and_the_seven_day_limit_are_processed_withi
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let db = demo_db(dir.path()).await;
-    let (mut server, _) = start(&db);
+    let (location, db) = demo_db(dir.path()).await;
+    let (mut server, _) = start(&location);
     let alice = common::api_token(&server.url, "alice");
     let bob = common::api_token(&server.url, "bob");
     let orders: i64 = query_i64(&db, "SELECT id FROM resources WHERE path = 'orders'");
@@ -204,17 +220,23 @@ async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknow
         submitted > 20 && approved > 5,
         "too little load: {submitted} submitted, {approved} approved"
     );
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+    if !common::on_postgres() {
+        let integrity: String = blocking(db.call(|conn| {
+            Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        }))
         .unwrap();
-    assert_eq!(integrity, "ok");
+        assert_eq!(integrity, "ok");
+    }
     for (id, status) in &acknowledged {
-        let found: Option<String> = conn
-            .query_row("SELECT status FROM requests WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .ok();
+        let id = *id;
+        let found: Option<String> = blocking(db.call(move |conn| {
+            Ok(conn
+                .query_row("SELECT status FROM requests WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        }))
+        .unwrap();
         let found = found.unwrap_or_else(|| panic!("acknowledged request {id} is gone"));
         match *status {
             "Active" => assert_eq!(found, "Active", "request {id}"),
@@ -228,8 +250,8 @@ async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknow
         "crash test: {submitted} submissions and {approved} approvals acknowledged, all found after kill -9"
     );
 
-    // The server starts again on the same file and answers.
-    let (mut again, _) = start(&db);
+    // The server starts again on the same store and answers.
+    let (mut again, _) = start(&location);
     let health = ureq::get(&format!("{}/healthz", again.url)).call().unwrap();
     assert_eq!(health.status(), 200);
     again.child.kill().unwrap();

@@ -1,13 +1,13 @@
 //! The real binary with Slack and e-mail configured by environment: it
 //! verifies Slack's signatures, and messages still in the outbox when it is
-//! stopped are delivered after it starts again.
+//! stopped are delivered after it starts again. On the store under test
+//! (`common::process_db`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::fakes;
+use crate::{common, fakes};
 
 use std::{
     io::{BufRead, BufReader},
-    path::Path,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -28,7 +28,7 @@ impl Drop for Server {
     }
 }
 
-fn start(db: &Path, slack: &FakeSlack, smtp: &SmtpCapture) -> Server {
+fn start(db: &str, slack: &FakeSlack, smtp: &SmtpCapture) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
@@ -57,9 +57,12 @@ fn start(db: &Path, slack: &FakeSlack, smtp: &SmtpCapture) -> Server {
     Server { child, url }
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+/// One number from the store, from the blocking code of these tests.
+fn count(db: &Db, sql: &str) -> i64 {
+    let sql = sql.to_owned();
+    tokio::runtime::Handle::current()
+        .block_on(db.call(move |conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?)))
+        .unwrap()
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
@@ -89,19 +92,17 @@ fn slash(url: &str, secret: &str, text: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_verifies_slack_and_delivers_the_outbox_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gatehouse.db");
-    demo::seed(
-        &Db::open(&db).unwrap(),
-        time::OffsetDateTime::now_utc().unix_timestamp(),
-    )
-    .await
-    .unwrap();
+    let location = common::process_db(dir.path());
+    let db = Db::connect(&location).unwrap();
+    demo::seed(&db, time::OffsetDateTime::now_utc().unix_timestamp())
+        .await
+        .unwrap();
     let slack = FakeSlack::with_demo_users().await;
     let smtp = SmtpCapture::start().await;
     let (db2, slack2, smtp2) = (db.clone(), slack.clone(), smtp.clone());
     tokio::task::spawn_blocking(move || {
         let (db, slack, smtp) = (db2, slack2, smtp2);
-        let server = start(&db, &slack, &smtp);
+        let server = start(&location, &slack, &smtp);
         let (status, body) = slash(&server.url, SIGNING_SECRET, "help");
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("ephemeral"), "{body}");
@@ -125,10 +126,12 @@ async fn the_binary_verifies_slack_and_delivers_the_outbox_after_a_restart() {
         drop(server);
 
         // Down for a while: the retry is due when it starts again, the services are back.
-        rusqlite::Connection::open(&db).unwrap().execute("UPDATE outbox SET next_attempt_at = 0", []).unwrap();
+        tokio::runtime::Handle::current()
+            .block_on(db.write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?)))
+            .unwrap();
         slack.set_down(false);
         smtp.set_failing(false);
-        let _server = start(&db, &slack, &smtp);
+        let _server = start(&location, &slack, &smtp);
         wait_for("delivery", || count(&db, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered'") == 4);
         assert_eq!(smtp.mails().len(), 2);
         assert_eq!(slack.calls_of("chat.postMessage").len(), 2);

@@ -38,28 +38,54 @@ pub struct TestApp {
 /// database of its own there, copied from a migrated template (so that each
 /// test does not run every migration again) and migrated by the server.
 pub fn test_db(dir: &std::path::Path) -> Db {
-    match std::env::var("GATEHOUSE_TEST_PG") {
-        Ok(server) if !server.is_empty() => {
-            let name = format!("test_{:016x}", rand::random::<u64>());
-            let admin_url = server.clone();
-            // The blocking driver runs its own runtime: off the test's.
-            let created = name.clone();
-            std::thread::spawn(move || {
-                let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
-                    .unwrap_or_else(|e| {
-                        panic!("cannot reach the test PostgreSQL {admin_url}: {e}")
-                    });
-                let template = migrated_template(&mut admin, &admin_url);
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {created} TEMPLATE {template}"))
-                    .unwrap();
-            })
-            .join()
-            .unwrap();
-            Db::open_postgres(&database_url(&server, &name)).unwrap()
-        }
-        _ => Db::open(&dir.join("gatehouse.db")).unwrap(),
+    match pg_server() {
+        Some(server) => Db::open_postgres(&fresh_pg_database(&server)).unwrap(),
+        None => Db::open(&dir.join("gatehouse.db")).unwrap(),
     }
+}
+
+/// The PostgreSQL server this run tests on (`GATEHOUSE_TEST_PG`), if any.
+fn pg_server() -> Option<String> {
+    std::env::var("GATEHOUSE_TEST_PG")
+        .ok()
+        .filter(|server| !server.is_empty())
+}
+
+/// A new database on the test PostgreSQL `server`, copied from the migrated
+/// template: its URL.
+fn fresh_pg_database(server: &str) -> String {
+    let name = format!("test_{:016x}", rand::random::<u64>());
+    let admin_url = server.to_owned();
+    let created = name.clone();
+    // The blocking driver runs its own runtime: off the test's.
+    std::thread::spawn(move || {
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL {admin_url}: {e}"));
+        let template = migrated_template(&mut admin, &admin_url);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {created} TEMPLATE {template}"))
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    database_url(server, &name)
+}
+
+/// What `--db` names for a server process kept in `dir`: the SQLite file
+/// there, or, when this run tests PostgreSQL, a database of its own (made
+/// at the first call and remembered in `dir`, so that a server started
+/// again on `dir` serves the same).
+pub fn process_db(dir: &std::path::Path) -> String {
+    let Some(server) = pg_server() else {
+        return dir.join("gatehouse.db").display().to_string();
+    };
+    let remembered = dir.join("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    let url = fresh_pg_database(&server);
+    std::fs::write(&remembered, &url).unwrap();
+    url
 }
 
 /// `server`'s URL with the database `name`.
@@ -562,7 +588,7 @@ pub fn serve_demo_with(dir: &std::path::Path, env: &[(&str, &str)]) -> DemoServe
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-        .arg(dir.join("gatehouse.db"))
+        .arg(process_db(dir))
         .arg("--key-file")
         .arg(dir.join("gatehouse.key"))
         .envs(env.iter().copied())
