@@ -285,11 +285,13 @@ pub const KINDS: [&str; 9] = [
 ];
 
 /// The connector for an integration: `demo` is the server's built-in one
-/// (tests swap it), the others are built from the integration's settings.
+/// (tests swap it), the others are built from the integration's settings;
+/// what a connector dates (a webhook's signed timestamp) it dates by `clock`.
 pub fn build(
     kind: &str,
     settings: Option<&Value>,
     demo: &Arc<dyn Connector>,
+    clock: &Arc<dyn crate::clock::Clock>,
 ) -> Result<Arc<dyn Connector>, String> {
     let settings = || without_shared(settings.cloned().unwrap_or(Value::Null));
     match kind {
@@ -304,9 +306,9 @@ pub fn build(
             settings(),
         )?)),
         "aws_role" => Ok(Arc::new(aws::RoleConnector::from_settings(settings())?)),
-        "webhook" => Ok(Arc::new(webhook::WebhookConnector::from_settings(
-            settings(),
-        )?)),
+        "webhook" => Ok(Arc::new(
+            webhook::WebhookConnector::from_settings(settings())?.dated_by(clock.clone()),
+        )),
         "manual" => Ok(Arc::new(manual::ManualConnector)),
         other => Err(format!("unknown connector {other:?}")),
     }

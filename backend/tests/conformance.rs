@@ -88,7 +88,7 @@ fn held_by(connector: &dyn Connector, grant: &Grant, login: &str) -> Vec<String>
 /// the target; Test connection and Sync.
 fn the_contract(target: &dyn Target) {
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo).unwrap();
+    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
     let check = connector.check();
     assert!(check.is_ok(), "Test connection: {check:?}");
     let found = connector.discover().unwrap();
@@ -199,7 +199,7 @@ async fn a_grant_done_but_never_recorded(target: &dyn Target) {
 
     // What the killed process did: the connector's call, outcome lost.
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo).unwrap();
+    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
     let mut grant = grant_of(target, id);
     grant.integration_id = w.integration;
     grant.integration_name = "Target".into();
@@ -383,7 +383,7 @@ async fn drift_is_found_and_removed(target: &dyn Target) {
     assert!(found["removed_at"].is_string(), "{found}");
     let paths = vec![held.clone()];
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo).unwrap();
+    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
     let left = sync(|| connector.holdings(&paths)).unwrap().unwrap();
     assert!(left.iter().all(|h| h.login != login), "{left:?}");
     assert!(
@@ -454,7 +454,7 @@ fn mysql_connections_are_tls_checked_against_the_ca() {
         let mut settings = db.settings();
         settings.as_object_mut().unwrap().remove("ssl_mode");
         change(&mut settings);
-        connector::build("mysql", Some(&settings), &demo).map(|c| c.check())
+        connector::build("mysql", Some(&settings), &demo, &common::wall_clock()).map(|c| c.check())
     };
     let ca = db.ca_pem();
     let checked = with(&|s| s["ssl_root_cert"] = json!(ca)).unwrap();
@@ -550,7 +550,7 @@ fn a_grant_completes_once_after_a_real_kill_between_the_target_and_the_record() 
 
     // MariaDB has the account; Gatehouse never recorded it.
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build("mysql", Some(&target.settings()), &demo).unwrap();
+    let connector = connector::build("mysql", Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
     let paths = vec!["shop/orders".to_owned()];
     let held = |connector: &Arc<dyn Connector>| -> Vec<String> {
         connector

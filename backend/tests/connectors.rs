@@ -23,6 +23,8 @@ const SECRET: &str = "webhook-signing-secret-0123";
 struct Received {
     event: String,
     signature_ok: bool,
+    /// The signed `X-Gatehouse-Timestamp`.
+    timestamp: i64,
     body: Value,
 }
 
@@ -82,6 +84,7 @@ impl Receiver {
                 log.lock().unwrap().push(Received {
                     event: header("x-gatehouse-event"),
                     signature_ok,
+                    timestamp: timestamp.parse().unwrap_or(0),
                     body: serde_json::from_str(&body).unwrap(),
                 });
                 let (status, answer) = if signature_ok {
@@ -115,6 +118,17 @@ impl Receiver {
             body.to_string()
         };
         self.script.lock().unwrap().push_back((status, body));
+    }
+
+    /// The signed timestamps of the calls of `event`, in order.
+    fn timestamps(&self, event: &str) -> Vec<i64> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.event == event)
+            .map(|r| r.timestamp)
+            .collect()
     }
 
     fn events(&self) -> Vec<String> {
@@ -256,6 +270,14 @@ async fn webhook_calls_are_signed_retried_with_backoff_and_hand_over_credentials
     app.clock.advance(time::Duration::seconds(2));
     app.tick().await;
     assert_eq!(status(&app, &alice, &id).await, "Active");
+    // Signed with the server's clock (the test's), not the machine's: the
+    // retry is dated two seconds after the first try.
+    let first = receiver.timestamps("grant")[0];
+    assert_eq!(
+        first,
+        time::macros::datetime!(2026-11-02 09:00 UTC).unix_timestamp()
+    );
+    assert_eq!(receiver.timestamps("grant"), vec![first, first + 2]);
 
     let details = app
         .get(&format!("/api/v1/requests/{id}/access"), &alice)

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 fn build(settings: &Value) -> Result<Arc<dyn Connector>, String> {
     let demo: Arc<dyn Connector> = Arc::new(DemoConnector);
-    connector::build("ldap", Some(settings), &demo)
+    connector::build("ldap", Some(settings), &demo, &common::wall_clock())
 }
 
 fn connector(server: &LdapServer) -> Arc<dyn Connector> {

@@ -39,6 +39,8 @@ fn default_timeout() -> u64 {
 pub struct WebhookConnector {
     settings: Settings,
     agent: ureq::Agent,
+    /// Dates each call's signed timestamp: the server's clock.
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 impl std::fmt::Debug for WebhookConnector {
@@ -70,7 +72,17 @@ impl WebhookConnector {
             .timeout(Duration::from_secs(settings.timeout_seconds))
             .redirects(0)
             .build();
-        Ok(Self { settings, agent })
+        Ok(Self {
+            settings,
+            agent,
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
+        })
+    }
+
+    /// The same connector dating its calls by `clock` (the server's).
+    pub fn dated_by(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn post(&self, event: &str, grant: Option<&Grant>) -> Result<Option<Value>, String> {
@@ -87,7 +99,7 @@ impl WebhookConnector {
             None => json!({"event": event}),
         }
         .to_string();
-        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp().to_string();
+        let timestamp = self.clock.now().unix_timestamp().to_string();
         let signature = sign(&self.settings.secret, &timestamp, &body);
         let answer = self
             .agent

@@ -274,10 +274,13 @@ async fn run_batch(ctx: &Engine, lease: &Held, job: Job, pairs: Vec<Pair>) -> Re
         .await?;
     let tasks_len = tasks.len();
     let demo = ctx.connector.clone();
+    let clock = ctx.clock.clone();
     let secrets = ctx.secrets.clone();
     let alive = lease.alive();
     let outcomes: Vec<(Task, u32, Result<Outcome, String>, Verified)> =
-        tokio::task::spawn_blocking(move || call_connectors(job, tasks, &secrets, &demo, &alive))
+        tokio::task::spawn_blocking(move || {
+            call_connectors(job, tasks, &secrets, &demo, &clock, &alive)
+        })
             .await
             .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
     let called = outcomes.len();
@@ -362,13 +365,12 @@ pub fn backoff(attempts: i64) -> i64 {
 }
 
 fn connector_of(
-    secrets: &SecretBox,
+    ctx: &Engine,
     kind: &str,
     sealed: Option<&[u8]>,
-    demo: &Arc<dyn Connector>,
 ) -> Result<Arc<dyn Connector>, String> {
-    let settings = connector::open_settings(secrets, sealed)?;
-    connector::build(kind, settings.as_ref(), demo)
+    let settings = connector::open_settings(&ctx.secrets, sealed)?;
+    connector::build(kind, settings.as_ref(), &ctx.connector, &ctx.clock)
 }
 
 /// Seal what a connector handed out for storing.
@@ -442,7 +444,7 @@ pub fn open_connector(
     kind: &str,
     sealed: Option<&[u8]>,
 ) -> Result<Arc<dyn Connector>, String> {
-    connector_of(&ctx.secrets, kind, sealed, &ctx.connector)
+    connector_of(ctx, kind, sealed)
 }
 
 /// A grant failed for good: the request ends Failed, and what other

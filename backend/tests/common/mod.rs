@@ -33,6 +33,11 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// The wall clock, for connectors talking to real systems at real times.
+pub fn wall_clock() -> Arc<dyn gatehouse::clock::Clock> {
+    Arc::new(gatehouse::clock::SystemClock)
+}
+
 /// The store under test: a SQLite file in `dir`, or, when
 /// `GATEHOUSE_TEST_PG` names a PostgreSQL server (scripts/test starts one), a
 /// database of its own there, copied from a migrated template (so that each

@@ -21,6 +21,7 @@ pub(super) fn call_connectors(
     tasks: Vec<Task>,
     secrets: &SecretBox,
     demo: &Arc<dyn Connector>,
+    clock: &Arc<dyn crate::clock::Clock>,
     alive: &crate::lease::Alive,
 ) -> Vec<(Task, u32, Result<Outcome, String>, Verified)> {
     let mut by_integration: HashMap<i64, Vec<Task>> = HashMap::new();
@@ -39,7 +40,7 @@ pub(super) fn call_connectors(
                 .unwrap_or(1)
                 .min(tasks.len());
             let connector =
-                opened.and_then(|settings| connector::build(&first.kind, settings.as_ref(), demo));
+                opened.and_then(|settings| connector::build(&first.kind, settings.as_ref(), demo, clock));
             (std::sync::Mutex::new(tasks.into_iter()), connector, bound)
         })
         .collect();
