@@ -88,7 +88,13 @@ fn held_by(connector: &dyn Connector, grant: &Grant, login: &str) -> Vec<String>
 /// the target; Test connection and Sync.
 fn the_contract(target: &dyn Target) {
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
+    let connector = connector::build(
+        target.kind(),
+        Some(&target.settings()),
+        &demo,
+        &common::wall_clock(),
+    )
+    .unwrap();
     let check = connector.check();
     assert!(check.is_ok(), "Test connection: {check:?}");
     let found = connector.discover().unwrap();
@@ -199,7 +205,13 @@ async fn a_grant_done_but_never_recorded(target: &dyn Target) {
 
     // What the killed process did: the connector's call, outcome lost.
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
+    let connector = connector::build(
+        target.kind(),
+        Some(&target.settings()),
+        &demo,
+        &common::wall_clock(),
+    )
+    .unwrap();
     let mut grant = grant_of(target, id);
     grant.integration_id = w.integration;
     grant.integration_name = "Target".into();
@@ -383,7 +395,13 @@ async fn drift_is_found_and_removed(target: &dyn Target) {
     assert!(found["removed_at"].is_string(), "{found}");
     let paths = vec![held.clone()];
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(target.kind(), Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
+    let connector = connector::build(
+        target.kind(),
+        Some(&target.settings()),
+        &demo,
+        &common::wall_clock(),
+    )
+    .unwrap();
     let left = sync(|| connector.holdings(&paths)).unwrap().unwrap();
     assert!(left.iter().all(|h| h.login != login), "{left:?}");
     assert!(
@@ -550,7 +568,13 @@ fn a_grant_completes_once_after_a_real_kill_between_the_target_and_the_record() 
 
     // MariaDB has the account; Gatehouse never recorded it.
     let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build("mysql", Some(&target.settings()), &demo, &common::wall_clock()).unwrap();
+    let connector = connector::build(
+        "mysql",
+        Some(&target.settings()),
+        &demo,
+        &common::wall_clock(),
+    )
+    .unwrap();
     let paths = vec!["shop/orders".to_owned()];
     let held = |connector: &Arc<dyn Connector>| -> Vec<String> {
         connector

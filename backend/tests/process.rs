@@ -221,9 +221,9 @@ async fn a_kill_during_concurrent_submissions_and_approvals_loses_nothing_acknow
         "too little load: {submitted} submitted, {approved} approved"
     );
     if !common::on_postgres() {
-        let integrity: String = blocking(db.call(|conn| {
-            Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
-        }))
+        let integrity: String = blocking(
+            db.call(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)),
+        )
         .unwrap();
         assert_eq!(integrity, "ok");
     }

@@ -281,8 +281,8 @@ async fn run_batch(ctx: &Engine, lease: &Held, job: Job, pairs: Vec<Pair>) -> Re
         tokio::task::spawn_blocking(move || {
             call_connectors(job, tasks, &secrets, &demo, &clock, &alive)
         })
-            .await
-            .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
+        .await
+        .map_err(|error| AppError::internal(format!("connector task failed: {error}")))?;
     let called = outcomes.len();
     let secrets = ctx.secrets.clone();
     let now = ctx.now().unix_timestamp();

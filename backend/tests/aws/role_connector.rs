@@ -59,7 +59,13 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
     let settings = json!({"region": "us-east-1", "endpoint": moto().endpoint(),
         "access_key_id": moto().admin.access_key_id, "secret_access_key": moto().admin.secret_access_key});
     let demo: std::sync::Arc<dyn Connector> = std::sync::Arc::new(connector::DemoConnector);
-    let connector = connector::build("aws_role", Some(&settings), &demo, &crate::common::wall_clock()).unwrap();
+    let connector = connector::build(
+        "aws_role",
+        Some(&settings),
+        &demo,
+        &crate::common::wall_clock(),
+    )
+    .unwrap();
     assert!(connector.check().unwrap().contains("gatehouse-admin"));
     let found = connector.discover().unwrap();
     assert!(

@@ -39,8 +39,8 @@ pub(super) fn call_connectors(
                 .and_then(|settings| connector::concurrency(settings.as_ref()).ok())
                 .unwrap_or(1)
                 .min(tasks.len());
-            let connector =
-                opened.and_then(|settings| connector::build(&first.kind, settings.as_ref(), demo, clock));
+            let connector = opened
+                .and_then(|settings| connector::build(&first.kind, settings.as_ref(), demo, clock));
             (std::sync::Mutex::new(tasks.into_iter()), connector, bound)
         })
         .collect();
