@@ -111,12 +111,12 @@ enum Command {
         #[arg(last = true)]
         psql_args: Vec<String>,
     },
-    /// Work with the audit log.
-    /// Move a store: `db copy --from gatehouse.db --to postgres://…`.
+    /// Work with a store: move it to another (`db copy --from gatehouse.db --to postgres://…`).
     Db {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Work with the audit log: check its hash chain (`audit verify`).
     Audit {
         #[command(subcommand)]
         command: AuditCommand,

@@ -514,7 +514,7 @@ pub async fn cancel_request(
     tag = "requests",
     security(("session_cookie" = []), ("api_token" = [])),
     params(("request_id" = i64, Path, description = "The request's id")),
-    request_body(content = RevokeRequest, description = "An optional reason"),
+    request_body(content = Option<RevokeRequest>, description = "An optional reason; the body may be left out"),
     responses(
         (status = 200, description = "Revoked (or Revoking while the connector removes it)", body = AccessRequest),
         (status = 401, description = "Not signed in", body = ApiError),
