@@ -5,9 +5,11 @@
 //! and every action goes through the same engine functions as the REST API.
 
 pub mod blocks;
+mod endpoint;
 pub mod handlers;
 pub mod home;
 pub mod identity;
+mod interactions;
 pub mod messages;
 pub mod modal;
 pub mod verify;
