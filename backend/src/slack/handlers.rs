@@ -3,6 +3,8 @@
 //! `/slack/options` (external-select search) and `/slack/events` (Home tab).
 //! They answer Slack's protocol, not the REST API's, so they are not in the
 //! OpenAPI document; each is authenticated by Slack's request signature.
+//! The interactions are in `interactions.rs`; what every endpoint does
+//! first and last (signature, payload, answers) in `endpoint.rs`.
 
 use std::sync::Arc;
 
