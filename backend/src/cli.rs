@@ -5,7 +5,6 @@
 //! certificate and opens `ssh` ([`ssh`]); `request` and `requests` (in
 //! [`request`] and [`requests`]) ask for access and list my requests.
 
-pub mod args;
 mod clients;
 pub mod request;
 pub mod requests;

@@ -1,6 +1,7 @@
 //! The Gatehouse server: REST API, background work and the embedded portal.
 
 pub mod app;
+pub mod args;
 pub mod auth;
 pub mod cli;
 pub mod clock;

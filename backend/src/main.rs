@@ -14,7 +14,7 @@ use std::{
 use clap::Parser;
 use gatehouse::{
     AppState, app,
-    cli::args::{AuditCommand, Cli, Command, DbCommand, LogFormat, NotifyArgs, OpsArgs, SsoArgs},
+    args::{AuditCommand, Cli, Command, DbCommand, LogFormat, OpsArgs, SsoArgs},
     clock::SystemClock,
     db::Db,
     demo,
@@ -134,10 +134,6 @@ fn backup(location: &str, to: &std::path::Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn default_user() -> String {
-    std::env::var("USER").unwrap_or_default()
 }
 
 /// Print a client command's result, or its error on standard error.

@@ -75,7 +75,10 @@ pub const LAYERS: &[(&str, &[&str])] = &[
         "handlers: the API, Slack, MCP, the CLI, the workers",
         &["routes", "slack", "mcp", "cli", "worker"],
     ),
-    ("the server: router and listener", &["app", "listener"]),
+    (
+        "the server: router, listener, command-line arguments",
+        &["app", "listener", "args"],
+    ),
 ];
 /// The database drivers, named only by the store (and connectors).
 const DRIVERS: &[&str] = &["rusqlite", "postgres::", "tokio_postgres"];

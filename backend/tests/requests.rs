@@ -606,6 +606,20 @@ async fn the_grantee_revokes_their_own_access_and_others_cannot() {
     assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     assert_eq!(own.body["status"], "Revoked");
     assert_eq!(own.body["revoked_by"]["username"], "alice");
+    // Without a body (above), with `null` and with `{}` alike, as the API
+    // document says: the body is not required.
+    let again = active_docs_request(&app, &alice).await;
+    let null = app
+        .post(
+            &format!("/api/v1/requests/{again}/revoke"),
+            &alice,
+            json!(null),
+        )
+        .await;
+    assert_eq!(null.status, StatusCode::OK, "{}", null.body);
+    let document = serde_json::to_value(gatehouse::openapi()).unwrap();
+    let body = &document["paths"]["/api/v1/requests/{request_id}/revoke"]["post"]["requestBody"];
+    assert_ne!(body["required"], true, "{body}");
 }
 
 #[tokio::test]

@@ -529,12 +529,13 @@ pub async fn revoke_request(
     AppPath(id): AppPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<AccessRequest>, AppError> {
-    // The body is optional: an empty one means "no reason given".
+    // The body is optional: an empty one (or `null`) means "no reason given".
     let body: RevokeRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RevokeRequest::default()
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_slice::<Option<RevokeRequest>>(&body)
             .map_err(|error| AppError::BadRequest(format!("Invalid JSON body: {error}")))?
+            .unwrap_or_default()
     };
     act_on(&state, &user, id, move |tx, actor, now| {
         engine::revoke_in(tx, actor, id, body.reason.as_deref(), now)

@@ -5,27 +5,21 @@
 use std::sync::Arc;
 
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
-    extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
 };
-use gatehouse_shared::{ApiError, RequestStatus, rules::Actor};
+use gatehouse_shared::{ApiError, rules::Actor};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
     SlackConfig,
-    blocks::{self, action},
-    home,
-    identity::{self, Identity},
-    messages, modal,
+    identity::{self},
     verify::{self, Refusal},
 };
-use crate::store::Conn;
-use crate::{engine, error::AppError, state::AppState, store, store::users::UserRecord};
+use crate::{error::AppError, state::AppState, store, store::users::UserRecord};
 
 pub(super) fn refuse(refusal: Refusal) -> Response {
     (

@@ -6,8 +6,6 @@
 //! The interactions are in `interactions.rs`; what every endpoint does
 //! first and last (signature, payload, answers) in `endpoint.rs`.
 
-use std::sync::Arc;
-
 use axum::{
     Json, Router,
     body::Bytes,
@@ -16,7 +14,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::post,
 };
-use gatehouse_shared::{ApiError, RequestStatus, rules::Actor};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,9 +23,7 @@ use super::{
     home,
     identity::{self, Identity},
     messages, modal,
-    verify::{self, Refusal},
 };
-use crate::store::Conn;
 use crate::{engine, error::AppError, state::AppState, store, store::users::UserRecord};
 
 use super::{endpoint::*, interactions::interaction};

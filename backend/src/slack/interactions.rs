@@ -1,27 +1,21 @@
 //! `/slack/interactions`: buttons, menus and modal submissions (approve,
 //! reject, revoke, extend, request again, the Request Access modal).
 
-use std::sync::Arc;
-
 use axum::{
-    Json, Router,
+    Json,
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
 };
-use gatehouse_shared::{ApiError, RequestStatus, rules::Actor};
-use serde::Deserialize;
+use gatehouse_shared::{RequestStatus, rules::Actor};
 use serde_json::{Value, json};
 
 use super::{
     SlackConfig,
     blocks::{self, action},
-    home,
     identity::{self, Identity},
     messages, modal,
-    verify::{self, Refusal},
 };
 use crate::store::Conn;
 use crate::{engine, error::AppError, state::AppState, store, store::users::UserRecord};
@@ -53,7 +47,11 @@ fn draft_for_suggestion(conn: Conn<'_>, value: &str) -> Result<modal::Draft, App
     }
 }
 
-pub(super) async fn interaction(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn interaction(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let config = match verified(&state, &headers, &body).await {
         Ok(config) => config,
         Err(response) => return response,

@@ -11,12 +11,11 @@
 
 use std::{
     path::{Path, PathBuf},
-    str::FromStr,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use rusqlite::{Connection, OpenFlags, config::DbConfig};
+use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use tokio::sync::Semaphore;
 
@@ -25,9 +24,9 @@ use super::sql::{Conn, Dialect, PgConn};
 mod generation;
 mod open;
 
-pub use open::{Location, MIGRATION_COUNT, OpenError};
-use open::{MIGRATIONS, PG_MIGRATIONS, configure_sqlite, connect, pg_config, pg_connect, pg_migrate};
 use crate::{error::AppError, store::catalog::CatalogCache};
+pub use open::{Location, MIGRATION_COUNT, OpenError};
+use open::{MIGRATIONS, connect, pg_config, pg_connect, pg_migrate};
 
 const POOL_SIZE: usize = 8;
 const PG_POOL_SIZE: usize = 16;

@@ -11,9 +11,9 @@
 //! Nothing above `store/` names a driver type: handlers, the engine, workers,
 //! Slack and the CLI hold a [`Conn`] and call store functions with it.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{cell::RefCell, collections::HashMap, error::Error as StdError};
 
-use postgres::types::Type;
+use postgres::types::{ToSql as PgToSql, Type};
 
 mod values;
 mod wire;
@@ -485,6 +485,8 @@ impl<'a> Statement<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
+    use wire::{encode_numeric, numeric};
 
     #[test]
     fn placeholders_become_numbered_outside_quotes() {

@@ -9,7 +9,6 @@ use std::{
 };
 
 use rusqlite::{Connection, OpenFlags, config::DbConfig};
-use rusqlite_migration::{M, Migrations};
 
 use super::{BUSY_TIMEOUT, MIGRATION_LOCK};
 use crate::store::sql::PgConn;
@@ -238,7 +237,7 @@ pub(super) fn pg_connect(
         Some(tls) => config.connect(tls.clone()),
         None => config.connect(postgres::NoTls),
     }
-    .map_err(|e| super::sql::Error::Postgres(e).to_string())?;
+    .map_err(|e| crate::store::sql::Error::Postgres(e).to_string())?;
     Ok(PgConn::new(client))
 }
 
@@ -246,11 +245,11 @@ pub(super) fn pg_connect(
 /// advisory lock so a second process starting at the same time waits and
 /// then finds nothing left to do.
 pub(super) fn pg_migrate(conn: &PgConn) -> Result<(), String> {
-    let run = || -> Result<(), super::sql::Error> {
+    let run = || -> Result<(), crate::store::sql::Error> {
         // READ COMMITTED: once the lock is ours, the next statement sees what
         // a process that migrated before us committed.
         conn.batch("BEGIN")?;
-        let sql = Conn::Postgres(conn);
+        let sql = crate::store::sql::Conn::Postgres(conn);
         sql.execute("SELECT pg_advisory_xact_lock(?1)", [MIGRATION_LOCK])?;
         sql.execute_batch(
             "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -2,7 +2,7 @@
 //! ([`ToSql`]), what a column reads into ([`FromSql`]), and the parameter
 //! lists of a statement ([`Params`], `params![…]`).
 
-use super::{Result, Value, ValueRef};
+use super::{Value, ValueRef};
 
 /// A Rust value that binds as a parameter.
 pub trait ToSql {

@@ -1,8 +1,9 @@
 //! The `gatehouse` command's arguments: the commands, and the settings of
 //! `serve` that come from flags or the environment (notifications, sign-in
-//! with the identity provider, operations). `main.rs` runs them.
+//! with the identity provider, operations). `main.rs` runs them; the
+//! client commands' own arguments are in `cli`.
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -316,4 +317,9 @@ pub enum AuditCommand {
         #[arg(long, env = "GATEHOUSE_DB", default_value = "gatehouse.db")]
         db: String,
     },
+}
+
+/// Whom `gatehouse login` signs in as unless told: the account's user name.
+fn default_user() -> String {
+    std::env::var("USER").unwrap_or_default()
 }
