@@ -279,13 +279,18 @@ fn strip_test_items(code: &str) -> String {
 /// `crate::store::x` gives `store`, `use crate::{auth::A, store}` gives
 /// `auth` and `store`.
 fn crate_paths(code: &str) -> BTreeSet<String> {
+    segments_after(code, "crate")
+}
+
+/// The first path segments after every `root::` in `code` (`root` a whole
+/// word: `crate`, `super`), each entry of a `root::{…}` group included.
+fn segments_after(code: &str, root: &str) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
-    let chars: Vec<char> = code.chars().collect();
-    let text: String = chars.iter().collect();
+    let text = code;
     let mut search = 0;
-    while let Some(found) = text[search..].find("crate") {
+    while let Some(found) = text[search..].find(root) {
         let start = search + found;
-        search = start + "crate".len();
+        search = start + root.len();
         let before = text[..start].chars().next_back();
         if before.is_some_and(is_ident) {
             continue;
@@ -414,12 +419,7 @@ pub fn read_source() -> Source {
                     continue;
                 };
                 if &target != module {
-                    graph
-                        .entry(module.clone())
-                        .or_default()
-                        .entry(target)
-                        .or_default()
-                        .insert(relative.clone());
+                    add_edge(&mut graph, module, &target, &relative);
                 }
             }
         }
@@ -434,6 +434,16 @@ pub fn read_source() -> Source {
 
 // ---------------------------------------------------------------------------
 // The graph
+
+/// `from` imports `to` in `file`.
+fn add_edge(graph: &mut Graph, from: &str, to: &str, file: &str) {
+    graph
+        .entry(from.to_owned())
+        .or_default()
+        .entry(to.to_owned())
+        .or_default()
+        .insert(file.to_owned());
+}
 
 /// Strongly connected components with more than one module: each is a set of
 /// modules that import one another in a circle.
@@ -682,38 +692,16 @@ fn sibling_graph(source: &Source, module: &str) -> Graph {
         // Only a file directly under the module's folder reaches its
         // siblings with `super::`.
         let direct = relative.matches('/').count() == 1;
-        let code = strip_test_items(code);
-        let mut targets = BTreeSet::new();
-        for root in [format!("crate::{module}::"), "super::".to_owned()] {
-            if root == "super::" && !direct {
-                continue;
-            }
-            for (at, _) in code.match_indices(&root) {
-                if at > 0 && code[..at].ends_with(|c: char| is_ident(c) || c == ':') {
-                    continue;
-                }
-                let rest = &code[at + root.len()..];
-                let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
-                    let end = group.find('}').unwrap_or(group.len());
-                    group[..end].split(',').collect()
-                } else {
-                    vec![rest]
-                };
-                for name in names {
-                    let name: String = name.trim().chars().take_while(|c| is_ident(*c)).collect();
-                    if siblings.contains(&name) && name != from {
-                        targets.insert(name);
-                    }
-                }
-            }
+        // `crate::<module>::x` read as a path from the module's root.
+        let code = strip_test_items(code).replace(&format!("crate::{module}::"), "module_root::");
+        let mut names = segments_after(&code, "module_root");
+        if direct {
+            names.extend(segments_after(&code, "super"));
         }
-        for to in targets {
-            graph
-                .entry(from.clone())
-                .or_default()
-                .entry(to)
-                .or_default()
-                .insert(relative.clone());
+        for to in names {
+            if siblings.contains(&to) && to != from {
+                add_edge(&mut graph, &from, &to, relative);
+            }
         }
     }
     graph

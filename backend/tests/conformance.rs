@@ -31,7 +31,7 @@ mod targets;
 mod world;
 
 use common::pg_server::sync;
-use gatehouse::connector::{self, Connector, Credentials, Grant, GrantItem, Outcome};
+use gatehouse::connector::{Connector, Credentials, Grant, GrantItem, Outcome};
 use serde_json::{Value, json};
 use targets::{Target, identity_center, ldap, mariadb, postgres};
 use world::world;
@@ -87,14 +87,7 @@ fn held_by(connector: &dyn Connector, grant: &Grant, login: &str) -> Vec<String>
 /// Grant, grant again, extend, reset, remove, remove again, each checked in
 /// the target; Test connection and Sync.
 fn the_contract(target: &dyn Target) {
-    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(
-        target.kind(),
-        Some(&target.settings()),
-        &demo,
-        &common::wall_clock(),
-    )
-    .unwrap();
+    let connector = common::real_connector(target.kind(), &target.settings()).unwrap();
     let check = connector.check();
     assert!(check.is_ok(), "Test connection: {check:?}");
     let found = connector.discover().unwrap();
@@ -204,14 +197,7 @@ async fn a_grant_done_but_never_recorded(target: &dyn Target) {
     assert_eq!(request["status"], "Pending Approval", "{request}");
 
     // What the killed process did: the connector's call, outcome lost.
-    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(
-        target.kind(),
-        Some(&target.settings()),
-        &demo,
-        &common::wall_clock(),
-    )
-    .unwrap();
+    let connector = common::real_connector(target.kind(), &target.settings()).unwrap();
     let mut grant = grant_of(target, id);
     grant.integration_id = w.integration;
     grant.integration_name = "Target".into();
@@ -394,14 +380,7 @@ async fn drift_is_found_and_removed(target: &dyn Target) {
     let found = hand_made(enforced.body["findings"].as_array().unwrap()).unwrap();
     assert!(found["removed_at"].is_string(), "{found}");
     let paths = vec![held.clone()];
-    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(
-        target.kind(),
-        Some(&target.settings()),
-        &demo,
-        &common::wall_clock(),
-    )
-    .unwrap();
+    let connector = common::real_connector(target.kind(), &target.settings()).unwrap();
     let left = sync(|| connector.holdings(&paths)).unwrap().unwrap();
     assert!(left.iter().all(|h| h.login != login), "{left:?}");
     assert!(
@@ -467,12 +446,11 @@ fn mysql_connections_are_tls_checked_against_the_ca() {
         "CREATE DATABASE shop",
         "CREATE DATABASE crm",
     ]);
-    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
     let with = |change: &dyn Fn(&mut Value)| {
         let mut settings = db.settings();
         settings.as_object_mut().unwrap().remove("ssl_mode");
         change(&mut settings);
-        connector::build("mysql", Some(&settings), &demo, &common::wall_clock()).map(|c| c.check())
+        common::real_connector("mysql", &settings).map(|c| c.check())
     };
     let ca = db.ca_pem();
     let checked = with(&|s| s["ssl_root_cert"] = json!(ca)).unwrap();
@@ -567,14 +545,7 @@ fn a_grant_completes_once_after_a_real_kill_between_the_target_and_the_record() 
     assert_eq!(status.signal(), Some(9), "killed by SIGKILL: {status:?}");
 
     // MariaDB has the account; Gatehouse never recorded it.
-    let demo: Arc<dyn Connector> = Arc::new(connector::DemoConnector);
-    let connector = connector::build(
-        "mysql",
-        Some(&target.settings()),
-        &demo,
-        &common::wall_clock(),
-    )
-    .unwrap();
+    let connector = common::real_connector("mysql", &target.settings()).unwrap();
     let paths = vec!["shop/orders".to_owned()];
     let held = |connector: &Arc<dyn Connector>| -> Vec<String> {
         connector

@@ -15,13 +15,12 @@ use std::{
 
 use common::ldap_server::{DBA, DEPLOY, GROUPS, LdapServer, NOBODY, OPS, PEOPLE, ROOT_DN, user_dn};
 use gatehouse::connector::{
-    self, Connector, DemoConnector, Grant, GrantItem, Holding, Outcome, ldap::LdapConnector,
+    self, Connector, Grant, GrantItem, Holding, Outcome, ldap::LdapConnector,
 };
 use serde_json::{Value, json};
 
 fn build(settings: &Value) -> Result<Arc<dyn Connector>, String> {
-    let demo: Arc<dyn Connector> = Arc::new(DemoConnector);
-    connector::build("ldap", Some(settings), &demo, &common::wall_clock())
+    common::real_connector("ldap", settings)
 }
 
 fn connector(server: &LdapServer) -> Arc<dyn Connector> {

@@ -55,15 +55,7 @@ fn start(db: &str) -> (Server, Instant) {
     (Server { child, url }, started)
 }
 
-/// Wait for `work` on the store from the blocking code of these tests.
-fn blocking<T>(work: impl std::future::Future<Output = T>) -> T {
-    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
-}
-
-fn query_i64(db: &Db, sql: &str) -> i64 {
-    let sql = sql.to_owned();
-    blocking(db.call(move |conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?))).unwrap()
-}
+use common::{blocking, query_i64_blocking as query_i64};
 
 /// The demo on a database of this test's own: what `--db` names, and the
 /// store opened on it.

@@ -57,13 +57,7 @@ fn start(db: &str, slack: &FakeSlack, smtp: &SmtpCapture) -> Server {
     Server { child, url }
 }
 
-/// One number from the store, from the blocking code of these tests.
-fn count(db: &Db, sql: &str) -> i64 {
-    let sql = sql.to_owned();
-    tokio::runtime::Handle::current()
-        .block_on(db.call(move |conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?)))
-        .unwrap()
-}
+use common::query_i64_blocking as count;
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -126,8 +120,7 @@ async fn the_binary_verifies_slack_and_delivers_the_outbox_after_a_restart() {
         drop(server);
 
         // Down for a while: the retry is due when it starts again, the services are back.
-        tokio::runtime::Handle::current()
-            .block_on(db.write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?)))
+        common::blocking(db.write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?)))
             .unwrap();
         slack.set_down(false);
         smtp.set_failing(false);

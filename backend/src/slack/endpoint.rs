@@ -120,7 +120,19 @@ pub(super) struct Wrapped {
     payload: String,
 }
 
-pub(super) fn payload_of(body: &Bytes) -> Result<Value, AppError> {
+/// A verified request's configuration and its `payload` form field, or the
+/// answer that refuses it (the interactions and the options endpoints).
+pub(super) async fn verified_payload(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Arc<SlackConfig>, Value), Response> {
+    let config = verified(state, headers, body).await?;
+    let payload = payload_of(body).map_err(IntoResponse::into_response)?;
+    Ok((config, payload))
+}
+
+fn payload_of(body: &Bytes) -> Result<Value, AppError> {
     let wrapped: Wrapped = serde_urlencoded::from_bytes(body).map_err(|error| {
         AppError::BadRequest(format!("Expected a form with a payload: {error}"))
     })?;

@@ -230,13 +230,9 @@ async fn my_requests(state: &AppState, me: &UserRecord, now: i64) -> Result<Vec<
 }
 
 async fn options(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let config = match verified(&state, &headers, &body).await {
-        Ok(config) => config,
+    let (config, payload) = match verified_payload(&state, &headers, &body).await {
+        Ok(verified) => verified,
         Err(response) => return response,
-    };
-    let payload = match payload_of(&body) {
-        Ok(payload) => payload,
-        Err(error) => return error.into_response(),
     };
     let slack_user = identity::text(&payload["user"], "id").to_owned();
     let me = match identity::resolve(&state, &config, &slack_user).await {

@@ -52,13 +52,9 @@ pub(super) async fn interaction(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = match verified(&state, &headers, &body).await {
-        Ok(config) => config,
+    let (config, payload) = match verified_payload(&state, &headers, &body).await {
+        Ok(verified) => verified,
         Err(response) => return response,
-    };
-    let payload = match payload_of(&body) {
-        Ok(payload) => payload,
-        Err(error) => return error.into_response(),
     };
     let slack_user = identity::text(&payload["user"], "id").to_owned();
     let kind = identity::text(&payload, "type").to_owned();

@@ -3,7 +3,7 @@
 // new ones, and a removal denies the session on the role.
 
 use gatehouse::connector::{
-    self, Connector, Grant, GrantItem, Outcome,
+    self, Grant, GrantItem, Outcome,
     aws::{AwsCredentials, CredentialsProvider},
 };
 use serde_json::json;
@@ -58,14 +58,7 @@ fn role_sessions_are_granted_reset_and_denied_on_removal() {
         .unwrap();
     let settings = json!({"region": "us-east-1", "endpoint": moto().endpoint(),
         "access_key_id": moto().admin.access_key_id, "secret_access_key": moto().admin.secret_access_key});
-    let demo: std::sync::Arc<dyn Connector> = std::sync::Arc::new(connector::DemoConnector);
-    let connector = connector::build(
-        "aws_role",
-        Some(&settings),
-        &demo,
-        &crate::common::wall_clock(),
-    )
-    .unwrap();
+    let connector = crate::common::real_connector("aws_role", &settings).unwrap();
     assert!(connector.check().unwrap().contains("gatehouse-admin"));
     let found = connector.discover().unwrap();
     assert!(

@@ -33,9 +33,28 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// The wall clock, for connectors talking to real systems at real times.
-pub fn wall_clock() -> Arc<dyn gatehouse::clock::Clock> {
-    Arc::new(gatehouse::clock::SystemClock)
+/// Wait for `work` on the store from a test's blocking code (a thread of
+/// its own, or a multi-thread runtime's worker).
+pub fn blocking<T>(work: impl std::future::Future<Output = T>) -> T {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(work))
+}
+
+/// One number `sql` reads from the store, from a test's blocking code.
+pub fn query_i64_blocking(db: &Db, sql: &str) -> i64 {
+    let sql = sql.to_owned();
+    blocking(db.call(move |conn| Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?))).unwrap()
+}
+
+/// The connector of `kind` with `settings`, as the server builds it, for a
+/// real target at real times (the wall clock; the demo connector for `demo`).
+pub fn real_connector(
+    kind: &str,
+    settings: &Value,
+) -> Result<Arc<dyn gatehouse::connector::Connector>, String> {
+    let demo: Arc<dyn gatehouse::connector::Connector> =
+        Arc::new(gatehouse::connector::DemoConnector);
+    let clock: Arc<dyn gatehouse::clock::Clock> = Arc::new(gatehouse::clock::SystemClock);
+    gatehouse::connector::build(kind, Some(settings), &demo, &clock)
 }
 
 /// The store under test: a SQLite file in `dir`, or, when
